@@ -1,0 +1,169 @@
+/**
+ * How the programs reach the Kubernetes API without the removed insecure
+ * port: each runs under its own ServiceAccount with least-privilege RBAC, and
+ * talks plain HTTP to a `kubectl proxy` sidecar on 127.0.0.1, which
+ * authenticates with that ServiceAccount and verifies the API server.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { Config } from '../config/schema';
+import { Component, labels, resourceName } from '../labels';
+import { env, kubectlContainer } from './pod';
+
+/** The namespace the programs create coordinator and executor pods in (hard-coded upstream). */
+export const WORKLOAD_NAMESPACE = 'default';
+
+/** What the job scheduler does in `default`: create, read by name and delete coordinator Pods and Services. */
+export const JOB_SCHEDULER_RULES: k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] },
+];
+
+/** What a task manager does in `default`: create, read by name and delete executor Pods and Services. */
+export const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] },
+];
+
+/** What a task manager's resource manager does cluster-wide: get, list and watch Nodes. */
+export const TASK_MANAGER_NODE_RULES: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }];
+
+/** Names of the shared Roles, derived once. */
+export function roleNames(config: Config) {
+  return {
+    jobScheduler: resourceName(config, 'job-scheduler'),
+    taskManager: resourceName(config, 'task-manager'),
+    taskManagerNodes: resourceName(config, 'task-manager-nodes'),
+  };
+}
+
+/** The Roles in `default` that the programs are bound to (one per program kind). */
+export class WorkloadRoles extends Construct {
+  constructor(scope: Construct, id: string, config: Config) {
+    super(scope, id);
+    const names = roleNames(config);
+    new k8s.KubeRole(this, 'JobScheduler', {
+      metadata: { name: names.jobScheduler, namespace: WORKLOAD_NAMESPACE, labels: labels(config, 'job-scheduler') },
+      rules: JOB_SCHEDULER_RULES,
+    });
+    new k8s.KubeRole(this, 'TaskManager', {
+      metadata: { name: names.taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(config, 'task-manager') },
+      rules: TASK_MANAGER_RULES,
+    });
+  }
+}
+
+/** The cluster-scoped role of task managers (Nodes). Lives in a chart without a namespace. */
+export class NodeReaderRole extends Construct {
+  constructor(scope: Construct, id: string, config: Config) {
+    super(scope, id);
+    new k8s.KubeClusterRole(this, 'Resource', {
+      metadata: { name: roleNames(config).taskManagerNodes, labels: labels(config, 'task-manager') },
+      rules: TASK_MANAGER_NODE_RULES,
+    });
+  }
+}
+
+/** Props of {@link ProgramIdentity}. */
+export interface ProgramIdentityProps {
+  /** The platform config. */
+  readonly config: Config;
+  /** ServiceAccount name (also the binding names). */
+  readonly name: string;
+  /** Component label. */
+  readonly component: Component;
+  /** Site label, for task managers. */
+  readonly site?: string;
+  /** Role in `default` to bind. */
+  readonly role: string;
+  /** ClusterRole to bind, if any. */
+  readonly clusterRole?: string;
+  /** Issue a long-lived token Secret (for pods on nodes that go offline) instead of projected tokens. */
+  readonly longLivedToken?: boolean;
+}
+
+/** A program's own ServiceAccount and its bindings to the roles it needs. */
+export class ProgramIdentity extends Construct {
+  /** The ServiceAccount name to run the pod as. */
+  public readonly serviceAccountName: string;
+  /** Name of the long-lived token Secret, when one was asked for. */
+  public readonly tokenSecret?: string;
+
+  constructor(scope: Construct, id: string, props: ProgramIdentityProps) {
+    super(scope, id);
+    const { config, name } = props;
+    const lbl = labels(config, props.component, props.site);
+    const subject = { kind: 'ServiceAccount', name, namespace: config.namespace };
+    this.serviceAccountName = name;
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: config.namespace, labels: lbl },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: { name, namespace: WORKLOAD_NAMESPACE, labels: lbl },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.role },
+      subjects: [subject],
+    });
+    if (props.longLivedToken) {
+      // The token controller fills in token, ca.crt and namespace; nothing secret is written here.
+      this.tokenSecret = `${name}-token`;
+      new k8s.KubeSecret(this, 'Token', {
+        metadata: {
+          name: this.tokenSecret,
+          namespace: config.namespace,
+          labels: lbl,
+          annotations: { 'kubernetes.io/service-account.name': name },
+        },
+        type: 'kubernetes.io/service-account-token',
+      });
+    }
+    if (props.clusterRole) {
+      new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+        metadata: { name, labels: lbl },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.clusterRole },
+        subjects: [subject],
+      });
+    }
+  }
+}
+
+/** The sidecar and the environment a program uses to reach the API through it. */
+export interface ApiProxySidecar {
+  /** The `kubectl proxy` container (listed first, so the program starts after it answers). */
+  readonly container: k8s.Container;
+  /** Its volumes (scratch space, and the token Secret when given). */
+  readonly volumes: k8s.Volume[];
+  /** `K8S_ADDRESS` and `K8S_API_PROTOCOL` for the program. */
+  readonly env: k8s.EnvVar[];
+}
+
+/**
+ * A `kubectl proxy` sidecar bound to 127.0.0.1. It uses the pod's
+ * ServiceAccount token; `server` points it at another API address (an edge
+ * node's MetaServer or the cloud API server's external address).
+ */
+export function apiProxySidecar(config: Config, server?: string, tokenSecret?: string): ApiProxySidecar {
+  const port = config.apiProxy.port;
+  const args = ['proxy', '--address=127.0.0.1', `--port=${port}`, ...(server ? [`--server=${server}`] : [])];
+  const { container, volume } = kubectlContainer(config, 'api-proxy', ['kubectl', ...args], {
+    requests: { cpu: '10m', memory: '32Mi' },
+    limits: { cpu: '200m', memory: '128Mi' },
+  }, config.apiProxy.resources);
+  // postStart blocks the next container's start until the proxy answers (at most ~60 s).
+  const probe = `kubectl --server=http://127.0.0.1:${port} --request-timeout=5s version >/dev/null 2>&1`;
+  const ready = `for i in $(seq 1 60); do ${probe} && exit 0; sleep 1; done; exit 0`;
+  const token: k8s.Volume | undefined = tokenSecret ? { name: 'api-token', secret: { secretName: tokenSecret } } : undefined;
+  return {
+    container: {
+      ...container,
+      volumeMounts: [
+        ...(container.volumeMounts ?? []),
+        // Where in-cluster clients (kubectl) look for the ServiceAccount's credentials.
+        ...(token ? [{ name: token.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] : []),
+      ],
+      lifecycle: { postStart: { exec: { command: ['sh', '-c', ready] } } },
+      // The proxy listens on the pod's loopback only, so the probe runs inside the container.
+      livenessProbe: { exec: { command: ['sh', '-c', probe] }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
+    },
+    volumes: [volume, ...(token ? [token] : [])],
+    env: env({ K8S_ADDRESS: `127.0.0.1:${port}`, K8S_API_PROTOCOL: 'http' }),
+  };
+}

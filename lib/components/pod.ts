@@ -1,0 +1,191 @@
+/**
+ * Building blocks every workload of the platform shares: hardened
+ * containers, probes, environment, host paths, the config checksum that rolls
+ * a pod, and the init containers that wait for dependencies.
+ */
+import { createHash } from 'crypto';
+import { k8s } from 'cdk8s-plus-28';
+import { Config, Resources } from '../config/schema';
+
+/** A key of a Secret, referenced (never copied) by environment variables. */
+export interface SecretKeyRef {
+  /** Secret name in the platform namespace. */
+  readonly name: string;
+  /** Key inside the Secret. */
+  readonly key: string;
+}
+
+/** Options of {@link securityContext}. */
+export interface SecurityOptions {
+  /** The image runs as root (the platform's own images do). Default: false. */
+  readonly root?: boolean;
+  /** User id to run as when not root. */
+  readonly user?: number;
+  /** Capabilities the image really needs; everything else is dropped. */
+  readonly add?: readonly string[];
+  /** Mount the root filesystem read-only. Default: false. */
+  readonly readOnlyRoot?: boolean;
+}
+
+/** A container securityContext: no privilege escalation, capabilities dropped, seccomp RuntimeDefault. */
+export function securityContext(opts: SecurityOptions = {}): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ['ALL'], ...(opts.add && opts.add.length > 0 ? { add: [...opts.add] } : {}) },
+    readOnlyRootFilesystem: opts.readOnlyRoot ?? false,
+    ...(opts.root ? { runAsNonRoot: false, runAsUser: 0 } : { runAsNonRoot: true, runAsUser: opts.user ?? 65534 }),
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Resources from config, falling back to a component's defaults field by field. */
+export function resources(fromConfig: Resources | undefined, defaults: Resources): k8s.ResourceRequirements {
+  const pick = (which: 'requests' | 'limits') => {
+    const merged = { ...defaults[which], ...fromConfig?.[which] };
+    const out: Record<string, k8s.Quantity> = {};
+    for (const key of ['cpu', 'memory'] as const) {
+      const v = merged[key];
+      if (v !== undefined) out[key] = k8s.Quantity.fromString(v);
+    }
+    return out;
+  };
+  return { requests: pick('requests'), limits: pick('limits') };
+}
+
+/** Plain environment variables from a record, in the record's order. */
+export function env(vars: Record<string, string | number>): k8s.EnvVar[] {
+  return Object.entries(vars).map(([name, value]) => ({ name, value: String(value) }));
+}
+
+/** An environment variable read from a Secret key. */
+export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
+
+/** A TCP probe pair (gRPC components register no health service). */
+export function tcpProbes(port: number): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
+  const action = { tcpSocket: { port: k8s.IntOrString.fromNumber(port) } };
+  return {
+    readinessProbe: { ...action, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3 },
+    livenessProbe: { ...action, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
+  };
+}
+
+/** An HTTP GET probe pair on a health endpoint. */
+export function httpProbes(path: string, port: number): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
+  const action = { httpGet: { path, port: k8s.IntOrString.fromNumber(port) } };
+  return {
+    readinessProbe: { ...action, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3 },
+    livenessProbe: { ...action, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
+  };
+}
+
+/** A hostPath volume and the mount that shows it at `mountPath` (the host path itself by default). */
+export function hostPathVolume(
+  name: string,
+  path: string,
+  type: 'Directory' | 'DirectoryOrCreate',
+  mountPath: string = path,
+): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+  return { volume: { name, hostPath: { path, type } }, mount: { name, mountPath } };
+}
+
+/** An emptyDir volume for scratch space such as /tmp. */
+export function emptyDirVolume(name: string, mountPath: string): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+  return { volume: { name, emptyDir: {} }, mount: { name, mountPath } };
+}
+
+/** Annotation on a pod template that changes (and so rolls the pod) when its config files change. */
+export const CHECKSUM_ANNOTATION = 'checksum/config';
+
+/** A short, stable content hash of config files. */
+export function checksum(...texts: string[]): string {
+  const h = createHash('sha256');
+  for (const t of texts) h.update(t).update('\0');
+  return h.digest('hex');
+}
+
+/**
+ * Keeps a cloud workload off KubeEdge edge nodes, which lack the shared root
+ * and cluster networking.
+ */
+export function cloudOnlyAffinity(): k8s.Affinity {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/edge', operator: 'DoesNotExist' }] }],
+      },
+    },
+  };
+}
+
+/** imagePullSecrets from config. */
+export function pullSecrets(config: Config): k8s.LocalObjectReference[] | undefined {
+  return config.images.pullSecrets.length > 0 ? config.images.pullSecrets.map((name) => ({ name })) : undefined;
+}
+
+/** Resources of the small init containers. */
+const INIT_RESOURCES: Resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
+
+/** A busybox init container that runs a shell script. */
+export function initContainer(config: Config, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
+  return {
+    name,
+    image: config.images.busybox,
+    imagePullPolicy: config.images.pullPolicy,
+    command: ['sh', '-c', script],
+    resources: resources(undefined, INIT_RESOURCES),
+    securityContext: securityContext({ root, readOnlyRoot: !root }),
+    ...(mounts && mounts.length > 0 ? { volumeMounts: mounts } : {}),
+  };
+}
+
+/**
+ * An init container that waits until every `host:port` accepts TCP
+ * connections, so a program that connects once at start does not crash-loop.
+ */
+export function waitForTcp(config: Config, what: string, addresses: readonly string[]): k8s.Container {
+  const checks = addresses
+    .map((a) => {
+      const i = a.lastIndexOf(':');
+      const host = a.slice(0, i);
+      const port = a.slice(i + 1);
+      return `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${a}"; sleep 2; done`;
+    })
+    .join('\n');
+  return initContainer(config, `wait-for-${what}`, checks);
+}
+
+/** Pod-level settings every platform pod shares. */
+export function podDefaults(config: Config): Pick<k8s.PodSpec, 'enableServiceLinks' | 'imagePullSecrets' | 'securityContext'> {
+  return {
+    enableServiceLinks: false,
+    imagePullSecrets: pullSecrets(config),
+    securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+  };
+}
+
+/** A container running the configured kubectl image, non-root with a read-only root and a scratch HOME. */
+export function kubectlContainer(
+  config: Config,
+  name: string,
+  command: string[],
+  defaults: Resources,
+  fromConfig?: Resources,
+): { container: k8s.Container; volume: k8s.Volume } {
+  const home = emptyDirVolume(`${name}-home`, '/home/kubectl');
+  return {
+    container: {
+      name,
+      image: config.images.kubectl,
+      imagePullPolicy: config.images.pullPolicy,
+      command,
+      env: env({ HOME: home.mount.mountPath }),
+      resources: resources(fromConfig, defaults),
+      securityContext: securityContext({ readOnlyRoot: true }),
+      volumeMounts: [home.mount],
+    },
+    volume: home.volume,
+  };
+}

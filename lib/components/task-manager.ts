@@ -1,0 +1,243 @@
+/**
+ * A task manager (FL client) site. One construct, two variants: the cloud
+ * task manager (cluster mode, a Service, executors on labelled cloud nodes)
+ * and the edge task manager (pinned to one KubeEdge node, reached at the
+ * node's address and host port, executors on that node).
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { Config, Resources } from '../config/schema';
+import { labels } from '../labels';
+import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
+import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
+import { databaseEnv, DatabaseConnection } from './database';
+import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
+import { ProgramService, singletonDeployment } from './workload';
+
+/** Where the start-up file (a ConfigMap) is mounted. */
+export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';
+
+/** The four site folders, as host paths (mounted at the same paths). */
+export interface SiteDirs {
+  /** LMDB task metadata. */
+  readonly lmdb: string;
+  /** Intermediate files. */
+  readonly workspace: string;
+  /** datasets.json and dataset folders. */
+  readonly datasets: string;
+  /** Task entry scripts and configs. */
+  readonly taskConfigs: string;
+}
+
+/** The fully resolved settings of one site. */
+export interface TaskManagerSettings {
+  /** gRPC port (also the host port at the edge). */
+  readonly port: number;
+  /** WORKER_PORT. */
+  readonly workerPort: number;
+  /** Runtimes offered. */
+  readonly runtime: readonly string[];
+  /** Storage quota, MB. */
+  readonly storageQuota: number;
+  /** Register with the selector. */
+  readonly registration: boolean;
+  /** Most tasks at once. */
+  readonly maxTaskParallelism?: number;
+  /** Free-form site label. */
+  readonly label?: string;
+  /** CLUSTER_LABEL_KEY. */
+  readonly clusterLabelKey: string;
+  /** CLUSTER_LABEL_VALUE. */
+  readonly clusterLabelValue: string;
+  /** Log level. */
+  readonly logLevel: string;
+  /** Task manager image. */
+  readonly image: string;
+  /** CONTAINER_EXECUTOR_IMAGE. */
+  readonly executorImage: string;
+  /** Container resources (merged over the variant's defaults). */
+  readonly resources?: Resources;
+  /** Extra environment. */
+  readonly env: Record<string, string>;
+  /** Site folders. */
+  readonly dirs: SiteDirs;
+}
+
+/** How an edge task manager reaches the Kubernetes API. */
+export type EdgeApiAccess =
+  /** The node's MetaServer on 127.0.0.1:10550 (plain HTTP, needs hostNetwork). */
+  | { readonly mode: 'metaserver' }
+  /** A kubectl proxy sidecar with the node's own ServiceAccount; `server` overrides the in-cluster address. */
+  | { readonly mode: 'sidecar'; readonly server?: string };
+
+/** Where and how the task manager runs. */
+export type TaskManagerVariant =
+  /** Cluster mode in the cloud: a Service gives coordinators its address. */
+  | { readonly kind: 'cluster' }
+  /** Edge mode on one KubeEdge node. */
+  | {
+      readonly kind: 'edge';
+      /** kubernetes.io/hostname of the node. */
+      readonly nodeName: string;
+      /** Node address reachable from cloud pods. */
+      readonly nodeAddress: string;
+      /** Extra tolerations. */
+      readonly tolerations: readonly k8s.Toleration[];
+      /** API access. */
+      readonly api: EdgeApiAccess;
+    };
+
+/** Props of {@link TaskManager}. */
+export interface TaskManagerProps {
+  /** The platform config. */
+  readonly config: Config;
+  /** Resource name of the site's objects. */
+  readonly name: string;
+  /** Site label value (`cloud` or the edge node name). */
+  readonly site: string;
+  /** Resolved settings. */
+  readonly settings: TaskManagerSettings;
+  /** The proxy's gRPC address reachable from the site (`server`). */
+  readonly server: string;
+  /** The database as reachable from the site. */
+  readonly db: DatabaseConnection;
+  /** Services to wait for before the program starts (it registers once, with no retry). */
+  readonly waitFor: readonly { readonly what: string; readonly address: string }[];
+  /** The variant. */
+  readonly variant: TaskManagerVariant;
+}
+
+/** The port MetaServer serves the API on, on the edge node's loopback. */
+export const METASERVER_ADDRESS = '127.0.0.1:10550';
+
+/** Tolerations that keep an edge pod on its node while the node is offline (no eviction). */
+export const OFFLINE_TOLERATIONS: k8s.Toleration[] = [
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+];
+
+/** A task manager site: its start-up file, Deployment, identity and (cloud) Service. */
+export class TaskManager extends Construct {
+  /** Where coordinators reach it (`external_address`). */
+  public readonly externalAddress: string;
+  /** The rendered task_manager_setup.json. */
+  public readonly setupJson: string;
+
+  constructor(scope: Construct, id: string, props: TaskManagerProps) {
+    super(scope, id);
+    const { config, name, site, settings: s, variant } = props;
+    const edge = variant.kind === 'edge' ? variant : undefined;
+
+    let service: ProgramService | undefined;
+    if (edge) {
+      this.externalAddress = `${edge.nodeAddress}:${s.port}`;
+    } else {
+      service = new ProgramService(this, 'Service', { config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
+      this.externalAddress = service.address('grpc');
+    }
+
+    this.setupJson = renderTaskManagerSetup({
+      server: props.server,
+      externalAddress: this.externalAddress,
+      port: s.port,
+      dirs: s.dirs,
+      runtime: s.runtime,
+      storageQuota: s.storageQuota,
+      registration: s.registration,
+      logLevel: s.logLevel,
+      label: s.label,
+      maxTaskParallelism: s.maxTaskParallelism,
+    });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name, namespace: config.namespace, labels: labels(config, 'task-manager', site) },
+      data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson },
+    });
+
+    // API access: the MetaServer on the node's loopback, or a kubectl proxy sidecar with its own identity.
+    const metaserver = edge?.api.mode === 'metaserver';
+    const identity = metaserver
+      ? undefined
+      : new ProgramIdentity(this, 'Identity', {
+          config,
+          name,
+          component: 'task-manager',
+          site,
+          role: roleNames(config).taskManager,
+          clusterRole: roleNames(config).taskManagerNodes,
+          // Projected tokens expire on long-offline edge nodes; a token Secret keeps working.
+          longLivedToken: edge !== undefined,
+        });
+    const sidecar = identity && apiProxySidecar(config, edge?.api.mode === 'sidecar' ? edge.api.server : undefined, identity.tokenSecret);
+    const apiEnv = sidecar ? sidecar.env : env({ K8S_ADDRESS: METASERVER_ADDRESS, K8S_API_PROTOCOL: 'http' });
+
+    // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
+    const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) =>
+      hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'),
+    );
+    const tmp = emptyDirVolume('tmp', '/tmp');
+    const prepare = initContainer(
+      config,
+      'prepare-site',
+      `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`,
+      dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount),
+      true,
+    );
+    const waits = props.waitFor.map((w) => waitForTcp(config, w.what, [w.address]));
+
+    singletonDeployment(this, 'Deployment', {
+      config,
+      name,
+      component: 'task-manager',
+      site,
+      configFiles: [this.setupJson],
+      cloudOnly: !edge,
+      pod: {
+        ...(identity ? { serviceAccountName: identity.serviceAccountName, automountServiceAccountToken: identity.tokenSecret === undefined } : {}),
+        ...(metaserver ? { hostNetwork: true, dnsPolicy: 'Default' } : {}),
+        ...(edge
+          ? {
+              nodeSelector: { 'kubernetes.io/hostname': edge.nodeName },
+              tolerations: [...OFFLINE_TOLERATIONS, ...edge.tolerations],
+            }
+          : {}),
+        initContainers: [prepare, ...waits],
+        containers: [
+          ...(sidecar ? [sidecar.container] : []),
+          {
+            name: 'task-manager',
+            image: s.image,
+            imagePullPolicy: config.images.pullPolicy,
+            command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
+            ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
+            env: [
+              ...env({
+                PLATFORM: 'k8s',
+                CONTAINER_EXECUTOR_IMAGE: s.executorImage,
+                WORKER_PORT: s.workerPort,
+                CLUSTER_LABEL_KEY: s.clusterLabelKey,
+                CLUSTER_LABEL_VALUE: s.clusterLabelValue,
+              }),
+              ...apiEnv,
+              ...databaseEnv(props.db, 'tasks'),
+              ...env(s.env),
+            ],
+            ...tcpProbes(s.port),
+            resources: resources(
+              s.resources,
+              edge
+                ? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }
+                : { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+            ),
+            securityContext: securityContext({ root: true }),
+            volumeMounts: [
+              ...dirs.map((d) => d.mount),
+              { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true },
+              tmp.mount,
+            ],
+          },
+        ],
+        volumes: [...dirs.map((d) => d.volume), { name: 'config', configMap: { name } }, tmp.volume, ...(sidecar ? sidecar.volumes : [])],
+      },
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Config problems as values: where (file, line, column, field path), what was
+ * expected and what was found.
+ */
+
+/** One problem found in a config file. */
+export interface ConfigIssue {
+  /** The config file the problem is in. */
+  readonly file: string;
+  /** 1-based line of the offending node (or its closest parent), when known. */
+  readonly line?: number;
+  /** 1-based column, when known. */
+  readonly column?: number;
+  /** Dotted field path, e.g. `edge.nodes[2].hostPort`; empty for the whole file. */
+  readonly path: string;
+  /** What is wrong: what was expected and what was found. */
+  readonly message: string;
+  /** `error` stops synthesis; `warning` is printed and synthesis goes on. */
+  readonly severity: 'error' | 'warning';
+}
+
+/** Formats an issue as `file:line:col: error: path: message`, the shape editors and CI logs link. */
+export function formatIssue(issue: ConfigIssue): string {
+  const where = [issue.file, issue.line, issue.column].filter((p) => p !== undefined).join(':');
+  const field = issue.path ? `${issue.path}: ` : '';
+  return `${where}: ${issue.severity}: ${field}${issue.message}`;
+}
+
+/** Thrown when a config has errors; carries all of them, not only the first. */
+export class ConfigError extends Error {
+  /**
+   * @param issues every error (and warning) found
+   */
+  constructor(public readonly issues: readonly ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Renders a field path (`['edge', 'nodes', 2, 'name']`) as `edge.nodes[2].name`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}

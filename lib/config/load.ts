@@ -1,0 +1,171 @@
+/**
+ * Reads platform.yaml once, at the edge: YAML syntax, then the schema, then
+ * the cross-field rules. Every problem is reported with its file, line,
+ * column and field path, all at once.
+ */
+import * as fs from 'fs';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import type { core } from 'zod';
+import { ConfigError, ConfigIssue, formatPath } from './errors';
+import { edgeRules } from '../edge/rules';
+import { EdgeSite, resolveFleet } from '../edge/resolve';
+import { platformRules, RuleIssue } from './rules';
+import { Config, configSchema } from './schema';
+
+/** A valid config and the warnings found on the way. */
+export interface LoadedConfig {
+  /** The parsed config with every default applied. */
+  readonly config: Config;
+  /** The enabled edge nodes, resolved (defaults, profile and overrides merged) and sorted by name. */
+  readonly edgeSites: readonly EdgeSite[];
+  /** Risky but legal settings, to be printed. */
+  readonly warnings: readonly ConfigIssue[];
+}
+
+/**
+ * Loads and validates a config file.
+ * @throws ConfigError with every problem found, when there is at least one error.
+ */
+export function loadConfig(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
+    throw new ConfigError([{ file, path: '', message: `cannot read the config: ${reason}`, severity: 'error' }]);
+  }
+  return parseConfig(text, file);
+}
+
+/**
+ * Validates config text; `file` is only used in messages.
+ * @throws ConfigError with every problem found, when there is at least one error.
+ */
+export function parseConfig(text: string, file: string): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0].line,
+        column: e.linePos?.[0].col,
+        path: '',
+        message: `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+        severity: 'error' as const,
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const locate = (path: readonly PropertyKey[], key?: string): Pick<ConfigIssue, 'line' | 'column'> => {
+    const pos = nodeOffset(doc, path, key);
+    if (pos === undefined) return {};
+    const { line, col } = lineCounter.linePos(pos);
+    return { line, column: col };
+  };
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate)));
+  }
+  const fleet = resolveFleet(parsed.data);
+  const found: RuleIssue[] = [...platformRules(parsed.data), ...edgeRules(parsed.data), ...fleet.issues];
+  const ruleIssues = found.map((r) => ({
+    file,
+    ...locate(r.path),
+    path: formatPath(r.path),
+    message: r.message,
+    severity: r.severity,
+  }));
+  const errors = ruleIssues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(ruleIssues);
+  return { config: parsed.data, edgeSites: fleet.sites, warnings: ruleIssues };
+}
+
+type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 'line' | 'column'>;
+
+/** Turns one zod issue into config issues that say what was expected and what was found. */
+function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Locate): ConfigIssue[] {
+  const found = valueAt(raw, issue.path);
+  const base = { file, severity: 'error' as const };
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        ...base,
+        ...locate(issue.path, key),
+        path: formatPath([...issue.path, key]),
+        message: `unknown field "${key}" (not in the schema; check its spelling and place)`,
+      }));
+    case 'invalid_type':
+      return [
+        {
+          ...base,
+          ...locate(issue.path),
+          path: formatPath(issue.path),
+          message: found === undefined ? `required field is missing (expected ${issue.expected})` : `expected ${issue.expected}, found ${describe(found)}`,
+        },
+      ];
+    case 'invalid_value':
+      return [
+        {
+          ...base,
+          ...locate(issue.path),
+          path: formatPath(issue.path),
+          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${describe(found)}`,
+        },
+      ];
+    default:
+      return [
+        {
+          ...base,
+          ...locate(issue.path),
+          path: formatPath(issue.path),
+          message: `${issue.message}, found ${describe(found)}`,
+        },
+      ];
+  }
+}
+
+/** A short rendering of a found value for messages. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value === 'string' ? 'string' : typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+/**
+ * The source offset of the node at `path` (or of `key` inside it); where the
+ * path does not exist (a missing field), the closest existing parent.
+ */
+function nodeOffset(doc: Document, path: readonly PropertyKey[], key?: string): number | undefined {
+  let node: unknown = doc.contents;
+  let best: number | undefined = (node as Node | null)?.range?.[0];
+  for (const p of key === undefined ? path : [...path, key]) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(p));
+      if (pair && p === key) return (pair.key as Node).range?.[0];
+      next = pair?.value;
+      if (pair) best = (pair.key as Node).range?.[0] ?? best;
+    } else if (isSeq(node) && typeof p === 'number') {
+      next = node.items[p];
+    } else {
+      break;
+    }
+    if (next === undefined || next === null) break;
+    node = next;
+    best = (node as Node).range?.[0] ?? best;
+  }
+  return best;
+}

@@ -1,0 +1,131 @@
+/**
+ * Rules that relate several fields of a parsed, defaulted config. Each rule
+ * reports a field path and a message; `load.ts` adds file and line.
+ */
+import { Config } from './schema';
+
+/** A problem found by a cross-field rule. */
+export interface RuleIssue {
+  /** Path of the offending field. */
+  readonly path: readonly PropertyKey[];
+  /** What is wrong and what would be right. */
+  readonly message: string;
+  /** `error` stops synthesis, `warning` is printed. */
+  readonly severity: 'error' | 'warning';
+}
+
+/**
+ * Environment variables the generator sets itself; `env` maps of components
+ * may not set them (they would silently break the wiring).
+ */
+export const MANAGED_ENV = new Set([
+  'DB_ADDRESS', 'DB_USERNAME', 'DB_PASSWORD', 'DB_TYPE', 'DB_NAME', 'DB_COLLECTION_NAME',
+  'HTTP_PORT', 'PORT', 'SELECTOR_ADDRESS', 'JOB_SCHEDULER_ADDRESS', 'MODEL_MANAGER_ADDRESS',
+  'SOURCE_MOUNT_PATH', 'TEMP_DIR', 'COORDINATOR_IMAGE', 'PROXY_ADDRESS', 'K8S_ADDRESS',
+  'K8S_API_PROTOCOL', 'K8S_API_TOKEN', 'TOKEN', 'WORKSPACE', 'CLOUD_OS', 'LOG_LEVEL', 'DEPLOYMENT_WAY',
+  'COORDINATOR_PORT', 'COORDINATOR_WORKSPACE_PATH', 'MODELS_DIR', 'STORAGE_TYPE', 'STORAGE_ENDPOINT',
+  'ACCESS_KEY', 'SECRET_KEY', 'SINGLE_HEART', 'CLUSTER_HEART',
+  'CONTAINER_EXECUTOR_IMAGE', 'WORKER_PORT', 'CLUSTER_LABEL_KEY', 'CLUSTER_LABEL_VALUE', 'PLATFORM',
+]);
+
+
+/** A reference to the tag of an image (`undefined`: no tag, which means `latest`). */
+export function imageTag(ref: string): string | undefined {
+  const noDigest = ref.split('@')[0];
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', lastSlash + 1);
+  return colon === -1 ? undefined : noDigest.slice(colon + 1);
+}
+
+/** Issues for an image that resolves to the mutable `latest` tag. */
+export function latestRule(config: Config, ref: string | undefined, path: readonly PropertyKey[]): RuleIssue[] {
+  if (ref === undefined || config.images.allowLatest || ref.includes('@sha256:')) return [];
+  const tag = imageTag(ref);
+  if (tag !== undefined && tag !== 'latest') return [];
+  return [{
+    path,
+    severity: 'error',
+    message: `image "${ref}" uses the mutable tag "latest"${tag === undefined ? ' (no tag given)' : ''}: pin a version, or set images.allowLatest: true`,
+  }];
+}
+
+/** Issues for `env` maps that try to set a variable the generator owns. */
+export function envRule(env: Record<string, string>, path: readonly PropertyKey[]): RuleIssue[] {
+  return Object.keys(env)
+    .filter((k) => MANAGED_ENV.has(k))
+    .map((k) => ({
+      path: [...path, k],
+      severity: 'error' as const,
+      message: `${k} is set by the generator from the rest of the config and cannot be overridden here`,
+    }));
+}
+
+/** Issues for ports that must differ inside one pod. */
+export function distinctPorts(ports: readonly { path: readonly PropertyKey[]; port: number; what: string }[]): RuleIssue[] {
+  const seen = new Map<number, string>();
+  const issues: RuleIssue[] = [];
+  for (const p of ports) {
+    const other = seen.get(p.port);
+    if (other !== undefined) {
+      issues.push({ path: p.path, severity: 'error', message: `port ${p.port} of ${p.what} is already used by ${other} in the same pod` });
+    } else {
+      seen.set(p.port, p.what);
+    }
+  }
+  return issues;
+}
+
+/** The platform's cross-field rules (the edge fleet's are in edge/rules.ts). */
+export function platformRules(c: Config): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const need = (cond: boolean, path: PropertyKey[], message: string) => {
+    if (cond) issues.push({ path, message, severity: 'error' });
+  };
+
+  if (c.images.tag === 'latest' && !c.images.allowLatest) {
+    issues.push({ path: ['images', 'tag'], severity: 'error', message: 'the mutable tag "latest" is refused: pin a version, or set images.allowLatest: true' });
+  }
+  for (const key of ['coordinator', 'kubectl', 'busybox', 'postgres', 'minio'] as const) {
+    issues.push(...latestRule(c, c.images[key], ['images', key]));
+  }
+  for (const comp of ['jobScheduler', 'modelManager', 'clientSelector', 'proxy', 'taskManager'] as const) {
+    issues.push(...latestRule(c, c[comp].image, [comp, 'image']));
+    issues.push(...envRule(c[comp].env, [comp, 'env']));
+  }
+  issues.push(...latestRule(c, c.taskManager.executorImage, ['taskManager', 'executorImage']));
+
+  const db = c.database;
+  need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`);
+  need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one');
+  if (db.type === 'postgreSQL' && db.external && !/^[^:/\s]+:[0-9]{1,5}$/.test(db.external.address)) {
+    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `PostgreSQL addresses must be exactly host:port (the programs split on ":"), found "${db.external.address}"` });
+  }
+  need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)');
+  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint');
+  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/');
+  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address');
+
+  const apiProxyPort = { path: ['apiProxy', 'port'], port: c.apiProxy.port, what: 'the API proxy sidecar (apiProxy.port)' };
+  issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler' }, apiProxyPort]));
+  issues.push(...distinctPorts([
+    { path: ['proxy', 'grpcPort'], port: c.proxy.grpcPort, what: 'the proxy gRPC port' },
+    { path: ['proxy', 'httpPort'], port: c.proxy.httpPort, what: 'the proxy HTTP port' },
+  ]));
+  if (c.taskManager.enabled) {
+    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager' }, apiProxyPort]));
+  }
+
+  const nodePorts: { path: PropertyKey[]; port: number }[] = [];
+  if (c.proxy.expose.type === 'NodePort') nodePorts.push({ path: ['proxy', 'expose', 'nodePort'], port: c.proxy.expose.nodePort });
+  if (c.objectStorage.type === 'embedded') nodePorts.push({ path: ['objectStorage', 'nodePort'], port: c.objectStorage.nodePort });
+  if (c.database.type === 'embedded' && c.database.embedded.edgeNodePort !== undefined) {
+    nodePorts.push({ path: ['database', 'embedded', 'edgeNodePort'], port: c.database.embedded.edgeNodePort });
+  }
+  const seen = new Map<number, string>();
+  for (const np of nodePorts) {
+    const other = seen.get(np.port);
+    need(other !== undefined, np.path, `NodePort ${np.port} is already used by ${other}; NodePorts are cluster-wide and must be unique`);
+    seen.set(np.port, np.path.join('.'));
+  }
+  return issues;
+}

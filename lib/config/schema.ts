@@ -1,0 +1,477 @@
+/**
+ * The schema of `platform.yaml`: the single source of the config's types,
+ * defaults, descriptions and of the committed JSON Schema
+ * (`schema/platform.schema.json`).
+ *
+ * Only shape and single-field rules live here. Rules that relate several
+ * fields (distinct ports, unique NodePorts, edge addresses) are in
+ * `rules.ts`, which runs on the parsed, defaulted config.
+ */
+import { z } from 'zod';
+
+/** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain, as Kubernetes node names are. */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const dnsLabel = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters (a DNS-1123 label)' })
+  .regex(DNS1123_LABEL, {
+    error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  });
+
+const nodeName = z
+  .string()
+  .max(253, { error: 'must be at most 253 characters' })
+  .regex(DNS1123_SUBDOMAIN, {
+    error: 'must be a Kubernetes node name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")',
+  });
+
+const port = z
+  .number()
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be a port number from 1 to 65535' })
+  .max(65535, { error: 'must be a port number from 1 to 65535' });
+
+const nodePort = z
+  .number()
+  .int({ error: 'must be a whole number' })
+  .min(30000, { error: 'must be in the NodePort range 30000-32767' })
+  .max(32767, { error: 'must be in the NodePort range 30000-32767' });
+
+const absolutePath = z
+  .string()
+  .regex(/^\/([^/\0]+\/?)*$/, { error: 'must be an absolute path such as /mnt/neursafe_fl' })
+  .refine((p) => p === '/' || !p.endsWith('/'), { error: 'must not end with "/"' })
+  .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), { error: 'must not contain "." or ".." segments' });
+
+const folderName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a single folder name (letters, digits, ".", "_", "-"; no "/")' });
+
+/**
+ * A container image reference: `[registry[:port]/]path[:tag][@sha256:digest]`.
+ * The tag `latest` is refused unless `images.allowLatest` is true (rules.ts).
+ */
+export const IMAGE_REF =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const image = z.string().regex(IMAGE_REF, {
+  error: 'must be an image reference such as registry.example.com/team/name:1.2.3',
+});
+
+/** `host:port`, as the programs split it (no scheme, no IPv6). */
+export const HOST_PORT = /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*:([0-9]{1,5})$/;
+
+const hostPort = z
+  .string()
+  .regex(HOST_PORT, { error: 'must be host:port (a DNS name or IPv4 address, a colon, a port; no scheme)' })
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) >= 1 && Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, {
+    error: 'port must be from 1 to 65535',
+  });
+
+const ipv4 = z.ipv4({ error: 'must be an IPv4 address' });
+
+const quantity = z
+  .union([z.string(), z.number()])
+  .refine((q) => /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/.test(String(q)), {
+    error: 'must be a Kubernetes quantity such as 100m, 0.5, 256Mi or 2Gi',
+  })
+  .transform(String);
+
+const resourceList = z.strictObject({
+  cpu: quantity.optional().describe('CPU, e.g. 100m or 1.'),
+  memory: quantity.optional().describe('Memory, e.g. 256Mi.'),
+});
+
+/** Compute resources of one container. */
+export const resourcesSchema = z
+  .strictObject({
+    requests: resourceList.optional().describe('What the scheduler reserves.'),
+    limits: resourceList.optional().describe('The most the container may use.'),
+  })
+  .describe('Container resources (requests and limits).');
+
+const logLevel = z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' });
+const extraEnv = z
+  .record(envName, z.string())
+  .default({})
+  .describe('Extra environment variables (tunables such as REPORT_PERIOD). Variables the generator sets cannot be overridden here.');
+
+/** A reference to one key of a Secret in the platform namespace. */
+const secretRef = (defaultKey: string) =>
+  z.strictObject({
+    name: dnsLabel.describe('Name of the Secret in the platform namespace.'),
+    key: z.string().min(1).default(defaultKey).describe('Key inside the Secret.'),
+  });
+
+const componentBase = {
+  logLevel: logLevel.default('INFO').describe('Log level of the program.'),
+  image: image.optional().describe('Full image reference; default: <images.registry>/<upstream name>:<images.tag>.'),
+  resources: resourcesSchema.optional(),
+  env: extraEnv,
+};
+
+/** The settings of a task manager site, shared by the cloud task manager and edge defaults. */
+const siteDirs = z.strictObject({
+  lmdb: absolutePath.optional().describe('Task metadata (LMDB) folder.'),
+  workspace: absolutePath.optional().describe('Intermediate files; mounted into executors at the same path.'),
+  datasets: absolutePath.optional().describe('Holds datasets.json and the dataset folders it lists.'),
+  taskConfigs: absolutePath.optional().describe('Task entry scripts and configs (task_config_entry).'),
+});
+
+const taskManagerSettings = {
+  port: port.default(22000).describe('gRPC port of the task manager (config `port`).'),
+  workerPort: port.default(8050).describe('Port executors listen on (WORKER_PORT).'),
+  runtime: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a runtime name without spaces or commas' }))
+    .min(1)
+    .default(['tensorflow', 'pytorch'])
+    .describe('Runtimes this site offers, in the case jobs use (e.g. tensorflow, pytorch).'),
+  storageQuota: z.number().int().positive().default(10240).describe('Storage quota in MB (> 0).'),
+  registration: z.boolean().default(true).describe('Whether the task manager registers with the client selector.'),
+  maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
+  label: z.string().optional().describe('Free-form label the site reports (config `label`).'),
+  clusterLabelKey: z
+    .string()
+    .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: 'must be a Kubernetes label key' })
+    .default('kubernetes.io/cluster_id')
+    .describe('Node label key that marks the nodes of this site (CLUSTER_LABEL_KEY).'),
+  executorImage: image.optional().describe('Executor image (CONTAINER_EXECUTOR_IMAGE); default: the task manager image.'),
+  ...componentBase,
+};
+
+/** CPU architectures of edge devices (the node's kubernetes.io/arch). */
+export const ARCHES = ['amd64', 'arm64', 'arm'] as const;
+
+const labelValue = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters (a label value)' })
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a Kubernetes label value' });
+
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+  error: 'must be a Kubernetes label key',
+});
+
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
+const imagesByArch = z
+  .strictObject({ amd64: image.optional(), arm64: image.optional(), arm: image.optional() })
+  .describe('An image per CPU architecture, chosen by the node\'s arch.');
+
+/**
+ * Everything an edge node can set; used (all optional) by edge.defaults,
+ * edge.profiles and each node. Later levels override earlier ones field by
+ * field (maps such as env and nodeLabels are merged, lists replaced).
+ */
+const edgeSettings = z.strictObject({
+  port: port.optional().describe('Task manager port, also the host port on the node (external_address port). Default 22000.'),
+  workerPort: port.optional().describe('WORKER_PORT of executors. Default 8050.'),
+  runtime: taskManagerSettings.runtime.removeDefault().optional(),
+  storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
+  registration: z.boolean().optional().describe('Register with the client selector. Default true.'),
+  maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
+  label: z.string().optional().describe('Free-form site label (config `label`).'),
+  logLevel: logLevel.optional().describe('Log level. Default INFO.'),
+  image: image.optional().describe('Task manager image for every architecture.'),
+  images: imagesByArch.optional(),
+  executorImage: image.optional().describe('Executor image for every architecture (CONTAINER_EXECUTOR_IMAGE).'),
+  executorImages: imagesByArch.optional().describe('An executor image per CPU architecture.'),
+  resources: resourcesSchema.optional(),
+  dirs: siteDirs.optional().describe('Host paths of the site folders on the node. Default: /var/lib/neursafe-fl/<folder>.'),
+  env: z.record(envName, z.string()).optional().describe('Extra environment variables.'),
+  tolerations: z.array(toleration).optional().describe('Extra tolerations (the offline-node NoExecute tolerations are always set).'),
+  nodeLabels: z.record(labelKey, labelValue).optional().describe('Extra labels to set on the node.'),
+});
+
+const edgeNode = edgeSettings.extend({
+  name: nodeName.describe('The Kubernetes node name (kubernetes.io/hostname).'),
+  address: z
+    .union([ipv4, z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: 'must be an IPv4 address or a DNS name' })])
+    .describe('Address of the node reachable from cloud pods (external_address host).'),
+  arch: z.enum(ARCHES).default('amd64').describe('CPU architecture (kubernetes.io/arch).'),
+  enabled: z.boolean().default(true).describe('false: keep the entry but deploy nothing to the node.'),
+  profile: dnsLabel.optional().describe('Name of an entry of edge.profiles whose settings apply before the node\'s own.'),
+  site: labelValue
+    .optional()
+    .describe('Group nodes into one site: they share the cluster label value (the site name), so executors may run on any of them.'),
+  clusterLabelValue: labelValue.optional().describe('CLUSTER_LABEL_VALUE of the node; default: the site, else the node name.'),
+});
+
+const edgeSection = z
+  .strictObject({
+    edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
+    cloudCoreAddress: hostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
+    proxyAddress: hostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
+    databaseAddress: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Database address reachable from edge nodes; default: the external database\'s address, or for the embedded one <database.embedded.edgeNodePort> exposure (required then).'),
+    apiAccess: z
+      .strictObject({
+        mode: z
+          .enum(['metaserver', 'sidecar'])
+          .default('metaserver')
+          .describe('metaserver: the node\'s MetaServer on 127.0.0.1:10550 (hostNetwork); sidecar: a kubectl proxy sidecar with a per-node ServiceAccount.'),
+        server: z
+          .string()
+          .regex(/^https:\/\/[^\s/]+(:[0-9]+)?$/, { error: 'must be an https:// URL such as https://169.254.30.10:10550' })
+          .optional()
+          .describe('sidecar mode: the API address (MetaServer https://169.254.30.10:10550 on KubeEdge 1.17+, or the cloud API server\'s external address); default: the in-cluster address MetaServer injects.'),
+      })
+      .prefault({})
+      .describe('How edge task managers reach the Kubernetes API.'),
+    defaults: edgeSettings.prefault({}).describe('Settings of every edge node.'),
+    profiles: z.record(dnsLabel, edgeSettings).default({}).describe('Named settings shared by groups of nodes (e.g. one per device model).'),
+    nodes: z.array(edgeNode).default([]).describe('The edge nodes, one task manager each.'),
+  })
+  .prefault({})
+  .describe('The KubeEdge edge fleet.');
+
+const cloudTaskManager = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Deploy a cluster-mode task manager in the cloud.'),
+    clusterLabelValue: z
+      .string()
+      .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a Kubernetes label value' })
+      .max(63)
+      .default('nsfl-cloud')
+      .describe('Label value of the cloud nodes executors may run on (CLUSTER_LABEL_VALUE). Label exactly the nodes that share the site folders.'),
+    dirs: siteDirs
+      .prefault({})
+      .describe('Host paths of the site folders (shared storage, same path on every labelled node). Default: folders under <sharedRoot.hostPath>/task-manager.'),
+    ...taskManagerSettings,
+  })
+  .describe('The cloud (cluster-mode) task manager.');
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Editor hint; ignored.'),
+    name: dnsLabel
+      .max(40)
+      .default('nsfl')
+      .describe('Prefix of every resource name and the app.kubernetes.io/instance label.'),
+    namespace: dnsLabel.default('neursafe-fl').describe('Namespace the platform runs in (coordinators and executors always run in "default").'),
+    version: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { error: 'must be a Kubernetes label value (e.g. 0.1.0)' }).default('0.1.0').describe('Platform version, written to the app.kubernetes.io/version label.'),
+    images: z
+      .strictObject({
+        registry: z
+          .string()
+          .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. registry.example.com/neursafe' })
+          .default('docker.io/neursafe')
+          .describe('Registry and path of the platform images.'),
+        tag: z.string().regex(/^[\w][\w.-]{0,127}$/, { error: 'must be an image tag' }).default('0.1.0').describe('Tag of the platform images.'),
+        allowLatest: z.boolean().default(false).describe('Allow the mutable tag "latest" (not recommended: coordinators use IfNotPresent).'),
+        pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
+        pullSecrets: z.array(dnsLabel).default([]).describe('imagePullSecrets (Secret names in the platform namespace).'),
+        coordinator: image.optional().describe('Coordinator image (COORDINATOR_IMAGE); default: <registry>/nsfl-coordinator:<tag>.'),
+        kubectl: image
+          .default('docker.io/alpine/k8s:1.28.15')
+          .describe('Image with kubectl and a shell: the in-pod API proxy sidecar and the set-up Jobs.'),
+        busybox: image.default('docker.io/library/busybox:1.36.1').describe('Image of the small init containers (wait for dependencies, create folders).'),
+        postgres: image.default('docker.io/library/postgres:15.8').describe('Image of the embedded PostgreSQL.'),
+        minio: image
+          .default('quay.io/minio/minio:RELEASE.2022-10-24T18-35-02Z')
+          .describe('Image of the embedded S3 endpoint; must be a release that stores buckets as plain folders (filesystem mode).'),
+      })
+      .prefault({})
+      .describe('Where images come from.'),
+    cluster: z
+      .strictObject({
+        dnsServiceIP: ipv4.default('10.96.0.10').describe('IP of the cluster DNS Service (kube-dns); the proxy uses it as its only nameserver.'),
+      })
+      .prefault({})
+      .describe('Facts about the cloud cluster.'),
+    sharedRoot: z
+      .strictObject({
+        hostPath: absolutePath.default('/mnt/neursafe_fl').describe('Shared folder mounted at the same path on every cloud node.'),
+        coordinatorConfigsDir: folderName.default('coordinator_configs').describe('Folder for coordinator configs (TEMP_DIR).'),
+        modelsDir: folderName.default('models').describe('Model store folder and bucket (MODELS_DIR).'),
+        namespaces: z.array(folderName).min(1).default(['default']).describe('FL namespaces; one folder (bucket) each.'),
+      })
+      .prefault({})
+      .describe('The shared root every cloud node mounts.'),
+    routeToken: secretRef('token')
+      .optional()
+      .describe('Secret with the token the job scheduler sends when it registers routes with the proxy. Default: generated in the cluster on first install.'),
+    database: z
+      .strictObject({
+        type: z
+          .enum(['embedded', 'postgreSQL', 'mongo'])
+          .default('embedded')
+          .describe('embedded: a PostgreSQL StatefulSet deployed here; postgreSQL or mongo: an external database.'),
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('neursafe_fl').describe('Database name (DB_NAME).'),
+        embedded: z
+          .strictObject({
+            storageSize: quantity.default('10Gi').describe('Size of the data volume.'),
+            storageClassName: z.string().optional().describe('StorageClass of the data volume; default: the cluster default.'),
+            credentials: z
+              .strictObject({
+                name: dnsLabel.describe('Name of an existing Secret with keys "username" and "password".'),
+              })
+              .optional()
+              .describe('Existing credentials; default: a Secret generated in the cluster on first install.'),
+            edgeNodePort: nodePort
+              .optional()
+              .describe('Expose the embedded database on this NodePort for edge task managers (only when there are edge nodes).'),
+            resources: resourcesSchema.optional(),
+          })
+          .prefault({})
+          .describe('The embedded PostgreSQL.'),
+        external: z
+          .strictObject({
+            address: z.string().min(1).describe('postgreSQL: host:port; mongo: host:port or a mongodb:// URI.'),
+            credentials: z
+              .strictObject({
+                name: dnsLabel.describe('Secret in the platform namespace.'),
+                usernameKey: z.string().default('username'),
+                passwordKey: z.string().default('password'),
+              })
+              .describe('Secret with the database user and password.'),
+          })
+          .optional()
+          .describe('An external database (required when type is postgreSQL or mongo).'),
+      })
+      .prefault({})
+      .describe('The database of jobs, models and tasks.'),
+    modelStorage: z
+      .strictObject({
+        type: z.enum(['posix', 's3']).default('posix').describe('posix: files under the shared root; s3: an S3 endpoint.'),
+        s3: z
+          .strictObject({
+            endpoint: hostPort.describe('S3 endpoint host:port (STORAGE_ENDPOINT).'),
+            credentials: z
+              .strictObject({
+                name: dnsLabel,
+                accessKeyKey: z.string().default('accessKey'),
+                secretKeyKey: z.string().default('secretKey'),
+              })
+              .describe('Secret with the access and secret key.'),
+          })
+          .optional()
+          .describe('Required when type is s3.'),
+      })
+      .prefault({})
+      .describe('Where the model manager stores models.'),
+    objectStorage: z
+      .strictObject({
+        type: z
+          .enum(['embedded', 'external'])
+          .default('embedded')
+          .describe('embedded: MinIO in filesystem mode serving the shared root; external: an endpoint you run.'),
+        nodePort: nodePort.default(30900).describe('NodePort of the embedded endpoint (what the CLI uploads to).'),
+        port: port.default(9000).describe('Port of the embedded endpoint.'),
+        credentials: z
+          .strictObject({ name: dnsLabel.describe('Existing Secret with keys "accessKey" and "secretKey".') })
+          .optional()
+          .describe('Default: generated in the cluster on first install.'),
+        external: z
+          .strictObject({ endpoint: z.string().min(1).describe('URL or host:port users upload to.') })
+          .optional()
+          .describe('Required when type is external.'),
+        resources: resourcesSchema.optional(),
+      })
+      .prefault({})
+      .describe('The S3 endpoint users upload job files and models to; its buckets must be folders of the shared root.'),
+    apiProxy: z
+      .strictObject({
+        port: port.default(8001).describe('Loopback port of the kubectl proxy sidecar (K8S_ADDRESS=127.0.0.1:<port>).'),
+        resources: resourcesSchema.optional(),
+      })
+      .prefault({})
+      .describe('The in-pod Kubernetes API proxy of the job scheduler and task managers.'),
+    jobScheduler: z
+      .strictObject({ port: port.default(8088).describe('HTTP port (HTTP_PORT).'), ...componentBase })
+      .prefault({})
+      .describe('The job scheduler.'),
+    modelManager: z
+      .strictObject({ port: port.default(50057).describe('HTTP port (PORT).'), ...componentBase })
+      .prefault({})
+      .describe('The model manager.'),
+    clientSelector: z
+      .strictObject({
+        port: port.default(50055).describe('gRPC port (config `port`).'),
+        authClient: z.boolean().default(false).describe('Authenticate clients (config `auth_client`).'),
+        optimalSelect: z.boolean().default(false).describe('Optimal client selection (config `optimal_select`).'),
+        strategy: z.record(z.string(), z.number()).optional().describe('Evaluator name to weight (config `strategy`).'),
+        singleHeartbeat: z.number().int().positive().default(300).describe('SINGLE_HEART in seconds.'),
+        clusterHeartbeat: z.number().int().positive().default(600).describe('CLUSTER_HEART in seconds.'),
+        ...componentBase,
+      })
+      .prefault({})
+      .describe('The client selector.'),
+    proxy: z
+      .strictObject({
+        grpcPort: port.default(30091).describe('gRPC port task managers connect to.'),
+        httpPort: port.default(30092).describe('Internal HTTP port (health, route registration); never exposed.'),
+        sharedDictSize: z.string().regex(/^[0-9]+[kKmM]?$/).default('128m').describe('Size of lua_shared_dict iptables.'),
+        clientMaxBodySize: z.string().regex(/^[0-9]+[kKmMgG]?$/).default('1000M').describe('nginx client_max_body_size.'),
+        expose: z
+          .strictObject({
+            type: z.enum(['NodePort', 'LoadBalancer', 'ExternalIPs']).default('NodePort').describe('How the gRPC port leaves the cluster.'),
+            nodePort: nodePort.default(30091).describe('NodePort (type NodePort).'),
+            externalIPs: z.array(ipv4).default([]).describe('External IPs (type ExternalIPs).'),
+            annotations: z.record(z.string(), z.string()).default({}).describe('Annotations of the external Service (e.g. for a cloud load balancer).'),
+          })
+          .prefault({})
+          .describe('External exposure of the gRPC port.'),
+        externalAddress: hostPort
+          .default('203.0.113.10:30091')
+          .describe('host:port at which sites outside the cluster reach the gRPC port (written as `server` of edge task managers).'),
+        ...componentBase,
+      })
+      .prefault({})
+      .describe('The proxy (OpenResty).'),
+    apiGateway: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Create the Ingress.'),
+        ingressClassName: z.string().min(1).default('nginx').describe('IngressClass of an ingress-nginx controller.'),
+        host: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/).optional().describe('Host name; default: any host.'),
+      })
+      .prefault({})
+      .describe('The API gateway (an Ingress).'),
+    taskManager: cloudTaskManager.prefault({}),
+    edge: edgeSection,
+    gitops: z
+      .strictObject({
+        argocd: z
+          .strictObject({
+            enabled: z.boolean().default(false).describe('Write an Argo CD Application for dist/.'),
+            namespace: dnsLabel.default('argocd').describe('Namespace Argo CD runs in.'),
+            project: z.string().min(1).default('default').describe('Argo CD project.'),
+            repoURL: z.string().min(1).optional().describe('Git repository holding dist/ (required when enabled).'),
+            targetRevision: z.string().min(1).default('HEAD').describe('Branch, tag or commit.'),
+            path: z.string().min(1).default('dist').describe('Folder of the manifests in the repository.'),
+            automated: z.boolean().default(true).describe('Sync automatically, pruning removed objects and healing drift.'),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('GitOps wiring.'),
+  })
+  .describe('The Neursafe FL platform and its edge fleet.');
+
+/** The config as written in platform.yaml (defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The parsed config with every default applied. */
+export type Config = z.output<typeof configSchema>;
+/** Container resources as parsed. */
+export type Resources = z.output<typeof resourcesSchema>;
+/** Settings of the cloud task manager. */
+export type CloudTaskManagerConfig = Config['taskManager'];
+/** Settings an edge default, profile or node may set. */
+export type EdgeSettings = z.output<typeof edgeSettings>;
+/** One edge node as written. */
+export type EdgeNodeConfig = z.output<typeof edgeNode>;
+/** A CPU architecture. */
+export type Arch = (typeof ARCHES)[number];

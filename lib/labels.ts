@@ -1,0 +1,52 @@
+/**
+ * Resource names and the recommended Kubernetes labels. Names come from the
+ * config's `name` and a component (or edge node) name, never from list
+ * positions or hashes.
+ */
+import { Config } from './config/schema';
+
+/** `app.kubernetes.io/component` values, exactly as DESIGN.md lists them (plus the object store). */
+export type Component =
+  | 'job-scheduler'
+  | 'model-manager'
+  | 'client-selector'
+  | 'proxy'
+  | 'api-gateway'
+  | 'task-manager'
+  | 'database'
+  | 'object-storage'
+  | 'setup';
+
+/** The label that tells task manager sites apart (`cloud` or an edge node name). */
+export const SITE_LABEL = 'fl.neursafe.io/site';
+
+/** `app.kubernetes.io/name` of every object. */
+export const APP_NAME = 'neursafe-fl';
+
+/** Name of a resource that belongs to the platform: `<config.name>-<suffix>`. */
+export function resourceName(config: Config, suffix: string): string {
+  return `${config.name}-${suffix}`;
+}
+
+/**
+ * Labels that never change for the life of a workload: the only ones used in
+ * selectors (a Deployment's selector is immutable).
+ */
+export function selectorLabels(config: Config, component: Component, site?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': APP_NAME,
+    'app.kubernetes.io/instance': config.name,
+    'app.kubernetes.io/component': component,
+    ...(site === undefined ? {} : { [SITE_LABEL]: site }),
+  };
+}
+
+/** The full recommended label set of an object. */
+export function labels(config: Config, component: Component, site?: string): Record<string, string> {
+  return {
+    ...selectorLabels(config, component, site),
+    'app.kubernetes.io/part-of': APP_NAME,
+    'app.kubernetes.io/managed-by': 'cdk8s',
+    'app.kubernetes.io/version': config.version,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Composes the whole platform from a validated config: one chart per output
+ * file, split along what a reviewer wants to see in a Git diff.
+ */
+import { App } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { NodeReaderRole, WorkloadRoles } from './components/api-access';
+import { ApiGateway } from './components/api-gateway';
+import { ClientSelector } from './components/client-selector';
+import { Database, DatabaseConnection, waitAddressOf } from './components/database';
+import { JobScheduler } from './components/job-scheduler';
+import { ModelManager } from './components/model-manager';
+import { ObjectStorage } from './components/object-storage';
+import { Proxy } from './components/proxy';
+import { Secrets } from './components/secrets';
+import { SharedRoot } from './components/shared-root';
+import { TaskManager } from './components/task-manager';
+import { Config } from './config/schema';
+import { EdgeFleet } from './edge/fleet';
+import { EdgeSite } from './edge/resolve';
+import { ARGOCD_DIR, ArgoCdApplication } from './gitops/argocd';
+import { APP_NAME, resourceName } from './labels';
+import { platformImage } from './images';
+import { FileChart } from './output';
+
+/** Output files of the charts, in `kubectl apply -R -f dist/` order. */
+export const OUTPUT_FILES = {
+  cluster: '00-cluster.k8s.yaml',
+  database: '10-database.k8s.yaml',
+  platform: '20-platform.k8s.yaml',
+  edge: '30-edge.k8s.yaml',
+  argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
+} as const;
+
+/** Builds every chart of the platform into `app`. */
+export function buildPlatform(app: App, config: Config, edgeSites: readonly EdgeSite[]): void {
+  const cluster = new FileChart(app, 'cluster', OUTPUT_FILES.cluster);
+  if (config.namespace !== 'default') {
+    new k8s.KubeNamespace(cluster, 'Namespace', {
+      metadata: {
+        name: config.namespace,
+        labels: {
+          'app.kubernetes.io/part-of': APP_NAME,
+          'app.kubernetes.io/managed-by': 'cdk8s',
+          // The platform mounts host paths (the shared root, task manager site folders).
+          'pod-security.kubernetes.io/enforce': 'privileged',
+        },
+      },
+    });
+  }
+  new NodeReaderRole(cluster, 'NodeReaderRole', config);
+
+  const platform = new FileChart(app, 'platform', OUTPUT_FILES.platform);
+  const secrets = new Secrets(platform, 'Secrets', config);
+
+  const databaseChart = new FileChart(app, 'database', OUTPUT_FILES.database);
+  const database = new Database(databaseChart, 'Database', config, secrets.embeddedDatabase);
+  const db = database.connection;
+
+  const root = new SharedRoot(config);
+  new WorkloadRoles(platform, 'WorkloadRoles', config);
+  const selector = new ClientSelector(platform, 'ClientSelector', config);
+  const modelManager = new ModelManager(platform, 'ModelManager', config, db, root);
+  const proxy = new Proxy(platform, 'Proxy', config, { selector: selector.service, routeToken: secrets.routeToken });
+  const jobScheduler = new JobScheduler(platform, 'JobScheduler', config, {
+    db,
+    root,
+    selector: selector.service,
+    modelManager: modelManager.service,
+    proxy: proxy.service,
+    routeToken: secrets.routeToken,
+  });
+  if (config.apiGateway.enabled) {
+    new ApiGateway(platform, 'ApiGateway', config, { jobScheduler: jobScheduler.service, modelManager: modelManager.service });
+  }
+  if (config.objectStorage.type === 'embedded') new ObjectStorage(platform, 'ObjectStorage', config, root, secrets);
+
+  if (config.taskManager.enabled) {
+    const tm = config.taskManager;
+    const dirsRoot = `${root.hostPath}/task-manager`;
+    const image = platformImage(config, 'nsfl-client-cpu', tm.image);
+    const grpc = proxy.service.address('grpc');
+    new TaskManager(platform, 'TaskManager', {
+      config,
+      name: resourceName(config, 'task-manager'),
+      site: 'cloud',
+      server: grpc,
+      db,
+      waitFor: [
+        ...(db.waitAddress ? [{ what: 'database', address: db.waitAddress }] : []),
+        { what: 'client-selector', address: selector.service.address('grpc') },
+        { what: 'proxy', address: grpc },
+      ],
+      variant: { kind: 'cluster' },
+      settings: {
+        ...tm,
+        image,
+        executorImage: tm.executorImage ?? image,
+        dirs: {
+          lmdb: tm.dirs.lmdb ?? `${dirsRoot}/lmdb`,
+          workspace: tm.dirs.workspace ?? `${dirsRoot}/workspace`,
+          datasets: tm.dirs.datasets ?? `${dirsRoot}/datasets`,
+          taskConfigs: tm.dirs.taskConfigs ?? `${dirsRoot}/task-configs`,
+        },
+      },
+    });
+  }
+
+  if (edgeSites.length > 0) {
+    const edgeChart = new FileChart(app, 'edge', OUTPUT_FILES.edge);
+    new EdgeFleet(edgeChart, 'Fleet', {
+      config,
+      sites: edgeSites,
+      db: edgeDatabase(config, db),
+      proxyAddress: config.edge.proxyAddress ?? proxy.externalAddress,
+    });
+    if (database.serviceName && config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
+      database.exposeForEdge(config.database.embedded.edgeNodePort);
+    }
+  }
+
+  if (config.gitops.argocd.enabled) {
+    const gitops = new FileChart(app, 'argocd', OUTPUT_FILES.argocd);
+    new ArgoCdApplication(gitops, 'Application', config);
+  }
+}
+
+/** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */
+function edgeDatabase(config: Config, db: DatabaseConnection): DatabaseConnection {
+  const address = config.edge.databaseAddress;
+  if (address === undefined) return db;
+  return { ...db, address, waitAddress: waitAddressOf(address) };
+}
