@@ -164,7 +164,7 @@ export class Database extends Construct {
             spec: {
               accessModes: ['ReadWriteOnce'],
               ...(db.embedded.storageClassName ? { storageClassName: db.embedded.storageClassName } : {}),
-              resources: { requests: { storage: k8s.Quantity.fromString(db.embedded.storageSize) } },
+              resources: { requests: { storage: k8s.Quantity.fromString(String(db.embedded.storageSize)) } },
             },
           },
         ],

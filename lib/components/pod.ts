@@ -46,7 +46,7 @@ export function resources(fromConfig: Resources | undefined, defaults: Resources
     const out: Record<string, k8s.Quantity> = {};
     for (const key of ['cpu', 'memory'] as const) {
       const v = merged[key];
-      if (v !== undefined) out[key] = k8s.Quantity.fromString(v);
+      if (v !== undefined) out[key] = k8s.Quantity.fromString(String(v));
     }
     return out;
   };

@@ -77,9 +77,9 @@ export class Secrets extends Construct {
   /** A Job (and its least-privilege RBAC) that creates each missing Secret once. */
   private generator(config: Config, secrets: GeneratedSecret[]): void {
     const name = resourceName(config, 'generate-secrets');
-    const meta = (extra: Record<string, string> = {}) => ({ name, labels: labels(config, 'setup'), annotations: extra });
+    const meta = (annotations: Record<string, string>) => ({ name, namespace: config.namespace, labels: labels(config, 'setup'), annotations });
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(syncWave(-2)), automountServiceAccountToken: true });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(syncWave(-2)), automountServiceAccountToken: false });
     new k8s.KubeRole(this, 'Role', {
       metadata: meta(syncWave(-2)),
       rules: [

@@ -77,8 +77,7 @@ const quantity = z
   .union([z.string(), z.number()])
   .refine((q) => /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/.test(String(q)), {
     error: 'must be a Kubernetes quantity such as 100m, 0.5, 256Mi or 2Gi',
-  })
-  .transform(String);
+  });
 
 const resourceList = z.strictObject({
   cpu: quantity.optional().describe('CPU, e.g. 100m or 1.'),

@@ -1,0 +1,134 @@
+/**
+ * The CLI and the committed output: dist/ is what `npm run synth` writes,
+ * synthesis is deterministic, and bad input leaves the output untouched.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from './main';
+import { DEFAULT_CONFIG, ROOT, synth, withOverrides } from './test/support/platform';
+
+/** Every file below `dir`, relative path → bytes. */
+function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
+    }
+  };
+  walk(dir);
+  return new Map([...out].sort());
+}
+
+function run(args: string[]): { code: number; stdout: string; stderr: string } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = main(args, (s) => stdout.push(s), (s) => stderr.push(s));
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the default config synthesizes to the snapshot', () => {
+  const { files } = synth();
+  expect(Object.fromEntries(files)).toMatchSnapshot();
+});
+
+test('committed dist/ is exactly what `npm run synth` writes for platform.yaml', () => {
+  const out = path.join(tmp, 'dist');
+  expect(run(['synth', '--config', path.join(ROOT, 'platform.yaml'), '--outdir', out]).code).toBe(0);
+  const committed = readTree(path.join(ROOT, 'dist'));
+  const fresh = readTree(out);
+  expect([...committed.keys()]).toEqual([...fresh.keys()]);
+  for (const [file, text] of fresh) expect({ file, text: committed.get(file) }).toEqual({ file, text });
+});
+
+test('two synths of the same config give identical bytes', () => {
+  const a = path.join(tmp, 'a');
+  const b = path.join(tmp, 'b');
+  const config = path.join(ROOT, 'platform.yaml');
+  expect(run(['synth', '--config', config, '--outdir', a]).code).toBe(0);
+  expect(run(['synth', '--config', config, '--outdir', b]).code).toBe(0);
+  expect(readTree(b)).toEqual(readTree(a));
+});
+
+test('synth replaces the output folder: stale files disappear', () => {
+  const out = path.join(tmp, 'dist');
+  fs.mkdirSync(path.join(out, 'edge'), { recursive: true });
+  fs.writeFileSync(path.join(out, 'edge', 'removed-node.k8s.yaml'), 'stale');
+  expect(run(['synth', '--config', path.join(ROOT, 'platform.yaml'), '--outdir', out]).code).toBe(0);
+  expect(fs.existsSync(path.join(out, 'edge', 'removed-node.k8s.yaml'))).toBe(false);
+  expect(fs.existsSync(path.join(out, '20-platform.k8s.yaml'))).toBe(true);
+});
+
+describe('bad input', () => {
+  const prepareDist = () => {
+    const out = path.join(tmp, 'dist');
+    expect(run(['synth', '--config', path.join(ROOT, 'platform.yaml'), '--outdir', out]).code).toBe(0);
+    return { out, before: readTree(out) };
+  };
+
+  test('a config with errors exits 1, prints every error with file:line:col and path, and leaves dist/ byte-for-byte as it was', () => {
+    const { out, before } = prepareDist();
+    const bad = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(bad, withOverrides({ proxy: { grpcPort: 70000 }, jobScheduler: { prot: 1 } }));
+    const r = run(['synth', '--config', bad, '--outdir', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error: proxy\\.grpcPort: must be a port number from 1 to 65535, found number 70000`));
+    expect(r.stderr).toMatch(/:\d+:\d+: error: jobScheduler\.prot: unknown field "prot"/);
+    expect(r.stderr).toMatch(/2 errors in .*nothing was written/);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('a missing config file is a clear error, not a stack trace', () => {
+    const { out, before } = prepareDist();
+    const r = run(['synth', '--config', path.join(tmp, 'nope.yaml'), '--outdir', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('nope.yaml: error: cannot read the config: file not found');
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('invalid YAML is reported with its line', () => {
+    const bad = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(bad, 'name: a\nname: b\n');
+    const r = run(['synth', '--config', bad, '--outdir', path.join(tmp, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:2:1: error: invalid YAML: Map keys must be unique/);
+    expect(fs.existsSync(path.join(tmp, 'out'))).toBe(false);
+  });
+
+  test('an unknown command or flag is a usage error (exit 2)', () => {
+    expect(run(['deploy']).code).toBe(2);
+    expect(run(['--frobnicate']).code).toBe(2);
+  });
+});
+
+test('warnings are printed and do not stop synthesis', () => {
+  const r = run(['synth', '--config', path.join(ROOT, 'platform.yaml'), '--outdir', path.join(tmp, 'out')]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/platform\.yaml:\d+:\d+: warning: database\.embedded\.edgeNodePort/);
+  expect(r.stdout).toMatch(/wrote \d+ files/);
+});
+
+test('`join` prints one keadm join line per enabled edge node with its labels, and none with a token value', () => {
+  const r = run(['join', '--config', path.join(ROOT, 'platform.yaml')]);
+  expect(r.code).toBe(0);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('keadm join'));
+  expect(lines).toEqual([
+    'keadm join --cloudcore-ipport=203.0.113.10:10000 --token="$KEADM_TOKEN" --edgenode-name=edge-node-1 --labels=kubernetes.io/cluster_id=edge-node-1',
+    'keadm join --cloudcore-ipport=203.0.113.10:10000 --token="$KEADM_TOKEN" --edgenode-name=edge-node-2 --labels=kubernetes.io/cluster_id=edge-node-2',
+  ]);
+  expect(run(['join', '--config', path.join(ROOT, 'platform.yaml'), 'no-such-node']).code).toBe(1);
+});
+
+test('the bundled config is the one the README and cdk8s.yaml name', () => {
+  expect(DEFAULT_CONFIG).toMatch(/^# yaml-language-server: \$schema=\.\/schema\/platform\.schema\.json/);
+  expect(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')).toMatch(/app: npx tsx main\.ts synth/);
+});

@@ -1,0 +1,483 @@
+/**
+ * What each program needs from its manifests (SPEC.md), asserted on the
+ * synthesized output of the bundled config.
+ */
+import { parse } from 'yaml';
+import { containers, envOf, synth, withOverrides } from './support/platform';
+
+const out = synth();
+const ns = 'neursafe-fl';
+const deployment = (name: string) => out.get('Deployment', name, ns);
+const container = (deploy: string, name: string) => containers(deployment(deploy)).find((c) => c.name === name);
+
+/** `name.ns.svc:port` or `name.ns.svc.cluster.local:port` → the Service port it names, or undefined. */
+function servicePortOf(address: string): { service: any; port: number } | undefined {
+  const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?:(\d+)$/.exec(address);
+  if (!m) return undefined;
+  const service = out.all('Service').find((s) => s.metadata.name === m[1] && s.metadata.namespace === m[2]);
+  if (!service) return undefined;
+  const port = Number(m[3]);
+  return service.spec.ports.some((p: any) => p.port === port) ? { service, port } : undefined;
+}
+
+/** The pods a Service selects (Deployments and StatefulSets whose template labels match). */
+function selectedWorkloads(service: any): any[] {
+  const sel = service.spec.selector ?? {};
+  return [...out.all('Deployment'), ...out.all('StatefulSet')].filter(
+    (w) => w.metadata.namespace === service.metadata.namespace && Object.entries(sel).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+  );
+}
+
+describe('job scheduler', () => {
+  const c = container('nsfl-job-scheduler', 'job-scheduler');
+  const required = [
+    'DB_ADDRESS', 'DB_USERNAME', 'DB_PASSWORD', 'DB_TYPE', 'DB_NAME', 'DB_COLLECTION_NAME', 'HTTP_PORT', 'SELECTOR_ADDRESS',
+    'JOB_SCHEDULER_ADDRESS', 'MODEL_MANAGER_ADDRESS', 'SOURCE_MOUNT_PATH', 'TEMP_DIR', 'COORDINATOR_IMAGE', 'PROXY_ADDRESS',
+    'K8S_ADDRESS', 'TOKEN', 'WORKSPACE',
+  ];
+  test.each(required)('gets %s', (name) => expect(envOf(c, name)).toBeDefined());
+
+  test('its table, its own address and the constants it must not be given', () => {
+    expect(envOf(c, 'DB_COLLECTION_NAME')).toBe('jobs');
+    expect(envOf(c, 'DB_TYPE')).toBe('postgreSQL');
+    expect(envOf(c, 'COORDINATOR_PORT')).toBeUndefined();
+    expect(envOf(c, 'COORDINATOR_WORKSPACE_PATH')).toBeUndefined();
+    expect(envOf(c, 'COORDINATOR_IMAGE')).toBe('docker.io/neursafe/nsfl-coordinator:0.1.0');
+  });
+
+  test('addresses handed to coordinators in `default` are namespace-qualified Service ports; PROXY_ADDRESS is the HTTP port', () => {
+    for (const name of ['JOB_SCHEDULER_ADDRESS', 'SELECTOR_ADDRESS', 'MODEL_MANAGER_ADDRESS', 'PROXY_ADDRESS', 'DB_ADDRESS']) {
+      expect({ name, resolved: servicePortOf(envOf(c, name)) !== undefined }).toEqual({ name, resolved: true });
+    }
+    const proxy = servicePortOf(envOf(c, 'PROXY_ADDRESS'))!;
+    expect(proxy.service.spec.ports.find((p: any) => p.port === proxy.port).name).toBe('http');
+    expect(servicePortOf(envOf(c, 'JOB_SCHEDULER_ADDRESS'))!.port).toBe(Number(envOf(c, 'HTTP_PORT')));
+  });
+
+  test('resolves bare coordinator names in `default`', () => {
+    expect(deployment('nsfl-job-scheduler').spec.template.spec.dnsConfig.searches).toEqual(['default.svc.cluster.local']);
+  });
+
+  test('the shared root: hostPath of type Directory, SOURCE_MOUNT_PATH equal to it, folders created before start', () => {
+    const spec = deployment('nsfl-job-scheduler').spec.template.spec;
+    const root = spec.volumes.find((v: any) => v.name === 'shared-root');
+    expect(root.hostPath).toEqual({ path: '/mnt/neursafe_fl', type: 'Directory' });
+    expect(envOf(c, 'SOURCE_MOUNT_PATH')).toBe(root.hostPath.path);
+    expect(c.volumeMounts).toContainEqual({ name: 'shared-root', mountPath: envOf(c, 'WORKSPACE') });
+    const prepare = spec.initContainers.find((i: any) => i.name === 'prepare-shared-root');
+    expect(prepare.command.join(' ')).toContain('mkdir -p /workspace/coordinator_configs /workspace/models /workspace/default');
+    expect(envOf(c, 'TEMP_DIR')).toBe('coordinator_configs');
+  });
+
+  test('waits for the database before it starts', () => {
+    const waits = deployment('nsfl-job-scheduler').spec.template.spec.initContainers.map((i: any) => i.name);
+    expect(waits).toContain('wait-for-database');
+  });
+});
+
+describe('Kubernetes API access', () => {
+  test.each([
+    ['nsfl-job-scheduler', 'job-scheduler'],
+    ['nsfl-task-manager', 'task-manager'],
+  ])('%s talks plain HTTP to a kubectl proxy sidecar on 127.0.0.1 under its own ServiceAccount', (deploy, program) => {
+    const spec = deployment(deploy).spec.template.spec;
+    const c = container(deploy, program);
+    expect(envOf(c, 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
+    expect(envOf(c, 'K8S_API_PROTOCOL')).toBe('http');
+    expect(envOf(c, 'K8S_API_TOKEN')).toBeUndefined();
+    const sidecar = spec.containers[0];
+    expect(sidecar.name).toBe('api-proxy');
+    expect(sidecar.command).toEqual(['kubectl', 'proxy', '--address=127.0.0.1', '--port=8001']);
+    expect(spec.serviceAccountName).toBe(deploy);
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(out.get('ServiceAccount', deploy, ns)).toBeDefined();
+  });
+
+  test('the job scheduler may create, get and delete Pods and Services in `default`, and nothing else', () => {
+    const binding = out.get('RoleBinding', 'nsfl-job-scheduler', 'default');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'nsfl-job-scheduler', namespace: ns }]);
+    const role = out.get('Role', binding.roleRef.name, 'default');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] }]);
+    expect(out.all('ClusterRoleBinding').filter((b) => b.subjects.some((s: any) => s.name === 'nsfl-job-scheduler'))).toEqual([]);
+  });
+
+  test('task managers may also get, list and watch Nodes', () => {
+    const binding = out.get('ClusterRoleBinding', 'nsfl-task-manager');
+    const role = out.get('ClusterRole', binding.roleRef.name);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+    const rb = out.get('RoleBinding', 'nsfl-task-manager', 'default');
+    expect(out.get('Role', rb.roleRef.name, 'default').rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] },
+    ]);
+  });
+
+  test('no RBAC rule anywhere uses a wildcard', () => {
+    for (const role of [...out.all('Role'), ...out.all('ClusterRole')]) {
+      for (const rule of role.rules) {
+        expect([...rule.apiGroups, ...rule.resources, ...rule.verbs]).not.toContain('*');
+      }
+    }
+  });
+
+  test('pods that do not call the API mount no token', () => {
+    const callers = new Set(['nsfl-job-scheduler', 'nsfl-task-manager']);
+    for (const w of [...out.all('Deployment'), ...out.all('StatefulSet')]) {
+      if (callers.has(w.metadata.name)) continue;
+      expect({ name: w.metadata.name, automount: w.spec.template.spec.automountServiceAccountToken }).toEqual({ name: w.metadata.name, automount: false });
+    }
+    // ServiceAccounts never mount by default: the pods that call the API opt in.
+    for (const sa of out.all('ServiceAccount')) expect(sa.automountServiceAccountToken).toBe(false);
+  });
+});
+
+describe('model manager', () => {
+  const c = container('nsfl-model-manager', 'model-manager');
+  test('gets its port, table, storage and workspace', () => {
+    expect(envOf(c, 'PORT')).toBe('50057');
+    expect(envOf(c, 'DB_COLLECTION_NAME')).toBe('models');
+    expect(envOf(c, 'DB_TYPE')).toBe('postgreSQL');
+    expect(envOf(c, 'STORAGE_TYPE')).toBe('posix');
+    expect(envOf(c, 'MODELS_DIR')).toBe('models');
+    expect(envOf(c, 'WORKSPACE')).toBe('/workspace');
+  });
+
+  test('s3 storage takes the endpoint and keys from a Secret by reference', () => {
+    const s3 = synth(withOverrides({ modelStorage: { type: 's3', s3: { endpoint: 'minio.example.com:9000', credentials: { name: 'model-s3' } } } }));
+    const mm = containers(s3.get('Deployment', 'nsfl-model-manager')).find((x) => x.name === 'model-manager');
+    expect(envOf(mm, 'STORAGE_ENDPOINT')).toBe('minio.example.com:9000');
+    expect(envOf(mm, 'ACCESS_KEY')).toEqual({ secretKeyRef: { name: 'model-s3', key: 'accessKey' } });
+    expect(envOf(mm, 'SECRET_KEY')).toEqual({ secretKeyRef: { name: 'model-s3', key: 'secretKey' } });
+  });
+});
+
+describe('client selector', () => {
+  test('runs with --config_file (not --configure_file) and a JSON file whose flags are strings', () => {
+    const c = container('nsfl-client-selector', 'client-selector');
+    expect(c.command).toEqual(['python3.7', '-m', 'neursafe_fl.python.selector.app', '--config_file', '/etc/nsfl/selector.json', '--log_level', 'INFO']);
+    const file = JSON.parse(out.get('ConfigMap', 'nsfl-client-selector', ns).data['selector.json']);
+    expect(file).toEqual({ port: 50055, auth_client: 'false', optimal_select: 'false' });
+    expect(c.ports).toEqual([{ name: 'grpc', containerPort: file.port, protocol: 'TCP' }]);
+    expect(envOf(c, 'SINGLE_HEART')).toBe('300');
+    expect(envOf(c, 'CLUSTER_HEART')).toBe('600');
+  });
+});
+
+describe('proxy', () => {
+  const spec = deployment('nsfl-proxy').spec.template.spec;
+  const c = container('nsfl-proxy', 'proxy');
+  const conf = out.get('ConfigMap', 'nsfl-proxy', ns).data['nginx.conf'];
+
+  test('gets TOKEN from the same Secret as the job scheduler, declares it, and is not given JOB_SCHEDULER_ADDRESS', () => {
+    expect(envOf(c, 'TOKEN')).toEqual(envOf(container('nsfl-job-scheduler', 'job-scheduler'), 'TOKEN'));
+    expect(envOf(c, 'TOKEN').secretKeyRef).toBeDefined();
+    expect(conf).toMatch(/^env TOKEN;$/m);
+    expect(envOf(c, 'JOB_SCHEDULER_ADDRESS')).toBeUndefined();
+    expect(conf).not.toContain('JOB_SCHEDULER_ADDRESS');
+  });
+
+  test('its resolv.conf starts with the cluster DNS and has no search list', () => {
+    expect(spec.dnsPolicy).toBe('None');
+    expect(spec.dnsConfig).toEqual({ nameservers: ['10.96.0.10'] });
+  });
+
+  test('keeps the image command and working directory; mounts only nginx.conf', () => {
+    expect(c.command).toBeUndefined();
+    expect(c.workingDir).toBeUndefined();
+    expect(c.securityContext.runAsNonRoot).toBe(false);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
+    expect(c.volumeMounts).toEqual([{ name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true }]);
+  });
+
+  test('the selector upstream is a fully qualified Service port; the listen ports are the Service ports', () => {
+    const upstream = /upstream selector \{\s*server ([^;]+);/.exec(conf)![1];
+    expect(upstream).toMatch(/\.svc\.cluster\.local:\d+$/);
+    expect(servicePortOf(upstream)?.service.metadata.name).toBe('nsfl-client-selector');
+    const svc = out.get('Service', 'nsfl-proxy', ns);
+    const grpc = svc.spec.ports.find((p: any) => p.name === 'grpc').port;
+    const http = svc.spec.ports.find((p: any) => p.name === 'http').port;
+    expect(conf).toContain(`listen ${grpc} http2;`);
+    expect(conf).toMatch(new RegExp(`listen ${http};`));
+    expect(spec.initContainers.map((i: any) => i.name)).toContain('wait-for-client-selector');
+  });
+
+  test('only the gRPC port leaves the cluster', () => {
+    const ext = out.get('Service', 'nsfl-proxy-external', ns);
+    expect(ext.spec.type).toBe('NodePort');
+    expect(ext.spec.ports).toEqual([{ name: 'grpc', port: 30091, targetPort: 'grpc', protocol: 'TCP', nodePort: 30091 }]);
+    expect(out.get('Service', 'nsfl-proxy', ns).spec.type).toBe('ClusterIP');
+  });
+
+  test('LoadBalancer and external IPs exposure', () => {
+    const lb = synth(withOverrides({ proxy: { expose: { type: 'LoadBalancer' } } })).get('Service', 'nsfl-proxy-external', ns);
+    expect(lb.spec.type).toBe('LoadBalancer');
+    expect(lb.spec.ports[0].nodePort).toBeUndefined();
+    const ips = synth(withOverrides({ proxy: { expose: { type: 'ExternalIPs', externalIPs: ['198.51.100.7'] } } })).get('Service', 'nsfl-proxy-external', ns);
+    expect(ips.spec).toMatchObject({ type: 'ClusterIP', externalIPs: ['198.51.100.7'] });
+  });
+});
+
+describe('API gateway', () => {
+  const ing = out.get('Ingress', 'nsfl-api-gateway', ns);
+  test('regex routes with ImplementationSpecific to the job scheduler and model manager; no heartbeat; no forced SSL', () => {
+    expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/use-regex']).toBe('true');
+    expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/ssl-redirect']).toBe('false');
+    expect(ing.spec.ingressClassName).toBe('nginx');
+    const paths = ing.spec.rules[0].http.paths;
+    const route = (p: any) => `${p.path} -> ${p.backend.service.name}:${p.backend.service.port.number}`;
+    expect(paths.map(route)).toEqual([
+      '/api/v1/namespaces/(.*)/jobs -> nsfl-job-scheduler:8088',
+      '/api/v1/namespaces/(.*)/jobs/(.*) -> nsfl-job-scheduler:8088',
+      '/api/v1/health -> nsfl-job-scheduler:8088',
+      '/api/v1/namespaces/(.*)/models -> nsfl-model-manager:50057',
+      '/api/v1/namespaces/(.*)/models/(.*) -> nsfl-model-manager:50057',
+      '/api/v1/models* -> nsfl-model-manager:50057',
+    ]);
+    for (const p of paths) {
+      expect(p.pathType).toBe('ImplementationSpecific');
+      expect(servicePortOf(`${p.backend.service.name}.${ns}.svc:${p.backend.service.port.number}`)).toBeDefined();
+    }
+    expect(JSON.stringify(ing)).not.toContain('heartbeat');
+  });
+});
+
+describe('cloud task manager', () => {
+  const c = container('nsfl-task-manager', 'task-manager');
+  const setup = JSON.parse(out.get('ConfigMap', 'nsfl-task-manager', ns).data['task_manager_setup.json']);
+
+  test('PLATFORM=k8s, an executor image, its table and its cluster label', () => {
+    expect(envOf(c, 'PLATFORM')).toBe('k8s');
+    expect(envOf(c, 'CONTAINER_EXECUTOR_IMAGE')).toBe('docker.io/neursafe/nsfl-client-cpu:0.1.0');
+    expect(envOf(c, 'DB_COLLECTION_NAME')).toBe('tasks');
+    expect(envOf(c, 'DB_TYPE')).toBe('postgreSQL');
+    expect(envOf(c, 'DB_NAME')).toBe('neursafe_fl');
+    expect(envOf(c, 'CLUSTER_LABEL_KEY')).toBe('kubernetes.io/cluster_id');
+    expect(envOf(c, 'CLUSTER_LABEL_VALUE')).toBe('nsfl-cloud');
+    expect(envOf(c, 'WORKER_PORT')).toBe('8050');
+  });
+
+  test('task_manager_setup.json has every required key with the types the program expects', () => {
+    expect(setup).toMatchObject({ platform: 'k8s', registration: 'true', runtime: 'tensorflow,pytorch', host: '0.0.0.0' });
+    expect(typeof setup.port).toBe('number');
+    expect(typeof setup.storage_quota).toBe('number');
+    expect(setup.storage_quota).toBeGreaterThan(0);
+    for (const key of ['server', 'lmdb_path', 'workspace', 'task_config_entry', 'datasets', 'external_address']) expect(typeof setup[key]).toBe('string');
+    expect(c.command).toEqual(['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', '/etc/neursafe-fl/task_manager_setup.json']);
+  });
+
+  test('server is the proxy gRPC port; external_address is its own Service port, reachable from `default`', () => {
+    const server = servicePortOf(setup.server)!;
+    expect(server.service.metadata.name).toBe('nsfl-proxy');
+    expect(server.service.spec.ports.find((p: any) => p.port === server.port).name).toBe('grpc');
+    const self = servicePortOf(setup.external_address)!;
+    expect(self.service.metadata.name).toBe('nsfl-task-manager');
+    expect(self.port).toBe(setup.port);
+    expect(selectedWorkloads(self.service).map((w) => w.metadata.name)).toEqual(['nsfl-task-manager']);
+  });
+
+  test('every site folder is mounted at its own host path, and the datasets file lives in the datasets folder', () => {
+    const spec = deployment('nsfl-task-manager').spec.template.spec;
+    for (const p of [setup.lmdb_path, setup.workspace, setup.task_config_entry, setup.datasets.replace(/\/datasets\.json$/, '')]) {
+      const mount = c.volumeMounts.find((m: any) => m.mountPath === p);
+      expect(mount).toBeDefined();
+      expect(spec.volumes.find((v: any) => v.name === mount.name).hostPath.path).toBe(p);
+    }
+    expect(c.volumeMounts.find((m: any) => m.mountPath === '/tmp')).toBeDefined();
+    const prepare = spec.initContainers.find((i: any) => i.name === 'prepare-site');
+    expect(prepare.command.join(' ')).toContain(setup.datasets);
+  });
+
+  test('waits for the database, the selector and the proxy before it registers', () => {
+    const names = deployment('nsfl-task-manager').spec.template.spec.initContainers.map((i: any) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['wait-for-database', 'wait-for-client-selector', 'wait-for-proxy']));
+  });
+
+  test('can be turned off', () => {
+    const off = synth(withOverrides({ taskManager: { enabled: false } }));
+    expect(off.all('Deployment').map((d) => d.metadata.name)).not.toContain('nsfl-task-manager');
+  });
+});
+
+describe('database', () => {
+  test('embedded PostgreSQL: StatefulSet with a volume, a Service, the three tables, credentials only by reference', () => {
+    const sts = out.get('StatefulSet', 'nsfl-database', ns);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    const pg = sts.spec.template.spec.containers[0];
+    expect(envOf(pg, 'POSTGRES_PASSWORD')).toEqual({ secretKeyRef: { name: 'nsfl-database', key: 'password' } });
+    const sql = out.get('ConfigMap', 'nsfl-database-init', ns).data['01-tables.sql'];
+    for (const t of ['jobs', 'models', 'tasks']) expect(sql).toContain(`CREATE TABLE IF NOT EXISTS ${t} (id serial PRIMARY KEY, data jsonb);`);
+    expect(servicePortOf(envOf(container('nsfl-job-scheduler', 'job-scheduler'), 'DB_ADDRESS'))?.service.metadata.name).toBe('nsfl-database');
+  });
+
+  test('no Secret value is written: generated Secrets are created in the cluster by a Job', () => {
+    for (const { obj } of out.objects) {
+      if (obj.kind === 'Secret') {
+        expect(obj.type).toBe('kubernetes.io/service-account-token');
+        expect(obj.data).toBeUndefined();
+        expect(obj.stringData).toBeUndefined();
+      }
+    }
+    const job = out.get('Job', 'nsfl-generate-secrets', ns);
+    const script = job.spec.template.spec.containers[0].command[2];
+    for (const s of ['nsfl-route-token', 'nsfl-database', 'nsfl-object-storage']) expect(script).toContain(`get secret ${s}`);
+    expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
+    const role = out.get('Role', 'nsfl-generate-secrets', ns);
+    expect(role.rules[1]).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['nsfl-route-token', 'nsfl-database', 'nsfl-object-storage'], verbs: ['get'] });
+  });
+
+  test('an external PostgreSQL by address and Secret reference: no embedded database, no generated DB secret', () => {
+    const ext = synth(withOverrides({ database: { type: 'postgreSQL', embedded: null, external: { address: 'pg.example.com:5432', credentials: { name: 'fl-db' } } }, edge: { databaseAddress: 'pg.example.com:5432' } }));
+    expect(ext.all('StatefulSet')).toEqual([]);
+    const js = containers(ext.get('Deployment', 'nsfl-job-scheduler')).find((x) => x.name === 'job-scheduler');
+    expect(envOf(js, 'DB_ADDRESS')).toBe('pg.example.com:5432');
+    expect(envOf(js, 'DB_PASSWORD')).toEqual({ secretKeyRef: { name: 'fl-db', key: 'password' } });
+    expect(ext.get('Job', 'nsfl-generate-secrets').spec.template.spec.containers[0].command[2]).not.toContain('nsfl-database');
+  });
+
+  test('MongoDB passes its URI through and the programs still wait for its host', () => {
+    const mongo = synth(withOverrides({ database: { type: 'mongo', external: { address: 'mongodb://db.example.com:27017/neursafe_fl', credentials: { name: 'fl-db' } } }, edge: { databaseAddress: 'mongodb://db.example.com:27017/neursafe_fl' } }));
+    const mm = containers(mongo.get('Deployment', 'nsfl-model-manager'));
+    expect(envOf(mm.find((x) => x.name === 'model-manager'), 'DB_TYPE')).toBe('mongo');
+    expect(mm.find((x) => x.name === 'wait-for-database').command[2]).toContain('db.example.com 27017');
+  });
+});
+
+describe('data entry (S3 endpoint on the shared root)', () => {
+  test('embedded MinIO serves the shared root itself, so buckets are its folders', () => {
+    const d = deployment('nsfl-object-storage').spec.template.spec;
+    expect(d.volumes).toContainEqual({ name: 'shared-root', hostPath: { path: '/mnt/neursafe_fl', type: 'Directory' } });
+    expect(d.containers[0].args.slice(0, 2)).toEqual(['server', d.containers[0].volumeMounts[0].mountPath]);
+    expect(out.get('Service', 'nsfl-object-storage', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30900 })] });
+  });
+});
+
+describe('every workload', () => {
+  const workloads = [...out.all('Deployment'), ...out.all('StatefulSet'), ...out.all('Job')];
+  const allContainers = workloads.flatMap((w) => containers(w).map((c) => ({ w: w.metadata.name, c })));
+
+  test('Deployments are singletons with Recreate, and no pod gets Service links', () => {
+    for (const d of out.all('Deployment')) {
+      expect({ name: d.metadata.name, replicas: d.spec.replicas, strategy: d.spec.strategy.type }).toEqual({ name: d.metadata.name, replicas: 1, strategy: 'Recreate' });
+    }
+    for (const w of workloads) expect(w.spec.template.spec.enableServiceLinks).toBe(false);
+  });
+
+  test('containers are hardened: no privilege escalation, capabilities dropped, seccomp RuntimeDefault, explicit pull policy, pinned image', () => {
+    for (const { w, c } of allContainers) {
+      const where = `${w}/${c.name}`;
+      expect({ where, ape: c.securityContext.allowPrivilegeEscalation }).toEqual({ where, ape: false });
+      expect({ where, drop: c.securityContext.capabilities.drop }).toEqual({ where, drop: ['ALL'] });
+      expect({ where, seccomp: c.securityContext.seccompProfile }).toEqual({ where, seccomp: { type: 'RuntimeDefault' } });
+      expect(c.imagePullPolicy).toBe('IfNotPresent');
+      expect(c.image).toMatch(/:[\w][\w.-]*$/);
+      expect(c.image).not.toMatch(/:latest$/);
+      expect(c.resources.requests).toBeDefined();
+      expect(c.resources.limits).toBeDefined();
+    }
+  });
+
+  test('long-running containers have readiness and liveness probes, HTTP where the program has a health endpoint', () => {
+    const http = new Set(['job-scheduler', 'model-manager', 'proxy']);
+    for (const w of [...out.all('Deployment'), ...out.all('StatefulSet')]) {
+      for (const c of w.spec.template.spec.containers) {
+        if (c.name === 'api-proxy') continue; // loopback-only sidecar: exec liveness only
+        expect({ c: c.name, r: !!c.readinessProbe, l: !!c.livenessProbe }).toEqual({ c: c.name, r: true, l: true });
+        if (http.has(c.name)) expect(c.readinessProbe.httpGet.path).toBe('/api/v1/health');
+      }
+    }
+    expect(container('nsfl-client-selector', 'client-selector').readinessProbe.tcpSocket).toBeDefined();
+  });
+
+  test('config files roll their pods: the checksum changes with the file', () => {
+    const before = deployment('nsfl-proxy').spec.template.metadata.annotations['checksum/config'];
+    const after = synth(withOverrides({ proxy: { clientMaxBodySize: '2000M' } })).get('Deployment', 'nsfl-proxy').spec.template.metadata.annotations['checksum/config'];
+    expect(after).not.toBe(before);
+    expect(deployment('nsfl-job-scheduler').spec.template.metadata.annotations).toBeUndefined();
+  });
+
+  test('imagePullSecrets and per-component images come from config', () => {
+    const custom = synth(withOverrides({ images: { registry: 'registry.example.com/fl', tag: '1.2.3', pullSecrets: ['regcred'], pullPolicy: 'Always' }, proxy: { image: 'registry.example.com/fl/proxy:9' } }));
+    const js = custom.get('Deployment', 'nsfl-job-scheduler').spec.template.spec;
+    expect(js.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(js.containers.find((c: any) => c.name === 'job-scheduler')).toMatchObject({ image: 'registry.example.com/fl/nsfl-job-scheduler:1.2.3', imagePullPolicy: 'Always' });
+    expect(custom.get('Deployment', 'nsfl-proxy').spec.template.spec.containers[0].image).toBe('registry.example.com/fl/proxy:9');
+  });
+});
+
+describe('names, labels and namespaces', () => {
+  const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+
+  test('every namespaced object names its namespace; cluster-scoped ones have none', () => {
+    for (const { obj } of out.objects) {
+      const where = `${obj.kind}/${obj.metadata.name}`;
+      if (clusterScoped.has(obj.kind)) expect({ where, ns: obj.metadata.namespace }).toEqual({ where, ns: undefined });
+      else expect({ where, ns: typeof obj.metadata.namespace }).toEqual({ where, ns: 'string' });
+    }
+  });
+
+  test('recommended labels with exactly the listed component values; selectors only on labels that never change', () => {
+    const components = new Set(['job-scheduler', 'model-manager', 'client-selector', 'proxy', 'api-gateway', 'task-manager', 'database', 'object-storage', 'setup']);
+    for (const { obj } of out.objects) {
+      if (obj.kind === 'Namespace') continue;
+      const l = obj.metadata.labels;
+      expect(components.has(l['app.kubernetes.io/component'])).toBe(true);
+      for (const k of ['name', 'instance', 'part-of', 'managed-by', 'version']) expect(l[`app.kubernetes.io/${k}`]).toBeDefined();
+    }
+    for (const w of [...out.all('Deployment'), ...out.all('StatefulSet')]) {
+      const sel = w.spec.selector.matchLabels;
+      expect(Object.keys(sel).sort()).toEqual(expect.arrayContaining(['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name']));
+      expect(sel['app.kubernetes.io/version']).toBeUndefined();
+      expect(Object.keys(sel).some((k) => k.startsWith('cdk8s.io'))).toBe(false);
+    }
+  });
+
+  test('names carry no hash suffixes and are stable', () => {
+    const names = out.objects.map(({ obj }) => `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).not.toMatch(/-[0-9a-f]{8}$/);
+    expect(names).toEqual(expect.arrayContaining(['Deployment/neursafe-fl/nsfl-job-scheduler', 'Service/neursafe-fl/nsfl-client-selector', 'Deployment/neursafe-fl/nsfl-edge-edge-node-1']));
+  });
+
+  test('Services select exactly one workload and target named container ports that exist', () => {
+    for (const svc of out.all('Service')) {
+      const selected = selectedWorkloads(svc);
+      expect({ svc: svc.metadata.name, n: selected.length }).toEqual({ svc: svc.metadata.name, n: 1 });
+      const ports = selected[0].spec.template.spec.containers.flatMap((c: any) => c.ports ?? []);
+      for (const p of svc.spec.ports) {
+        const target = p.targetPort;
+        const found = ports.find((cp: any) => (typeof target === 'string' ? cp.name === target : cp.containerPort === target));
+        expect({ svc: svc.metadata.name, port: p.name, found: !!found }).toEqual({ svc: svc.metadata.name, port: p.name, found: true });
+        if (found) expect(found.containerPort).toBe(p.port);
+      }
+    }
+  });
+
+  test('the namespace allows host paths, and a platform in `default` does not try to create it', () => {
+    expect(out.get('Namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(synth(withOverrides({ namespace: 'default' })).all('Namespace')).toEqual([]);
+  });
+});
+
+describe('Argo CD', () => {
+  test('an Application that syncs dist/ and excludes itself', () => {
+    const app = out.get('Application', 'nsfl-platform', 'argocd');
+    expect(app.spec.source).toMatchObject({ repoURL: 'https://git.example.com/neursafe/fl-platform.git', path: 'dist', directory: { recurse: true, exclude: 'argocd/*' } });
+    expect(app.spec.destination.namespace).toBe(ns);
+    expect(out.objects.find((o) => o.obj.kind === 'Application')!.file).toBe('argocd/application.k8s.yaml');
+  });
+
+  test('the sync hooks have what they run under in an earlier wave', () => {
+    for (const job of out.all('Job')) {
+      const wave = Number(job.metadata.annotations['argocd.argoproj.io/sync-wave']);
+      const sa = out.get('ServiceAccount', job.spec.template.spec.serviceAccountName, ns);
+      expect(Number(sa.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(wave);
+    }
+  });
+});
+
+test('the rendered YAML is plain YAML any parser reads (no anchors, tags or merge keys)', () => {
+  for (const text of out.files.values()) {
+    expect(text).not.toMatch(/(:|-) [&*!][A-Za-z]/);
+    expect(text).not.toMatch(/^\s*<<:/m);
+    for (const doc of text.split(/^---$/m)) expect(() => parse(doc)).not.toThrow();
+  }
+});

@@ -1,0 +1,84 @@
+/**
+ * Test helpers: synthesize a config text the way the CLI does, then look at
+ * the result as a user would (parsed YAML files, objects by kind and name).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../lib/config/load';
+import { renderFiles, synthManifests } from '../../lib/synth';
+
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The bundled default config's text. */
+export const DEFAULT_CONFIG = fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8');
+
+/** A synthesized platform, as files and parsed objects. */
+export interface Synthesized {
+  /** Output path → YAML text. */
+  readonly files: Map<string, string>;
+  /** Every object, parsed back from the YAML text, with the file it is in. */
+  readonly objects: { file: string; obj: any }[];
+  /** The object of a kind and name (and namespace, when given); throws when missing. */
+  get(kind: string, name: string, namespace?: string): any;
+  /** All objects of a kind. */
+  all(kind: string): any[];
+  /** Warnings printed for the config. */
+  readonly warnings: string[];
+}
+
+/** Synthesizes config text (YAML) as `npm run synth` would. */
+export function synth(text: string = DEFAULT_CONFIG, file = 'platform.yaml'): Synthesized {
+  const { config, edgeSites, warnings } = parseConfig(text, file);
+  const files = renderFiles(synthManifests(config, edgeSites));
+  const objects: { file: string; obj: any }[] = [];
+  for (const [f, yamlText] of files) {
+    for (const doc of parseAllDocuments(yamlText)) {
+      if ('errors' in doc && doc.errors.length > 0) throw new Error(`${f}: ${doc.errors[0].message}`);
+      objects.push({ file: f, obj: doc.toJS() });
+    }
+  }
+  return {
+    files,
+    objects,
+    warnings: warnings.map((w) => w.message),
+    get(kind, name, namespace) {
+      const found = objects.find((o) => o.obj.kind === kind && o.obj.metadata.name === name && (namespace === undefined || o.obj.metadata.namespace === namespace));
+      if (!found) throw new Error(`no ${kind} ${name}${namespace ? ` in ${namespace}` : ''}`);
+      return found.obj;
+    },
+    all(kind) {
+      return objects.filter((o) => o.obj.kind === kind).map((o) => o.obj);
+    },
+  };
+}
+
+/** The default config with a YAML fragment merged over it (parsed, deep-merged, re-serialized). */
+export function withOverrides(overrides: Record<string, unknown>, base: string = DEFAULT_CONFIG): string {
+  const { parse, stringify } = require('yaml') as typeof import('yaml');
+  const merged = deepMerge(parse(base), overrides);
+  return stringify(merged);
+}
+
+function deepMerge(a: any, b: any): any {
+  if (b === undefined) return a;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const out: any = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = v === null ? undefined : deepMerge(a[k], v);
+    return out;
+  }
+  return b;
+}
+
+/** Containers (init and regular) of a workload object. */
+export function containers(obj: any): any[] {
+  const spec = obj.spec.template.spec;
+  return [...(spec.initContainers ?? []), ...spec.containers];
+}
+
+/** The value of an env var of a container, or its valueFrom. */
+export function envOf(container: any, name: string): any {
+  const e = (container.env ?? []).find((v: any) => v.name === name);
+  return e === undefined ? undefined : (e.value ?? e.valueFrom);
+}
