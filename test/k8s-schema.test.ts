@@ -184,6 +184,25 @@ describe('validateManifest: valid Kubernetes 1.28 manifests', () => {
   });
 });
 
+describe('validateManifest: special types', () => {
+  it('takes metav1.Time and MicroTime as strings, and JSON null as unset', () => {
+    const event = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'e', creationTimestamp: null },
+      eventTime: '2024-01-01T00:00:00.000000Z',
+      deprecatedFirstTimestamp: '2024-01-01T00:00:00Z',
+      reportingController: 'test',
+      reportingInstance: 'test-1',
+      action: 'Sync',
+      reason: 'Synced',
+      regarding: { kind: 'Pod', name: 'p' },
+    };
+    expect(validateManifest(event)).toEqual([]);
+    expect(validateManifest({ ...event, eventTime: 1 })).toEqual(['Event/e: /eventTime: expected string, got number 1']);
+  });
+});
+
 describe('validateManifest: invalid manifests', () => {
   it('reports a misspelled field with its path', () => {
     const d = deployment();

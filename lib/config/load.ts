@@ -151,19 +151,20 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 function nodeOffset(doc: Document, path: readonly PropertyKey[], key?: string): number | undefined {
   let node: unknown = doc.contents;
   let best: number | undefined = (node as Node | null)?.range?.[0];
+  let parentKey: number | undefined;
   for (const p of key === undefined ? path : [...path, key]) {
     let next: unknown;
     if (isMap(node)) {
       const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(p));
       if (pair && p === key) return (pair.key as Node).range?.[0];
       next = pair?.value;
-      if (pair) best = (pair.key as Node).range?.[0] ?? best;
+      if (pair) parentKey = (pair.key as Node).range?.[0];
     } else if (isSeq(node) && typeof p === 'number') {
       next = node.items[p];
-    } else {
-      break;
+      if (next) parentKey = (next as Node).range?.[0];
     }
-    if (next === undefined || next === null) break;
+    // A missing field: point at the key of the mapping it belongs in.
+    if (next === undefined || next === null) return next === null ? parentKey : (parentKey ?? best);
     node = next;
     best = (node as Node).range?.[0] ?? best;
   }

@@ -140,7 +140,8 @@ function parseModelType(type: string, owner: string, scalar: Type | undefined): 
   switch (type) {
     case 'string':
       return scalar ?? STRING;
-    case 'Date': // metav1.Time / MicroTime: an RFC 3339 string
+    case 'Date': // metav1.Time: an RFC 3339 string
+    case 'V1MicroTime': // metav1.MicroTime, the same with microseconds (no model file)
       return STRING;
     case 'number':
       return FLOAT_MODELS.has(owner) ? NUMBER : INTEGER;
@@ -203,9 +204,9 @@ interface OpenApiSchema {
 }
 
 const CRD_DIR = path.dirname(require.resolve('argo-cd-crd-schema/package.json'));
-const CRD_KINDS: Readonly<Record<string, readonly string[]>> = {
-  'argoproj.io/v1alpha1': ['Application', 'AppProject', 'ApplicationSet'],
-};
+const CRD_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['argoproj.io/v1alpha1', ['Application', 'AppProject', 'ApplicationSet']],
+]);
 
 /** Reads the `const schema = {...};` JSON literal that the package's model file registers. */
 function loadCrd(apiVersion: string, kind: string): Type {
@@ -265,7 +266,7 @@ function rootType(apiVersion: string, kind: string): Type | undefined {
   const key = `${apiVersion} ${kind}`;
   if (!rootTypes.has(key)) {
     let type: Type | null = null;
-    if (CRD_KINDS[apiVersion]?.includes(kind)) {
+    if (CRD_KINDS.get(apiVersion)?.includes(kind)) {
       type = loadCrd(apiVersion, kind);
     } else {
       const className = (resourceClasses ??= loadResourceClasses()).get(key);

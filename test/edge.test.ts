@@ -1,0 +1,298 @@
+/**
+ * The edge fleet: one pinned, offline-tolerant task manager per KubeEdge
+ * node, in a file of its own, with what labels the node.
+ */
+import { ConfigError, formatIssue } from '../lib/config/errors';
+import { parseConfig } from '../lib/config/load';
+import { containers, envOf, synth, withOverrides } from './support/platform';
+
+const ns = 'neursafe-fl';
+
+/** An edge fleet config: the bundled platform with these nodes (and edge overrides). */
+function fleet(nodes: object[], edge: Record<string, unknown> = {}): string {
+  return withOverrides({ edge: { ...edge, nodes } });
+}
+
+function errors(text: string): string[] {
+  try {
+    parseConfig(text, 'platform.yaml');
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.filter((i) => i.severity === 'error').map(formatIssue);
+    throw e;
+  }
+}
+
+const node = (name: string, i: number, extra: object = {}) => ({ name, address: `192.0.2.${i}`, ...extra });
+
+describe('the bundled fleet', () => {
+  const out = synth();
+  const edgeDeployments = out.all('Deployment').filter((d) => d.metadata.labels['fl.neursafe.io/site'] !== undefined && d.metadata.name.includes('-edge-'));
+
+  test('has at least two edge nodes, each with its own file', () => {
+    expect(edgeDeployments.map((d) => d.metadata.name)).toEqual(['nsfl-edge-edge-node-1', 'nsfl-edge-edge-node-2']);
+    for (const n of ['edge-node-1', 'edge-node-2']) {
+      const inFile = out.objects.filter((o) => o.file === `edge/${n}.k8s.yaml`).map((o) => `${o.obj.kind}/${o.obj.metadata.name}`);
+      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}-labels`, `ClusterRole/nsfl-edge-${n}-labels`]));
+      // Nothing of this node lives anywhere else.
+      expect(out.objects.filter((o) => o.file !== `edge/${n}.k8s.yaml` && JSON.stringify(o.obj).includes(n))).toEqual([]);
+    }
+  });
+
+  test.each(['edge-node-1', 'edge-node-2'])('%s: pinned, singleton, Recreate, tolerates an offline node, hostPort = containerPort', (n) => {
+    const d = out.get('Deployment', `nsfl-edge-${n}`, ns);
+    const spec = d.spec.template.spec;
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(spec.nodeSelector).toEqual({ 'kubernetes.io/hostname': n });
+    expect(spec.affinity).toBeUndefined();
+    for (const key of ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready']) {
+      const t = spec.tolerations.find((x: any) => x.key === key);
+      expect(t).toEqual({ key, operator: 'Exists', effect: 'NoExecute' });
+    }
+    const tm = spec.containers.find((c: any) => c.name === 'task-manager');
+    expect(tm.ports).toHaveLength(1);
+    expect(tm.ports[0].hostPort).toBe(tm.ports[0].containerPort);
+  });
+
+  test('the mounted setup file has the node address and host port as external_address, and the proxy external address as server', () => {
+    const expected: Record<string, string> = { 'edge-node-1': '192.0.2.11:30090', 'edge-node-2': '192.0.2.12:30090' };
+    for (const [n, addr] of Object.entries(expected)) {
+      const cm = out.get('ConfigMap', `nsfl-edge-${n}`, ns);
+      const setup = JSON.parse(cm.data['task_manager_setup.json']);
+      expect(setup.external_address).toBe(addr);
+      expect(setup.port).toBe(30090);
+      expect(setup.server).toBe('203.0.113.10:30091');
+      const d = out.get('Deployment', `nsfl-edge-${n}`, ns);
+      const tm = d.spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
+      const mount = tm.volumeMounts.find((m: any) => m.name === 'config');
+      expect(tm.command.at(-1)).toBe(`${mount.mountPath}/task_manager_setup.json`);
+      expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name).toBe(cm.metadata.name);
+    }
+  });
+
+  test('metaserver mode: hostNetwork, the node-local API on 127.0.0.1:10550, no sidecar, no token', () => {
+    const spec = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec;
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.serviceAccountName).toBeUndefined();
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['task-manager']);
+    const tm = spec.containers[0];
+    expect(envOf(tm, 'K8S_ADDRESS')).toBe('127.0.0.1:10550');
+    expect(envOf(tm, 'K8S_API_PROTOCOL')).toBe('http');
+    expect(envOf(tm, 'PLATFORM')).toBe('k8s');
+    expect(envOf(tm, 'CLUSTER_LABEL_VALUE')).toBe('edge-node-1');
+  });
+
+  test('site folders are the node\'s own paths, mounted at the same paths', () => {
+    const d = out.get('Deployment', 'nsfl-edge-edge-node-1', ns);
+    const spec = d.spec.template.spec;
+    const tm = spec.containers[0];
+    for (const p of ['/var/lib/neursafe-fl/lmdb', '/var/lib/neursafe-fl/workspace', '/var/lib/neursafe-fl/datasets', '/var/lib/neursafe-fl/task-configs']) {
+      const m = tm.volumeMounts.find((x: any) => x.mountPath === p);
+      expect(spec.volumes.find((v: any) => v.name === m.name).hostPath).toEqual({ path: p, type: 'DirectoryOrCreate' });
+    }
+  });
+
+  test('images by architecture and small-device resources', () => {
+    const img = (n: string) => out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec.containers[0];
+    expect(img('edge-node-1').image).toBe('docker.io/neursafe/nsfl-client-cpu:0.1.0');
+    expect(img('edge-node-2').image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
+    expect(envOf(img('edge-node-2'), 'CONTAINER_EXECUTOR_IMAGE')).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
+    expect(img('edge-node-1').resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(img('edge-node-2').resources.limits.memory).toBe('384Mi');
+  });
+
+  test('edge pods reach the database on the address given for the edge, exposed by a NodePort', () => {
+    const tm = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.containers[0];
+    expect(envOf(tm, 'DB_ADDRESS')).toBe('203.0.113.10:30432');
+    expect(out.get('Service', 'nsfl-database-edge', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30432, port: 5432 })] });
+    const waits = containers(out.get('Deployment', 'nsfl-edge-edge-node-1', ns)).filter((c) => c.name.startsWith('wait-for-'));
+    expect(waits.map((c) => c.command[2])).toEqual([expect.stringContaining('203.0.113.10 30432'), expect.stringContaining('203.0.113.10 30091')]);
+  });
+
+  test('node labels are set declaratively: a labels ConfigMap per node, a ClusterRole for exactly that node, one labeler Job', () => {
+    const cm = out.get('ConfigMap', 'nsfl-edge-edge-node-1-labels', ns);
+    expect(cm.data).toEqual({ node: 'edge-node-1', labels: 'kubernetes.io/cluster_id=edge-node-1' });
+    expect(cm.metadata.labels['fl.neursafe.io/node-labels']).toBe('true');
+    const role = out.get('ClusterRole', 'nsfl-edge-edge-node-1-labels');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], resourceNames: ['edge-node-1'], verbs: ['get', 'patch'] }]);
+    const binding = out.get('ClusterRoleBinding', 'nsfl-edge-edge-node-1-labels');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'nsfl-edge-node-labeler', namespace: ns }]);
+    const job = out.get('Job', 'nsfl-edge-node-labeler', ns);
+    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(job.spec.template.spec.containers[0].command[2]).toContain('kubectl label node "$node" $labels --overwrite');
+    expect(out.objects.find((o) => o.obj.kind === 'Job' && o.obj.metadata.name === 'nsfl-edge-node-labeler')!.file).toBe('30-edge.k8s.yaml');
+  });
+});
+
+describe('per-node files in Git', () => {
+  const nodes = [node('alpha', 1), node('bravo', 2), node('charlie', 3)];
+  const base = synth(fleet(nodes)).files;
+  const changed = (files: Map<string, string>) =>
+    [...new Set([...base.keys(), ...files.keys()])].filter((f) => base.get(f) !== files.get(f)).sort();
+
+  test('changing one node changes only its file', () => {
+    const files = synth(fleet([nodes[0], { ...nodes[1], port: 31000, runtime: ['pytorch'] }, nodes[2]])).files;
+    expect(changed(files)).toEqual(['edge/bravo.k8s.yaml']);
+  });
+
+  test('reordering nodes changes nothing', () => {
+    expect(changed(synth(fleet([nodes[2], nodes[0], nodes[1]])).files)).toEqual([]);
+  });
+
+  test('adding a node adds only its file; removing it removes only its file', () => {
+    const added = synth(fleet([...nodes, node('delta', 4)])).files;
+    expect(changed(added)).toEqual(['edge/delta.k8s.yaml']);
+    expect(changed(synth(fleet([nodes[0], nodes[2]])).files)).toEqual(['edge/bravo.k8s.yaml']);
+    expect(synth(fleet([nodes[0], nodes[2]])).files.has('edge/bravo.k8s.yaml')).toBe(false);
+  });
+
+  test('renaming a node replaces its file and touches no other', () => {
+    expect(changed(synth(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])).files)).toEqual(['edge/bravo-2.k8s.yaml', 'edge/bravo.k8s.yaml']);
+  });
+
+  test('a disabled node keeps its entry but deploys nothing', () => {
+    const out = synth(fleet([nodes[0], { ...nodes[1], enabled: false }, nodes[2]]));
+    expect(out.files.has('edge/bravo.k8s.yaml')).toBe(false);
+    expect(out.objects.filter((o) => JSON.stringify(o.obj).includes('bravo'))).toEqual([]);
+  });
+
+  test('with no enabled node there is no edge output at all', () => {
+    const out = synth(fleet([{ ...nodes[0], enabled: false }]));
+    expect([...out.files.keys()].filter((f) => f.includes('edge'))).toEqual([]);
+    expect(out.all('Service').map((s) => s.metadata.name)).not.toContain('nsfl-database-edge');
+  });
+});
+
+describe('defaults, profiles and overrides', () => {
+  const out = synth(
+    fleet(
+      [
+        node('jetson-1', 1, { arch: 'arm64', profile: 'jetson' }),
+        node('jetson-2', 2, { arch: 'arm64', profile: 'jetson', env: { REPORT_HEARTBEAT: '30' }, dirs: { datasets: '/data/sets' } }),
+        node('gpu-1', 3, { profile: 'gpu', nodeLabels: { rack: 'r1' }, clusterLabelValue: 'gpu-box' }),
+      ],
+      {
+        defaults: { images: { arm64: 'registry.example.com/fl/client-arm64:1.0' }, env: { WAIT_WORKER_FINISHED_TIMEOUT: '600' }, registration: true },
+        profiles: {
+          jetson: { resources: { limits: { memory: '1Gi' } }, runtime: ['pytorch'], env: { REPORT_HEARTBEAT: '10' }, storageQuota: 2048 },
+          gpu: {
+            executorImage: 'registry.example.com/fl/executor-gpu:1.0',
+            env: { GPU_RS_KEY: 'nvidia.com/gpu' },
+            tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+            nodeLabels: { accelerator: 'nvidia' },
+          },
+        },
+      },
+    ),
+  );
+  const tm = (n: string) => out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec;
+  const setup = (n: string) => JSON.parse(out.get('ConfigMap', `nsfl-edge-${n}`, ns).data['task_manager_setup.json']);
+
+  test('later levels win field by field; maps merge', () => {
+    expect(tm('jetson-1').containers[0].image).toBe('registry.example.com/fl/client-arm64:1.0');
+    expect(setup('jetson-1')).toMatchObject({ runtime: 'pytorch', storage_quota: 2048 });
+    expect(envOf(tm('jetson-1').containers[0], 'REPORT_HEARTBEAT')).toBe('10');
+    expect(envOf(tm('jetson-2').containers[0], 'REPORT_HEARTBEAT')).toBe('30');
+    expect(envOf(tm('jetson-2').containers[0], 'WAIT_WORKER_FINISHED_TIMEOUT')).toBe('600');
+    expect(setup('jetson-2').datasets).toBe('/data/sets/datasets.json');
+    expect(setup('jetson-2').workspace).toBe('/var/lib/neursafe-fl/workspace');
+    expect(tm('jetson-1').containers[0].resources.limits.memory).toBe('1Gi');
+  });
+
+  test('a GPU node: its executor image, env, extra tolerations on top of the offline ones, node labels', () => {
+    const spec = tm('gpu-1');
+    expect(envOf(spec.containers[0], 'CONTAINER_EXECUTOR_IMAGE')).toBe('registry.example.com/fl/executor-gpu:1.0');
+    expect(envOf(spec.containers[0], 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
+    expect(envOf(spec.containers[0], 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
+    expect(spec.tolerations.map((t: any) => t.key)).toEqual(['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready', 'nvidia.com/gpu']);
+    expect(out.get('ConfigMap', 'nsfl-edge-gpu-1-labels', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
+  });
+});
+
+describe('sidecar API access', () => {
+  const out = synth(fleet([node('n1', 1)], { apiAccess: { mode: 'sidecar', server: 'https://169.254.30.10:10550' } }));
+  const spec = out.get('Deployment', 'nsfl-edge-n1', ns).spec.template.spec;
+
+  test('a kubectl proxy sidecar pointed at the configured server, with the node\'s own ServiceAccount and RBAC', () => {
+    expect(spec.hostNetwork).toBeUndefined();
+    expect(spec.serviceAccountName).toBe('nsfl-edge-n1');
+    expect(spec.containers[0].command).toEqual(['kubectl', 'proxy', '--address=127.0.0.1', '--port=8001', '--server=https://169.254.30.10:10550']);
+    expect(envOf(spec.containers[1], 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
+    expect(out.get('RoleBinding', 'nsfl-edge-n1', 'default').roleRef.name).toBe('nsfl-task-manager');
+    expect(out.get('ClusterRoleBinding', 'nsfl-edge-n1').roleRef.name).toBe('nsfl-task-manager-nodes');
+  });
+
+  test('a long-lived token Secret (filled in by the cluster) instead of expiring projected tokens', () => {
+    expect(spec.automountServiceAccountToken).toBe(false);
+    const secret = out.get('Secret', 'nsfl-edge-n1-token', ns);
+    expect(secret).toMatchObject({ type: 'kubernetes.io/service-account-token', metadata: { annotations: { 'kubernetes.io/service-account.name': 'nsfl-edge-n1' } } });
+    expect(secret.data).toBeUndefined();
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+  });
+});
+
+describe('invalid fleets', () => {
+  test.each([
+    ['duplicate names', fleet([node('a', 1), node('a', 2)]), 'platform.yaml:LINE: error: edge.nodes[1].name: node name "a" is already used by edge.nodes[0]'],
+    ['duplicate addresses', fleet([node('a', 1), node('b', 1)]), 'edge.nodes[1].address: address "192.0.2.1" is already used by edge.nodes[0]'],
+    ['a host port KubeEdge uses', fleet([node('a', 1, { port: 10550 })]), 'edge.nodes[0].port: host port 10550 is used by KubeEdge (MetaServer) on edge hosts'],
+    ['a reserved port in the defaults', fleet([node('a', 1)], { defaults: { port: 1883 } }), 'edge.defaults.port: host port 1883 is used by KubeEdge (the MQTT broker)'],
+    ['an internal node address', fleet([node('a', 1, { address: 'a.neursafe-fl.svc' })]), 'edge.nodes[0].address: "a.neursafe-fl.svc" is a cluster-internal name'],
+    ['an internal proxy address', fleet([node('a', 1)], { proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091' }), 'edge.proxyAddress: "nsfl-proxy.neursafe-fl.svc:30091" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh'],
+    ['an internal database address', fleet([node('a', 1)], { databaseAddress: 'nsfl-database:5432' }), 'edge.databaseAddress: "nsfl-database:5432" is a cluster-internal name'],
+    ['no database address for the embedded database', fleet([node('a', 1)], { databaseAddress: null }), 'edge.databaseAddress: edge nodes need a database address they can reach'],
+    ['a missing image for an architecture', fleet([node('a', 1, { arch: 'arm' })]), 'edge.nodes[0].arch: node "a" is arm but no task manager image is set for arm'],
+    ['an unknown profile', fleet([node('a', 1, { profile: 'nope' })]), 'edge.nodes[0].profile: profile "nope" is not defined in edge.profiles'],
+    ['a shared label value without a site', fleet([node('a', 1, { clusterLabelValue: 'x' }), node('b', 2, { clusterLabelValue: 'x' })]), 'edge.nodes[1].clusterLabelValue: cluster label value "x" is already used by edge.nodes[0]'],
+    ['the sidecar port as host port', fleet([node('a', 1, { port: 8001 })], { apiAccess: { mode: 'sidecar' } }), 'edge.nodes[0].port: port 8001 is already used by the API proxy sidecar'],
+    ['an invalid node name', fleet([node('Edge_1', 1)]), 'edge.nodes[0].name: must be a Kubernetes node name'],
+    ['a mutable image', fleet([node('a', 1, { image: 'example.com/tm:latest' })]), 'edge.nodes[0].image: image "example.com/tm:latest" uses the mutable tag "latest"'],
+  ])('%s', (_what, text, message) => {
+    const found = errors(text).join('\n');
+    const [before, after] = message.split('LINE');
+    if (after === undefined) expect(found).toContain(message);
+    else expect(found).toMatch(new RegExp(`${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+:\\d+${after.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+
+  test('EdgeMesh makes cluster-internal names legal', () => {
+    expect(errors(fleet([node('a', 1)], { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }))).toEqual([]);
+  });
+
+  test('nodes grouped as one site share a label value, with a warning about what that means', () => {
+    const text = fleet([node('a', 1, { site: 'lab' }), node('b', 2, { site: 'lab' })]);
+    expect(errors(text)).toEqual([]);
+    const { warnings, edgeSites } = parseConfig(text, 'platform.yaml');
+    expect(edgeSites.map((s) => s.settings.clusterLabelValue)).toEqual(['lab', 'lab']);
+    expect(warnings.map((w) => w.message).join('\n')).toContain('site "lab" groups 2 nodes (a, b): executors of each of their task managers may run on any of them');
+  });
+});
+
+describe('a 1,000-node fleet', () => {
+  const nodes = Array.from({ length: 1000 }, (_, i) => ({
+    name: `device-${String(i).padStart(4, '0')}`,
+    address: `10.${Math.floor(i / 250)}.${i % 250}.10`,
+    arch: i % 3 === 0 ? 'arm64' : 'amd64',
+    ...(i % 10 === 0 ? { profile: 'big' } : {}),
+    ...(i === 999 ? { enabled: false } : {}),
+  }));
+  const out = synth(fleet(nodes, { profiles: { big: { resources: { limits: { memory: '2Gi' } } } } }));
+
+  test('synthesizes one file and one pinned Deployment per enabled node', () => {
+    const edgeFiles = [...out.files.keys()].filter((f) => f.startsWith('edge/'));
+    expect(edgeFiles).toHaveLength(999);
+    const deps = out.all('Deployment').filter((d) => d.metadata.name.startsWith('nsfl-edge-'));
+    expect(deps).toHaveLength(999);
+    expect(new Set(deps.map((d) => d.spec.template.spec.nodeSelector['kubernetes.io/hostname'])).size).toBe(999);
+  });
+
+  test('spot checks: addresses, profile settings and per-arch images land on the right node', () => {
+    const setup = JSON.parse(out.get('ConfigMap', 'nsfl-edge-device-0500', ns).data['task_manager_setup.json']);
+    expect(setup.external_address).toBe('10.2.0.10:30090');
+    expect(out.get('Deployment', 'nsfl-edge-device-0500', ns).spec.template.spec.containers[0].resources.limits.memory).toBe('2Gi');
+    expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers[0].image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
+    expect(out.files.has('edge/device-0999.k8s.yaml')).toBe(false);
+  });
+});
