@@ -58,6 +58,19 @@ test('two synths of the same config give identical bytes', () => {
   expect(readTree(b)).toEqual(readTree(a));
 });
 
+test('`cdk8s synth` works too: the output folder comes from CDK8S_OUTDIR, as the cdk8s CLI sets it', () => {
+  const out = path.join(tmp, 'cdk8s-out');
+  const saved = process.env.CDK8S_OUTDIR;
+  process.env.CDK8S_OUTDIR = out;
+  try {
+    expect(run(['synth', '--config', path.join(ROOT, 'platform.yaml')]).code).toBe(0);
+  } finally {
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    else process.env.CDK8S_OUTDIR = saved;
+  }
+  expect(readTree(out)).toEqual(readTree(path.join(ROOT, 'dist')));
+});
+
 test('synth replaces the output folder: stale files disappear', () => {
   const out = path.join(tmp, 'dist');
   fs.mkdirSync(path.join(out, 'edge'), { recursive: true });

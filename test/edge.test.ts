@@ -261,6 +261,11 @@ describe('invalid fleets', () => {
     expect(errors(fleet([node('a', 1)], { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }))).toEqual([]);
   });
 
+  test('a node that does not register is legal but warned about', () => {
+    const { warnings } = parseConfig(fleet([node('a', 1, { registration: false })]), 'platform.yaml');
+    expect(warnings.map((w) => w.message).join('\n')).toContain('node "a" does not register with the client selector');
+  });
+
   test('nodes grouped as one site share a label value, with a warning about what that means', () => {
     const text = fleet([node('a', 1, { site: 'lab' }), node('b', 2, { site: 'lab' })]);
     expect(errors(text)).toEqual([]);

@@ -4,24 +4,10 @@
  * install by a Job, so no password is ever written to dist/.
  */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { Config } from '../config/schema';
-import { labels, resourceName } from '../labels';
-import { cloudOnlyAffinity, kubectlContainer, podDefaults, SecretKeyRef } from './pod';
-
-/** Annotations that make a Job an Argo CD sync hook (a plain Job under `kubectl apply`). */
-export function syncHookAnnotations(wave: number): Record<string, string> {
-  return {
-    'argocd.argoproj.io/hook': 'Sync',
-    'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-    'argocd.argoproj.io/sync-wave': String(wave),
-  };
-}
-
-/** Argo CD sync wave annotation, for what a hook needs to exist before it runs. */
-export function syncWave(wave: number): Record<string, string> {
-  return { 'argocd.argoproj.io/sync-wave': String(wave) };
-}
+import { resourceName } from '../labels';
+import { SecretKeyRef } from './pod';
+import { SetupJob } from './setup-job';
 
 /** A Secret to create when missing: its name and keys with generated values. */
 interface GeneratedSecret {
@@ -76,24 +62,6 @@ export class Secrets extends Construct {
 
   /** A Job (and its least-privilege RBAC) that creates each missing Secret once. */
   private generator(config: Config, secrets: GeneratedSecret[]): void {
-    const name = resourceName(config, 'generate-secrets');
-    const meta = (annotations: Record<string, string>) => ({ name, namespace: config.namespace, labels: labels(config, 'setup'), annotations });
-
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(syncWave(-2)), automountServiceAccountToken: false });
-    new k8s.KubeRole(this, 'Role', {
-      metadata: meta(syncWave(-2)),
-      rules: [
-        // `create` cannot be limited to names; reading is limited to exactly these Secrets.
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-        { apiGroups: [''], resources: ['secrets'], resourceNames: secrets.map((s) => s.name), verbs: ['get'] },
-      ],
-    });
-    new k8s.KubeRoleBinding(this, 'RoleBinding', {
-      metadata: meta(syncWave(-2)),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
-    });
-
     const random = 'head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32';
     const script = [
       'set -eu',
@@ -107,29 +75,17 @@ export class Secrets extends Construct {
         );
       }),
     ].join('\n');
-
-    const generate = kubectlContainer(config, 'generate', ['sh', '-c', script], {
-      requests: { cpu: '10m', memory: '32Mi' },
-      limits: { cpu: '200m', memory: '128Mi' },
-    });
-    new k8s.KubeJob(this, 'Job', {
-      metadata: meta(syncHookAnnotations(-1)),
-      spec: {
-        backoffLimit: 4,
-        ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels: labels(config, 'setup') },
-          spec: {
-            ...podDefaults(config),
-            serviceAccountName: name,
-            automountServiceAccountToken: true,
-            restartPolicy: 'OnFailure',
-            affinity: cloudOnlyAffinity(),
-            containers: [generate.container],
-            volumes: [generate.volume],
-          },
-        },
-      },
+    new SetupJob(this, 'Generator', {
+      config,
+      name: resourceName(config, 'generate-secrets'),
+      script,
+      wave: -1,
+      ttlSecondsAfterFinished: 3600,
+      rules: [
+        // `create` cannot be limited to names; reading is limited to exactly these Secrets.
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['secrets'], resourceNames: secrets.map((s) => s.name), verbs: ['get'] },
+      ],
     });
   }
 }

@@ -23,7 +23,7 @@ const dnsLabel = z
 
 const nodeName = z
   .string()
-  .max(253, { error: 'must be at most 253 characters' })
+  .max(63, { error: 'must be at most 63 characters (node names are also used as label values)' })
   .regex(DNS1123_SUBDOMAIN, {
     error: 'must be a Kubernetes node name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")',
   });
@@ -138,7 +138,7 @@ const taskManagerSettings = {
     .string()
     .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: 'must be a Kubernetes label key' })
     .default('kubernetes.io/cluster_id')
-    .describe('Node label key that marks the nodes of this site (CLUSTER_LABEL_KEY).'),
+    .describe('Node label key that marks the nodes of a site (CLUSTER_LABEL_KEY); the cloud task manager\'s key is also used for every edge node.'),
   executorImage: image.optional().describe('Executor image (CONTAINER_EXECUTOR_IMAGE); default: the task manager image.'),
   ...componentBase,
 };

@@ -7,8 +7,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Config } from '../config/schema';
 import { DatabaseConnection } from '../components/database';
-import { cloudOnlyAffinity, kubectlContainer, podDefaults } from '../components/pod';
-import { syncHookAnnotations, syncWave } from '../components/secrets';
+import { SetupJob, syncWave } from '../components/setup-job';
 import { TaskManager } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
@@ -102,26 +101,10 @@ export class EdgeFleet extends Construct {
   }
 
   /**
-   * A Job that labels every listed node that exists (Argo CD runs it as a
-   * sync hook on every sync; `kubectl apply` runs it again once the finished
-   * Job has expired). Devices not joined yet get their labels from
-   * `keadm join --labels` instead.
+   * A Job that labels every listed node that exists. Devices not joined yet
+   * get their labels from `keadm join --labels` instead.
    */
   private labelerJob(config: Config, name: string): void {
-    const lbl = labels(config, 'setup');
-    new k8s.KubeServiceAccount(this, 'LabelerServiceAccount', {
-      metadata: { name, namespace: config.namespace, labels: lbl, annotations: syncWave(-1) },
-      automountServiceAccountToken: false,
-    });
-    new k8s.KubeRole(this, 'LabelerRole', {
-      metadata: { name, namespace: config.namespace, labels: lbl, annotations: syncWave(-1) },
-      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
-    });
-    new k8s.KubeRoleBinding(this, 'LabelerRoleBinding', {
-      metadata: { name, namespace: config.namespace, labels: lbl, annotations: syncWave(-1) },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
-    });
     const script = [
       'set -u',
       `kubectl -n ${config.namespace} get configmap -l ${NODE_LABELS_SELECTOR}=true -o jsonpath='{range .items[*]}{.data.node}{" "}{.data.labels}{"\\n"}{end}' > "$HOME/nodes" || exit 1`,
@@ -131,28 +114,14 @@ export class EdgeFleet extends Construct {
       '  else echo "node $node has not joined yet: keadm join --labels sets its labels"; fi',
       'done < "$HOME/nodes"',
     ].join('\n');
-    const job = kubectlContainer(config, 'label-nodes', ['sh', '-c', script], {
-      requests: { cpu: '10m', memory: '32Mi' },
-      limits: { cpu: '200m', memory: '128Mi' },
-    });
-    new k8s.KubeJob(this, 'Labeler', {
-      metadata: { name, namespace: config.namespace, labels: lbl, annotations: syncHookAnnotations(0) },
-      spec: {
-        backoffLimit: 3,
-        ttlSecondsAfterFinished: 300,
-        template: {
-          metadata: { labels: lbl },
-          spec: {
-            ...podDefaults(config),
-            serviceAccountName: name,
-            automountServiceAccountToken: true,
-            restartPolicy: 'OnFailure',
-            affinity: cloudOnlyAffinity(),
-            containers: [job.container],
-            volumes: [job.volume],
-          },
-        },
-      },
+    // The right to label each node is granted in that node's own file.
+    new SetupJob(this, 'Labeler', {
+      config,
+      name,
+      script,
+      wave: 0,
+      ttlSecondsAfterFinished: 300,
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
     });
   }
 }

@@ -98,6 +98,14 @@ export function edgeRules(c: Config): RuleIssue[] {
     }
   }
 
+  edge.nodes.forEach((n, i) => {
+    const profile = n.profile === undefined ? undefined : edge.profiles[n.profile];
+    const registration = n.registration ?? profile?.registration ?? edge.defaults.registration;
+    if (n.enabled && registration === false) {
+      warn(['edge', 'nodes', i], `node "${n.name}" does not register with the client selector (registration: false), so no job will ever select it`);
+    }
+  });
+
   if (enabled.length === 0) return issues;
 
   // What edge nodes connect to must be routable from them.

@@ -1,0 +1,87 @@
+/**
+ * A one-shot set-up Job: a kubectl shell script run under its own
+ * ServiceAccount with a least-privilege Role. Argo CD runs it as a sync hook
+ * on every sync; `kubectl apply` runs it as a plain Job (again once the
+ * finished Job has expired).
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { Config } from '../config/schema';
+import { labels } from '../labels';
+import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
+
+/** Argo CD sync wave annotation. */
+export function syncWave(wave: number): Record<string, string> {
+  return { 'argocd.argoproj.io/sync-wave': String(wave) };
+}
+
+/** Annotations that make a Job an Argo CD sync hook (a plain Job under `kubectl apply`). */
+export function syncHookAnnotations(wave: number): Record<string, string> {
+  return {
+    'argocd.argoproj.io/hook': 'Sync',
+    'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    ...syncWave(wave),
+  };
+}
+
+/** Props of {@link SetupJob}. */
+export interface SetupJobProps {
+  /** The platform config. */
+  readonly config: Config;
+  /** Name of the Job, its ServiceAccount, Role and RoleBinding. */
+  readonly name: string;
+  /** Shell script run with kubectl on the PATH. */
+  readonly script: string;
+  /** Rules of its Role in the platform namespace. */
+  readonly rules: k8s.PolicyRule[];
+  /** Sync wave of the hook; its ServiceAccount and Role come one wave earlier. */
+  readonly wave: number;
+  /** Seconds a finished Job is kept (then `kubectl apply` runs it again). */
+  readonly ttlSecondsAfterFinished: number;
+}
+
+/** A set-up Job with its ServiceAccount, Role and RoleBinding. */
+export class SetupJob extends Construct {
+  /** The ServiceAccount the Job runs as (bind extra roles to it). */
+  public readonly serviceAccountName: string;
+
+  constructor(scope: Construct, id: string, props: SetupJobProps) {
+    super(scope, id);
+    const { config, name } = props;
+    const lbl = labels(config, 'setup');
+    const before = syncWave(props.wave - 1);
+    const meta = (annotations: Record<string, string>) => ({ name, namespace: config.namespace, labels: lbl, annotations });
+    this.serviceAccountName = name;
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(before), automountServiceAccountToken: false });
+    new k8s.KubeRole(this, 'Role', { metadata: meta(before), rules: props.rules });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: meta(before),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
+    });
+    const run = kubectlContainer(config, 'run', ['sh', '-c', props.script], {
+      requests: { cpu: '10m', memory: '32Mi' },
+      limits: { cpu: '200m', memory: '128Mi' },
+    });
+    new k8s.KubeJob(this, 'Job', {
+      metadata: meta(syncHookAnnotations(props.wave)),
+      spec: {
+        backoffLimit: 3,
+        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished,
+        template: {
+          metadata: { labels: lbl },
+          spec: {
+            ...podDefaults(config),
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            restartPolicy: 'OnFailure',
+            affinity: cloudOnlyAffinity(),
+            containers: [run.container],
+            volumes: [run.volume],
+          },
+        },
+      },
+    });
+  }
+}
