@@ -13,6 +13,7 @@ import { ModelManager } from './components/model-manager';
 import { ObjectStorage } from './components/object-storage';
 import { Proxy } from './components/proxy';
 import { Secrets } from './components/secrets';
+import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
@@ -39,6 +40,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     new k8s.KubeNamespace(cluster, 'Namespace', {
       metadata: {
         name: config.namespace,
+        // Before the set-up hooks' ServiceAccounts (waves -2 and later) that live in it.
+        annotations: syncWave(-3),
         labels: {
           'app.kubernetes.io/part-of': APP_NAME,
           'app.kubernetes.io/managed-by': 'cdk8s',

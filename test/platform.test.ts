@@ -465,11 +465,13 @@ describe('Argo CD', () => {
     expect(out.objects.find((o) => o.obj.kind === 'Application')!.file).toBe('argocd/application.k8s.yaml');
   });
 
-  test('the sync hooks have what they run under in an earlier wave', () => {
+  test('the sync hooks have what they run under in an earlier wave, and the namespace before that', () => {
+    const nsWave = Number(out.get('Namespace', ns).metadata.annotations['argocd.argoproj.io/sync-wave']);
     for (const job of out.all('Job')) {
       const wave = Number(job.metadata.annotations['argocd.argoproj.io/sync-wave']);
       const sa = out.get('ServiceAccount', job.spec.template.spec.serviceAccountName, ns);
       expect(Number(sa.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(wave);
+      expect(nsWave).toBeLessThan(Number(sa.metadata.annotations['argocd.argoproj.io/sync-wave']));
     }
   });
 });
