@@ -8,6 +8,7 @@ import { NodeReaderRole, WorkloadRoles } from './components/api-access';
 import { ApiGateway } from './components/api-gateway';
 import { ClientSelector } from './components/client-selector';
 import { Database, DatabaseConnection, waitAddressOf } from './components/database';
+import { ClientEndpoints } from './components/endpoints';
 import { JobScheduler } from './components/job-scheduler';
 import { ModelManager } from './components/model-manager';
 import { ObjectStorage } from './components/object-storage';
@@ -77,6 +78,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     new ApiGateway(platform, 'ApiGateway', config, { jobScheduler: jobScheduler.service, modelManager: modelManager.service });
   }
   if (config.objectStorage.type === 'embedded') new ObjectStorage(platform, 'ObjectStorage', config, root, secrets);
+  new ClientEndpoints(platform, 'Endpoints', config);
 
   if (config.taskManager.enabled) {
     const tm = config.taskManager;
@@ -115,7 +117,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
       config,
       sites: edgeSites,
       db: edgeDatabase(config, db),
-      proxyAddress: config.edge.proxyAddress ?? proxy.externalAddress,
+      // Presence is guaranteed by the edge rules.
+      proxyAddress: (config.edge.proxyAddress ?? proxy.externalAddress)!,
     });
     if (database.serviceName && config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
       database.exposeForEdge(config.database.embedded.edgeNodePort);

@@ -219,7 +219,10 @@ describe('sidecar API access', () => {
   test('a kubectl proxy sidecar pointed at the configured server, with the node\'s own ServiceAccount and RBAC', () => {
     expect(spec.hostNetwork).toBeUndefined();
     expect(spec.serviceAccountName).toBe('nsfl-edge-n1');
-    expect(spec.containers[0].command).toEqual(['kubectl', 'proxy', '--address=127.0.0.1', '--port=8001', '--server=https://169.254.30.10:10550']);
+    expect(spec.containers[0].command).toEqual(['kubectl', 'proxy', '--address=127.0.0.1', '--port=8001']);
+    // kubectl's in-cluster config then targets that server with the token and CA.
+    expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_HOST')).toBe('169.254.30.10');
+    expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_PORT')).toBe('10550');
     expect(envOf(spec.containers[1], 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
     expect(out.get('RoleBinding', 'nsfl-edge-n1', 'default').roleRef.name).toBe('nsfl-task-manager');
     expect(out.get('ClusterRoleBinding', 'nsfl-edge-n1').roleRef.name).toBe('nsfl-task-manager-nodes');
@@ -245,6 +248,7 @@ describe('invalid fleets', () => {
     ['an internal database address', fleet([node('a', 1)], { databaseAddress: 'nsfl-database:5432' }), 'edge.databaseAddress: "nsfl-database:5432" is a cluster-internal name'],
     ['no database address for the embedded database', fleet([node('a', 1)], { databaseAddress: null }), 'edge.databaseAddress: edge nodes need a database address they can reach'],
     ['a missing image for an architecture', fleet([node('a', 1, { arch: 'arm' })]), 'edge.nodes[0].arch: node "a" is arm but no task manager image is set for arm'],
+    ['no proxy address for the edge', fleet([node('a', 1)], { proxyAddress: null }).replace(/^  externalAddress: .*$/m, ''), 'proxy.externalAddress: edge nodes need the address of the proxy\'s gRPC port from outside the cluster'],
     ['an unknown profile', fleet([node('a', 1, { profile: 'nope' })]), 'edge.nodes[0].profile: profile "nope" is not defined in edge.profiles'],
     ['a shared label value without a site', fleet([node('a', 1, { clusterLabelValue: 'x' }), node('b', 2, { clusterLabelValue: 'x' })]), 'edge.nodes[1].clusterLabelValue: cluster label value "x" is already used by edge.nodes[0]'],
     ['the sidecar port as host port', fleet([node('a', 1, { port: 8001 })], { apiAccess: { mode: 'sidecar' } }), 'edge.nodes[0].port: port 8001 is already used by the API proxy sidecar'],

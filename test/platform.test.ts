@@ -291,6 +291,18 @@ describe('cloud task manager', () => {
     expect(names).toEqual(expect.arrayContaining(['wait-for-database', 'wait-for-client-selector', 'wait-for-proxy']));
   });
 
+  test('runs on a cloud node labelled for its site, where the site folders are', () => {
+    const terms = deployment('nsfl-task-manager').spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toEqual([
+      {
+        matchExpressions: [
+          { key: 'node-role.kubernetes.io/edge', operator: 'DoesNotExist' },
+          { key: 'kubernetes.io/cluster_id', operator: 'In', values: ['nsfl-cloud'] },
+        ],
+      },
+    ]);
+  });
+
   test('can be turned off', () => {
     const off = synth(withOverrides({ taskManager: { enabled: false } }));
     expect(off.all('Deployment').map((d) => d.metadata.name)).not.toContain('nsfl-task-manager');
@@ -348,6 +360,17 @@ describe('data entry (S3 endpoint on the shared root)', () => {
     expect(d.containers[0].args.slice(0, 2)).toEqual(['server', d.containers[0].volumeMounts[0].mountPath]);
     expect(out.get('Service', 'nsfl-object-storage', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30900 })] });
   });
+});
+
+test('the endpoints users point the CLI at are published in one ConfigMap, the external S3 endpoint included', () => {
+  expect(out.get('ConfigMap', 'nsfl-endpoints', ns).data).toEqual({
+    'api-gateway': 'http://<ingress controller address>',
+    's3-endpoint': '<any cloud node address>:30900',
+    'proxy-grpc': '203.0.113.10:30091',
+  });
+  const ext = synth(withOverrides({ objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com' } } }));
+  expect(ext.get('ConfigMap', 'nsfl-endpoints', ns).data['s3-endpoint']).toBe('https://s3.example.com');
+  expect(ext.all('Deployment').map((d) => d.metadata.name)).not.toContain('nsfl-object-storage');
 });
 
 describe('every workload', () => {

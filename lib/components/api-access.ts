@@ -137,12 +137,16 @@ export interface ApiProxySidecar {
 
 /**
  * A `kubectl proxy` sidecar bound to 127.0.0.1. It uses the pod's
- * ServiceAccount token; `server` points it at another API address (an edge
- * node's MetaServer or the cloud API server's external address).
+ * ServiceAccount token; `server` (https://host[:port]) points it at another
+ * API address (an edge node's MetaServer or the cloud API server's external
+ * address). That is done through the in-cluster variables
+ * KUBERNETES_SERVICE_HOST/PORT, so kubectl still authenticates with the
+ * token and verifies the server with the ServiceAccount's CA, on nodes that
+ * inject no such variables too.
  */
 export function apiProxySidecar(config: Config, server?: string, tokenSecret?: string): ApiProxySidecar {
   const port = config.apiProxy.port;
-  const args = ['proxy', '--address=127.0.0.1', `--port=${port}`, ...(server ? [`--server=${server}`] : [])];
+  const args = ['proxy', '--address=127.0.0.1', `--port=${port}`];
   const { container, volume } = kubectlContainer(config, 'api-proxy', ['kubectl', ...args], {
     requests: { cpu: '10m', memory: '32Mi' },
     limits: { cpu: '200m', memory: '128Mi' },
@@ -151,9 +155,14 @@ export function apiProxySidecar(config: Config, server?: string, tokenSecret?: s
   const probe = `kubectl --server=http://127.0.0.1:${port} --request-timeout=5s version >/dev/null 2>&1`;
   const ready = `for i in $(seq 1 60); do ${probe} && exit 0; sleep 1; done; exit 0`;
   const token: k8s.Volume | undefined = tokenSecret ? { name: 'api-token', secret: { secretName: tokenSecret } } : undefined;
+  const target = server === undefined ? undefined : new URL(server);
   return {
     container: {
       ...container,
+      env: [
+        ...(container.env ?? []),
+        ...(target ? env({ KUBERNETES_SERVICE_HOST: target.hostname, KUBERNETES_SERVICE_PORT: target.port || '443' }) : []),
+      ],
       volumeMounts: [
         ...(container.volumeMounts ?? []),
         // Where in-cluster clients (kubectl) look for the ServiceAccount's credentials.

@@ -108,13 +108,20 @@ export function checksum(...texts: string[]): string {
 
 /**
  * Keeps a cloud workload off KubeEdge edge nodes, which lack the shared root
- * and cluster networking.
+ * and cluster networking, and on nodes carrying `nodeLabels`.
  */
-export function cloudOnlyAffinity(): k8s.Affinity {
+export function cloudOnlyAffinity(nodeLabels: Record<string, string> = {}): k8s.Affinity {
   return {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/edge', operator: 'DoesNotExist' }] }],
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key: 'node-role.kubernetes.io/edge', operator: 'DoesNotExist' },
+              ...Object.entries(nodeLabels).map(([key, value]) => ({ key, operator: 'In', values: [value] })),
+            ],
+          },
+        ],
       },
     },
   };

@@ -29,8 +29,8 @@ export class Proxy extends Construct {
   public readonly service: ProgramService;
   /** External Service: the gRPC port only, reachable from outside the cluster. */
   public readonly externalService: ProgramService;
-  /** host:port at which sites outside the cluster reach the gRPC port. */
-  public readonly externalAddress: string;
+  /** host:port at which sites outside the cluster reach the gRPC port, when configured. */
+  public readonly externalAddress?: string;
 
   constructor(scope: Construct, id: string, config: Config, deps: ProxyDeps) {
     super(scope, id);

@@ -191,6 +191,8 @@ export class TaskManager extends Construct {
       site,
       configFiles: [this.setupJson],
       cloudOnly: !edge,
+      // In the cloud, run where the site folders are: on the nodes labelled for this site.
+      nodeLabels: edge ? undefined : { [s.clusterLabelKey]: s.clusterLabelValue },
       pod: {
         ...(identity ? { serviceAccountName: identity.serviceAccountName, automountServiceAccountToken: identity.tokenSecret === undefined } : {}),
         ...(metaserver ? { hostNetwork: true, dnsPolicy: 'Default' } : {}),

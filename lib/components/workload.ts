@@ -25,6 +25,8 @@ export interface SingletonProps {
   readonly configFiles?: readonly string[];
   /** Keep the pod on cloud nodes (default true); edge task managers pin themselves instead. */
   readonly cloudOnly?: boolean;
+  /** Labels the cloud node must carry (e.g. the cloud task manager's cluster label). */
+  readonly nodeLabels?: Record<string, string>;
 }
 
 /** A one-replica Deployment with the Recreate strategy and selectors on stable labels only. */
@@ -43,7 +45,7 @@ export function singletonDeployment(scope: Construct, id: string, props: Singlet
         spec: {
           ...podDefaults(config),
           automountServiceAccountToken: false,
-          ...(props.cloudOnly === false ? {} : { affinity: cloudOnlyAffinity() }),
+          ...(props.cloudOnly === false ? {} : { affinity: cloudOnlyAffinity(props.nodeLabels) }),
           ...props.pod,
         },
       },

@@ -32,6 +32,11 @@ interface JsonSchema {
   required?: string[];
 }
 
+/** Text safe inside a Markdown table cell: pipes escaped, angle brackets not taken for HTML. */
+function markdownText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** One row per field: path, type, default, description. */
 export function configReferenceMarkdown(): string {
   const rows: string[] = ['| field | type | default | description |', '|---|---|---|---|'];
@@ -45,7 +50,7 @@ export function configReferenceMarkdown(): string {
   const walk = (s: JsonSchema, path: string, required: boolean) => {
     if (path && path !== '$schema') {
       const def = s.default === undefined ? (required ? '**required**' : '') : `\`${JSON.stringify(s.default)}\``;
-      rows.push(`| \`${path}\` | ${typeOf(s)} | ${def} | ${(s.description ?? '').replace(/\|/g, '\\|')} |`);
+      rows.push(`| \`${path}\` | ${typeOf(s)} | ${def} | ${markdownText(s.description ?? '')} |`);
     }
     if (s.properties) {
       for (const [k, v] of Object.entries(s.properties)) walk(v, path ? `${path}.${k}` : k, (s.required ?? []).includes(k) && v.default === undefined);

@@ -425,7 +425,7 @@ export const configSchema = z
           .prefault({})
           .describe('External exposure of the gRPC port.'),
         externalAddress: hostPort
-          .default('203.0.113.10:30091')
+          .optional()
           .describe('host:port at which sites outside the cluster reach the gRPC port (written as `server` of edge task managers).'),
         ...componentBase,
       })

@@ -110,7 +110,9 @@ export function edgeRules(c: Config): RuleIssue[] {
 
   // What edge nodes connect to must be routable from them.
   const proxyAddress = edge.proxyAddress ?? c.proxy.externalAddress;
-  if (!edge.edgeMesh && isClusterInternalHost(hostOf(proxyAddress))) {
+  if (proxyAddress === undefined) {
+    error(['proxy', 'externalAddress'], 'edge nodes need the address of the proxy\'s gRPC port from outside the cluster: set proxy.externalAddress (e.g. <cloud node address>:<proxy.expose.nodePort>)');
+  } else if (!edge.edgeMesh && isClusterInternalHost(hostOf(proxyAddress))) {
     error([...(edge.proxyAddress ? ['edge', 'proxyAddress'] : ['proxy', 'externalAddress'])], `"${proxyAddress}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh: use the proxy's external address`);
   }
   const db = c.database;
