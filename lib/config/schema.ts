@@ -10,9 +10,9 @@
 import { z } from 'zod';
 
 /** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A DNS-1123 subdomain, as Kubernetes node names are. */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const dnsLabel = z
   .string()
@@ -54,7 +54,7 @@ const folderName = z
  * A container image reference: `[registry[:port]/]path[:tag][@sha256:digest]`.
  * The tag `latest` is refused unless `images.allowLatest` is true (rules.ts).
  */
-export const IMAGE_REF =
+const IMAGE_REF =
   /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 const image = z.string().regex(IMAGE_REF, {
@@ -460,14 +460,10 @@ export const configSchema = z
   })
   .describe('The Neursafe FL platform and its edge fleet.');
 
-/** The config as written in platform.yaml (defaults optional). */
-export type ConfigInput = z.input<typeof configSchema>;
 /** The parsed config with every default applied. */
 export type Config = z.output<typeof configSchema>;
 /** Container resources as parsed. */
 export type Resources = z.output<typeof resourcesSchema>;
-/** Settings of the cloud task manager. */
-export type CloudTaskManagerConfig = Config['taskManager'];
 /** Settings an edge default, profile or node may set. */
 export type EdgeSettings = z.output<typeof edgeSettings>;
 /** One edge node as written. */
