@@ -28,6 +28,29 @@ function selectedWorkloads(service: any): any[] {
   );
 }
 
+test('every in-cluster host:port given to a program names a port of a Service in the output', () => {
+  const checked: string[] = [];
+  for (const w of [...out.all('Deployment'), ...out.all('StatefulSet')]) {
+    for (const c of containers(w)) {
+      for (const e of c.env ?? []) {
+        if (typeof e.value === 'string' && /\.svc(\.cluster\.local)?:\d+$/.test(e.value)) {
+          checked.push(`${w.metadata.name}/${c.name}/${e.name}`);
+          expect({ where: checked.at(-1), value: e.value, ok: servicePortOf(e.value) !== undefined }).toEqual({ where: checked.at(-1), value: e.value, ok: true });
+        }
+      }
+    }
+  }
+  for (const cm of out.all('ConfigMap')) {
+    for (const text of Object.values<string>(cm.data ?? {})) {
+      for (const m of text.matchAll(/[a-z0-9-]+\.[a-z0-9-]+\.svc(?:\.cluster\.local)?:\d+/g)) {
+        checked.push(`${cm.metadata.name}: ${m[0]}`);
+        expect({ where: cm.metadata.name, value: m[0], ok: servicePortOf(m[0]) !== undefined }).toEqual({ where: cm.metadata.name, value: m[0], ok: true });
+      }
+    }
+  }
+  expect(checked.length).toBeGreaterThanOrEqual(10);
+});
+
 describe('job scheduler', () => {
   const c = container('nsfl-job-scheduler', 'job-scheduler');
   const required = [
