@@ -3,7 +3,7 @@
  * synthesized output of the bundled config.
  */
 import { parse } from 'yaml';
-import { containers, envOf, synth, withOverrides } from './support/platform';
+import { containers, envOf, plainEnv, synth, withOverrides } from './support/platform';
 
 const out = synth();
 const ns = 'neursafe-fl';
@@ -156,12 +156,14 @@ describe('Kubernetes API access', () => {
 describe('model manager', () => {
   const c = container('nsfl-model-manager', 'model-manager');
   test('gets its port, table, storage and workspace', () => {
-    expect(envOf(c, 'PORT')).toBe('50057');
-    expect(envOf(c, 'DB_COLLECTION_NAME')).toBe('models');
-    expect(envOf(c, 'DB_TYPE')).toBe('postgreSQL');
-    expect(envOf(c, 'STORAGE_TYPE')).toBe('posix');
-    expect(envOf(c, 'MODELS_DIR')).toBe('models');
-    expect(envOf(c, 'WORKSPACE')).toBe('/workspace');
+    expect(plainEnv(c)).toMatchObject({
+      PORT: '50057',
+      DB_COLLECTION_NAME: 'models',
+      DB_TYPE: 'postgreSQL',
+      STORAGE_TYPE: 'posix',
+      MODELS_DIR: 'models',
+      WORKSPACE: '/workspace',
+    });
   });
 
   test('s3 storage takes the endpoint and keys from a Secret by reference', () => {
@@ -268,14 +270,16 @@ describe('cloud task manager', () => {
   const setup = JSON.parse(out.get('ConfigMap', 'nsfl-task-manager', ns).data['task_manager_setup.json']);
 
   test('PLATFORM=k8s, an executor image, its table and its cluster label', () => {
-    expect(envOf(c, 'PLATFORM')).toBe('k8s');
-    expect(envOf(c, 'CONTAINER_EXECUTOR_IMAGE')).toBe('docker.io/neursafe/nsfl-client-cpu:0.1.0');
-    expect(envOf(c, 'DB_COLLECTION_NAME')).toBe('tasks');
-    expect(envOf(c, 'DB_TYPE')).toBe('postgreSQL');
-    expect(envOf(c, 'DB_NAME')).toBe('neursafe_fl');
-    expect(envOf(c, 'CLUSTER_LABEL_KEY')).toBe('kubernetes.io/cluster_id');
-    expect(envOf(c, 'CLUSTER_LABEL_VALUE')).toBe('nsfl-cloud');
-    expect(envOf(c, 'WORKER_PORT')).toBe('8050');
+    expect(plainEnv(c)).toMatchObject({
+      PLATFORM: 'k8s',
+      CONTAINER_EXECUTOR_IMAGE: 'docker.io/neursafe/nsfl-client-cpu:0.1.0',
+      DB_COLLECTION_NAME: 'tasks',
+      DB_TYPE: 'postgreSQL',
+      DB_NAME: 'neursafe_fl',
+      CLUSTER_LABEL_KEY: 'kubernetes.io/cluster_id',
+      CLUSTER_LABEL_VALUE: 'nsfl-cloud',
+      WORKER_PORT: '8050',
+    });
   });
 
   test('task_manager_setup.json has every required key with the types the program expects', () => {

@@ -82,3 +82,8 @@ export function envOf(container: any, name: string): any {
   const e = (container.env ?? []).find((v: any) => v.name === name);
   return e === undefined ? undefined : (e.value ?? e.valueFrom);
 }
+
+/** The plain (non-Secret) environment of a container as a record. */
+export function plainEnv(container: any): Record<string, string> {
+  return Object.fromEntries((container.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+}
