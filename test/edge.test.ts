@@ -33,7 +33,7 @@ describe('the bundled fleet', () => {
     expect(edgeDeployments.map((d) => d.metadata.name)).toEqual(['nsfl-edge-edge-node-1', 'nsfl-edge-edge-node-2']);
     for (const n of ['edge-node-1', 'edge-node-2']) {
       const inFile = out.objects.filter((o) => o.file === `edge/${n}.k8s.yaml`).map((o) => `${o.obj.kind}/${o.obj.metadata.name}`);
-      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}-labels`, `ClusterRole/nsfl-edge-${n}-labels`]));
+      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`, `ConfigMap/nsfl-label-${n}`, `ClusterRole/nsfl-label-${n}`]));
       // Nothing of this node lives anywhere else.
       expect(out.objects.filter((o) => o.file !== `edge/${n}.k8s.yaml` && JSON.stringify(o.obj).includes(n))).toEqual([]);
     }
@@ -112,18 +112,18 @@ describe('the bundled fleet', () => {
   });
 
   test('node labels are set declaratively: a labels ConfigMap per node, a ClusterRole for exactly that node, one labeler Job', () => {
-    const cm = out.get('ConfigMap', 'nsfl-edge-edge-node-1-labels', ns);
+    const cm = out.get('ConfigMap', 'nsfl-label-edge-node-1', ns);
     expect(cm.data).toEqual({ node: 'edge-node-1', labels: 'kubernetes.io/cluster_id=edge-node-1' });
     expect(cm.metadata.labels['fl.neursafe.io/node-labels']).toBe('true');
-    const role = out.get('ClusterRole', 'nsfl-edge-edge-node-1-labels');
+    const role = out.get('ClusterRole', 'nsfl-label-edge-node-1');
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], resourceNames: ['edge-node-1'], verbs: ['get', 'patch'] }]);
-    const binding = out.get('ClusterRoleBinding', 'nsfl-edge-edge-node-1-labels');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'nsfl-edge-node-labeler', namespace: ns }]);
-    const job = out.get('Job', 'nsfl-edge-node-labeler', ns);
+    const binding = out.get('ClusterRoleBinding', 'nsfl-label-edge-node-1');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'nsfl-node-labeler', namespace: ns }]);
+    const job = out.get('Job', 'nsfl-node-labeler', ns);
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
     expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
     expect(job.spec.template.spec.containers[0].command[2]).toContain('kubectl label node "$node" $labels --overwrite');
-    expect(out.objects.find((o) => o.obj.kind === 'Job' && o.obj.metadata.name === 'nsfl-edge-node-labeler')!.file).toBe('30-edge.k8s.yaml');
+    expect(out.objects.find((o) => o.obj.kind === 'Job' && o.obj.metadata.name === 'nsfl-node-labeler')!.file).toBe('30-edge.k8s.yaml');
   });
 });
 
@@ -208,8 +208,15 @@ describe('defaults, profiles and overrides', () => {
     expect(envOf(spec.containers[0], 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
     expect(envOf(spec.containers[0], 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
     expect(spec.tolerations.map((t: any) => t.key)).toEqual(['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready', 'nvidia.com/gpu']);
-    expect(out.get('ConfigMap', 'nsfl-edge-gpu-1-labels', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
+    expect(out.get('ConfigMap', 'nsfl-label-gpu-1', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
   });
+});
+
+test('node names cannot produce clashing resource names', () => {
+  const tricky = [node('a', 1), node('a-labels', 2), node('a-token', 3), node('node-labeler', 4), node('label-a', 5)];
+  const out = synth(fleet(tricky, { apiAccess: { mode: 'sidecar' } }));
+  const ids = out.objects.map(({ obj }) => `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
+  expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
 });
 
 describe('sidecar API access', () => {

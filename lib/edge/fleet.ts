@@ -16,9 +16,18 @@ import { EdgeSite } from './resolve';
 /** Label of the ConfigMaps that say which labels a node must carry. */
 export const NODE_LABELS_SELECTOR = 'fl.neursafe.io/node-labels';
 
-/** Resource name of an edge node's task manager objects. */
+/**
+ * Resource name of an edge node's task manager objects. Each per-node family
+ * has a prefix of its own (`edge-`, `label-`) and no suffix, so no node name
+ * can produce another node's (or a fixed object's) name.
+ */
 export function edgeResourceName(config: Config, nodeName: string): string {
   return resourceName(config, `edge-${nodeName}`);
+}
+
+/** Name of the objects that label an edge node. */
+export function labelResourceName(config: Config, nodeName: string): string {
+  return resourceName(config, `label-${nodeName}`);
 }
 
 /** Output path of an edge node's file. */
@@ -51,7 +60,7 @@ export class EdgeFleet extends Construct {
     super(scope, id);
     const { config, sites } = props;
     if (sites.length === 0) return;
-    const labeler = resourceName(config, 'edge-node-labeler');
+    const labeler = resourceName(config, 'node-labeler');
     this.labelerJob(config, labeler);
 
     for (const site of sites) {
@@ -83,7 +92,7 @@ export class EdgeFleet extends Construct {
 
   /** The labels a node must carry, and the right to set exactly those on exactly that node. */
   private nodeLabels(scope: Construct, config: Config, site: EdgeSite, labeler: string): void {
-    const name = `${edgeResourceName(config, site.nodeName)}-labels`;
+    const name = labelResourceName(config, site.nodeName);
     const lbl = labels(config, 'task-manager', site.nodeName);
     new k8s.KubeConfigMap(scope, 'NodeLabels', {
       metadata: { name, namespace: config.namespace, labels: { ...lbl, [NODE_LABELS_SELECTOR]: 'true' } },
