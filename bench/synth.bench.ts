@@ -39,5 +39,7 @@ for (const n of sizes.length > 0 ? sizes : [0, 100, 1000, 5000]) {
   const t2 = performance.now();
   const files = renderFiles(manifests);
   const t3 = performance.now();
+  const edgeFiles = [...files.keys()].filter((f) => f.startsWith('edge/')).length;
+  if (edgeFiles !== n) throw new Error(`expected ${n} edge files, got ${edgeFiles}`);
   console.log([n, (t1 - t0).toFixed(0), (t2 - t1).toFixed(0), (t3 - t2).toFixed(0), files.size].join('\t'));
 }
