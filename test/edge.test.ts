@@ -235,6 +235,12 @@ describe('sidecar API access', () => {
     expect(out.get('ClusterRoleBinding', 'nsfl-edge-n1').roleRef.name).toBe('nsfl-task-manager-nodes');
   });
 
+  test('without EdgeMesh the pod resolves names with the node\'s resolver (there is no cluster DNS on the edge)', () => {
+    expect(spec.dnsPolicy).toBe('Default');
+    const mesh = synth(fleet([node('n1', 1)], { edgeMesh: true, apiAccess: { mode: 'sidecar' } }));
+    expect(mesh.get('Deployment', 'nsfl-edge-n1', ns).spec.template.spec.dnsPolicy).toBe('ClusterFirst');
+  });
+
   test('a long-lived token Secret (filled in by the cluster) instead of expiring projected tokens', () => {
     expect(spec.automountServiceAccountToken).toBe(false);
     const secret = out.get('Secret', 'nsfl-edge-n1-token', ns);

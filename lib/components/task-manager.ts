@@ -85,6 +85,8 @@ export type TaskManagerVariant =
       readonly tolerations: readonly k8s.Toleration[];
       /** API access. */
       readonly api: EdgeApiAccess;
+      /** EdgeMesh serves cluster DNS on the node; without it the pod uses the node's resolver. */
+      readonly clusterDns: boolean;
     };
 
 /** Props of {@link TaskManager}. */
@@ -195,7 +197,8 @@ export class TaskManager extends Construct {
       nodeLabels: edge ? undefined : { [s.clusterLabelKey]: s.clusterLabelValue },
       pod: {
         ...(identity ? { serviceAccountName: identity.serviceAccountName, automountServiceAccountToken: identity.tokenSecret === undefined } : {}),
-        ...(metaserver ? { hostNetwork: true, dnsPolicy: 'Default' } : {}),
+        ...(metaserver ? { hostNetwork: true } : {}),
+        ...(edge ? { dnsPolicy: edge.clusterDns ? (metaserver ? 'ClusterFirstWithHostNet' : 'ClusterFirst') : 'Default' } : {}),
         ...(edge
           ? {
               nodeSelector: { 'kubernetes.io/hostname': edge.nodeName },

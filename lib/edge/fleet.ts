@@ -84,6 +84,7 @@ export class EdgeFleet extends Construct {
           nodeAddress: site.address,
           tolerations: site.tolerations,
           api: config.edge.apiAccess.mode === 'metaserver' ? { mode: 'metaserver' } : { mode: 'sidecar', server: config.edge.apiAccess.server },
+          clusterDns: config.edge.edgeMesh,
         },
       });
       this.nodeLabels(file, config, site, labeler);
