@@ -94,6 +94,20 @@ test('all errors are reported at once, each with its own line', () => {
   for (const p of found) expect(p).toMatch(/^platform\.yaml:\d+:\d+: error: /);
 });
 
+test('shape errors and cross-field errors are reported together', () => {
+  const text = withOverrides({
+    jobScheduler: { prot: 1 },
+    proxy: { httpPort: 'x' },
+    edge: { nodes: [{ name: 'a', address: '192.0.2.1' }, { name: 'a', address: '192.0.2.2' }] },
+  });
+  const found = problems(text);
+  expect(found).toEqual([
+    expect.stringMatching(/:\d+:\d+: error: jobScheduler\.prot: unknown field "prot"/),
+    expect.stringMatching(/:\d+:\d+: error: proxy\.httpPort: expected number, found string "x"/),
+    expect.stringMatching(/:\d+:\d+: error: edge\.nodes\[1\]\.name: node name "a" is already used by edge\.nodes\[0\]/),
+  ]);
+});
+
 test('invalid YAML gives its line', () => {
   expect(problems('proxy:\n  grpcPort: [1, 2\n')[0]).toMatch(/^platform\.yaml:\d+:\d+: error: invalid YAML: /);
 });

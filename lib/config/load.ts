@@ -64,22 +64,41 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     return { line, column: col };
   };
 
+  const toIssue = (r: RuleIssue): ConfigIssue => ({ file, ...locate(r.path), path: formatPath(r.path), message: r.message, severity: r.severity });
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate)));
+    const shapeIssues = parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate));
+    // Report the cross-field problems too, checked on the config without the broken fields.
+    const bad = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path]));
+    throw new ConfigError([...shapeIssues, ...rulesWithout(raw, bad).map(toIssue)]);
   }
-  const fleet = resolveFleet(parsed.data);
-  const found: RuleIssue[] = [...platformRules(parsed.data), ...edgeRules(parsed.data), ...fleet.issues];
-  const ruleIssues = found.map((r) => ({
-    file,
-    ...locate(r.path),
-    path: formatPath(r.path),
-    message: r.message,
-    severity: r.severity,
-  }));
-  const errors = ruleIssues.filter((i) => i.severity === 'error');
-  if (errors.length > 0) throw new ConfigError(ruleIssues);
-  return { config: parsed.data, edgeSites: fleet.sites, warnings: ruleIssues };
+  const { issues, sites } = checkAll(parsed.data);
+  const ruleIssues = issues.map(toIssue);
+  if (ruleIssues.some((i) => i.severity === 'error')) throw new ConfigError(ruleIssues);
+  return { config: parsed.data, edgeSites: sites, warnings: ruleIssues };
+}
+
+/** Every cross-field rule, and the resolved fleet. */
+function checkAll(config: Config): { issues: RuleIssue[]; sites: EdgeSite[] } {
+  const fleet = resolveFleet(config);
+  return { issues: [...platformRules(config), ...edgeRules(config), ...fleet.issues], sites: fleet.sites };
+}
+
+/**
+ * The cross-field errors of a config whose broken fields are left out (so
+ * their defaults apply), minus any about those fields; none when the config
+ * still does not parse (e.g. a required field is broken).
+ */
+function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[]): RuleIssue[] {
+  const pruned = structuredClone(raw);
+  for (const path of broken) {
+    const parent = valueAt(pruned, path.slice(0, -1));
+    if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+  }
+  const reparsed = configSchema.safeParse(pruned);
+  if (!reparsed.success) return [];
+  const touches = (p: readonly PropertyKey[]) => broken.some((b) => b.every((k, i) => p[i] === k) || p.every((k, i) => b[i] === k));
+  return checkAll(reparsed.data).issues.filter((i) => i.severity === 'error' && !touches(i.path));
 }
 
 type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 'line' | 'column'>;

@@ -37,11 +37,16 @@ export function edgeRules(c: Config): RuleIssue[] {
   const enabled = edge.nodes.filter((n) => n.enabled);
 
   const names = new Map<string, number>();
+  const duplicates = new Set<number>();
   const addresses = new Map<string, number>();
   edge.nodes.forEach((n, i) => {
     const path = ['edge', 'nodes', i];
-    if (names.has(n.name)) error([...path, 'name'], `node name "${n.name}" is already used by edge.nodes[${names.get(n.name)}]`);
-    else names.set(n.name, i);
+    if (names.has(n.name)) {
+      error([...path, 'name'], `node name "${n.name}" is already used by edge.nodes[${names.get(n.name)}]`);
+      duplicates.add(i);
+    } else {
+      names.set(n.name, i);
+    }
     if (addresses.has(n.address)) error([...path, 'address'], `address "${n.address}" is already used by edge.nodes[${addresses.get(n.address)}]`);
     else addresses.set(n.address, i);
     if (n.profile !== undefined && edge.profiles[n.profile] === undefined) {
@@ -77,7 +82,7 @@ export function edgeRules(c: Config): RuleIssue[] {
   // Cluster label values: one per node, shared only inside a site group.
   const byValue = new Map<string, { index: number; site?: string }>();
   edge.nodes.forEach((n, i) => {
-    if (!n.enabled) return;
+    if (!n.enabled || duplicates.has(i)) return; // a duplicate name is reported once, above
     const value = clusterLabelValue(n);
     const other = byValue.get(value);
     if (other === undefined) {
