@@ -16,7 +16,7 @@ import { Proxy } from './components/proxy';
 import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
-import { TaskManager } from './components/task-manager';
+import { siteDirs, TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './edge/resolve';
@@ -82,7 +82,6 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
 
   if (config.taskManager.enabled) {
     const tm = config.taskManager;
-    const dirsRoot = `${root.hostPath}/task-manager`;
     const image = platformImage(config, 'nsfl-client-cpu', tm.image);
     const grpc = proxy.service.address('grpc');
     new TaskManager(platform, 'TaskManager', {
@@ -101,12 +100,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
         ...tm,
         image,
         executorImage: tm.executorImage ?? image,
-        dirs: {
-          lmdb: tm.dirs.lmdb ?? `${dirsRoot}/lmdb`,
-          workspace: tm.dirs.workspace ?? `${dirsRoot}/workspace`,
-          datasets: tm.dirs.datasets ?? `${dirsRoot}/datasets`,
-          taskConfigs: tm.dirs.taskConfigs ?? `${dirsRoot}/task-configs`,
-        },
+        dirs: siteDirs(tm.dirs, `${root.hostPath}/task-manager`),
       },
     });
   }

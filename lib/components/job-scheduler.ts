@@ -53,7 +53,7 @@ export class JobScheduler extends Construct {
         ...(config.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
         initContainers: [
           deps.root.prepareContainer(),
-          ...(deps.db.waitAddress ? [waitForTcp(config, 'database', [deps.db.waitAddress])] : []),
+          ...(deps.db.waitAddress ? [waitForTcp(config, 'database', deps.db.waitAddress)] : []),
         ],
         containers: [
           api.container,

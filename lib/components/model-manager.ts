@@ -28,7 +28,7 @@ export class ModelManager extends Construct {
       name,
       component: 'model-manager',
       pod: {
-        initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(config, 'database', [db.waitAddress])] : [])],
+        initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(config, 'database', db.waitAddress)] : [])],
         containers: [
           {
             name: 'model-manager',

@@ -149,19 +149,17 @@ export function initContainer(config: Config, name: string, script: string, moun
 }
 
 /**
- * An init container that waits until every `host:port` accepts TCP
+ * An init container that waits until `address` (host:port) accepts TCP
  * connections, so a program that connects once at start does not crash-loop.
  */
-export function waitForTcp(config: Config, what: string, addresses: readonly string[]): k8s.Container {
-  const checks = addresses
-    .map((a) => {
-      const i = a.lastIndexOf(':');
-      const host = a.slice(0, i);
-      const port = a.slice(i + 1);
-      return `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${a}"; sleep 2; done`;
-    })
-    .join('\n');
-  return initContainer(config, `wait-for-${what}`, checks);
+export function waitForTcp(config: Config, what: string, address: string): k8s.Container {
+  const i = address.lastIndexOf(':');
+  const [host, port] = [address.slice(0, i), address.slice(i + 1)];
+  return initContainer(
+    config,
+    `wait-for-${what}`,
+    `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${address}"; sleep 2; done`,
+  );
 }
 
 /** Pod-level settings every platform pod shares. */

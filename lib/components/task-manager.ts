@@ -17,6 +17,16 @@ import { ProgramService, singletonDeployment } from './workload';
 /** Where the start-up file (a ConfigMap) is mounted. */
 export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';
 
+/** Site folders from config, each defaulting to `<root>/<folder>`. */
+export function siteDirs(dirs: Partial<SiteDirs>, root: string): SiteDirs {
+  return {
+    lmdb: dirs.lmdb ?? `${root}/lmdb`,
+    workspace: dirs.workspace ?? `${root}/workspace`,
+    datasets: dirs.datasets ?? `${root}/datasets`,
+    taskConfigs: dirs.taskConfigs ?? `${root}/task-configs`,
+  };
+}
+
 /** The four site folders, as host paths (mounted at the same paths). */
 export interface SiteDirs {
   /** LMDB task metadata. */
@@ -130,13 +140,9 @@ export class TaskManager extends Construct {
     const { config, name, site, settings: s, variant } = props;
     const edge = variant.kind === 'edge' ? variant : undefined;
 
-    let service: ProgramService | undefined;
-    if (edge) {
-      this.externalAddress = `${edge.nodeAddress}:${s.port}`;
-    } else {
-      service = new ProgramService(this, 'Service', { config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
-      this.externalAddress = service.address('grpc');
-    }
+    this.externalAddress = edge
+      ? `${edge.nodeAddress}:${s.port}`
+      : new ProgramService(this, 'Service', { config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
 
     this.setupJson = renderTaskManagerSetup({
       server: props.server,
@@ -184,7 +190,7 @@ export class TaskManager extends Construct {
       dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount),
       true,
     );
-    const waits = props.waitFor.map((w) => waitForTcp(config, w.what, [w.address]));
+    const waits = props.waitFor.map((w) => waitForTcp(config, w.what, w.address));
 
     singletonDeployment(this, 'Deployment', {
       config,

@@ -60,19 +60,28 @@ export function envRule(env: Record<string, string>, path: readonly PropertyKey[
     }));
 }
 
-/** Issues for ports that must differ inside one pod. */
-export function distinctPorts(ports: readonly { path: readonly PropertyKey[]; port: number; what: string }[]): RuleIssue[] {
+/** A port and where it is set. */
+interface PortUse {
+  readonly path: readonly PropertyKey[];
+  readonly port: number;
+  readonly what: string;
+}
+
+/** Issues for ports that must differ; `message` says why for a port and its earlier user. */
+function uniquePorts(ports: readonly PortUse[], message: (p: PortUse, other: string) => string): RuleIssue[] {
   const seen = new Map<number, string>();
   const issues: RuleIssue[] = [];
   for (const p of ports) {
     const other = seen.get(p.port);
-    if (other !== undefined) {
-      issues.push({ path: p.path, severity: 'error', message: `port ${p.port} of ${p.what} is already used by ${other} in the same pod` });
-    } else {
-      seen.set(p.port, p.what);
-    }
+    if (other !== undefined) issues.push({ path: p.path, severity: 'error', message: message(p, other) });
+    else seen.set(p.port, p.what);
   }
   return issues;
+}
+
+/** Issues for ports that must differ inside one pod. */
+export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
+  return uniquePorts(ports, (p, other) => `port ${p.port} of ${p.what} is already used by ${other} in the same pod`);
 }
 
 /** The platform's cross-field rules (the edge fleet's are in edge/rules.ts). */
@@ -115,17 +124,13 @@ export function platformRules(c: Config): RuleIssue[] {
     issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager' }, apiProxyPort]));
   }
 
-  const nodePorts: { path: PropertyKey[]; port: number }[] = [];
-  if (c.proxy.expose.type === 'NodePort') nodePorts.push({ path: ['proxy', 'expose', 'nodePort'], port: c.proxy.expose.nodePort });
-  if (c.objectStorage.type === 'embedded') nodePorts.push({ path: ['objectStorage', 'nodePort'], port: c.objectStorage.nodePort });
+  const nodePort = (path: PropertyKey[], port: number): PortUse => ({ path, port, what: path.join('.') });
+  const nodePorts: PortUse[] = [];
+  if (c.proxy.expose.type === 'NodePort') nodePorts.push(nodePort(['proxy', 'expose', 'nodePort'], c.proxy.expose.nodePort));
+  if (c.objectStorage.type === 'embedded') nodePorts.push(nodePort(['objectStorage', 'nodePort'], c.objectStorage.nodePort));
   if (c.database.type === 'embedded' && c.database.embedded.edgeNodePort !== undefined) {
-    nodePorts.push({ path: ['database', 'embedded', 'edgeNodePort'], port: c.database.embedded.edgeNodePort });
+    nodePorts.push(nodePort(['database', 'embedded', 'edgeNodePort'], c.database.embedded.edgeNodePort));
   }
-  const seen = new Map<number, string>();
-  for (const np of nodePorts) {
-    const other = seen.get(np.port);
-    need(other !== undefined, np.path, `NodePort ${np.port} is already used by ${other}; NodePorts are cluster-wide and must be unique`);
-    seen.set(np.port, np.path.join('.'));
-  }
+  issues.push(...uniquePorts(nodePorts, (p, other) => `NodePort ${p.port} is already used by ${other}; NodePorts are cluster-wide and must be unique`));
   return issues;
 }

@@ -8,7 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources } from '../config/schema';
 import type { RuleIssue } from '../config/rules';
 import { platformImage } from '../images';
-import { SiteDirs, TaskManagerSettings } from '../components/task-manager';
+import { siteDirs, TaskManagerSettings } from '../components/task-manager';
 
 /** Default host paths of an edge node's site folders. */
 export const EDGE_DIRS_ROOT = '/var/lib/neursafe-fl';
@@ -95,13 +95,6 @@ export function resolveFleet(config: Config): ResolvedFleet {
       });
       return;
     }
-    const dirs = merge(ls, 'dirs');
-    const resolvedDirs: SiteDirs = {
-      lmdb: dirs.lmdb ?? `${EDGE_DIRS_ROOT}/lmdb`,
-      workspace: dirs.workspace ?? `${EDGE_DIRS_ROOT}/workspace`,
-      datasets: dirs.datasets ?? `${EDGE_DIRS_ROOT}/datasets`,
-      taskConfigs: dirs.taskConfigs ?? `${EDGE_DIRS_ROOT}/task-configs`,
-    };
     const labelValue = clusterLabelValue(node);
     const clusterLabelKey = config.taskManager.clusterLabelKey;
     sites.push({
@@ -124,7 +117,7 @@ export function resolveFleet(config: Config): ResolvedFleet {
         executorImage: imageFor(ls, node.arch, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(ls),
         env: merge(ls, 'env'),
-        dirs: resolvedDirs,
+        dirs: siteDirs(merge(ls, 'dirs'), EDGE_DIRS_ROOT),
       },
       tolerations: (pick(ls, 'tolerations') ?? []).map((t) => ({ ...t })),
       nodeLabels: { ...merge(ls, 'nodeLabels'), [clusterLabelKey]: labelValue },
