@@ -11,7 +11,7 @@ import { parseArgs } from 'util';
 import { ConfigError, formatIssue } from './lib/config/errors';
 import { loadConfig } from './lib/config/load';
 import { joinCommands } from './lib/edge/join';
-import { renderFiles, synthManifests, writeAtomically } from './lib/synth';
+import { readPortRecord, synthFiles, writeAtomically } from './lib/synth';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR]
        npm run join -- [--config FILE] [NODE ...]
@@ -47,7 +47,8 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     return 2;
   }
   try {
-    const { config, edgeSites, warnings } = loadConfig(args.values.config);
+    const loaded = loadConfig(args.values.config, { previousPorts: readPortRecord(args.values.outdir) });
+    const { config, edgeSites, warnings } = loaded;
     for (const w of warnings) err(formatIssue(w));
     if (command === 'join') {
       const { lines, unknown } = joinCommands(config, edgeSites, rest);
@@ -55,7 +56,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       lines.forEach((l) => out(l));
       return unknown.length > 0 ? 1 : 0;
     }
-    const files = renderFiles(synthManifests(config, edgeSites));
+    const files = synthFiles(loaded);
     writeAtomically(args.values.outdir, files);
     out(`wrote ${files.size} files to ${args.values.outdir}/ (${edgeSites.length} edge nodes)`);
     return 0;

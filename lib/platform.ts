@@ -16,7 +16,7 @@ import { Proxy } from './components/proxy';
 import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
-import { siteDirs, TaskManager } from './components/task-manager';
+import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './edge/resolve';
@@ -24,6 +24,7 @@ import { ARGOCD_DIR, ArgoCdApplication } from './gitops/argocd';
 import { APP_NAME, resourceName } from './labels';
 import { platformImage } from './images';
 import { FileChart } from './output';
+import { cloudSiteRoot, siteDirs } from './site-dirs';
 
 /** Output files of the charts, in `kubectl apply -R -f dist/` order. */
 export const OUTPUT_FILES = {
@@ -58,7 +59,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   const secrets = new Secrets(platform, 'Secrets', config);
 
   const databaseChart = new FileChart(app, 'database', OUTPUT_FILES.database);
-  const database = new Database(databaseChart, 'Database', config, secrets.embeddedDatabase);
+  const database = new Database(databaseChart, 'Database', config, secrets);
   const db = database.connection;
 
   const root = new SharedRoot(config);
@@ -100,7 +101,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
         ...tm,
         image,
         executorImage: tm.executorImage ?? image,
-        dirs: siteDirs(tm.dirs, `${root.hostPath}/task-manager`),
+        dirs: siteDirs(tm.dirs, cloudSiteRoot(config)),
       },
     });
   }

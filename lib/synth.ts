@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { LoadedConfig } from './config/load';
 import { Config } from './config/schema';
+import { parsePortRecord, PORTS_FILE, renderPortRecord } from './edge/ports';
 import { EdgeSite } from './edge/resolve';
 import { FileChart, OutputFile } from './output';
 import { buildPlatform } from './platform';
@@ -49,6 +51,22 @@ export function synthManifests(config: Config, edgeSites: readonly EdgeSite[]): 
 /** The YAML text of each output file. */
 export function renderFiles(manifests: Manifests): Map<string, string> {
   return new Map([...manifests].map(([file, objects]) => [file, GENERATED_HEADER + Yaml.stringify(...objects)]));
+}
+
+/** Every file of the output folder for a loaded config: the manifests and the edge nodes' port record. */
+export function synthFiles(loaded: LoadedConfig): Map<string, string> {
+  const files = renderFiles(synthManifests(loaded.config, loaded.edgeSites));
+  if (loaded.edgePorts.size > 0) files.set(PORTS_FILE, renderPortRecord(loaded.edgePorts));
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The edge nodes' ports recorded in an output folder (none when it has no record). */
+export function readPortRecord(outdir: string): Map<string, number> {
+  try {
+    return parsePortRecord(fs.readFileSync(path.join(outdir, PORTS_FILE), 'utf8'));
+  } catch {
+    return new Map();
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { ConfigError, formatIssue } from '../lib/config/errors';
 import { parseConfig } from '../lib/config/load';
+import { parsePortRecord, PORTS_FILE } from '../lib/edge/ports';
 import { containers, envOf, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
@@ -56,12 +57,13 @@ describe('the bundled fleet', () => {
   });
 
   test('the mounted setup file has the node address and host port as external_address, and the proxy external address as server', () => {
-    const expected: Record<string, string> = { 'edge-node-1': '192.0.2.11:30090', 'edge-node-2': '192.0.2.12:30090' };
-    for (const [n, addr] of Object.entries(expected)) {
+    // edge.defaults.port is where allocation starts: each node gets a port of its own.
+    const expected: Record<string, [string, number]> = { 'edge-node-1': ['192.0.2.11:30090', 30090], 'edge-node-2': ['192.0.2.12:30091', 30091] };
+    for (const [n, [addr, port]] of Object.entries(expected)) {
       const cm = out.get('ConfigMap', `nsfl-edge-${n}`, ns);
       const setup = JSON.parse(cm.data['task_manager_setup.json']);
       expect(setup.external_address).toBe(addr);
-      expect(setup.port).toBe(30090);
+      expect(setup.port).toBe(port);
       expect(setup.server).toBe('203.0.113.10:30091');
       const d = out.get('Deployment', `nsfl-edge-${n}`, ns);
       const tm = d.spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
@@ -130,27 +132,30 @@ describe('the bundled fleet', () => {
 describe('per-node files in Git', () => {
   const nodes = [node('alpha', 1), node('bravo', 2), node('charlie', 3)];
   const base = synth(fleet(nodes)).files;
+  // The next synth, as the CLI runs it: with the port record of the previous output.
+  const next = (text: string) => synth(text, 'platform.yaml', { previousPorts: parsePortRecord(base.get(PORTS_FILE)!) }).files;
   const changed = (files: Map<string, string>) =>
     [...new Set([...base.keys(), ...files.keys()])].filter((f) => base.get(f) !== files.get(f)).sort();
 
-  test('changing one node changes only its file', () => {
-    const files = synth(fleet([nodes[0], { ...nodes[1], port: 31000, runtime: ['pytorch'] }, nodes[2]])).files;
-    expect(changed(files)).toEqual(['edge/bravo.k8s.yaml']);
+  test('changing one node changes only its file (and its port in the record)', () => {
+    const files = next(fleet([nodes[0], { ...nodes[1], port: 31000, runtime: ['pytorch'] }, nodes[2]]));
+    expect(changed(files)).toEqual(['edge/bravo.k8s.yaml', PORTS_FILE]);
   });
 
   test('reordering nodes changes nothing', () => {
-    expect(changed(synth(fleet([nodes[2], nodes[0], nodes[1]])).files)).toEqual([]);
+    expect(changed(next(fleet([nodes[2], nodes[0], nodes[1]])))).toEqual([]);
   });
 
-  test('adding a node adds only its file; removing it removes only its file', () => {
-    const added = synth(fleet([...nodes, node('delta', 4)])).files;
-    expect(changed(added)).toEqual(['edge/delta.k8s.yaml']);
-    expect(changed(synth(fleet([nodes[0], nodes[2]])).files)).toEqual(['edge/bravo.k8s.yaml']);
-    expect(synth(fleet([nodes[0], nodes[2]])).files.has('edge/bravo.k8s.yaml')).toBe(false);
+  test('adding a node adds only its file; removing it removes only its file (and its line of the port record)', () => {
+    const added = next(fleet([node('aardvark', 4), ...nodes]));
+    expect(changed(added)).toEqual(['edge/aardvark.k8s.yaml', PORTS_FILE]);
+    const removed = next(fleet([nodes[0], nodes[2]]));
+    expect(changed(removed)).toEqual(['edge/bravo.k8s.yaml', PORTS_FILE]);
+    expect(removed.has('edge/bravo.k8s.yaml')).toBe(false);
   });
 
   test('renaming a node replaces its file and touches no other', () => {
-    expect(changed(synth(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])).files)).toEqual(['edge/bravo-2.k8s.yaml', 'edge/bravo.k8s.yaml']);
+    expect(changed(next(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])))).toEqual(['edge/bravo-2.k8s.yaml', 'edge/bravo.k8s.yaml', PORTS_FILE]);
   });
 
   test('a disabled node keeps its entry but deploys nothing', () => {
@@ -312,7 +317,7 @@ describe('a 1,000-node fleet', () => {
 
   test('spot checks: addresses, profile settings and per-arch images land on the right node', () => {
     const setup = JSON.parse(out.get('ConfigMap', 'nsfl-edge-device-0500', ns).data['task_manager_setup.json']);
-    expect(setup.external_address).toBe('10.2.0.10:30090');
+    expect(setup.external_address).toBe(`10.2.0.10:${setup.port}`);
     expect(out.get('Deployment', 'nsfl-edge-device-0500', ns).spec.template.spec.containers[0].resources.limits.memory).toBe('2Gi');
     expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers[0].image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
     expect(out.files.has('edge/device-0999.k8s.yaml')).toBe(false);

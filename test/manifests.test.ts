@@ -1,10 +1,13 @@
 /**
  * Every object the app writes is valid Kubernetes 1.28 (and Argo CD) with no
- * unknown fields: for the bundled config, every example, and a large fleet.
+ * unknown fields, and keeps the platform's contract (unique task manager
+ * ports, endpoint schemes, site folders, database roles and tables): for the
+ * bundled config, every example, and a large fleet.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, synth, withOverrides } from './support/platform';
+import { contractViolations } from './support/contract';
 import { validateManifest } from './support/k8s-schema';
 
 const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
@@ -16,7 +19,7 @@ const cases: [string, () => string][] = [
   ['external MongoDB, s3 models, LoadBalancer proxy', () =>
     withOverrides({
       database: { type: 'mongo', embedded: null, external: { address: 'mongodb://db.example.com:27017/fl', credentials: { name: 'db' } } },
-      modelStorage: { type: 's3', s3: { endpoint: 's3.example.com:9000', credentials: { name: 's3' } } },
+      modelStorage: { type: 's3', s3: { endpoint: 'http://s3.example.com:9000', credentials: { name: 's3' } } },
       objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com' } },
       proxy: { expose: { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } } },
       edge: { databaseAddress: 'mongodb://db.example.com:27017/fl' },
@@ -27,14 +30,16 @@ test('there are examples to check', () => {
   expect(examples.length).toBeGreaterThanOrEqual(2);
 });
 
-test.each(cases)('%s: every object validates against the Kubernetes 1.28 and Argo CD schemas', (_name, text) => {
+test.each(cases)('%s: every object validates against the Kubernetes 1.28 and Argo CD schemas, and the platform contract holds', (_name, text) => {
   const out = synth(text());
   expect(out.objects.length).toBeGreaterThan(20);
   expect(out.objects.flatMap(({ file, obj }) => validateManifest(obj).map((e) => `${file}: ${e}`))).toEqual([]);
+  expect(contractViolations(out)).toEqual([]);
 });
 
-test('a 1,000-node fleet validates', () => {
+test('a 1,000-node fleet validates, and the platform contract holds', () => {
   const nodes = Array.from({ length: 1000 }, (_, i) => ({ name: `n${i}`, address: `10.1.${Math.floor(i / 200)}.${i % 200}` }));
   const out = synth(withOverrides({ edge: { nodes } }));
   expect(out.objects.flatMap(({ obj }) => validateManifest(obj))).toEqual([]);
+  expect(contractViolations(out)).toEqual([]);
 });

@@ -167,9 +167,10 @@ describe('model manager', () => {
   });
 
   test('s3 storage takes the endpoint and keys from a Secret by reference', () => {
-    const s3 = synth(withOverrides({ modelStorage: { type: 's3', s3: { endpoint: 'minio.example.com:9000', credentials: { name: 'model-s3' } } } }));
+    const s3 = synth(withOverrides({ modelStorage: { type: 's3', s3: { endpoint: 'http://minio.example.com:9000', credentials: { name: 'model-s3' } } } }));
     const mm = containers(s3.get('Deployment', 'nsfl-model-manager')).find((x) => x.name === 'model-manager');
-    expect(envOf(mm, 'STORAGE_ENDPOINT')).toBe('minio.example.com:9000');
+    // boto3's endpoint_url: the scheme is required.
+    expect(envOf(mm, 'STORAGE_ENDPOINT')).toBe('http://minio.example.com:9000');
     expect(envOf(mm, 'ACCESS_KEY')).toEqual({ secretKeyRef: { name: 'model-s3', key: 'accessKey' } });
     expect(envOf(mm, 'SECRET_KEY')).toEqual({ secretKeyRef: { name: 'model-s3', key: 'secretKey' } });
   });
@@ -342,7 +343,7 @@ describe('database', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
     const pg = sts.spec.template.spec.containers[0];
     expect(envOf(pg, 'POSTGRES_PASSWORD')).toEqual({ secretKeyRef: { name: 'nsfl-database', key: 'password' } });
-    const sql = out.get('ConfigMap', 'nsfl-database-init', ns).data['01-tables.sql'];
+    const sql = out.get('ConfigMap', 'nsfl-database-setup', ns).data['setup.sql'];
     for (const t of ['jobs', 'models', 'tasks']) expect(sql).toContain(`CREATE TABLE IF NOT EXISTS ${t} (id serial PRIMARY KEY, data jsonb);`);
     expect(servicePortOf(envOf(container('nsfl-job-scheduler', 'job-scheduler'), 'DB_ADDRESS'))?.service.metadata.name).toBe('nsfl-database');
   });
@@ -357,10 +358,15 @@ describe('database', () => {
     }
     const job = out.get('Job', 'nsfl-generate-secrets', ns);
     const script = job.spec.template.spec.containers[0].command[2];
-    for (const s of ['nsfl-route-token', 'nsfl-database', 'nsfl-object-storage']) expect(script).toContain(`get secret ${s}`);
+    for (const s of ['nsfl-route-token', 'nsfl-database', 'nsfl-object-storage']) expect(script).toContain(`if exists ${s}; then`);
     expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     const role = out.get('Role', 'nsfl-generate-secrets', ns);
-    expect(role.rules[1]).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['nsfl-route-token', 'nsfl-database', 'nsfl-object-storage'], verbs: ['get'] });
+    expect(role.rules[1]).toEqual({
+      apiGroups: [''],
+      resources: ['secrets'],
+      resourceNames: ['nsfl-route-token', 'nsfl-database', 'nsfl-db-job-scheduler', 'nsfl-db-model-manager', 'nsfl-db-task-manager', 'nsfl-db-edge-task-manager', 'nsfl-object-storage'],
+      verbs: ['get'],
+    });
   });
 
   test('an external PostgreSQL by address and Secret reference: no embedded database, no generated DB secret', () => {
@@ -391,12 +397,13 @@ describe('data entry (S3 endpoint on the shared root)', () => {
 
 test('the endpoints users point the CLI at are published in one ConfigMap, the external S3 endpoint included', () => {
   expect(out.get('ConfigMap', 'nsfl-endpoints', ns).data).toEqual({
-    'api-gateway': 'http://<ingress controller address>',
-    's3-endpoint': '<any cloud node address>:30900',
+    // The CLI adds http:// to --api-server itself, and hands --data-server to boto3, which needs the scheme.
+    'api-server': '<ingress controller address>',
+    'data-server': 'http://<any cloud node address>:30900',
     'proxy-grpc': '203.0.113.10:30091',
   });
   const ext = synth(withOverrides({ objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com' } } }));
-  expect(ext.get('ConfigMap', 'nsfl-endpoints', ns).data['s3-endpoint']).toBe('https://s3.example.com');
+  expect(ext.get('ConfigMap', 'nsfl-endpoints', ns).data['data-server']).toBe('https://s3.example.com');
   expect(ext.all('Deployment').map((d) => d.metadata.name)).not.toContain('nsfl-object-storage');
 });
 

@@ -1,7 +1,7 @@
 /**
  * The pure renderers of the programs' config files, on their own.
  */
-import { renderInitSql } from '../lib/components/database';
+import { renderMongoSetup, renderPostgresSetup } from '../lib/render/database-setup';
 import { renderNginxConf } from '../lib/render/nginx-conf';
 import { renderSelectorConfig } from '../lib/render/selector-config';
 import { renderTaskManagerSetup } from '../lib/render/task-manager-setup';
@@ -78,7 +78,31 @@ test('task manager setup: types the program expects, optional keys only when set
   expect(JSON.parse(renderTaskManagerSetup({ ...base, label: 'x', maxTaskParallelism: 3 }))).toMatchObject({ label: 'x', max_task_parallelism: 3 });
 });
 
-test('the init SQL creates the three tables idempotently', () => {
-  const sql = renderInitSql();
-  expect(sql.match(/CREATE TABLE IF NOT EXISTS (\w+)/g)).toEqual(['CREATE TABLE IF NOT EXISTS jobs', 'CREATE TABLE IF NOT EXISTS models', 'CREATE TABLE IF NOT EXISTS tasks']);
+test('the set-up SQL creates the three tables and the models index idempotently, and no secret is in it', () => {
+  for (const withRoles of [false, true]) {
+    const sql = renderPostgresSetup(withRoles);
+    expect(sql.match(/CREATE TABLE IF NOT EXISTS (\w+)/g)).toEqual(['CREATE TABLE IF NOT EXISTS jobs', 'CREATE TABLE IF NOT EXISTS models', 'CREATE TABLE IF NOT EXISTS tasks']);
+    expect(sql).toContain("CREATE UNIQUE INDEX IF NOT EXISTS models_data_id ON models ((data->>'id'));");
+    expect(sql).not.toMatch(/PASSWORD '/);
+  }
+  expect(renderPostgresSetup(false)).not.toContain('ROLE');
+});
+
+test('each program role may touch only its own table', () => {
+  const sql = renderPostgresSetup(true);
+  const grants = [...sql.matchAll(/GRANT SELECT, INSERT, UPDATE, DELETE ON (\w+) TO :"(\w+)"/g)].map((m) => [m[2], m[1]]);
+  expect(grants).toEqual([
+    ['db_job_scheduler_user', 'jobs'],
+    ['db_model_manager_user', 'models'],
+    ['db_task_manager_user', 'tasks'],
+    ['db_edge_task_manager_user', 'tasks'],
+  ]);
+  expect(sql).toMatch(/NOSUPERUSER NOCREATEDB NOCREATEROLE/);
+});
+
+test('the MongoDB set-up creates the collections and the unique models index in the named database', () => {
+  const js = renderMongoSetup('neursafe_fl');
+  expect(js).toContain('db.getSiblingDB("neursafe_fl")');
+  expect(js).toContain('["jobs","models","tasks"]');
+  expect(js).toContain('target.models.createIndex({ id: 1 }, { unique: true })');
 });

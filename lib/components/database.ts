@@ -1,18 +1,20 @@
 /**
  * The database of jobs, models and tasks: an embedded PostgreSQL
- * (StatefulSet, volume, Service, tables created on first start) or an
- * external PostgreSQL or MongoDB by address and Secret reference.
+ * (StatefulSet, volume, Service) or an external PostgreSQL or MongoDB by
+ * address and Secret reference; and the set-up Job that, on every sync,
+ * creates the tables (idempotently) and, for the embedded PostgreSQL, one
+ * login role per program limited to its own table.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { HOST_PORT } from '../config/schema';
 import { Config } from '../config/schema';
+import { DATABASE_USERS, DatabaseUser } from '../database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
-import { CHECKSUM_ANNOTATION, checksum, cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from './pod';
-import { Credentials } from './secrets';
-
-/** The three tables, one per program. */
-export type Collection = 'jobs' | 'models' | 'tasks';
+import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
+import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from './pod';
+import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION, Secrets } from './secrets';
+import { SetupJob, syncWave } from './setup-job';
 
 /** How programs reach the database. */
 export interface DatabaseConnection {
@@ -22,31 +24,19 @@ export interface DatabaseConnection {
   readonly address: string;
   /** `DB_NAME`. */
   readonly name: string;
-  /** `DB_USERNAME` and `DB_PASSWORD`, by reference. */
-  readonly credentials: Credentials;
+  /** Each program's `DB_USERNAME` and `DB_PASSWORD`, by reference. */
+  readonly credentials: Readonly<Record<DatabaseUser, Credentials>>;
   /** host:port to wait for before a program starts; undefined when it cannot be told (e.g. mongodb+srv). */
   readonly waitAddress?: string;
 }
 
-/** Environment variables of a program that uses one collection of the database. */
-export function databaseEnv(db: DatabaseConnection, collection: Collection): k8s.EnvVar[] {
+/** Environment variables of a program: its table and its own credentials. */
+export function databaseEnv(db: DatabaseConnection, user: DatabaseUser): k8s.EnvVar[] {
   return [
-    ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: collection }),
-    secretEnv('DB_USERNAME', db.credentials.username),
-    secretEnv('DB_PASSWORD', db.credentials.password),
+    ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: DATABASE_USERS[user].collection }),
+    secretEnv('DB_USERNAME', db.credentials[user].username),
+    secretEnv('DB_PASSWORD', db.credentials[user].password),
   ];
-}
-
-/** The SQL run once when the embedded database is first initialised. */
-export function renderInitSql(): string {
-  return [
-    '-- Tables of the Neursafe FL programs: (id serial primary key, data jsonb).',
-    'CREATE TABLE IF NOT EXISTS jobs (id serial PRIMARY KEY, data jsonb);',
-    'CREATE TABLE IF NOT EXISTS models (id serial PRIMARY KEY, data jsonb);',
-    "CREATE UNIQUE INDEX IF NOT EXISTS models_data_id ON models ((data->>'id'));",
-    'CREATE TABLE IF NOT EXISTS tasks (id serial PRIMARY KEY, data jsonb);',
-    '',
-  ].join('\n');
 }
 
 /** The first host:port of a MongoDB URI, or the address itself when it is host:port. */
@@ -56,6 +46,9 @@ export function waitAddressOf(address: string): string | undefined {
   if (!m) return undefined;
   return m[1].includes(':') ? m[1] : `${m[1]}:27017`;
 }
+
+/** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
+export const DATABASE_WAVE = -1;
 
 /** The platform's database (embedded or external). */
 export class Database extends Construct {
@@ -67,37 +60,30 @@ export class Database extends Construct {
   public readonly serviceName?: string;
   private readonly config: Config;
 
-  constructor(scope: Construct, id: string, config: Config, embeddedCredentials: Credentials) {
+  constructor(scope: Construct, id: string, config: Config, secrets: Secrets) {
     super(scope, id);
     this.config = config;
     const db = config.database;
     if (db.type !== 'embedded') {
       // Presence is guaranteed by the config rules.
       const ext = db.external!;
-      this.connection = {
-        type: db.type,
-        address: ext.address,
-        name: db.name,
-        credentials: {
-          username: { name: ext.credentials.name, key: ext.credentials.usernameKey },
-          password: { name: ext.credentials.name, key: ext.credentials.passwordKey },
-        },
-        waitAddress: waitAddressOf(ext.address),
+      const shared: Credentials = {
+        username: { name: ext.credentials.name, key: ext.credentials.usernameKey },
+        password: { name: ext.credentials.name, key: ext.credentials.passwordKey },
       };
+      const credentials = Object.fromEntries(Object.keys(DATABASE_USERS).map((u) => [u, shared])) as Record<DatabaseUser, Credentials>;
+      this.connection = { type: db.type, address: ext.address, name: db.name, credentials, waitAddress: waitAddressOf(ext.address) };
+      this.setupJob(shared);
       return;
     }
 
     const name = resourceName(config, 'database');
     this.serviceName = name;
     const address = `${name}.${config.namespace}.svc:${Database.PORT}`;
-    this.connection = { type: 'postgreSQL', address, name: db.name, credentials: embeddedCredentials, waitAddress: address };
+    this.connection = { type: 'postgreSQL', address, name: db.name, credentials: secrets.databaseUsers, waitAddress: address };
+    const superuser = secrets.databaseSuperuser;
 
-    const meta = { name, namespace: config.namespace, labels: labels(config, 'database') };
-    const initSql = renderInitSql();
-    new k8s.KubeConfigMap(this, 'InitScripts', {
-      metadata: { ...meta, name: `${name}-init` },
-      data: { '01-tables.sql': initSql },
-    });
+    const meta = { name, namespace: config.namespace, labels: labels(config, 'database'), annotations: syncWave(DATABASE_WAVE) };
 
     new k8s.KubeService(this, 'Service', {
       metadata: meta,
@@ -115,8 +101,10 @@ export class Database extends Construct {
         serviceName: name,
         replicas: 1,
         selector: { matchLabels: selectorLabels(config, 'database') },
+        // The data volume outlives the StatefulSet (Retain is the default; said here on purpose).
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: labels(config, 'database'), annotations: { [CHECKSUM_ANNOTATION]: checksum(initSql) } },
+          metadata: { labels: labels(config, 'database') },
           spec: {
             ...podDefaults(config),
             securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
@@ -130,8 +118,8 @@ export class Database extends Construct {
                 ports: [{ name: 'postgres', containerPort: Database.PORT }],
                 env: [
                   ...env({ POSTGRES_DB: db.name, PGDATA: `${dataMount}/pgdata` }),
-                  secretEnv('POSTGRES_USER', embeddedCredentials.username),
-                  secretEnv('POSTGRES_PASSWORD', embeddedCredentials.password),
+                  secretEnv('POSTGRES_USER', superuser.username),
+                  secretEnv('POSTGRES_PASSWORD', superuser.password),
                 ],
                 readinessProbe: {
                   exec: { command: ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'] },
@@ -149,18 +137,15 @@ export class Database extends Construct {
                   limits: { cpu: '1', memory: '1Gi' },
                 }),
                 securityContext: securityContext({ user: 999 }),
-                volumeMounts: [
-                  { name: 'data', mountPath: dataMount },
-                  { name: 'init-scripts', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
-                ],
+                volumeMounts: [{ name: 'data', mountPath: dataMount }],
               },
             ],
-            volumes: [{ name: 'init-scripts', configMap: { name: `${name}-init` } }],
           },
         },
         volumeClaimTemplates: [
           {
-            metadata: { name: 'data', labels: labels(config, 'database') },
+            // Immutable: only labels that never change (no version).
+            metadata: { name: 'data', labels: selectorLabels(config, 'database') },
             spec: {
               accessModes: ['ReadWriteOnce'],
               ...(db.embedded.storageClassName ? { storageClassName: db.embedded.storageClassName } : {}),
@@ -169,6 +154,65 @@ export class Database extends Construct {
           },
         ],
       },
+    });
+    this.setupJob(superuser, { claim: databaseClaimName(config), secrets });
+  }
+
+  /**
+   * The set-up Job, a sync hook in the database's wave: waits for the
+   * database, creates the tables and (embedded) the programs' roles, then
+   * marks the data volume as initialised so that a lost superuser Secret is
+   * never replaced by a new password.
+   * @param admin credentials allowed to create tables (and roles)
+   * @param embedded the data volume's claim and the programs' credentials, for the embedded database
+   */
+  private setupJob(admin: Credentials, embedded?: { readonly claim: string; readonly secrets: Secrets }): void {
+    const config = this.config;
+    const db = this.connection;
+    const name = resourceName(config, 'database-setup');
+    const mongo = db.type === 'mongo';
+    const file = mongo ? 'setup.js' : 'setup.sql';
+    const text = mongo ? renderMongoSetup(db.name) : renderPostgresSetup(embedded !== undefined);
+    new k8s.KubeConfigMap(this, 'SetupScript', {
+      metadata: { name, namespace: config.namespace, labels: labels(config, 'setup'), annotations: syncWave(DATABASE_WAVE - 1) },
+      data: { [file]: text },
+    });
+    const scriptDir = '/setup';
+    const roles = embedded ? (Object.keys(DATABASE_USERS) as DatabaseUser[]) : [];
+    const login = [secretEnv('DB_USERNAME', admin.username), secretEnv('DB_PASSWORD', admin.password)];
+    const roleEnv = roles.flatMap((user) => {
+      const v = roleVariables(user);
+      const c = embedded!.secrets.databaseUsers[user];
+      return [secretEnv(v.user.toUpperCase(), c.username), secretEnv(v.password.toUpperCase(), c.password)];
+    });
+    const script = mongo
+      ? mongoSetupScript(db.address, db.name, `${scriptDir}/${file}`)
+      : postgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
+    const client: k8s.Container = {
+      name: 'tables',
+      image: mongo ? config.images.mongo : config.images.postgres,
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['sh', '-c', script],
+      env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' })],
+      resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+      securityContext: securityContext({ user: 999, readOnlyRoot: true }),
+      volumeMounts: [{ name: 'setup-script', mountPath: scriptDir, readOnly: true }, { name: 'setup-home', mountPath: '/home/setup' }],
+    };
+    const annotation = INITIALIZED_ANNOTATION;
+    new SetupJob(this, 'Setup', {
+      config,
+      name,
+      wave: DATABASE_WAVE,
+      ttlSecondsAfterFinished: 3600,
+      initContainers: [client],
+      volumes: [
+        { name: 'setup-script', configMap: { name } },
+        { name: 'setup-home', emptyDir: {} },
+      ],
+      script: embedded
+        ? `set -eu\nkubectl -n ${config.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
+        : 'echo "database tables are ready"',
+      rules: embedded ? [{ apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: [embedded.claim], verbs: ['get', 'patch'] }] : [],
     });
   }
 
@@ -179,7 +223,7 @@ export class Database extends Construct {
   public exposeForEdge(nodePort: number): void {
     const config = this.config;
     new k8s.KubeService(this, 'EdgeService', {
-      metadata: { name: `${this.serviceName}-edge`, namespace: config.namespace, labels: labels(config, 'database') },
+      metadata: { name: `${this.serviceName}-edge`, namespace: config.namespace, labels: labels(config, 'database'), annotations: syncWave(DATABASE_WAVE) },
       spec: {
         type: 'NodePort',
         selector: selectorLabels(config, 'database'),
@@ -187,4 +231,36 @@ export class Database extends Construct {
       },
     });
   }
+}
+
+/** host and port of a `host:port` address. */
+function splitHostPort(address: string): [string, string] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), address.slice(i + 1)];
+}
+
+/** Shell script of the PostgreSQL set-up: wait for the server, then run the SQL with the roles' names and passwords as psql variables. */
+export function postgresSetupScript(address: string, dbName: string, sqlFile: string, roles: readonly DatabaseUser[]): string {
+  const [host, port] = splitHostPort(address);
+  const vars = roles.flatMap((user) => {
+    const v = roleVariables(user);
+    return [`-v ${v.user}="$${v.user.toUpperCase()}"`, `-v ${v.password}="$${v.password.toUpperCase()}"`];
+  });
+  return [
+    'set -eu',
+    `export PGHOST=${host} PGPORT=${port} PGDATABASE=${dbName} PGUSER="$DB_USERNAME" PGPASSWORD="$DB_PASSWORD" PGCONNECT_TIMEOUT=5`,
+    `until pg_isready -q; do echo "waiting for the database at ${address}"; sleep 2; done`,
+    ['psql -v ON_ERROR_STOP=1', `-v dbname=${dbName}`, ...vars, `-f ${sqlFile}`].join(' '),
+    'echo "tables and roles are ready"',
+  ].join('\n');
+}
+
+/** Shell script of the MongoDB set-up: the collections and the models index, as the configured user in DB_NAME. */
+export function mongoSetupScript(address: string, dbName: string, jsFile: string): string {
+  const uri = address.startsWith('mongodb') ? address : `mongodb://${address}/${dbName}`;
+  return [
+    'set -eu',
+    `until mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName} --eval 'db.getSiblingDB("${dbName}").runCommand({ ping: 1 })' >/dev/null; do echo "waiting for the database"; sleep 2; done`,
+    `mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName} --file ${jsFile}`,
+  ].join('\n');
 }

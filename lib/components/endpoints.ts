@@ -1,8 +1,9 @@
 /**
  * Where users and sites reach the platform from outside the cluster, in one
- * ConfigMap (`kubectl get configmap <name>-endpoints -o yaml`): the address
- * for the platform CLI's API calls, the S3 endpoint it uploads to, and the
- * proxy address task managers outside the cluster use.
+ * ConfigMap (`kubectl get configmap <name>-endpoints -o yaml`): the values of
+ * the platform CLI's `--api-server` (host:port, no scheme: the CLI adds
+ * `http://`) and `--data-server` (the S3 URL, with its scheme: boto3 needs
+ * it), and the proxy address task managers outside the cluster use.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -18,10 +19,10 @@ export class ClientEndpoints extends Construct {
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: { name: resourceName(config, 'endpoints'), namespace: config.namespace, labels: labels(config, 'setup') },
       data: {
-        'api-gateway': config.apiGateway.enabled
-          ? `http://${config.apiGateway.host ?? '<ingress controller address>'}`
-          : 'disabled (apiGateway.enabled is false)',
-        's3-endpoint': o.type === 'embedded' ? `${anyCloudNode}:${o.nodePort}` : o.external!.endpoint,
+        // `nsfl-ctl set config --api-server`: host[:port]; the CLI prepends http:// itself.
+        'api-server': config.apiGateway.enabled ? (config.apiGateway.host ?? '<ingress controller address>') : 'disabled (apiGateway.enabled is false)',
+        // `nsfl-ctl set config --data-server`: a URL with its scheme; the CLI hands it to boto3 unchanged.
+        'data-server': o.type === 'embedded' ? `http://${anyCloudNode}:${o.nodePort}` : o.external!.endpoint,
         'proxy-grpc': config.proxy.externalAddress ?? (config.proxy.expose.type === 'NodePort' ? `${anyCloudNode}:${config.proxy.expose.nodePort}` : '<the external Service address>'),
       },
     });

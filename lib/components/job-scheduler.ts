@@ -79,7 +79,7 @@ export class JobScheduler extends Construct {
               }),
               ...api.env,
               secretEnv('TOKEN', deps.routeToken),
-              ...databaseEnv(deps.db, 'jobs'),
+              ...databaseEnv(deps.db, 'jobScheduler'),
               ...env(c.env),
             ],
             ...httpProbes('/api/v1/health', c.port),

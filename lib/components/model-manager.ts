@@ -50,7 +50,7 @@ export class ModelManager extends Construct {
                     secretEnv('SECRET_KEY', { name: s3.credentials.name, key: s3.credentials.secretKeyKey }),
                   ]
                 : []),
-              ...databaseEnv(db, 'models'),
+              ...databaseEnv(db, 'modelManager'),
               ...env(c.env),
             ],
             ...httpProbes('/api/v1/health', c.port),

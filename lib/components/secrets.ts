@@ -5,6 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { Config } from '../config/schema';
+import { DATABASE_USERS, DatabaseUser } from '../database-users';
 import { resourceName } from '../labels';
 import { SecretKeyRef } from './pod';
 import { SetupJob } from './setup-job';
@@ -14,6 +15,12 @@ interface GeneratedSecret {
   readonly name: string;
   /** key → literal value (fixed user names) or `undefined` for a random value. */
   readonly keys: Record<string, string | undefined>;
+  /**
+   * A PersistentVolumeClaim whose data was initialised with this Secret: when
+   * it carries {@link INITIALIZED_ANNOTATION}, a new value would lock the data
+   * out, so the Job fails instead of creating one.
+   */
+  readonly guardedBy?: string;
 }
 
 /** Database credentials by reference. */
@@ -24,18 +31,29 @@ export interface Credentials {
   readonly password: SecretKeyRef;
 }
 
+/** Annotation the database set-up puts on the data volume's claim once the database was initialised with its superuser Secret. */
+export const INITIALIZED_ANNOTATION = 'fl.neursafe.io/initialized';
+
+/** Name of the embedded database's data volume claim (from the StatefulSet's volumeClaimTemplates). */
+export function databaseClaimName(config: Config): string {
+  return `data-${resourceName(config, 'database')}-0`;
+}
+
 /** The Secrets of the platform: named in config or generated in the cluster. */
 export class Secrets extends Construct {
   /** The route-registration token shared by the job scheduler and the proxy. */
   public readonly routeToken: SecretKeyRef;
-  /** Credentials of the embedded PostgreSQL. */
-  public readonly embeddedDatabase: Credentials;
+  /** The embedded PostgreSQL's superuser: used by the database and its set-up step only. */
+  public readonly databaseSuperuser: Credentials;
+  /** Each program's own login role in the embedded PostgreSQL. */
+  public readonly databaseUsers: Readonly<Record<DatabaseUser, Credentials>>;
   /** Access and secret key of the embedded S3 endpoint. */
   public readonly objectStorage: { readonly accessKey: SecretKeyRef; readonly secretKey: SecretKeyRef };
 
   constructor(scope: Construct, id: string, config: Config) {
     super(scope, id);
     const generated: GeneratedSecret[] = [];
+    const credentials = (name: string): Credentials => ({ username: { name, key: 'username' }, password: { name, key: 'password' } });
 
     if (config.routeToken) {
       this.routeToken = config.routeToken;
@@ -45,11 +63,20 @@ export class Secrets extends Construct {
       this.routeToken = { name, key: 'token' };
     }
 
+    const embedded = config.database.type === 'embedded';
     const dbSecret = config.database.embedded.credentials?.name ?? resourceName(config, 'database');
-    this.embeddedDatabase = { username: { name: dbSecret, key: 'username' }, password: { name: dbSecret, key: 'password' } };
-    if (config.database.type === 'embedded' && !config.database.embedded.credentials) {
-      generated.push({ name: dbSecret, keys: { username: 'neursafe', password: undefined } });
+    this.databaseSuperuser = credentials(dbSecret);
+    if (embedded && !config.database.embedded.credentials) {
+      generated.push({ name: dbSecret, keys: { username: 'neursafe', password: undefined }, guardedBy: databaseClaimName(config) });
     }
+    const users = {} as Record<DatabaseUser, Credentials>;
+    for (const [user, spec] of Object.entries(DATABASE_USERS) as [DatabaseUser, (typeof DATABASE_USERS)[DatabaseUser]][]) {
+      const name = resourceName(config, spec.secret);
+      users[user] = credentials(name);
+      // A lost role password is harmless: the set-up step sets every role's password from its Secret on each sync.
+      if (embedded) generated.push({ name, keys: { username: spec.role, password: undefined } });
+    }
+    this.databaseUsers = users;
 
     const s3Secret = config.objectStorage.credentials?.name ?? resourceName(config, 'object-storage');
     this.objectStorage = { accessKey: { name: s3Secret, key: 'accessKey' }, secretKey: { name: s3Secret, key: 'secretKey' } };
@@ -62,19 +89,34 @@ export class Secrets extends Construct {
 
   /** A Job (and its least-privilege RBAC) that creates each missing Secret once. */
   private generator(config: Config, secrets: GeneratedSecret[]): void {
-    const random = 'head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32';
+    const ns = config.namespace;
+    const annotationPath = INITIALIZED_ANNOTATION.replace(/\./g, '\\.');
     const script = [
       'set -eu',
+      'random() { head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32; }',
+      'exists() { kubectl -n ' + ns + ' get secret "$1" >/dev/null 2>&1; }',
+      // A failed create stops the Job (a bare `create && echo` would not under `set -e`).
+      'create() { name=$1; shift; if ! kubectl -n ' + ns + ' create secret generic "$name" "$@" >/dev/null; then echo "ERROR: could not create secret $name"; exit 1; fi; echo "secret $name created"; }',
       ...secrets.map((s) => {
         const literals = Object.entries(s.keys)
-          .map(([key, value]) => `--from-literal=${key}=${value ?? `"$(${random})"`}`)
+          .map(([key, value]) => `--from-literal=${key}=${value ?? '"$(random)"'}`)
           .join(' ');
-        return (
-          `if kubectl -n ${config.namespace} get secret ${s.name} >/dev/null 2>&1; then echo "secret ${s.name} exists"; ` +
-          `else kubectl -n ${config.namespace} create secret generic ${s.name} ${literals} && echo "secret ${s.name} created"; fi`
-        );
+        const guard = s.guardedBy
+          ? [
+              `  initialized=$(kubectl -n ${ns} get pvc ${s.guardedBy} --ignore-not-found -o jsonpath='{.metadata.annotations.${annotationPath}}')`,
+              '  if [ "$initialized" = "true" ]; then',
+              `    echo "ERROR: secret ${s.name} is missing, but the database volume ${s.guardedBy} holds data initialised with the password it held."`,
+              '    echo "A new password would lock every program out of the database, so none is created."',
+              `    echo "Restore the Secret from your backup (kubectl -n ${ns} apply -f <saved secret>.yaml) and sync again;"`,
+              `    echo "or, only if the data is disposable, delete the claim (kubectl -n ${ns} delete pvc ${s.guardedBy}) and sync again."`,
+              '    exit 1',
+              '  fi',
+            ]
+          : [];
+        return [`if exists ${s.name}; then echo "secret ${s.name} exists"; else`, ...guard, `  create ${s.name} ${literals}`, 'fi'].join('\n');
       }),
     ].join('\n');
+    const guarded = secrets.flatMap((s) => (s.guardedBy ? [s.guardedBy] : []));
     new SetupJob(this, 'Generator', {
       config,
       name: resourceName(config, 'generate-secrets'),
@@ -85,6 +127,7 @@ export class Secrets extends Construct {
         // `create` cannot be limited to names; reading is limited to exactly these Secrets.
         { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
         { apiGroups: [''], resources: ['secrets'], resourceNames: secrets.map((s) => s.name), verbs: ['get'] },
+        ...(guarded.length > 0 ? [{ apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: guarded, verbs: ['get'] }] : []),
       ],
     });
   }

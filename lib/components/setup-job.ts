@@ -38,7 +38,21 @@ export interface SetupJobProps {
   readonly wave: number;
   /** Seconds a finished Job is kept (then `kubectl apply` runs it again). */
   readonly ttlSecondsAfterFinished: number;
+  /** Containers that run before the kubectl script (e.g. a database client). */
+  readonly initContainers?: k8s.Container[];
+  /** Volumes of those containers. */
+  readonly volumes?: k8s.Volume[];
+  /**
+   * Seconds after which the Job fails however far it got, so a hook that
+   * cannot finish (an image that cannot be pulled, a service that never
+   * comes up) fails the sync instead of blocking it forever.
+   * @default 600
+   */
+  readonly activeDeadlineSeconds?: number;
 }
+
+/** Retries of a failed set-up Job before it fails for good. */
+export const SETUP_JOB_BACKOFF_LIMIT = 3;
 
 /** A set-up Job with its ServiceAccount, Role and RoleBinding. */
 export class SetupJob extends Construct {
@@ -67,7 +81,8 @@ export class SetupJob extends Construct {
     new k8s.KubeJob(this, 'Job', {
       metadata: meta(syncHookAnnotations(props.wave)),
       spec: {
-        backoffLimit: 3,
+        backoffLimit: SETUP_JOB_BACKOFF_LIMIT,
+        activeDeadlineSeconds: props.activeDeadlineSeconds ?? 600,
         ttlSecondsAfterFinished: props.ttlSecondsAfterFinished,
         template: {
           metadata: { labels: lbl },
@@ -77,8 +92,9 @@ export class SetupJob extends Construct {
             automountServiceAccountToken: true,
             restartPolicy: 'OnFailure',
             affinity: cloudOnlyAffinity(),
+            ...(props.initContainers ? { initContainers: props.initContainers } : {}),
             containers: [run.container],
-            volumes: [run.volume],
+            volumes: [run.volume, ...(props.volumes ?? [])],
           },
         },
       },

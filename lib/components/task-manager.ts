@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Config, Resources } from '../config/schema';
 import { labels } from '../labels';
+import { SiteDirs } from '../site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
 import { databaseEnv, DatabaseConnection } from './database';
@@ -16,28 +17,6 @@ import { ProgramService, singletonDeployment } from './workload';
 
 /** Where the start-up file (a ConfigMap) is mounted. */
 export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';
-
-/** Site folders from config, each defaulting to `<root>/<folder>`. */
-export function siteDirs(dirs: Partial<SiteDirs>, root: string): SiteDirs {
-  return {
-    lmdb: dirs.lmdb ?? `${root}/lmdb`,
-    workspace: dirs.workspace ?? `${root}/workspace`,
-    datasets: dirs.datasets ?? `${root}/datasets`,
-    taskConfigs: dirs.taskConfigs ?? `${root}/task-configs`,
-  };
-}
-
-/** The four site folders, as host paths (mounted at the same paths). */
-export interface SiteDirs {
-  /** LMDB task metadata. */
-  readonly lmdb: string;
-  /** Intermediate files. */
-  readonly workspace: string;
-  /** datasets.json and dataset folders. */
-  readonly datasets: string;
-  /** Task entry scripts and configs. */
-  readonly taskConfigs: string;
-}
 
 /** The fully resolved settings of one site. */
 export interface TaskManagerSettings {
@@ -229,7 +208,7 @@ export class TaskManager extends Construct {
                 CLUSTER_LABEL_VALUE: s.clusterLabelValue,
               }),
               ...apiEnv,
-              ...databaseEnv(props.db, 'tasks'),
+              ...databaseEnv(props.db, edge ? 'edgeTaskManager' : 'taskManager'),
               ...env(s.env),
             ],
             ...tcpProbes(s.port),

@@ -8,6 +8,7 @@ import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocum
 import type { core } from 'zod';
 import { ConfigError, ConfigIssue, formatPath } from './errors';
 import { edgeRules } from '../edge/rules';
+import { allocatePorts } from '../edge/ports';
 import { EdgeSite, resolveFleet } from '../edge/resolve';
 import { platformRules, RuleIssue } from './rules';
 import { Config, configSchema } from './schema';
@@ -20,13 +21,21 @@ export interface LoadedConfig {
   readonly edgeSites: readonly EdgeSite[];
   /** Risky but legal settings, to be printed. */
   readonly warnings: readonly ConfigIssue[];
+  /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
+  readonly edgePorts: ReadonlyMap<string, number>;
+}
+
+/** What a load takes from outside the config file. */
+export interface LoadOptions {
+  /** Edge nodes' ports recorded by the previous synth (the output folder's record); default: none. */
+  readonly previousPorts?: ReadonlyMap<string, number>;
 }
 
 /**
  * Loads and validates a config file.
  * @throws ConfigError with every problem found, when there is at least one error.
  */
-export function loadConfig(file: string): LoadedConfig {
+export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -34,14 +43,14 @@ export function loadConfig(file: string): LoadedConfig {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
     throw new ConfigError([{ file, path: '', message: `cannot read the config: ${reason}`, severity: 'error' }]);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, options);
 }
 
 /**
  * Validates config text; `file` is only used in messages.
  * @throws ConfigError with every problem found, when there is at least one error.
  */
-export function parseConfig(text: string, file: string): LoadedConfig {
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -72,16 +81,17 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     const bad = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path]));
     throw new ConfigError([...shapeIssues, ...rulesWithout(raw, bad).map(toIssue)]);
   }
-  const { issues, sites } = checkAll(parsed.data);
+  const { issues, sites, ports } = checkAll(parsed.data, options.previousPorts ?? new Map());
   const ruleIssues = issues.map(toIssue);
   if (ruleIssues.some((i) => i.severity === 'error')) throw new ConfigError(ruleIssues);
-  return { config: parsed.data, edgeSites: sites, warnings: ruleIssues };
+  return { config: parsed.data, edgeSites: sites, warnings: ruleIssues, edgePorts: ports };
 }
 
-/** Every cross-field rule, and the resolved fleet. */
-function checkAll(config: Config): { issues: RuleIssue[]; sites: EdgeSite[] } {
-  const fleet = resolveFleet(config);
-  return { issues: [...platformRules(config), ...edgeRules(config), ...fleet.issues], sites: fleet.sites };
+/** Every cross-field rule, the edge nodes' ports and the resolved fleet. */
+function checkAll(config: Config, previousPorts: ReadonlyMap<string, number>): { issues: RuleIssue[]; sites: EdgeSite[]; ports: ReadonlyMap<string, number> } {
+  const allocation = allocatePorts(config, previousPorts);
+  const fleet = resolveFleet(config, allocation.ports);
+  return { issues: [...platformRules(config), ...edgeRules(config), ...allocation.issues, ...fleet.issues], sites: fleet.sites, ports: allocation.ports };
 }
 
 /**
@@ -98,7 +108,7 @@ function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[])
   const reparsed = configSchema.safeParse(pruned);
   if (!reparsed.success) return [];
   const touches = (p: readonly PropertyKey[]) => broken.some((b) => b.every((k, i) => p[i] === k) || p.every((k, i) => b[i] === k));
-  return checkAll(reparsed.data).issues.filter((i) => i.severity === 'error' && !touches(i.path));
+  return checkAll(reparsed.data, new Map()).issues.filter((i) => i.severity === 'error' && !touches(i.path));
 }
 
 type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 'line' | 'column'>;

@@ -3,6 +3,7 @@
  * reports a field path and a message; `load.ts` adds file and line.
  */
 import { Config } from './schema';
+import { cloudSiteRoot, DIR_NAMES } from '../site-dirs';
 
 /** A problem found by a cross-field rule. */
 export interface RuleIssue {
@@ -94,7 +95,7 @@ export function platformRules(c: Config): RuleIssue[] {
   if (c.images.tag === 'latest' && !c.images.allowLatest) {
     issues.push({ path: ['images', 'tag'], severity: 'error', message: 'the mutable tag "latest" is refused: pin a version, or set images.allowLatest: true' });
   }
-  for (const key of ['coordinator', 'kubectl', 'busybox', 'postgres', 'minio'] as const) {
+  for (const key of ['coordinator', 'kubectl', 'busybox', 'postgres', 'mongo', 'minio'] as const) {
     issues.push(...latestRule(c, c.images[key], ['images', key]));
   }
   for (const comp of ['jobScheduler', 'modelManager', 'clientSelector', 'proxy', 'taskManager'] as const) {
@@ -113,6 +114,8 @@ export function platformRules(c: Config): RuleIssue[] {
   need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint');
   need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/');
   need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address');
+
+  if (c.taskManager.enabled) issues.push(...siteDirsOutsideSharedRoot(c));
 
   const apiProxyPort = { path: ['apiProxy', 'port'], port: c.apiProxy.port, what: 'the API proxy sidecar (apiProxy.port)' };
   issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler' }, apiProxyPort]));
@@ -133,4 +136,25 @@ export function platformRules(c: Config): RuleIssue[] {
   }
   issues.push(...uniquePorts(nodePorts, (p, other) => `NodePort ${p.port} is already used by ${other}; NodePorts are cluster-wide and must be unique`));
   return issues;
+}
+
+/** True when `dir` is `root` or inside it. */
+function isWithin(dir: string, root: string): boolean {
+  return root === '/' || dir === root || dir.startsWith(`${root}/`);
+}
+
+/**
+ * The cloud task manager's folders must not be inside the shared root: its
+ * top-level folders are the upload endpoint's buckets, so any CLI user could
+ * read the datasets and replace the task entry scripts executors run.
+ */
+function siteDirsOutsideSharedRoot(c: Config): RuleIssue[] {
+  const root = c.sharedRoot.hostPath;
+  return Object.entries(c.taskManager.dirs)
+    .filter(([, dir]) => dir !== undefined && isWithin(dir, root))
+    .map(([key, dir]) => ({
+      path: ['taskManager', 'dirs', key],
+      severity: 'error' as const,
+      message: `"${dir}" is inside sharedRoot.hostPath "${root}", whose folders the upload endpoint serves as buckets to every CLI user: choose a folder outside it (default: ${cloudSiteRoot(c)}/${DIR_NAMES[key as keyof typeof DIR_NAMES]})`,
+    }));
 }

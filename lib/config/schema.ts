@@ -73,6 +73,18 @@ const hostPort = z
 
 const ipv4 = z.ipv4({ error: 'must be an IPv4 address' });
 
+/** An http(s) URL of a server: scheme, DNS name or IPv4 address, optional port; no path. */
+export const HTTP_URL = /^https?:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?\/?$/;
+
+/** An S3 endpoint as boto3 takes it (`endpoint_url`): the scheme is required. */
+const httpUrl = z
+  .string()
+  .regex(HTTP_URL, { error: 'must be an http:// or https:// URL with a host and optional port, e.g. http://minio.example.com:9000 (boto3 needs the scheme)' })
+  .refine((u) => {
+    const m = /:([0-9]+)\/?$/.exec(u.replace(/^https?:\/\//, ''));
+    return m === null || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
+  }, { error: 'port must be from 1 to 65535' });
+
 const quantity = z
   .union([z.string(), z.number()])
   .refine((q) => /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/.test(String(q)), {
@@ -123,7 +135,7 @@ const siteDirs = z.strictObject({
 });
 
 const taskManagerSettings = {
-  port: port.default(22000).describe('gRPC port of the task manager (config `port`).'),
+  port: port.default(22000).describe('gRPC port of the task manager (config `port`); no edge node may use it (executor names contain the port).'),
   workerPort: port.default(8050).describe('Port executors listen on (WORKER_PORT).'),
   runtime: z
     .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a runtime name without spaces or commas' }))
@@ -173,7 +185,9 @@ const imagesByArch = z
  * field (maps such as env and nodeLabels are merged, lists replaced).
  */
 const edgeSettings = z.strictObject({
-  port: port.optional().describe('Task manager port, also the host port on the node (external_address port). Default 22000.'),
+  port: port
+    .optional()
+    .describe('Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/task-manager-ports.txt). Default start 22000.'),
   workerPort: port.optional().describe('WORKER_PORT of executors. Default 8050.'),
   runtime: taskManagerSettings.runtime.removeDefault().optional(),
   storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
@@ -248,7 +262,7 @@ const cloudTaskManager = z
       .describe('Label value of the cloud nodes executors may run on (CLUSTER_LABEL_VALUE). Label exactly the nodes that share the site folders.'),
     dirs: siteDirs
       .prefault({})
-      .describe('Host paths of the site folders (shared storage, same path on every labelled node). Default: folders under <sharedRoot.hostPath>/task-manager.'),
+      .describe('Host paths of the site folders (shared storage, same path on every labelled node), never inside sharedRoot.hostPath (its folders are the upload endpoint\'s buckets). Default: folders under <sharedRoot.hostPath>_task_manager, e.g. /mnt/neursafe_fl_task_manager/lmdb.'),
     ...taskManagerSettings,
   })
   .describe('The cloud (cluster-mode) task manager.');
@@ -279,9 +293,10 @@ export const configSchema = z
           .describe('Image with kubectl and a shell: the in-pod API proxy sidecar and the set-up Jobs.'),
         busybox: image.default('docker.io/library/busybox:1.36.1').describe('Image of the small init containers (wait for dependencies, create folders).'),
         postgres: image.default('docker.io/library/postgres:15.8').describe('Image of the embedded PostgreSQL.'),
+        mongo: image.default('docker.io/library/mongo:7.0.14').describe('Image with mongosh, for the set-up of an external MongoDB (its collections and index).'),
         minio: image
-          .default('quay.io/minio/minio:RELEASE.2022-10-24T18-35-02Z')
-          .describe('Image of the embedded S3 endpoint; must be a release that stores buckets as plain folders (filesystem mode).'),
+          .default('quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z')
+          .describe('Image of the embedded S3 endpoint; must be a release that still runs the filesystem (FS) mode, which stores uploads as plain files (RELEASE.2022-10-24T18-35-07Z is the last one).'),
       })
       .prefault({})
       .describe('Where images come from.'),
@@ -348,7 +363,7 @@ export const configSchema = z
         type: z.enum(['posix', 's3']).default('posix').describe('posix: files under the shared root; s3: an S3 endpoint.'),
         s3: z
           .strictObject({
-            endpoint: hostPort.describe('S3 endpoint host:port (STORAGE_ENDPOINT).'),
+            endpoint: httpUrl.describe('S3 endpoint URL with its scheme, e.g. http://minio.example.com:9000 (STORAGE_ENDPOINT: the model manager hands it to boto3 as endpoint_url).'),
             credentials: z
               .strictObject({
                 name: dnsLabel,
@@ -375,7 +390,7 @@ export const configSchema = z
           .optional()
           .describe('Default: generated in the cluster on first install.'),
         external: z
-          .strictObject({ endpoint: z.string().min(1).describe('URL or host:port users upload to.') })
+          .strictObject({ endpoint: httpUrl.describe('URL users upload to, with its scheme (the CLI hands it to boto3 as endpoint_url), e.g. https://uploads.example.com.') })
           .optional()
           .describe('Required when type is external.'),
         resources: resourcesSchema.optional(),

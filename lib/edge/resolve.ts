@@ -8,7 +8,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources } from '../config/schema';
 import type { RuleIssue } from '../config/rules';
 import { platformImage } from '../images';
-import { siteDirs, TaskManagerSettings } from '../components/task-manager';
+import type { TaskManagerSettings } from '../components/task-manager';
+import { siteDirs } from '../site-dirs';
 
 /** Default host paths of an edge node's site folders. */
 export const EDGE_DIRS_ROOT = '/var/lib/neursafe-fl';
@@ -78,13 +79,18 @@ export function clusterLabelValue(node: EdgeNodeConfig): string {
   return node.clusterLabelValue ?? node.site ?? node.name;
 }
 
-/** Resolves every enabled edge node. */
-export function resolveFleet(config: Config): ResolvedFleet {
+/**
+ * Resolves every enabled edge node.
+ * @param ports every node's task manager port (see ports.ts); a node missing here is left out (its allocation failed and was reported)
+ */
+export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>): ResolvedFleet {
   const issues: RuleIssue[] = [];
   const sites: EdgeSite[] = [];
   config.edge.nodes.forEach((node, index) => {
     if (!node.enabled) return;
     if (node.profile !== undefined && config.edge.profiles[node.profile] === undefined) return; // reported by the rules
+    const port = ports.get(node.name);
+    if (port === undefined) return; // reported by the allocation
     const ls = levels(config, node);
     const image = imageFor(ls, node.arch, 'images', 'image') ?? (node.arch === 'amd64' ? platformImage(config, 'nsfl-client-cpu') : undefined);
     if (image === undefined) {
@@ -103,7 +109,7 @@ export function resolveFleet(config: Config): ResolvedFleet {
       arch: node.arch,
       site: node.site,
       settings: {
-        port: pick(ls, 'port') ?? 22000,
+        port,
         workerPort: pick(ls, 'workerPort') ?? 8050,
         runtime: pick(ls, 'runtime') ?? ['tensorflow', 'pytorch'],
         storageQuota: pick(ls, 'storageQuota') ?? 10240,

@@ -6,15 +6,9 @@
 import type { RuleIssue } from '../config/rules';
 import { envRule, latestRule } from '../config/rules';
 import { Config } from '../config/schema';
+import { KUBEEDGE_HOST_PORTS } from './host-ports';
 import { clusterLabelValue } from './resolve';
 
-/** Host ports KubeEdge uses on edge hosts: edged, MetaServer, the MQTT broker. */
-export const KUBEEDGE_HOST_PORTS: ReadonlyMap<number, string> = new Map([
-  [10350, 'edged'],
-  [10550, 'MetaServer'],
-  [1883, 'the MQTT broker'],
-  [1884, 'the MQTT broker'],
-]);
 
 /** True when `host` is a name only cluster DNS resolves (a bare Service name or *.svc / *.cluster.local). */
 export function isClusterInternalHost(host: string): boolean {

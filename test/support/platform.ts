@@ -5,8 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { parseConfig } from '../../lib/config/load';
-import { renderFiles, synthManifests } from '../../lib/synth';
+import { ConfigError, formatIssue } from '../../lib/config/errors';
+import { LoadOptions, parseConfig } from '../../lib/config/load';
+import { synthFiles } from '../../lib/synth';
 
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -29,11 +30,13 @@ export interface Synthesized {
 }
 
 /** Synthesizes config text (YAML) as `npm run synth` would. */
-export function synth(text: string = DEFAULT_CONFIG, file = 'platform.yaml'): Synthesized {
-  const { config, edgeSites, warnings } = parseConfig(text, file);
-  const files = renderFiles(synthManifests(config, edgeSites));
+export function synth(text: string = DEFAULT_CONFIG, file = 'platform.yaml', options: LoadOptions = {}): Synthesized {
+  const loaded = parseConfig(text, file, options);
+  const files = synthFiles(loaded);
+  const { warnings } = loaded;
   const objects: { file: string; obj: any }[] = [];
   for (const [f, yamlText] of files) {
+    if (!f.endsWith('.yaml')) continue; // the port record
     for (const doc of parseAllDocuments(yamlText)) {
       if ('errors' in doc && doc.errors.length > 0) throw new Error(`${f}: ${doc.errors[0].message}`);
       objects.push({ file: f, obj: doc.toJS() });
@@ -86,4 +89,15 @@ export function envOf(container: any, name: string): any {
 /** The plain (non-Secret) environment of a container as a record. */
 export function plainEnv(container: any): Record<string, string> {
   return Object.fromEntries((container.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+}
+
+/** The `file:line:col: error: path: message` lines a config is rejected with (none when it is valid). */
+export function configErrors(text: string, options: LoadOptions = {}): string[] {
+  try {
+    parseConfig(text, 'platform.yaml', options);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.filter((i) => i.severity === 'error').map(formatIssue);
+    throw e;
+  }
 }

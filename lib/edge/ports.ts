@@ -1,0 +1,132 @@
+/**
+ * Task manager ports, unique across the whole platform and stable.
+ *
+ * A task's id contains its task manager's port, and executors (a Pod and a
+ * Service in namespace `default`) are named after the task id: two task
+ * managers on one port destroy each other's executors. So every task
+ * manager, cloud and edge, gets a port no other one uses:
+ *
+ * - a port set on the node itself (or `taskManager.port` for the cloud task
+ *   manager) is explicit: used as it is, and a clash is an error;
+ * - every other node keeps the port recorded for it by the previous synth
+ *   ({@link PORTS_FILE} in the output folder), so adding or removing other
+ *   nodes never moves it;
+ * - a node with neither gets the lowest free port from where allocation
+ *   starts: its profile's `port`, else `edge.defaults.port`, else
+ *   {@link DEFAULT_TASK_MANAGER_PORT}. New nodes are allocated in name order,
+ *   so the result never depends on the order of the list.
+ */
+import type { RuleIssue } from '../config/rules';
+import { Config } from '../config/schema';
+import { KUBEEDGE_HOST_PORTS } from './host-ports';
+
+/** Where allocation starts when neither the profile nor edge.defaults sets a port. */
+export const DEFAULT_TASK_MANAGER_PORT = 22000;
+
+/** The record of every edge node's port, in the output folder (not a manifest: kubectl and Argo CD skip it). */
+export const PORTS_FILE = 'task-manager-ports.txt';
+
+/** The edge nodes' ports by node name, and the problems found allocating them. */
+export interface PortAllocation {
+  /** Port of every edge node in the config (disabled ones keep theirs), by name. */
+  readonly ports: ReadonlyMap<string, number>;
+  /** Clashes of explicit ports, exhausted ranges, moved nodes. */
+  readonly issues: RuleIssue[];
+}
+
+/**
+ * Allocates the port of every edge node.
+ * @param previous the ports recorded by the previous synth, by node name
+ */
+export function allocatePorts(config: Config, previous: ReadonlyMap<string, number> = new Map()): PortAllocation {
+  const issues: RuleIssue[] = [];
+  const owner = new Map<number, string>();
+  const sidecar = config.edge.apiAccess.mode === 'sidecar';
+  const reserved = (port: number) => owner.has(port) || KUBEEDGE_HOST_PORTS.has(port) || (sidecar && port === config.apiProxy.port);
+  if (config.taskManager.enabled) owner.set(config.taskManager.port, 'the cloud task manager (taskManager.port)');
+
+  const ports = new Map<string, number>();
+  // First entry of each name (a duplicate node name is reported by the edge rules).
+  const byName = new Map<string, { node: Config['edge']['nodes'][number]; index: number }>();
+  config.edge.nodes.forEach((node, index) => byName.has(node.name) || byName.set(node.name, { node, index }));
+  const nodes = [...byName.values()];
+  // Explicit ports first, in list order.
+  for (const { node, index } of nodes) {
+    if (node.port === undefined) continue;
+    const other = owner.get(node.port);
+    if (other !== undefined) {
+      issues.push({
+        path: ['edge', 'nodes', index, 'port'],
+        severity: 'error',
+        message: `port ${node.port} is already used by ${other}; every task manager needs a port of its own (executor names contain it): choose another, or leave the node's port unset to have one allocated`,
+      });
+      continue;
+    }
+    owner.set(node.port, `node "${node.name}" (edge.nodes[${index}].port)`);
+    ports.set(node.name, node.port);
+  }
+
+  const rest = nodes
+    .filter(({ node }) => node.port === undefined)
+    .sort((a, b) => (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
+  const fresh: typeof rest = [];
+  for (const entry of rest) {
+    const recorded = previous.get(entry.node.name);
+    if (recorded !== undefined && !reserved(recorded)) {
+      owner.set(recorded, `node "${entry.node.name}" (recorded in ${PORTS_FILE})`);
+      ports.set(entry.node.name, recorded);
+    } else {
+      fresh.push(entry);
+    }
+  }
+
+  // Lowest free port from each start; a cursor per start keeps this linear.
+  const cursor = new Map<number, number>();
+  for (const { node, index } of fresh) {
+    const profile = node.profile === undefined ? undefined : config.edge.profiles[node.profile];
+    const start = profile?.port ?? config.edge.defaults.port ?? DEFAULT_TASK_MANAGER_PORT;
+    let port = cursor.get(start) ?? start;
+    while (port <= 65535 && reserved(port)) port++;
+    if (port > 65535) {
+      issues.push({
+        path: ['edge', 'nodes', index, 'name'],
+        severity: 'error',
+        message: `no free task manager port from ${start} to 65535 for node "${node.name}": lower the port where allocation starts (its profile's or edge.defaults' port)`,
+      });
+      continue;
+    }
+    cursor.set(start, port + 1);
+    owner.set(port, `node "${node.name}"`);
+    ports.set(node.name, port);
+    const recorded = previous.get(node.name);
+    if (recorded !== undefined) {
+      issues.push({
+        path: ['edge', 'nodes', index],
+        severity: 'warning',
+        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ${recorded} is now taken explicitly`,
+      });
+    }
+  }
+  return { ports, issues };
+}
+
+/** The text of {@link PORTS_FILE}: `node port` lines sorted by node name. */
+export function renderPortRecord(ports: ReadonlyMap<string, number>): string {
+  const names = [...ports.keys()].sort();
+  return [
+    '# Port of each edge node\'s task manager, kept by `npm run synth` so that adding or removing',
+    '# other nodes never moves a node. Generated: do not edit; set a node\'s `port` to choose one.',
+    ...names.map((n) => `${n} ${ports.get(n)}`),
+    '',
+  ].join('\n');
+}
+
+/** The ports in a {@link PORTS_FILE} text; lines that are not `node port` are ignored. */
+export function parsePortRecord(text: string): Map<string, number> {
+  const ports = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z0-9][-a-z0-9.]*) ([0-9]{1,5})$/.exec(line.trim());
+    if (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535) ports.set(m[1], Number(m[2]));
+  }
+  return ports;
+}
