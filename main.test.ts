@@ -35,9 +35,17 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('the default config synthesizes to the snapshot', () => {
-  const { files } = synth();
-  expect(Object.fromEntries(files)).toMatchSnapshot();
+test('the files the programs read, for review: a change to any of them shows in this snapshot', () => {
+  const out = synth();
+  const ns = 'neursafe-fl';
+  const data = (name: string) => out.get('ConfigMap', name, ns).data;
+  expect({
+    'proxy nginx.conf': data('nsfl-proxy')['nginx.conf'],
+    'client selector selector.json': data('nsfl-client-selector')['selector.json'],
+    'cloud task manager task_manager_setup.json': data('nsfl-task-manager')['task_manager_setup.json'],
+    'edge task manager task_manager_setup.json': data('nsfl-edge-edge-node-1')['task_manager_setup.json'],
+    'database set-up setup.sql': data('nsfl-database-setup')['setup.sql'],
+  }).toMatchSnapshot();
 });
 
 test('committed dist/ is exactly what `npm run synth` writes for platform.yaml', () => {

@@ -342,3 +342,33 @@ describe('validateManifest: Argo CD Application', () => {
     ]);
   });
 });
+
+describe('validateManifest: Gateway API HTTPRoute', () => {
+  function route(): any {
+    return {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'api', namespace: 'nsfl' },
+      spec: {
+        parentRefs: [{ name: 'gateway', namespace: 'gateways', sectionName: 'http' }],
+        rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/api/v1/namespaces/[^/]+/jobs' } }], backendRefs: [{ name: 'js', port: 8088 }] }],
+      },
+    };
+  }
+
+  it('passes a valid HTTPRoute', () => {
+    expect(validateManifest(route())).toEqual([]);
+  });
+
+  it('reports unknown fields, a path match type outside its enum and a wrong port type', () => {
+    const r = route();
+    r.spec.rules[0].match = [];
+    r.spec.rules[0].matches[0].path.type = 'Regex';
+    r.spec.rules[0].backendRefs[0].port = '8088';
+    expect(validateManifest(r)).toEqual([
+      'HTTPRoute/api: /spec/rules/0/matches/0/path/type: expected one of Exact, PathPrefix, RegularExpression, got string "Regex"',
+      'HTTPRoute/api: /spec/rules/0/backendRefs/0/port: expected integer, got string "8088"',
+      'HTTPRoute/api: /spec/rules/0/match: unknown field',
+    ]);
+  });
+});

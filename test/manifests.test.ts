@@ -16,6 +16,7 @@ const cases: [string, () => string][] = [
   ['platform.yaml', () => fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8')],
   ...examples.map((f): [string, () => string] => [`examples/${f}`, () => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')]),
   ['sidecar API access on the edge', () => withOverrides({ edge: { apiAccess: { mode: 'sidecar', server: 'https://203.0.113.10:6443' } } })],
+  ['an Ingress instead of the HTTPRoute', () => withOverrides({ apiGateway: { type: 'ingress', host: 'fl.example.com' } })],
   ['external MongoDB, s3 models, LoadBalancer proxy', () =>
     withOverrides({
       database: { type: 'mongo', embedded: null, external: { address: 'mongodb://db.example.com:27017/fl', credentials: { name: 'db' } } },
@@ -30,7 +31,7 @@ test('there are examples to check', () => {
   expect(examples.length).toBeGreaterThanOrEqual(2);
 });
 
-test.each(cases)('%s: every object validates against the Kubernetes 1.28 and Argo CD schemas, and the platform contract holds', (_name, text) => {
+test.each(cases)('%s: every object validates against the Kubernetes 1.28, Argo CD and Gateway API schemas, and the platform contract holds', (_name, text) => {
   const out = synth(text());
   expect(out.objects.length).toBeGreaterThan(20);
   expect(out.objects.flatMap(({ file, obj }) => validateManifest(obj).map((e) => `${file}: ${e}`))).toEqual([]);

@@ -243,26 +243,64 @@ describe('proxy', () => {
 });
 
 describe('API gateway', () => {
-  const ing = out.get('Ingress', 'nsfl-api-gateway', ns);
-  test('regex routes with ImplementationSpecific to the job scheduler and model manager; no heartbeat; no forced SSL', () => {
-    expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/use-regex']).toBe('true');
-    expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/ssl-redirect']).toBe('false');
-    expect(ing.spec.ingressClassName).toBe('nginx');
-    const paths = ing.spec.rules[0].http.paths;
-    const route = (p: any) => `${p.path} -> ${p.backend.service.name}:${p.backend.service.port.number}`;
-    expect(paths.map(route)).toEqual([
-      '/api/v1/namespaces/(.*)/jobs -> nsfl-job-scheduler:8088',
-      '/api/v1/namespaces/(.*)/jobs/(.*) -> nsfl-job-scheduler:8088',
-      '/api/v1/health -> nsfl-job-scheduler:8088',
-      '/api/v1/namespaces/(.*)/models -> nsfl-model-manager:50057',
-      '/api/v1/namespaces/(.*)/models/(.*) -> nsfl-model-manager:50057',
-      '/api/v1/models* -> nsfl-model-manager:50057',
-    ]);
-    for (const p of paths) {
-      expect(p.pathType).toBe('ImplementationSpecific');
-      expect(servicePortOf(`${p.backend.service.name}.${ns}.svc:${p.backend.service.port.number}`)).toBeDefined();
+  const route = out.get('HTTPRoute', 'nsfl-api-gateway', ns);
+  /** The CLI's calls, and the backend that serves each (none for the coordinators' heartbeat). */
+  const calls: [string, string | undefined][] = [
+    ['/api/v1/namespaces/default/jobs', 'nsfl-job-scheduler'],
+    ['/api/v1/namespaces/default/jobs/job-1', 'nsfl-job-scheduler'],
+    ['/api/v1/namespaces/default/jobs/job-1:start', 'nsfl-job-scheduler'],
+    ['/api/v1/namespaces/default/jobs/job-1:stop', 'nsfl-job-scheduler'],
+    ['/api/v1/health', 'nsfl-job-scheduler'],
+    ['/api/v1/namespaces/default/models', 'nsfl-model-manager'],
+    ['/api/v1/namespaces/default/models/model-1', 'nsfl-model-manager'],
+    ['/api/v1/models', 'nsfl-model-manager'],
+    ['/api/v1/heartbeat', undefined],
+  ];
+  /** The backend a path reaches, matching regular expressions on the whole path (Envoy) or as a prefix (nginx). */
+  const backendOf = (path: string, semantics: 'whole' | 'prefix'): string | undefined =>
+    route.spec.rules.find((rule: any) =>
+      rule.matches.some((m: any) =>
+        m.path.type === 'Exact' ? m.path.value === path : new RegExp(`^(?:${m.path.value})${semantics === 'whole' ? '$' : ''}`).test(path),
+      ),
+    )?.backendRefs[0].name;
+
+  test('by default an HTTPRoute on the configured Gateway routes every CLI call to its program, and never the heartbeat', () => {
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gateway', namespace: ns }]);
+    for (const semantics of ['whole', 'prefix'] as const) {
+      expect(calls.map(([path]) => [path, backendOf(path, semantics)])).toEqual(calls);
     }
-    expect(JSON.stringify(ing)).not.toContain('heartbeat');
+    for (const rule of route.spec.rules) {
+      const ref = rule.backendRefs[0];
+      expect(servicePortOf(`${ref.name}.${ns}.svc:${ref.port}`)).toBeDefined();
+    }
+    expect(out.all('Ingress')).toEqual([]);
+  });
+
+  test('the Gateway, its namespace and listener, and the host are config', () => {
+    const custom = synth(withOverrides({ apiGateway: { host: 'fl.example.com', gateway: { name: 'public', namespace: 'gateways', sectionName: 'http' } } }));
+    const r = custom.get('HTTPRoute', 'nsfl-api-gateway', ns);
+    expect(r.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways', sectionName: 'http' }]);
+    expect(r.spec.hostnames).toEqual(['fl.example.com']);
+  });
+
+  test('an Ingress stays an option; ingress-nginx annotations only for the class nginx', () => {
+    const nginx = synth(withOverrides({ apiGateway: { type: 'ingress' } })).get('Ingress', 'nsfl-api-gateway', ns);
+    expect(nginx.metadata.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/use-regex': 'true',
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '1000M',
+    });
+    expect(nginx.spec.ingressClassName).toBe('nginx');
+    const paths = nginx.spec.rules[0].http.paths;
+    // ingress-nginx matches regex paths as prefixes.
+    for (const [path, backend] of calls) {
+      const hit = paths.find((p: any) => new RegExp(`^(?:${p.path})`).test(path));
+      expect([path, hit?.backend.service.name]).toEqual([path, backend]);
+    }
+    expect(paths.every((p: any) => p.pathType === 'ImplementationSpecific')).toBe(true);
+    const traefik = synth(withOverrides({ apiGateway: { type: 'ingress', ingressClassName: 'traefik' } })).get('Ingress', 'nsfl-api-gateway', ns);
+    expect(traefik.metadata.annotations).toBeUndefined();
+    expect(traefik.spec.ingressClassName).toBe('traefik');
   });
 });
 
@@ -398,7 +436,7 @@ describe('data entry (S3 endpoint on the shared root)', () => {
 test('the endpoints users point the CLI at are published in one ConfigMap, the external S3 endpoint included', () => {
   expect(out.get('ConfigMap', 'nsfl-endpoints', ns).data).toEqual({
     // The CLI adds http:// to --api-server itself, and hands --data-server to boto3, which needs the scheme.
-    'api-server': '<ingress controller address>',
+    'api-server': '<gateway address>',
     'data-server': 'http://<any cloud node address>:30900',
     'proxy-grpc': '203.0.113.10:30091',
   });

@@ -1,42 +1,100 @@
 /**
- * The API gateway: an Ingress on an ingress-nginx controller (installed as
- * its own application) routing the CLI's HTTP API to the job scheduler and
- * the model manager. `/api/v1/heartbeat` is deliberately not routed: only
- * coordinators call it, from inside the cluster, and it has no authentication.
+ * The API gateway: routes the CLI's HTTP API to the job scheduler and the
+ * model manager. By default a Gateway API HTTPRoute attached to a Gateway
+ * you run (the Gateway API is the successor of Ingress; ingress-nginx was
+ * retired in March 2026); an Ingress remains an option for clusters that
+ * still run an Ingress controller. `/api/v1/heartbeat` is deliberately not
+ * routed: only coordinators call it, from inside the cluster, and it has no
+ * authentication.
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Config } from '../config/schema';
 import { labels, resourceName } from '../labels';
 import { ProgramService } from './workload';
 
-/** The regex paths each backend serves. */
-export const GATEWAY_ROUTES = {
-  jobScheduler: ['/api/v1/namespaces/(.*)/jobs', '/api/v1/namespaces/(.*)/jobs/(.*)', '/api/v1/health'],
-  modelManager: ['/api/v1/namespaces/(.*)/models', '/api/v1/namespaces/(.*)/models/(.*)', '/api/v1/models*'],
-} as const;
+/** How a route matches a path: a regular expression, or the exact path. */
+export interface GatewayPath {
+  /** RegularExpression or Exact. */
+  readonly type: 'RegularExpression' | 'Exact';
+  /**
+   * The path. Regular expressions are written so that they mean the same
+   * whether an implementation matches the whole path (Envoy, RE2) or a
+   * prefix (nginx): `[^/]+` for a namespace, an optional last segment for an
+   * item and its `:start`/`:stop` actions.
+   */
+  readonly value: string;
+}
 
-/** The API gateway Ingress. */
+/** The paths each backend serves, from the programs' own URL patterns. */
+export const GATEWAY_ROUTES: { readonly jobScheduler: readonly GatewayPath[]; readonly modelManager: readonly GatewayPath[] } = {
+  jobScheduler: [
+    { type: 'RegularExpression', value: '/api/v1/namespaces/[^/]+/jobs(/[^/]+)?' },
+    { type: 'Exact', value: '/api/v1/health' },
+  ],
+  modelManager: [
+    { type: 'RegularExpression', value: '/api/v1/namespaces/[^/]+/models(/[^/]+)?' },
+    { type: 'Exact', value: '/api/v1/models' },
+  ],
+};
+
+/** The two backends. */
+export interface ApiGatewayBackends {
+  /** The job scheduler's Service (port `http`). */
+  readonly jobScheduler: ProgramService;
+  /** The model manager's Service (port `http`). */
+  readonly modelManager: ProgramService;
+}
+
+/** The API gateway: an HTTPRoute or an Ingress. */
 export class ApiGateway extends Construct {
-  constructor(scope: Construct, id: string, config: Config, backends: { jobScheduler: ProgramService; modelManager: ProgramService }) {
+  constructor(scope: Construct, id: string, config: Config, backends: ApiGatewayBackends) {
     super(scope, id);
+    const metadata = { name: resourceName(config, 'api-gateway'), namespace: config.namespace, labels: labels(config, 'api-gateway') };
+    const routes = [
+      { service: backends.jobScheduler, paths: GATEWAY_ROUTES.jobScheduler },
+      { service: backends.modelManager, paths: GATEWAY_ROUTES.modelManager },
+    ];
     const g = config.apiGateway;
-    const path = (p: string, svc: ProgramService): k8s.HttpIngressPath => ({
-      path: p,
-      pathType: 'ImplementationSpecific',
-      backend: { service: { name: svc.name, port: { number: svc.port('http') } } },
-    });
+    if (g.type === 'httpRoute') {
+      new ApiObject(this, 'Resource', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata,
+        spec: {
+          parentRefs: [
+            {
+              group: 'gateway.networking.k8s.io',
+              kind: 'Gateway',
+              name: g.gateway.name,
+              namespace: g.gateway.namespace ?? config.namespace,
+              ...(g.gateway.sectionName ? { sectionName: g.gateway.sectionName } : {}),
+            },
+          ],
+          ...(g.host ? { hostnames: [g.host] } : {}),
+          rules: routes.map(({ service, paths }) => ({
+            matches: paths.map((path) => ({ path })),
+            backendRefs: [{ kind: 'Service', name: service.name, port: service.port('http') }],
+          })),
+        },
+      });
+      return;
+    }
+    const nginx = g.ingressClassName === 'nginx';
     new k8s.KubeIngress(this, 'Resource', {
       metadata: {
-        name: resourceName(config, 'api-gateway'),
-        namespace: config.namespace,
-        labels: labels(config, 'api-gateway'),
-        annotations: {
-          'nginx.ingress.kubernetes.io/use-regex': 'true',
-          // The CLI speaks plain http://.
-          'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
-          'nginx.ingress.kubernetes.io/proxy-body-size': config.proxy.clientMaxBodySize,
-        },
+        ...metadata,
+        ...(nginx
+          ? {
+              annotations: {
+                'nginx.ingress.kubernetes.io/use-regex': 'true',
+                // The CLI speaks plain http://.
+                'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
+                'nginx.ingress.kubernetes.io/proxy-body-size': config.proxy.clientMaxBodySize,
+              },
+            }
+          : {}),
       },
       spec: {
         ingressClassName: g.ingressClassName,
@@ -44,10 +102,13 @@ export class ApiGateway extends Construct {
           {
             ...(g.host ? { host: g.host } : {}),
             http: {
-              paths: [
-                ...GATEWAY_ROUTES.jobScheduler.map((p) => path(p, backends.jobScheduler)),
-                ...GATEWAY_ROUTES.modelManager.map((p) => path(p, backends.modelManager)),
-              ],
+              paths: routes.flatMap(({ service, paths }) =>
+                paths.map((p) => ({
+                  path: p.value,
+                  pathType: 'ImplementationSpecific',
+                  backend: { service: { name: service.name, port: { number: service.port('http') } } },
+                })),
+              ),
             },
           },
         ],

@@ -20,7 +20,7 @@ export class ClientEndpoints extends Construct {
       metadata: { name: resourceName(config, 'endpoints'), namespace: config.namespace, labels: labels(config, 'setup') },
       data: {
         // `nsfl-ctl set config --api-server`: host[:port]; the CLI prepends http:// itself.
-        'api-server': config.apiGateway.enabled ? (config.apiGateway.host ?? '<ingress controller address>') : 'disabled (apiGateway.enabled is false)',
+        'api-server': config.apiGateway.enabled ? (config.apiGateway.host ?? (config.apiGateway.type === 'httpRoute' ? '<gateway address>' : '<ingress controller address>')) : 'disabled (apiGateway.enabled is false)',
         // `nsfl-ctl set config --data-server`: a URL with its scheme; the CLI hands it to boto3 unchanged.
         'data-server': o.type === 'embedded' ? `http://${anyCloudNode}:${o.nodePort}` : o.external!.endpoint,
         'proxy-grpc': config.proxy.externalAddress ?? (config.proxy.expose.type === 'NodePort' ? `${anyCloudNode}:${config.proxy.expose.nodePort}` : '<the external Service address>'),

@@ -448,12 +448,29 @@ export const configSchema = z
       .describe('The proxy (OpenResty).'),
     apiGateway: z
       .strictObject({
-        enabled: z.boolean().default(true).describe('Create the Ingress.'),
-        ingressClassName: z.string().min(1).default('nginx').describe('IngressClass of an ingress-nginx controller.'),
+        enabled: z.boolean().default(true).describe('Route the CLI\'s HTTP API to the job scheduler and the model manager.'),
+        type: z
+          .enum(['httpRoute', 'ingress'])
+          .default('httpRoute')
+          .describe('httpRoute: a Gateway API HTTPRoute attached to apiGateway.gateway (the Gateway implementation must support RegularExpression path matches); ingress: an Ingress of class apiGateway.ingressClassName.'),
+        gateway: z
+          .strictObject({
+            name: dnsLabel.default('gateway').describe('Name of the Gateway the HTTPRoute attaches to.'),
+            namespace: dnsLabel.optional().describe('Namespace of the Gateway; default: the platform namespace. Its listener must allow routes from the platform namespace.'),
+            sectionName: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'must be a listener name (DNS-1123 subdomain), e.g. http' })
+              .max(253)
+              .optional()
+              .describe('Listener of the Gateway to attach to; default: every listener that allows the route.'),
+          })
+          .prefault({})
+          .describe('The Gateway (type httpRoute), installed and run by you.'),
+        ingressClassName: z.string().min(1).default('nginx').describe('IngressClass (type ingress); ingress-nginx annotations are added only for the class "nginx".'),
         host: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/).optional().describe('Host name; default: any host.'),
       })
       .prefault({})
-      .describe('The API gateway (an Ingress).'),
+      .describe('The API gateway: a Gateway API HTTPRoute (default) or an Ingress.'),
     taskManager: cloudTaskManager.prefault({}),
     edge: edgeSection,
     gitops: z

@@ -24,6 +24,10 @@
  *   (installed under the alias `argo-cd-crd-schema`). Its generator turned
  *   `x-kubernetes-preserve-unknown-fields` objects into `properties: {}`, so an
  *   object schema with neither properties nor additionalProperties is free-form.
+ * - Gateway API `gateway.networking.k8s.io/v1` CRDs (`Gateway`, `HTTPRoute`):
+ *   the standard channel of Gateway API v1.0.0, the same way, from
+ *   `@kubernetes-models/gateway-api@0.5.1` (alias `gateway-api-crd-schema`).
+ *   CRD string enums are checked too (e.g. an HTTPRoute path match `type`).
  *
  * @example
  * ```ts
@@ -38,6 +42,7 @@ type Type =
   | { readonly kind: 'string' | 'integer' | 'number' | 'boolean' | 'int-or-string' | 'quantity' | 'any' }
   | { readonly kind: 'array'; readonly items: Type }
   | { readonly kind: 'map'; readonly values: Type }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'object'; readonly fields: () => ReadonlyMap<string, Field> };
 
 /** One field of an object type, by its JSON name. */
@@ -198,19 +203,22 @@ interface OpenApiSchema {
   items?: OpenApiSchema;
   additionalProperties?: OpenApiSchema | boolean;
   anyOf?: OpenApiSchema[];
+  oneOf?: OpenApiSchema[];
+  enum?: string[];
   $ref?: string;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 
-const CRD_DIR = path.dirname(require.resolve('argo-cd-crd-schema/package.json'));
-const CRD_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['argoproj.io/v1alpha1', ['Application', 'AppProject', 'ApplicationSet']],
+/** The package holding each CRD group version's schemas, and the kinds checked. */
+const CRD_SOURCES: ReadonlyMap<string, { readonly pkg: string; readonly kinds: readonly string[] }> = new Map([
+  ['argoproj.io/v1alpha1', { pkg: 'argo-cd-crd-schema', kinds: ['Application', 'AppProject', 'ApplicationSet'] }],
+  ['gateway.networking.k8s.io/v1', { pkg: 'gateway-api-crd-schema', kinds: ['Gateway', 'HTTPRoute'] }],
 ]);
 
 /** Reads the `const schema = {...};` JSON literal that the package's model file registers. */
-function loadCrd(apiVersion: string, kind: string): Type {
-  const file = path.join(CRD_DIR, apiVersion, `${kind}.js`);
+function loadCrd(apiVersion: string, kind: string, pkg: string): Type {
+  const file = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), apiVersion, `${kind}.js`);
   const source = fs.readFileSync(file, 'utf8');
   const start = source.indexOf('const schema = ');
   const end = source.indexOf('\n};', start);
@@ -220,6 +228,9 @@ function loadCrd(apiVersion: string, kind: string): Type {
 
 /** Turns a CRD's OpenAPI v3 schema into a {@link Type}; `metadata` is validated as 1.28 ObjectMeta. */
 function fromOpenApi(schema: OpenApiSchema): Type {
+  // `oneOf: [X, {type: null}]` is a nullable X.
+  const nonNull = schema.oneOf?.filter((s) => s.type !== 'null');
+  if (nonNull?.length === 1) return fromOpenApi(nonNull[0]);
   if (schema.$ref !== undefined) {
     if (schema.$ref === 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#') return modelType('V1ObjectMeta');
     throw new Error(`k8s-schema: unsupported $ref ${schema.$ref}`);
@@ -231,7 +242,7 @@ function fromOpenApi(schema: OpenApiSchema): Type {
   }
   switch (schema.type) {
     case 'string':
-      return STRING;
+      return schema.enum ? { kind: 'enum', values: schema.enum } : STRING;
     case 'integer':
       return INTEGER;
     case 'number':
@@ -266,8 +277,9 @@ function rootType(apiVersion: string, kind: string): Type | undefined {
   const key = `${apiVersion} ${kind}`;
   if (!rootTypes.has(key)) {
     let type: Type | null = null;
-    if (CRD_KINDS.get(apiVersion)?.includes(kind)) {
-      type = loadCrd(apiVersion, kind);
+    const crd = CRD_SOURCES.get(apiVersion);
+    if (crd?.kinds.includes(kind)) {
+      type = loadCrd(apiVersion, kind, crd.pkg);
     } else {
       const className = (resourceClasses ??= loadResourceClasses()).get(key);
       if (className !== undefined) type = modelType(className);
@@ -310,6 +322,9 @@ function check(value: unknown, type: Type, at: string, errors: string[]): void {
     case 'integer':
       if (!Number.isInteger(value)) expected('integer');
       return;
+    case 'enum':
+      if (typeof value !== 'string' || !type.values.includes(value)) expected(`one of ${type.values.join(', ')}`);
+      return;
     case 'int-or-string':
       if (typeof value !== 'string' && !Number.isInteger(value)) expected('integer or string');
       return;
@@ -349,8 +364,8 @@ function check(value: unknown, type: Type, at: string, errors: string[]): void {
 
 /**
  * Validates one manifest (a plain JSON object as parsed from YAML) against the
- * Kubernetes 1.28 schema, or the Argo CD CRD schema for `argoproj.io/v1alpha1`
- * `Application`, `AppProject` and `ApplicationSet`.
+ * Kubernetes 1.28 schema, or the CRD schema of the Argo CD and Gateway API
+ * kinds listed in {@link CRD_SOURCES}.
  *
  * @param obj - the manifest.
  * @returns one human-readable string per problem, such as
