@@ -2,7 +2,7 @@
  * A one-shot set-up Job: a kubectl shell script run under its own
  * ServiceAccount with a least-privilege Role. Argo CD runs it as a sync hook
  * on every sync; `kubectl apply` runs it as a plain Job (again once the
- * finished Job has expired).
+ * finished Job has expired). With a schedule it is a CronJob instead.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -38,6 +38,12 @@ export interface SetupJobProps {
   readonly wave: number;
   /** Seconds a finished Job is kept (then `kubectl apply` runs it again). */
   readonly ttlSecondsAfterFinished: number;
+  /**
+   * A cron schedule: run the script as a CronJob on this schedule instead of
+   * as a sync hook (a reconciler that must also run between syncs).
+   * @default undefined (a sync hook Job)
+   */
+  readonly schedule?: string;
 }
 
 /** A set-up Job with its ServiceAccount, Role and RoleBinding. */
@@ -64,9 +70,7 @@ export class SetupJob extends Construct {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },
     });
-    new k8s.KubeJob(this, 'Job', {
-      metadata: meta(syncHookAnnotations(props.wave)),
-      spec: {
+    const spec: k8s.JobSpec = {
         backoffLimit: 3,
         ttlSecondsAfterFinished: props.ttlSecondsAfterFinished,
         template: {
@@ -81,7 +85,21 @@ export class SetupJob extends Construct {
             volumes: [run.volume],
           },
         },
-      },
-    });
+    };
+    if (props.schedule === undefined) {
+      new k8s.KubeJob(this, 'Job', { metadata: meta(syncHookAnnotations(props.wave)), spec });
+    } else {
+      new k8s.KubeCronJob(this, 'CronJob', {
+        metadata: meta(syncWave(props.wave)),
+        spec: {
+          schedule: props.schedule,
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 300,
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 1,
+          jobTemplate: { metadata: { labels: lbl }, spec },
+        },
+      });
+    }
   }
 }

@@ -9,6 +9,7 @@ import type { core } from 'zod';
 import { ConfigError, ConfigIssue, formatPath } from './errors';
 import { edgeRules } from '../edge/rules';
 import { EdgeSite, resolveFleet } from '../edge/resolve';
+import { gitopsRules } from '../gitops/rules';
 import { platformRules, RuleIssue } from './rules';
 import { Config, configSchema } from './schema';
 
@@ -81,7 +82,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
 /** Every cross-field rule, and the resolved fleet. */
 function checkAll(config: Config): { issues: RuleIssue[]; sites: EdgeSite[] } {
   const fleet = resolveFleet(config);
-  return { issues: [...platformRules(config), ...edgeRules(config), ...fleet.issues], sites: fleet.sites };
+  return { issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...fleet.issues], sites: fleet.sites };
 }
 
 /**
