@@ -49,11 +49,13 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
           // Before the set-up hooks' ServiceAccounts (waves -2 and later) that live in it.
           ...syncWave(-3),
           // It holds the state (the database PVC, the generated Secrets): never pruned, never deleted with
-          // the Application. Without an app.kubernetes.io/instance label, `kubectl apply --prune -l` skips it too.
+          // the Application.
           ...KEEP_ON_DELETE,
         },
         labels: {
           'app.kubernetes.io/part-of': APP_NAME,
+          // So `kubectl apply -l` (the kubectl path's selector) applies it; pruning never lists Namespaces.
+          'app.kubernetes.io/instance': config.name,
           'app.kubernetes.io/managed-by': 'cdk8s',
           // The platform mounts host paths (the shared root, task manager site folders).
           'pod-security.kubernetes.io/enforce': 'privileged',

@@ -117,13 +117,13 @@ export class EdgeFleet extends Construct {
       `kubectl get nodes -o go-template='{{range .items}}{{$n := .metadata.name}}{{range $k, $v := .metadata.labels}}{{$n}} {{$k}}={{$v}}{{"\\n"}}{{end}}{{end}}' > have`,
       // One pass: for each wanted node, the labels it lacks (or "-" when it has not joined).
       `awk 'NR == FNR { have[$0] = 1; joined[$1] = 1; next } NF == 0 { next } !($1 in joined) { print $1, "-"; next } { m = ""; for (i = 2; i <= NF; i++) if (!(($1 " " $i) in have)) m = m " " $i; if (m != "") print $1 m }' have want > todo`,
-      'n=0',
+      'n=0; failed=0',
       'while read -r node missing; do',
       '  if [ "$missing" = "-" ]; then echo "node $node has not joined yet: keadm join --labels sets its labels"; continue; fi',
-      '  kubectl label node "$node" $missing --overwrite',
-      '  n=$((n + 1))',
+      '  if kubectl label node "$node" $missing --overwrite; then n=$((n + 1)); else failed=$((failed + 1)); fi',
       'done < todo',
-      'echo "labelled $n node(s); the others already carry their labels"',
+      'echo "labelled $n node(s), $failed failed; the others already carry their labels"',
+      '[ "$failed" -eq 0 ]',
     ].join('\n');
     const job = new SetupJob(this, 'Labeler', {
       config,

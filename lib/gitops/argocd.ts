@@ -35,6 +35,19 @@ export function argoCdNames(config: Config): { platform: string; fleet: string }
   return { platform: a.applicationName ?? resourceName(config, 'platform'), fleet: a.fleetName ?? resourceName(config, 'edge') };
 }
 
+/**
+ * The Application that syncs an output file: the platform's for top-level
+ * files, the shard's for `edge/<shard>/...`, none for `argocd/...` (applied
+ * by hand).
+ */
+export function applicationOfFile(config: Config, file: string): string | undefined {
+  const parts = file.split('/');
+  if (parts.length === 1) return argoCdNames(config).platform;
+  if (parts[0] === EDGE_DIR && parts.length === 3) return `${argoCdNames(config).fleet}-${parts[1]}`;
+  if (parts[0] === ARGOCD_DIR) return undefined;
+  throw new Error(`internal: no Application syncs ${file}`);
+}
+
 /** `spec` parts both kinds of Application share: project, destination, sync policy. */
 function applicationSpec(config: Config, path: string, syncOptions: string[]) {
   const a = config.gitops.argocd;
