@@ -445,7 +445,7 @@ export const configSchema = z
       .strictObject({
         argocd: z
           .strictObject({
-            enabled: z.boolean().default(false).describe('Write an Argo CD Application for dist/.'),
+            enabled: z.boolean().default(false).describe("Write Argo CD's objects into dist/argocd/: the platform's Application and the edge fleet's ApplicationSet."),
             namespace: dnsLabel.default('argocd').describe('Namespace Argo CD runs in.'),
             project: z.string().min(1).default('default').describe('Argo CD project.'),
             repoURL: z.string().min(1).optional().describe('Git repository holding dist/ (required when enabled).'),
