@@ -136,6 +136,8 @@ describe('the Argo CD objects', () => {
     const set = out.get('ApplicationSet', 'nsfl-edge', 'argocd').spec;
     expect(set.generators).toEqual([{ git: { repoURL: 'https://git.example.com/neursafe/fl-platform.git', revision: 'main', directories: [{ path: 'dist/edge/*' }] } }]);
     expect(set.template.metadata.name).toBe('nsfl-edge-{{.path.basename}}');
+    const atRoot = synth(withOverrides({ gitops: { argocd: { path: '.' } } })).get('ApplicationSet', 'nsfl-edge', 'argocd').spec;
+    expect(atRoot.generators[0].git.directories).toEqual([{ path: 'edge/*' }]);
     expect(set.template.spec.source).toMatchObject({ path: '{{.path.path}}', directory: { recurse: false } });
     expect(set.template.spec.syncPolicy).toEqual({
       automated: { prune: true, selfHeal: true },

@@ -6,7 +6,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
+import { Config, Resources } from '../config/schema';
 import { labels } from '../labels';
 import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
 
@@ -44,6 +44,11 @@ export interface SetupJobProps {
    * @default undefined (a sync hook Job)
    */
   readonly schedule?: string;
+  /**
+   * Resources over the defaults (10m CPU / 32Mi requested, 200m / 128Mi limits).
+   * @default the defaults
+   */
+  readonly resources?: Resources;
 }
 
 /** A set-up Job with its ServiceAccount, Role and RoleBinding. */
@@ -69,7 +74,7 @@ export class SetupJob extends Construct {
     const run = kubectlContainer(config, 'run', ['sh', '-c', props.script], {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },
-    });
+    }, props.resources);
     const spec: k8s.JobSpec = {
         backoffLimit: 3,
         ttlSecondsAfterFinished: props.ttlSecondsAfterFinished,

@@ -132,6 +132,9 @@ export class EdgeFleet extends Construct {
       wave: 0,
       ttlSecondsAfterFinished: 300,
       schedule: NODE_LABELER_SCHEDULE,
+      // kubectl holds the whole Node list in memory (about 10 kB a node): room for a 10,000-node fleet,
+      // fixed so that the fleet's size never changes this shared object.
+      resources: { requests: { memory: '64Mi' }, limits: { memory: '1Gi' } },
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
     });
     const lbl = labels(config, 'setup');

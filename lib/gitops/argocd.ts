@@ -48,6 +48,12 @@ export function applicationOfFile(config: Config, file: string): string | undefi
   throw new Error(`internal: no Application syncs ${file}`);
 }
 
+/** The Git directory generator's pattern of the shard folders under the repository folder `path`. */
+function edgeShardsGlob(path: string): string {
+  const base = path.replace(/^\.?\/+|\/+$/g, '');
+  return base === '' || base === '.' ? `${EDGE_DIR}/*` : `${base}/${EDGE_DIR}/*`;
+}
+
 /** `spec` parts both kinds of Application share: project, destination, sync policy. */
 function applicationSpec(config: Config, path: string, syncOptions: string[]) {
   const a = config.gitops.argocd;
@@ -98,7 +104,7 @@ export class FleetApplicationSet extends Construct {
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
-        generators: [{ git: { repoURL: spec.source.repoURL, revision: a.targetRevision, directories: [{ path: `${a.path}/${EDGE_DIR}/*` }] } }],
+        generators: [{ git: { repoURL: spec.source.repoURL, revision: a.targetRevision, directories: [{ path: edgeShardsGlob(a.path) }] } }],
         template: {
           metadata: {
             name: `${fleet}-{{.path.basename}}`,

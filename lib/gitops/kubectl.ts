@@ -35,10 +35,11 @@ export function pruneSelector(config: Config): string {
 }
 
 /**
- * The one `kubectl apply` command for an output folder: its top-level files
- * and each edge shard folder, not `argocd/` (which needs Argo CD's CRDs).
+ * The one `kubectl apply` command for `dist/`: its top-level files and each
+ * edge shard folder, not `argocd/` (which needs Argo CD's CRDs).
  */
-export function kubectlApplyCommand(config: Config, outdir = 'dist'): string {
+export function kubectlApplyCommand(config: Config): string {
+  const outdir = 'dist';
   return [
     `kubectl apply --prune -l ${pruneSelector(config)} \\`,
     ...PRUNE_ALLOWLIST.map((k) => `  --prune-allowlist=${k} \\`),
