@@ -20,19 +20,23 @@ import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './edge/resolve';
-import { ARGOCD_DIR, ArgoCdApplication } from './gitops/argocd';
+import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, resourceName } from './labels';
 import { platformImage } from './images';
 import { FileChart } from './output';
 import { cloudSiteRoot, siteDirs } from './site-dirs';
 
-/** Output files of the charts, in `kubectl apply -R -f dist/` order. */
+/**
+ * Output files of the charts, in apply order. Edge nodes' files are
+ * `edge/<shard>/<node>.k8s.yaml` (see edge/shards.ts).
+ */
 export const OUTPUT_FILES = {
   cluster: '00-cluster.k8s.yaml',
   database: '10-database.k8s.yaml',
   platform: '20-platform.k8s.yaml',
   edge: '30-edge.k8s.yaml',
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
+  argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
 } as const;
 
 /** Builds every chart of the platform into `app`. */
@@ -42,10 +46,17 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     new k8s.KubeNamespace(cluster, 'Namespace', {
       metadata: {
         name: config.namespace,
-        // Before the set-up hooks' ServiceAccounts (waves -2 and later) that live in it.
-        annotations: syncWave(-3),
+        annotations: {
+          // Before the set-up hooks' ServiceAccounts (waves -2 and later) that live in it.
+          ...syncWave(-3),
+          // It holds the state (the database PVC, the generated Secrets): never pruned, never deleted with
+          // the Application.
+          ...KEEP_ON_DELETE,
+        },
         labels: {
           'app.kubernetes.io/part-of': APP_NAME,
+          // So `kubectl apply -l` (the kubectl path's selector) applies it; pruning never lists Namespaces.
+          'app.kubernetes.io/instance': config.name,
           'app.kubernetes.io/managed-by': 'cdk8s',
           // The platform mounts host paths (the shared root, task manager site folders).
           'pod-security.kubernetes.io/enforce': 'privileged',
@@ -121,8 +132,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   }
 
   if (config.gitops.argocd.enabled) {
-    const gitops = new FileChart(app, 'argocd', OUTPUT_FILES.argocd);
-    new ArgoCdApplication(gitops, 'Application', config);
+    new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', config);
+    new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', config);
   }
 }
 

@@ -5,6 +5,7 @@
 import { ConfigError, formatIssue } from '../lib/config/errors';
 import { parseConfig } from '../lib/config/load';
 import { parsePortRecord, PORTS_FILE } from '../lib/edge/ports';
+import { edgeFilePath } from '../lib/edge/shards';
 import { containers, envOf, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
@@ -26,6 +27,9 @@ function errors(text: string): string[] {
 
 const node = (name: string, i: number, extra: object = {}) => ({ name, address: `192.0.2.${i}`, ...extra });
 
+/** A node's file under the default 32 shards (gitops.edgeShards). */
+const fileOf = (nodeName: string) => edgeFilePath(nodeName, 32);
+
 describe('the bundled fleet', () => {
   const out = synth();
   const edgeDeployments = out.all('Deployment').filter((d) => d.metadata.labels['fl.neursafe.io/site'] !== undefined && d.metadata.name.includes('-edge-'));
@@ -33,10 +37,10 @@ describe('the bundled fleet', () => {
   test('has at least two edge nodes, each with its own file', () => {
     expect(edgeDeployments.map((d) => d.metadata.name)).toEqual(['nsfl-edge-edge-node-1', 'nsfl-edge-edge-node-2']);
     for (const n of ['edge-node-1', 'edge-node-2']) {
-      const inFile = out.objects.filter((o) => o.file === `edge/${n}.k8s.yaml`).map((o) => `${o.obj.kind}/${o.obj.metadata.name}`);
-      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`, `ConfigMap/nsfl-label-${n}`, `ClusterRole/nsfl-label-${n}`]));
+      const inFile = out.objects.filter((o) => o.file === fileOf(n)).map((o) => `${o.obj.kind}/${o.obj.metadata.name}`);
+      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`, `ConfigMap/nsfl-label-${n}`]));
       // Nothing of this node lives anywhere else.
-      expect(out.objects.filter((o) => o.file !== `edge/${n}.k8s.yaml` && JSON.stringify(o.obj).includes(n))).toEqual([]);
+      expect(out.objects.filter((o) => o.file !== fileOf(n) && JSON.stringify(o.obj).includes(n))).toEqual([]);
     }
   });
 
@@ -113,19 +117,23 @@ describe('the bundled fleet', () => {
     expect(waits.map((c) => c.command[2])).toEqual([expect.stringContaining('203.0.113.10 30432'), expect.stringContaining('203.0.113.10 30091')]);
   });
 
-  test('node labels are set declaratively: a labels ConfigMap per node, a ClusterRole for exactly that node, one labeler Job', () => {
+  test('node labels: a labels ConfigMap per node, one labeler CronJob that labels only the nodes whose labels differ', () => {
     const cm = out.get('ConfigMap', 'nsfl-label-edge-node-1', ns);
     expect(cm.data).toEqual({ node: 'edge-node-1', labels: 'kubernetes.io/cluster_id=edge-node-1' });
     expect(cm.metadata.labels['fl.neursafe.io/node-labels']).toBe('true');
-    const role = out.get('ClusterRole', 'nsfl-label-edge-node-1');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], resourceNames: ['edge-node-1'], verbs: ['get', 'patch'] }]);
-    const binding = out.get('ClusterRoleBinding', 'nsfl-label-edge-node-1');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'nsfl-node-labeler', namespace: ns }]);
-    const job = out.get('Job', 'nsfl-node-labeler', ns);
-    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
-    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
-    expect(job.spec.template.spec.containers[0].command[2]).toContain('kubectl label node "$node" $labels --overwrite');
-    expect(out.objects.find((o) => o.obj.kind === 'Job' && o.obj.metadata.name === 'nsfl-node-labeler')!.file).toBe('30-edge.k8s.yaml');
+    // One ClusterRole for the whole fleet, limited to Nodes; nothing cluster-scoped per node.
+    expect(out.all('ClusterRole').map((r) => r.metadata.name).sort()).toEqual(['nsfl-node-labeler', 'nsfl-task-manager-nodes']);
+    expect(out.get('ClusterRole', 'nsfl-node-labeler').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'get', 'patch'] }]);
+    expect(out.get('ClusterRoleBinding', 'nsfl-node-labeler').subjects).toEqual([{ kind: 'ServiceAccount', name: 'nsfl-node-labeler', namespace: ns }]);
+    const cron = out.get('CronJob', 'nsfl-node-labeler', ns);
+    expect(cron.spec).toMatchObject({ schedule: '*/10 * * * *', concurrencyPolicy: 'Forbid' });
+    const script: string = cron.spec.jobTemplate.spec.template.spec.containers[0].command[2];
+    // Two list calls, then `kubectl label` only for the nodes in the to-do list.
+    expect(script.match(/kubectl /g)).toHaveLength(3);
+    expect(script).toContain('kubectl label node "$node" $missing --overwrite');
+    expect(script).toContain('done < todo');
+    expect(out.objects.find((o) => o.obj.kind === 'CronJob')!.file).toBe('30-edge.k8s.yaml');
+    expect(out.all('Job').map((j) => j.metadata.name)).not.toContain('nsfl-node-labeler');
   });
 });
 
@@ -139,7 +147,7 @@ describe('per-node files in Git', () => {
 
   test('changing one node changes only its file (and its port in the record)', () => {
     const files = next(fleet([nodes[0], { ...nodes[1], port: 31000, runtime: ['pytorch'] }, nodes[2]]));
-    expect(changed(files)).toEqual(['edge/bravo.k8s.yaml', PORTS_FILE]);
+    expect(changed(files)).toEqual([fileOf('bravo'), PORTS_FILE].sort());
   });
 
   test('reordering nodes changes nothing', () => {
@@ -148,25 +156,26 @@ describe('per-node files in Git', () => {
 
   test('adding a node adds only its file; removing it removes only its file (and its line of the port record)', () => {
     const added = next(fleet([node('aardvark', 4), ...nodes]));
-    expect(changed(added)).toEqual(['edge/aardvark.k8s.yaml', PORTS_FILE]);
+    expect(changed(added)).toEqual([fileOf('aardvark'), PORTS_FILE].sort());
     const removed = next(fleet([nodes[0], nodes[2]]));
-    expect(changed(removed)).toEqual(['edge/bravo.k8s.yaml', PORTS_FILE]);
-    expect(removed.has('edge/bravo.k8s.yaml')).toBe(false);
+    expect(changed(removed)).toEqual([fileOf('bravo'), PORTS_FILE].sort());
+    expect(removed.has(fileOf('bravo'))).toBe(false);
   });
 
   test('renaming a node replaces its file and touches no other', () => {
-    expect(changed(next(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])))).toEqual(['edge/bravo-2.k8s.yaml', 'edge/bravo.k8s.yaml', PORTS_FILE]);
+    expect(changed(next(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])))).toEqual([fileOf('bravo-2'), fileOf('bravo'), PORTS_FILE].sort());
   });
 
   test('a disabled node keeps its entry but deploys nothing', () => {
     const out = synth(fleet([nodes[0], { ...nodes[1], enabled: false }, nodes[2]]));
-    expect(out.files.has('edge/bravo.k8s.yaml')).toBe(false);
+    expect(out.files.has(fileOf('bravo'))).toBe(false);
     expect(out.objects.filter((o) => JSON.stringify(o.obj).includes('bravo'))).toEqual([]);
   });
 
   test('with no enabled node there is no edge output at all', () => {
     const out = synth(fleet([{ ...nodes[0], enabled: false }]));
-    expect([...out.files.keys()].filter((f) => f.includes('edge'))).toEqual([]);
+    // Only the port record, which keeps the disabled node's port.
+    expect([...out.files.keys()].filter((f) => f.includes('edge'))).toEqual([PORTS_FILE]);
     expect(out.all('Service').map((s) => s.metadata.name)).not.toContain('nsfl-database-edge');
   });
 });
@@ -237,7 +246,14 @@ describe('sidecar API access', () => {
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_PORT')).toBe('10550');
     expect(envOf(spec.containers[1], 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
     expect(out.get('RoleBinding', 'nsfl-edge-n1', 'default').roleRef.name).toBe('nsfl-task-manager');
-    expect(out.get('ClusterRoleBinding', 'nsfl-edge-n1').roleRef.name).toBe('nsfl-task-manager-nodes');
+    // Nodes are read through one binding for the namespace's ServiceAccounts, not one per node.
+    expect(out.all('ClusterRoleBinding').filter((b) => b.metadata.name.startsWith('nsfl-edge-'))).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name: 'nsfl-edge-task-managers' }),
+        roleRef: expect.objectContaining({ name: 'nsfl-task-manager-nodes' }),
+        subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${ns}` }],
+      }),
+    ]);
   });
 
   test('without EdgeMesh the pod resolves names with the node\'s resolver (there is no cluster DNS on the edge)', () => {
@@ -308,7 +324,7 @@ describe('a 1,000-node fleet', () => {
   const out = synth(fleet(nodes, { profiles: { big: { resources: { limits: { memory: '2Gi' } } } } }));
 
   test('synthesizes one file and one pinned Deployment per enabled node', () => {
-    const edgeFiles = [...out.files.keys()].filter((f) => f.startsWith('edge/'));
+    const edgeFiles = [...out.files.keys()].filter((f) => f.startsWith('edge/') && f.endsWith('.k8s.yaml'));
     expect(edgeFiles).toHaveLength(999);
     const deps = out.all('Deployment').filter((d) => d.metadata.name.startsWith('nsfl-edge-'));
     expect(deps).toHaveLength(999);
@@ -320,6 +336,6 @@ describe('a 1,000-node fleet', () => {
     expect(setup.external_address).toBe(`10.2.0.10:${setup.port}`);
     expect(out.get('Deployment', 'nsfl-edge-device-0500', ns).spec.template.spec.containers[0].resources.limits.memory).toBe('2Gi');
     expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers[0].image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
-    expect(out.files.has('edge/device-0999.k8s.yaml')).toBe(false);
+    expect(out.files.has(fileOf('device-0999'))).toBe(false);
   });
 });

@@ -553,9 +553,9 @@ describe('names, labels and namespaces', () => {
 });
 
 describe('Argo CD', () => {
-  test('an Application that syncs dist/ and excludes itself', () => {
+  test("an Application that syncs dist/'s top-level files (not argocd/ nor the edge fleet's shards)", () => {
     const app = out.get('Application', 'nsfl-platform', 'argocd');
-    expect(app.spec.source).toMatchObject({ repoURL: 'https://git.example.com/neursafe/fl-platform.git', path: 'dist', directory: { recurse: true, exclude: 'argocd/*' } });
+    expect(app.spec.source).toMatchObject({ repoURL: 'https://git.example.com/neursafe/fl-platform.git', path: 'dist', directory: { recurse: false } });
     expect(app.spec.destination.namespace).toBe(ns);
     expect(out.objects.find((o) => o.obj.kind === 'Application')!.file).toBe('argocd/application.k8s.yaml');
   });

@@ -2,11 +2,11 @@
  * A one-shot set-up Job: a kubectl shell script run under its own
  * ServiceAccount with a least-privilege Role. Argo CD runs it as a sync hook
  * on every sync; `kubectl apply` runs it as a plain Job (again once the
- * finished Job has expired).
+ * finished Job has expired). With a schedule it is a CronJob instead.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
+import { Config, Resources } from '../config/schema';
 import { labels } from '../labels';
 import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
 
@@ -49,6 +49,17 @@ export interface SetupJobProps {
    * @default 600
    */
   readonly activeDeadlineSeconds?: number;
+  /**
+   * A cron schedule: run the script as a CronJob on this schedule instead of
+   * as a sync hook (a reconciler that must also run between syncs).
+   * @default undefined (a sync hook Job)
+   */
+  readonly schedule?: string;
+  /**
+   * Resources over the defaults (10m CPU / 32Mi requested, 200m / 128Mi limits).
+   * @default the defaults
+   */
+  readonly resources?: Resources;
 }
 
 /** Retries of a failed set-up Job before it fails for good. */
@@ -77,27 +88,39 @@ export class SetupJob extends Construct {
     const run = kubectlContainer(config, 'run', ['sh', '-c', props.script], {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },
-    });
-    new k8s.KubeJob(this, 'Job', {
-      metadata: meta(syncHookAnnotations(props.wave)),
-      spec: {
-        backoffLimit: SETUP_JOB_BACKOFF_LIMIT,
-        activeDeadlineSeconds: props.activeDeadlineSeconds ?? 600,
-        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished,
-        template: {
-          metadata: { labels: lbl },
-          spec: {
-            ...podDefaults(config),
-            serviceAccountName: name,
-            automountServiceAccountToken: true,
-            restartPolicy: 'OnFailure',
-            affinity: cloudOnlyAffinity(),
-            ...(props.initContainers ? { initContainers: props.initContainers } : {}),
-            containers: [run.container],
-            volumes: [run.volume, ...(props.volumes ?? [])],
-          },
+    }, props.resources);
+    const spec: k8s.JobSpec = {
+      backoffLimit: SETUP_JOB_BACKOFF_LIMIT,
+      activeDeadlineSeconds: props.activeDeadlineSeconds ?? 600,
+      ttlSecondsAfterFinished: props.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels: lbl },
+        spec: {
+          ...podDefaults(config),
+          serviceAccountName: name,
+          automountServiceAccountToken: true,
+          restartPolicy: 'OnFailure',
+          affinity: cloudOnlyAffinity(),
+          ...(props.initContainers ? { initContainers: props.initContainers } : {}),
+          containers: [run.container],
+          volumes: [run.volume, ...(props.volumes ?? [])],
         },
       },
-    });
+    };
+    if (props.schedule === undefined) {
+      new k8s.KubeJob(this, 'Job', { metadata: meta(syncHookAnnotations(props.wave)), spec });
+    } else {
+      new k8s.KubeCronJob(this, 'CronJob', {
+        metadata: meta(syncWave(props.wave)),
+        spec: {
+          schedule: props.schedule,
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 300,
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 1,
+          jobTemplate: { metadata: { labels: lbl }, spec },
+        },
+      });
+    }
   }
 }

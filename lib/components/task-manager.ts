@@ -150,7 +150,8 @@ export class TaskManager extends Construct {
           component: 'task-manager',
           site,
           role: roleNames(config).taskManager,
-          clusterRole: roleNames(config).taskManagerNodes,
+          // Edge task managers read Nodes through the fleet's one group binding (nothing cluster-scoped per node).
+          clusterRole: edge === undefined ? roleNames(config).taskManagerNodes : undefined,
           // Projected tokens expire on long-offline edge nodes; a token Secret keeps working.
           longLivedToken: edge !== undefined,
         });

@@ -10,6 +10,7 @@ import { ConfigError, ConfigIssue, formatPath } from './errors';
 import { edgeRules } from '../edge/rules';
 import { allocatePorts } from '../edge/ports';
 import { EdgeSite, resolveFleet } from '../edge/resolve';
+import { gitopsRules } from '../gitops/rules';
 import { platformRules, RuleIssue } from './rules';
 import { Config, configSchema } from './schema';
 
@@ -91,7 +92,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 function checkAll(config: Config, previousPorts: ReadonlyMap<string, number>): { issues: RuleIssue[]; sites: EdgeSite[]; ports: ReadonlyMap<string, number> } {
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
-  return { issues: [...platformRules(config), ...edgeRules(config), ...allocation.issues, ...fleet.issues], sites: fleet.sites, ports: allocation.ports };
+  return { issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...allocation.issues, ...fleet.issues], sites: fleet.sites, ports: allocation.ports };
 }
 
 /**

@@ -187,7 +187,7 @@ const imagesByArch = z
 const edgeSettings = z.strictObject({
   port: port
     .optional()
-    .describe('Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/task-manager-ports.txt). Default start 22000.'),
+    .describe('Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/edge/task-manager-ports.txt). Default start 22000.'),
   workerPort: port.optional().describe('WORKER_PORT of executors. Default 8050.'),
   runtime: taskManagerSettings.runtime.removeDefault().optional(),
   storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
@@ -477,15 +477,46 @@ export const configSchema = z
       .strictObject({
         argocd: z
           .strictObject({
-            enabled: z.boolean().default(false).describe('Write an Argo CD Application for dist/.'),
+            enabled: z.boolean().default(false).describe("Write Argo CD's objects into dist/argocd/: the platform's Application and the edge fleet's ApplicationSet."),
             namespace: dnsLabel.default('argocd').describe('Namespace Argo CD runs in.'),
             project: z.string().min(1).default('default').describe('Argo CD project.'),
             repoURL: z.string().min(1).optional().describe('Git repository holding dist/ (required when enabled).'),
             targetRevision: z.string().min(1).default('HEAD').describe('Branch, tag or commit.'),
             path: z.string().min(1).default('dist').describe('Folder of the manifests in the repository.'),
-            automated: z.boolean().default(true).describe('Sync automatically, pruning removed objects and healing drift.'),
+            automated: z.boolean().default(true).describe('Sync automatically (Applications of the platform and of the edge fleet).'),
+            prune: z
+              .boolean()
+              .default(true)
+              .describe('With automated sync, delete objects removed from Git. The Namespace is never pruned nor deleted (it carries Prune=false,Delete=false).'),
+            selfHeal: z.boolean().default(true).describe('With automated sync, undo changes made in the cluster by hand.'),
+            applyOutOfSyncOnly: z
+              .boolean()
+              .default(true)
+              .describe("Edge fleet Applications apply only their out-of-sync objects on a sync (ApplyOutOfSyncOnly=true), so one node's change applies one node's objects."),
+            applicationName: dnsLabel.optional().describe("Name of the platform's Application; default: <name>-platform. Keep it when renaming `name` (see the README's GitOps section)."),
+            fleetName: dnsLabel
+              .max(58, { error: 'must be at most 58 characters (shard Applications are named <fleetName>-<shard>)' })
+              .optional()
+              .describe("Name of the edge fleet's ApplicationSet and prefix of its Applications (<fleetName>-<shard>); default: <name>-edge."),
+            destination: z
+              .strictObject({
+                server: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be an http(s) URL' }).optional().describe('API server URL of the target cluster; default https://kubernetes.default.svc when `name` is not set.'),
+                name: z.string().min(1).optional().describe('Name of the target cluster as registered in Argo CD (instead of `server`).'),
+              })
+              .refine((d) => d.server === undefined || d.name === undefined, { error: 'set either server or name, not both' })
+              .prefault({})
+              .describe('Cluster the Applications deploy to.'),
           })
           .prefault({}),
+        edgeShards: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(32)
+          .describe(
+            'Edge nodes are split into this many shards by a hash of the node name: dist/edge/<shard>/<node>.k8s.yaml, one Argo CD Application per non-empty shard. Adding nodes never moves others; changing this number moves most nodes to another shard.',
+          ),
       })
       .prefault({})
       .describe('GitOps wiring.'),

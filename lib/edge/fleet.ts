@@ -1,20 +1,27 @@
 /**
  * The edge fleet: one edge-variant TaskManager per enabled node, each in its
- * own output file with what labels its node, plus the one Job that applies
- * node labels declaratively.
+ * own output file (`edge/<shard>/<node>.k8s.yaml`) with the labels its node
+ * must carry, plus the fleet's shared objects: one node labeler and, in
+ * sidecar API mode, one Node-reader binding. Nothing cluster-scoped is
+ * created per node.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Config } from '../config/schema';
+import { roleNames } from '../components/api-access';
 import { DatabaseConnection } from '../components/database';
-import { SetupJob, syncWave } from '../components/setup-job';
+import { SetupJob } from '../components/setup-job';
 import { TaskManager } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from './resolve';
+import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
 export const NODE_LABELS_SELECTOR = 'fl.neursafe.io/node-labels';
+
+/** How often the node labeler compares node labels with the config (cron). */
+export const NODE_LABELER_SCHEDULE = '*/10 * * * *';
 
 /**
  * Resource name of an edge node's task manager objects. Each per-node family
@@ -25,14 +32,9 @@ export function edgeResourceName(config: Config, nodeName: string): string {
   return resourceName(config, `edge-${nodeName}`);
 }
 
-/** Name of the objects that label an edge node. */
+/** Name of the ConfigMap that lists an edge node's labels. */
 export function labelResourceName(config: Config, nodeName: string): string {
   return resourceName(config, `label-${nodeName}`);
-}
-
-/** Output path of an edge node's file. */
-export function edgeFilePath(nodeName: string): string {
-  return `edge/${nodeName}.k8s.yaml`;
 }
 
 /** Labels as `k=v` words, sorted, for `kubectl label` and `keadm join --labels`. */
@@ -54,22 +56,22 @@ export interface EdgeFleetProps {
   readonly proxyAddress: string;
 }
 
-/** Every edge node's task manager and the node labeler. */
+/** Every edge node's task manager, the node labeler and the fleet's one Node-reader binding. */
 export class EdgeFleet extends Construct {
   constructor(scope: Construct, id: string, props: EdgeFleetProps) {
     super(scope, id);
     const { config, sites } = props;
     if (sites.length === 0) return;
-    const labeler = resourceName(config, 'node-labeler');
-    this.labelerJob(config, labeler);
+    this.labeler(config);
+    const sidecar = config.edge.apiAccess.mode === 'sidecar';
+    if (sidecar) this.nodeReaders(config);
 
     for (const site of sites) {
       // Construct ids are node names, never list positions.
-      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName));
-      const name = edgeResourceName(config, site.nodeName);
+      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, config.gitops.edgeShards));
       new TaskManager(file, 'TaskManager', {
         config,
-        name,
+        name: edgeResourceName(config, site.nodeName),
         site: site.nodeName,
         settings: site.settings,
         server: props.proxyAddress,
@@ -83,55 +85,80 @@ export class EdgeFleet extends Construct {
           nodeName: site.nodeName,
           nodeAddress: site.address,
           tolerations: site.tolerations,
-          api: config.edge.apiAccess.mode === 'metaserver' ? { mode: 'metaserver' } : { mode: 'sidecar', server: config.edge.apiAccess.server },
+          api: sidecar ? { mode: 'sidecar', server: config.edge.apiAccess.server } : { mode: 'metaserver' },
           clusterDns: config.edge.edgeMesh,
         },
       });
-      this.nodeLabels(file, config, site, labeler);
+      new k8s.KubeConfigMap(file, 'NodeLabels', {
+        metadata: {
+          name: labelResourceName(config, site.nodeName),
+          namespace: config.namespace,
+          labels: { ...labels(config, 'task-manager', site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
+        },
+        data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
+      });
     }
   }
 
-  /** The labels a node must carry, and the right to set exactly those on exactly that node. */
-  private nodeLabels(scope: Construct, config: Config, site: EdgeSite, labeler: string): void {
-    const name = labelResourceName(config, site.nodeName);
-    const lbl = labels(config, 'task-manager', site.nodeName);
-    new k8s.KubeConfigMap(scope, 'NodeLabels', {
-      metadata: { name, namespace: config.namespace, labels: { ...lbl, [NODE_LABELS_SELECTOR]: 'true' } },
-      data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
-    });
-    new k8s.KubeClusterRole(scope, 'LabelNode', {
-      metadata: { name, labels: lbl, annotations: syncWave(-1) },
-      rules: [{ apiGroups: [''], resources: ['nodes'], resourceNames: [site.nodeName], verbs: ['get', 'patch'] }],
-    });
-    new k8s.KubeClusterRoleBinding(scope, 'LabelNodeBinding', {
-      metadata: { name, labels: lbl, annotations: syncWave(-1) },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name: labeler, namespace: config.namespace }],
-    });
-  }
-
   /**
-   * A Job that labels every listed node that exists. Devices not joined yet
-   * get their labels from `keadm join --labels` instead.
+   * One CronJob that labels the joined nodes whose labels differ from their
+   * `NodeLabels` ConfigMap: two list calls, then one `kubectl label` per
+   * node that needs it, so the work follows what changed, not the fleet's
+   * size. Devices get their labels at registration from `keadm join
+   * --labels` (`npm run join`); this catches later changes. Its only
+   * cluster-wide right is to list and patch Nodes.
    */
-  private labelerJob(config: Config, name: string): void {
+  private labeler(config: Config): void {
+    const name = resourceName(config, 'node-labeler');
     const script = [
-      'set -u',
-      `kubectl -n ${config.namespace} get configmap -l ${NODE_LABELS_SELECTOR}=true -o jsonpath='{range .items[*]}{.data.node}{" "}{.data.labels}{"\\n"}{end}' > "$HOME/nodes" || exit 1`,
-      'while read -r node labels; do',
-      '  [ -n "$node" ] || continue',
-      '  if kubectl get node "$node" >/dev/null 2>&1; then kubectl label node "$node" $labels --overwrite || exit 1',
-      '  else echo "node $node has not joined yet: keadm join --labels sets its labels"; fi',
-      'done < "$HOME/nodes"',
+      'set -eu',
+      'cd "$HOME"',
+      `kubectl -n ${config.namespace} get configmap -l ${NODE_LABELS_SELECTOR}=true -o jsonpath='{range .items[*]}{.data.node}{" "}{.data.labels}{"\\n"}{end}' > want`,
+      `kubectl get nodes -o go-template='{{range .items}}{{$n := .metadata.name}}{{range $k, $v := .metadata.labels}}{{$n}} {{$k}}={{$v}}{{"\\n"}}{{end}}{{end}}' > have`,
+      // One pass: for each wanted node, the labels it lacks (or "-" when it has not joined).
+      `awk 'NR == FNR { have[$0] = 1; joined[$1] = 1; next } NF == 0 { next } !($1 in joined) { print $1, "-"; next } { m = ""; for (i = 2; i <= NF; i++) if (!(($1 " " $i) in have)) m = m " " $i; if (m != "") print $1 m }' have want > todo`,
+      'n=0; failed=0',
+      'while read -r node missing; do',
+      '  if [ "$missing" = "-" ]; then echo "node $node has not joined yet: keadm join --labels sets its labels"; continue; fi',
+      '  if kubectl label node "$node" $missing --overwrite; then n=$((n + 1)); else failed=$((failed + 1)); fi',
+      'done < todo',
+      'echo "labelled $n node(s), $failed failed; the others already carry their labels"',
+      '[ "$failed" -eq 0 ]',
     ].join('\n');
-    // The right to label each node is granted in that node's own file.
-    new SetupJob(this, 'Labeler', {
+    const job = new SetupJob(this, 'Labeler', {
       config,
       name,
       script,
       wave: 0,
       ttlSecondsAfterFinished: 300,
+      schedule: NODE_LABELER_SCHEDULE,
+      // kubectl holds the whole Node list in memory (about 10 kB a node): room for a 10,000-node fleet,
+      // fixed so that the fleet's size never changes this shared object.
+      resources: { requests: { memory: '64Mi' }, limits: { memory: '1Gi' } },
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
+    });
+    const lbl = labels(config, 'setup');
+    new k8s.KubeClusterRole(this, 'LabelNodes', {
+      metadata: { name, labels: lbl },
+      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'get', 'patch'] }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'LabelNodesBinding', {
+      metadata: { name, labels: lbl },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: job.serviceAccountName, namespace: config.namespace }],
+    });
+  }
+
+  /**
+   * Sidecar API mode: every edge task manager reads Nodes. One binding for
+   * the group of the platform namespace's ServiceAccounts, instead of one
+   * cluster-scoped binding per node.
+   */
+  private nodeReaders(config: Config): void {
+    new k8s.KubeClusterRoleBinding(this, 'NodeReaders', {
+      metadata: { name: resourceName(config, 'edge-task-managers'), labels: labels(config, 'task-manager') },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleNames(config).taskManagerNodes },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${config.namespace}` }],
     });
   }
 }

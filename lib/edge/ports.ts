@@ -23,8 +23,12 @@ import { KUBEEDGE_HOST_PORTS } from './host-ports';
 /** Where allocation starts when neither the profile nor edge.defaults sets a port. */
 export const DEFAULT_TASK_MANAGER_PORT = 22000;
 
-/** The record of every edge node's port, in the output folder (not a manifest: kubectl and Argo CD skip it). */
-export const PORTS_FILE = 'task-manager-ports.txt';
+/**
+ * The record of every edge node's port, in the output folder's edge folder:
+ * not a manifest (kubectl and Argo CD read only .yaml, .yml and .json), and
+ * outside every Application's folder.
+ */
+export const PORTS_FILE = 'edge/task-manager-ports.txt';
 
 /** The edge nodes' ports by node name, and the problems found allocating them. */
 export interface PortAllocation {

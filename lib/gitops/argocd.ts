@@ -1,45 +1,121 @@
 /**
- * Argo CD wiring: an Application that syncs the committed dist/ folder.
- * It lives in dist/argocd/, which the Application itself excludes, so it is
- * applied once by hand (`kubectl apply -f dist/argocd/`) and then manages
- * everything else.
+ * Argo CD wiring, in dist/argocd/ (applied once by hand:
+ * `kubectl apply -f dist/argocd/`):
+ *
+ * - the platform's Application syncs the top-level files of dist/ only
+ *   (no recursion), so it never sees the edge fleet or the Argo CD objects;
+ * - the edge fleet's ApplicationSet makes one Application per shard folder
+ *   `dist/edge/<shard>/` (Git directory generator), so each stays small at
+ *   any fleet size, one node's change syncs one Application, and an offline
+ *   node's Deployment only affects its shard's health.
+ *
+ * Every object belongs to exactly one Application. Names never equal the
+ * config's `name` (the `app.kubernetes.io/instance` value every object
+ * carries), so label tracking cannot claim untracked objects such as the
+ * database's PVC (see ./rules.ts).
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Config } from '../config/schema';
+import { EDGE_DIR } from '../edge/shards';
 import { labels, resourceName } from '../labels';
 
 /** Folder (under the output folder) of the Argo CD objects. */
 export const ARGOCD_DIR = 'argocd';
 
-/** The Argo CD Application of the platform. */
-export class ArgoCdApplication extends Construct {
+/** Resource finalizer: deleting an Application deletes what it deployed, except objects marked Delete=false. */
+const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/** Sync options that keep an object through pruning and Application deletion (for what holds state: the Namespace). */
+export const KEEP_ON_DELETE = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
+
+/** Names of the Argo CD objects, derived once. */
+export function argoCdNames(config: Config): { platform: string; fleet: string } {
+  const a = config.gitops.argocd;
+  return { platform: a.applicationName ?? resourceName(config, 'platform'), fleet: a.fleetName ?? resourceName(config, 'edge') };
+}
+
+/**
+ * The Application that syncs an output file: the platform's for top-level
+ * files, the shard's for `edge/<shard>/...`, none for `argocd/...` (applied
+ * by hand).
+ */
+export function applicationOfFile(config: Config, file: string): string | undefined {
+  if (!file.endsWith('.yaml')) return undefined; // a record such as the edge nodes' ports: no manifest
+  const parts = file.split('/');
+  if (parts.length === 1) return argoCdNames(config).platform;
+  if (parts[0] === EDGE_DIR && parts.length === 3) return `${argoCdNames(config).fleet}-${parts[1]}`;
+  if (parts[0] === ARGOCD_DIR) return undefined;
+  throw new Error(`internal: no Application syncs ${file}`);
+}
+
+/** The Git directory generator's pattern of the shard folders under the repository folder `path`. */
+function edgeShardsGlob(path: string): string {
+  const base = path.replace(/^\.?\/+|\/+$/g, '');
+  return base === '' || base === '.' ? `${EDGE_DIR}/*` : `${base}/${EDGE_DIR}/*`;
+}
+
+/** `spec` parts both kinds of Application share: project, destination, sync policy. */
+function applicationSpec(config: Config, path: string, syncOptions: string[]) {
+  const a = config.gitops.argocd;
+  const d = a.destination;
+  return {
+    project: a.project,
+    // Presence of repoURL is guaranteed by the config rules.
+    source: { repoURL: a.repoURL!, targetRevision: a.targetRevision, path, directory: { recurse: false } },
+    destination: { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace: config.namespace },
+    syncPolicy: {
+      ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
+      syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', ...syncOptions],
+    },
+  };
+}
+
+/** The platform's Application: the top-level files of the output folder. */
+export class PlatformApplication extends Construct {
   constructor(scope: Construct, id: string, config: Config) {
     super(scope, id);
-    const a = config.gitops.argocd;
     new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
       metadata: {
-        name: resourceName(config, 'platform'),
-        namespace: a.namespace,
+        name: argoCdNames(config).platform,
+        namespace: config.gitops.argocd.namespace,
         labels: labels(config, 'setup'),
-        // Deleting the Application deletes what it deployed.
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        // Deleting the Application deletes what it deployed, except the Namespace (Delete=false), so the
+        // untracked database PVC and generated Secrets in it survive.
+        finalizers: [RESOURCES_FINALIZER],
       },
+      spec: applicationSpec(config, config.gitops.argocd.path, []),
+    });
+  }
+}
+
+/** The edge fleet's ApplicationSet: one Application per shard folder `<path>/edge/<shard>/`. */
+export class FleetApplicationSet extends Construct {
+  constructor(scope: Construct, id: string, config: Config) {
+    super(scope, id);
+    const a = config.gitops.argocd;
+    const { fleet } = argoCdNames(config);
+    const spec = applicationSpec(config, '{{.path.path}}', a.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []);
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: fleet, namespace: a.namespace, labels: labels(config, 'task-manager') },
       spec: {
-        project: a.project,
-        source: {
-          // Presence is guaranteed by the config rules.
-          repoURL: a.repoURL!,
-          targetRevision: a.targetRevision,
-          path: a.path,
-          directory: { recurse: true, exclude: `${ARGOCD_DIR}/*` },
-        },
-        destination: { server: 'https://kubernetes.default.svc', namespace: config.namespace },
-        syncPolicy: {
-          ...(a.automated ? { automated: { prune: true, selfHeal: true } } : {}),
-          syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground'],
+        goTemplate: true,
+        goTemplateOptions: ['missingkey=error'],
+        generators: [{ git: { repoURL: spec.source.repoURL, revision: a.targetRevision, directories: [{ path: edgeShardsGlob(a.path) }] } }],
+        template: {
+          metadata: {
+            name: `${fleet}-{{.path.basename}}`,
+            labels: labels(config, 'task-manager'),
+            // With a Git webhook, only commits that touch this shard's folder refresh it.
+            annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
+            // A shard whose folder is gone (its last node removed) takes its objects with it; they hold no state.
+            finalizers: [RESOURCES_FINALIZER],
+          },
+          spec,
         },
       },
     });

@@ -1,0 +1,60 @@
+/**
+ * The plain `kubectl apply` path: one command that applies everything but
+ * the Argo CD objects and prunes what was removed from the config (edge
+ * nodes included), never the Namespace or the state in it.
+ */
+import { Config } from '../config/schema';
+import { APP_NAME } from '../labels';
+import { EDGE_DIR } from '../edge/shards';
+
+/**
+ * Kinds `kubectl apply --prune` may delete: every kind the output holds
+ * except the Namespace (and the API gateway's, see {@link pruneAllowlist}).
+ * PersistentVolumeClaims are not listed either, and the generated Secrets
+ * (created by a Job) carry neither the labels nor kubectl's last-applied
+ * annotation, so pruning never touches state.
+ */
+const PRUNE_ALLOWLIST: readonly string[] = [
+  'core/v1/ConfigMap',
+  'core/v1/Secret',
+  'core/v1/Service',
+  'core/v1/ServiceAccount',
+  'apps/v1/Deployment',
+  'apps/v1/StatefulSet',
+  'batch/v1/Job',
+  'batch/v1/CronJob',
+  'rbac.authorization.k8s.io/v1/Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+];
+
+/**
+ * The kinds `kubectl apply --prune` may delete for this config: the HTTPRoute
+ * only when the output has one (the kind exists only where the Gateway API's
+ * CRDs are installed, and kubectl fails on an allowlisted kind it cannot find).
+ */
+export function pruneAllowlist(config: Config): string[] {
+  const gateway = config.apiGateway.enabled
+    ? [config.apiGateway.type === 'httpRoute' ? 'gateway.networking.k8s.io/v1/HTTPRoute' : 'networking.k8s.io/v1/Ingress']
+    : [];
+  return [...PRUNE_ALLOWLIST, ...gateway];
+}
+
+/** The label selector of every object the platform's output holds (Argo CD objects apart). */
+export function pruneSelector(config: Config): string {
+  return `app.kubernetes.io/part-of=${APP_NAME},app.kubernetes.io/instance=${config.name}`;
+}
+
+/**
+ * The one `kubectl apply` command for `dist/`: its top-level files and each
+ * edge shard folder, not `argocd/` (which needs Argo CD's CRDs).
+ */
+export function kubectlApplyCommand(config: Config): string {
+  const outdir = 'dist';
+  return [
+    `kubectl apply --prune -l ${pruneSelector(config)} \\`,
+    ...pruneAllowlist(config).map((k) => `  --prune-allowlist=${k} \\`),
+    `  -f ${outdir}/ $(ls -d ${outdir}/${EDGE_DIR}/*/ 2>/dev/null | sed 's/^/-f /')`,
+  ].join('\n');
+}
