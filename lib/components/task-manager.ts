@@ -17,6 +17,9 @@ import { ProgramService, singletonDeployment } from './workload';
 /** Where the start-up file (a ConfigMap) is mounted. */
 export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';
 
+/** Folders the task manager container mounts besides the site folders (its config and scratch space). */
+export const TASK_MANAGER_FIXED_MOUNTS = [TASK_MANAGER_CONFIG_DIR, '/tmp'] as const;
+
 /** Site folders from config, each defaulting to `<root>/<folder>`. */
 export function siteDirs(dirs: Partial<SiteDirs>, root: string): SiteDirs {
   return {
@@ -182,7 +185,7 @@ export class TaskManager extends Construct {
     const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) =>
       hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'),
     );
-    const tmp = emptyDirVolume('tmp', '/tmp');
+    const tmp = emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]);
     const prepare = initContainer(
       config,
       'prepare-site',

@@ -69,7 +69,7 @@ function portProblem(port: string): string | undefined {
 }
 
 /** Why a value is not `host:port`; `example` shows the expected form. */
-export function explainHostPort(value: unknown, example = 'db.example.com:5432'): string {
+export function explainHostPort(value: unknown, example = 'server.example.com:8080'): string {
   const expected = `expected host:port, e.g. ${example}`;
   if (typeof value !== 'string') return expected;
   const reason = (() => {
@@ -104,9 +104,8 @@ export function explainUrl(value: unknown, schemes: readonly string[], example: 
 
 /** Why a value is not an IPv4 address. */
 export function explainIpv4(value: unknown, example = '192.0.2.10'): string {
-  const expected = `expected an IPv4 address (four numbers 0-255), e.g. ${example}`;
-  if (typeof value !== 'string') return expected;
-  return /^[0-9.]+$/.test(value) && value !== '' ? `"${value}" is not an IPv4 address (${expected})` : expected;
+  if (typeof value === 'string' && /^[0-9.]+$/.test(value)) return `"${value}" is not an IPv4 address: expected four numbers 0-255, e.g. ${example}`;
+  return `must be an IPv4 address (four numbers 0-255), e.g. ${example}`;
 }
 
 /** Why a value is not an IPv4 address or host name. */

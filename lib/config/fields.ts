@@ -86,7 +86,7 @@ export const host = z
   .regex(HOST, { error: (iss) => explainHost(iss.input), abort: true })
   .refine((h) => !isLocalOnly(h), { error: 'must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0' });
 
-/** `host:port` as the programs split it (no scheme, no IPv6, port 1-65535), e.g. `db.example.com:5432`. */
+/** `host:port` as the programs split it (no scheme, no IPv6, port 1-65535), e.g. `server.example.com:8080`. */
 export const hostPort = z.string().regex(HOST_PORT, { error: (iss) => explainHostPort(iss.input) });
 
 /** {@link hostPort} whose host other machines reach (not loopback, localhost or 0.0.0.0), e.g. `203.0.113.10:30091`. */
@@ -113,7 +113,7 @@ export const databaseAddress = z.string().refine((a) => HOST_PORT.test(a) || MON
   error: (iss) =>
     /^mongodb/.test(String(iss.input))
       ? 'must be a MongoDB URI without spaces, e.g. mongodb://db.example.com:27017/neursafe_fl'
-      : `${explainHostPort(iss.input)}; MongoDB also takes a mongodb:// URI`,
+      : `${explainHostPort(iss.input, 'db.example.com:5432')}; MongoDB also takes a mongodb:// URI`,
 }).meta({ anyOf: [{ pattern: HOST_PORT.source }, { pattern: MONGODB_URI.source }] });
 
 /** An Ingress host: a DNS name, optionally `*.` first, not an IP address, e.g. `fl.example.com`. */

@@ -2,7 +2,10 @@
  * Rules that relate several fields of a parsed, defaulted config. Each rule
  * reports a field path and a message; `load.ts` adds file and line.
  */
+import { HOST_PORT } from './addresses';
+import { pathsOverlap } from './k8s-rules';
 import { Config } from './schema';
+import { SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from '../components/task-manager';
 
 /** A problem found by a cross-field rule. */
 export interface RuleIssue {
@@ -79,6 +82,43 @@ function uniquePorts(ports: readonly PortUse[], message: (p: PortUse, other: str
   return issues;
 }
 
+/** A resolved site folder and the field that set it (undefined: a default). */
+export interface SiteDirUse {
+  /** Which folder. */
+  readonly key: keyof SiteDirs;
+  /** Its host path (also its mount path). */
+  readonly path: string;
+  /** The config field that set it, if any. */
+  readonly setAt?: readonly PropertyKey[];
+}
+
+/** The site folder keys, in mount order. */
+export const SITE_DIR_KEYS = ['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const;
+
+/**
+ * Issues for site folders that are the same path (the pod would mount two
+ * volumes at one path) or that overlap a folder the task manager container
+ * already mounts (its config folder, /tmp). `fallback` is reported for a
+ * folder that was not set (it came from a default).
+ */
+export function siteDirRules(dirs: readonly SiteDirUse[], fallback: readonly PropertyKey[]): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const name = (d: SiteDirUse) => (d.setAt ? d.setAt.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1) : `the default ${d.key} folder`);
+  dirs.forEach((d, i) => {
+    for (const mount of TASK_MANAGER_FIXED_MOUNTS) {
+      if (pathsOverlap(d.path, mount)) {
+        issues.push({ path: d.setAt ?? fallback, severity: 'error', message: `the ${d.key} folder "${d.path}" overlaps ${mount}, which the task manager container already mounts (its ${mount === '/tmp' ? 'scratch space' : 'config folder'}): choose a folder outside it` });
+      }
+    }
+    const other = dirs.slice(0, i).find((o) => o.path === d.path);
+    if (other) {
+      const [at, with_] = d.setAt || !other.setAt ? [d, other] : [other, d];
+      issues.push({ path: at.setAt ?? fallback, severity: 'error', message: `the ${at.key} folder "${at.path}" is the same path as ${name(with_)}: each site folder needs its own path` });
+    }
+  });
+  return issues;
+}
+
 /** Issues for ports that must differ inside one pod. */
 export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
   return uniquePorts(ports, (p, other) => `port ${p.port} of ${p.what} is already used by ${other} in the same pod`);
@@ -106,8 +146,8 @@ export function platformRules(c: Config): RuleIssue[] {
   const db = c.database;
   need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`);
   need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one');
-  if (db.type === 'postgreSQL' && db.external && !/^[^:/\s]+:[0-9]{1,5}$/.test(db.external.address)) {
-    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `PostgreSQL addresses must be exactly host:port (the programs split on ":"), found "${db.external.address}"` });
+  if (db.type === 'postgreSQL' && db.external && !HOST_PORT.test(db.external.address)) {
+    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"), e.g. db.example.com:5432; found "${db.external.address}"` });
   }
   need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)');
   need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint');
@@ -121,6 +161,9 @@ export function platformRules(c: Config): RuleIssue[] {
     { path: ['proxy', 'httpPort'], port: c.proxy.httpPort, what: 'the proxy HTTP port' },
   ]));
   if (c.taskManager.enabled) {
+    const tm = c.taskManager;
+    const dirs = siteDirs(tm.dirs, `${c.sharedRoot.hostPath}/task-manager`);
+    issues.push(...siteDirRules(SITE_DIR_KEYS.map((key) => ({ key, path: dirs[key], setAt: tm.dirs[key] === undefined ? undefined : ['taskManager', 'dirs', key] })), ['sharedRoot', 'hostPath']));
     issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager' }, apiProxyPort]));
   }
 

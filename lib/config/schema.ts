@@ -135,9 +135,7 @@ const edgeSection = z
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
     cloudCoreAddress: externalHostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
     proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
-    databaseAddress: z
-      .string()
-      .min(1)
+    databaseAddress: databaseAddress
       .optional()
       .describe('Database address reachable from edge nodes; default: the external database\'s address, or for the embedded one <database.embedded.edgeNodePort> exposure (required then).'),
     apiAccess: z
