@@ -126,6 +126,10 @@ export function edgeRules(c: Config): RuleIssue[] {
     }
   }
 
+  if (NODE_OWN_LABELS.includes(c.taskManager.clusterLabelKey) && edge.nodes.length > 0) {
+    error(['taskManager', 'clusterLabelKey'], `"${c.taskManager.clusterLabelKey}" is set by each node itself and pins edge task managers to their node: choose another key, e.g. kubernetes.io/cluster_id`);
+  }
+
   // Merged settings of each enabled node; an error at a shared level is reported once.
   const seen = new Set<string>();
   edge.nodes.forEach((n, i) => {
