@@ -71,8 +71,8 @@ test.each([
 test.each([
   [{ images: { tag: 'latest' } }, 'images.tag: the mutable tag "latest" is refused'],
   [{ proxy: { image: 'registry.example.com/nsfl-proxy' } }, 'proxy.image: image "registry.example.com/nsfl-proxy" uses the mutable tag "latest" (no tag given)'],
-  [{ jobScheduler: { port: 8001 } }, 'apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler in the same pod'],
-  [{ proxy: { httpPort: 30091 } }, 'proxy.httpPort: port 30091 of the proxy HTTP port is already used by the proxy gRPC port'],
+  [{ jobScheduler: { port: 8001 } }, 'apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler (jobScheduler.port) in the same pod'],
+  [{ proxy: { httpPort: 30091 } }, 'proxy.httpPort: port 30091 of the proxy HTTP port (proxy.httpPort) is already used by the proxy gRPC port (proxy.grpcPort)'],
   [{ objectStorage: { nodePort: 30091 } }, 'objectStorage.nodePort: NodePort 30091 is already used by proxy.expose.nodePort'],
   [{ database: { type: 'postgreSQL' } }, 'database.external: database.type is "postgreSQL": set database.external'],
   [{ database: { type: 'postgreSQL', external: { address: 'mongodb://db:5432', credentials: { name: 'db' } } }, edge: { databaseAddress: 'db.example.com:5432' } }, 'database.external.address: database.type is postgreSQL, whose addresses must be exactly host:port'],

@@ -64,7 +64,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     return { line, column: col };
   };
 
-  const toIssue = (r: RuleIssue): ConfigIssue => ({ file, ...locate(r.path), path: formatPath(r.path), message: r.message, severity: r.severity });
+  // A rule about a field that is not written (one to add) shows the line of a related field that is.
+  const shownAt = (r: RuleIssue) => (r.related && valueAt(raw, r.path) === undefined && valueAt(raw, r.related) !== undefined ? r.related : r.path);
+  const toIssue = (r: RuleIssue): ConfigIssue => ({ file, ...locate(shownAt(r)), path: formatPath(r.path), message: r.message, severity: r.severity });
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const shapeIssues = parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate));

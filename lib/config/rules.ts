@@ -15,6 +15,8 @@ export interface RuleIssue {
   readonly message: string;
   /** `error` stops synthesis, `warning` is printed. */
   readonly severity: 'error' | 'warning';
+  /** Another field involved: its line is shown when `path` is not written in the file (e.g. a field to add). */
+  readonly related?: readonly PropertyKey[];
 }
 
 /**
@@ -72,12 +74,12 @@ interface PortUse {
 
 /** Issues for ports that must differ; `message` says why for a port and its earlier user. */
 function uniquePorts(ports: readonly PortUse[], message: (p: PortUse, other: string) => string): RuleIssue[] {
-  const seen = new Map<number, string>();
+  const seen = new Map<number, PortUse>();
   const issues: RuleIssue[] = [];
   for (const p of ports) {
     const other = seen.get(p.port);
-    if (other !== undefined) issues.push({ path: p.path, severity: 'error', message: message(p, other) });
-    else seen.set(p.port, p.what);
+    if (other !== undefined) issues.push({ path: p.path, severity: 'error', message: message(p, other.what), related: other.path });
+    else seen.set(p.port, p);
   }
   return issues;
 }
@@ -127,8 +129,8 @@ export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
 /** The platform's cross-field rules (the edge fleet's are in edge/rules.ts). */
 export function platformRules(c: Config): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const need = (cond: boolean, path: PropertyKey[], message: string) => {
-    if (cond) issues.push({ path, message, severity: 'error' });
+  const need = (cond: boolean, path: PropertyKey[], message: string, related?: PropertyKey[]) => {
+    if (cond) issues.push({ path, message, severity: 'error', related });
   };
 
   if (c.images.tag === 'latest' && !c.images.allowLatest) {
@@ -144,27 +146,27 @@ export function platformRules(c: Config): RuleIssue[] {
   issues.push(...latestRule(c, c.taskManager.executorImage, ['taskManager', 'executorImage']));
 
   const db = c.database;
-  need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`);
-  need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one');
+  need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`, ['database', 'type']);
+  need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one', ['database', 'type']);
   if (db.type === 'postgreSQL' && db.external && !HOST_PORT.test(db.external.address)) {
     issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"), e.g. db.example.com:5432; found "${db.external.address}"` });
   }
-  need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)');
-  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint');
-  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/');
-  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address');
+  need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)', ['modelStorage', 'type']);
+  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint', ['objectStorage', 'type']);
+  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/', ['gitops', 'argocd', 'enabled']);
+  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address', ['proxy', 'expose', 'type']);
 
   const apiProxyPort = { path: ['apiProxy', 'port'], port: c.apiProxy.port, what: 'the API proxy sidecar (apiProxy.port)' };
-  issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler' }, apiProxyPort]));
+  issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler (jobScheduler.port)' }, apiProxyPort]));
   issues.push(...distinctPorts([
-    { path: ['proxy', 'grpcPort'], port: c.proxy.grpcPort, what: 'the proxy gRPC port' },
-    { path: ['proxy', 'httpPort'], port: c.proxy.httpPort, what: 'the proxy HTTP port' },
+    { path: ['proxy', 'grpcPort'], port: c.proxy.grpcPort, what: 'the proxy gRPC port (proxy.grpcPort)' },
+    { path: ['proxy', 'httpPort'], port: c.proxy.httpPort, what: 'the proxy HTTP port (proxy.httpPort)' },
   ]));
   if (c.taskManager.enabled) {
     const tm = c.taskManager;
     const dirs = siteDirs(tm.dirs, `${c.sharedRoot.hostPath}/task-manager`);
     issues.push(...siteDirRules(SITE_DIR_KEYS.map((key) => ({ key, path: dirs[key], setAt: tm.dirs[key] === undefined ? undefined : ['taskManager', 'dirs', key] })), ['sharedRoot', 'hostPath']));
-    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager' }, apiProxyPort]));
+    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager (taskManager.port)' }, apiProxyPort]));
   }
 
   const nodePort = (path: PropertyKey[], port: number): PortUse => ({ path, port, what: path.join('.') });

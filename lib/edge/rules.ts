@@ -69,8 +69,8 @@ function mergedRules(levels: readonly Level[], nodePath: PropertyKey[]): RuleIss
 export function edgeRules(c: Config): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const edge = c.edge;
-  const error = (path: PropertyKey[], message: string) => issues.push({ path, message, severity: 'error' });
-  const warn = (path: PropertyKey[], message: string) => issues.push({ path, message, severity: 'warning' });
+  const error = (path: PropertyKey[], message: string, related?: PropertyKey[]) => issues.push({ path, message, severity: 'error', related });
+  const warn = (path: PropertyKey[], message: string, related?: PropertyKey[]) => issues.push({ path, message, severity: 'warning', related });
   const enabled = edge.nodes.filter((n) => n.enabled);
 
   const names = new Map<string, number>();
@@ -185,14 +185,14 @@ export function edgeRules(c: Config): RuleIssue[] {
   // What edge nodes connect to must be routable from them.
   const proxyAddress = edge.proxyAddress ?? c.proxy.externalAddress;
   if (proxyAddress === undefined) {
-    error(['proxy', 'externalAddress'], 'edge nodes need the address of the proxy\'s gRPC port from outside the cluster: set proxy.externalAddress (e.g. <cloud node address>:<proxy.expose.nodePort>)');
+    error(['proxy', 'externalAddress'], 'edge nodes need the address of the proxy\'s gRPC port from outside the cluster: set proxy.externalAddress (e.g. <cloud node address>:<proxy.expose.nodePort>)', ['edge', 'nodes']);
   } else if (!edge.edgeMesh && isClusterInternalHost(hostOf(proxyAddress))) {
     error([...(edge.proxyAddress ? ['edge', 'proxyAddress'] : ['proxy', 'externalAddress'])], `"${proxyAddress}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh: use the proxy's external address`);
   }
   const db = c.database;
   if (edge.databaseAddress === undefined) {
     if (db.type === 'embedded' && !edge.edgeMesh) {
-      error(['edge', 'databaseAddress'], 'edge nodes need a database address they can reach: set database.embedded.edgeNodePort and edge.databaseAddress to <cloud node address>:<that port> (or declare edge.edgeMesh)');
+      error(['edge', 'databaseAddress'], 'edge nodes need a database address they can reach: set database.embedded.edgeNodePort and edge.databaseAddress to <cloud node address>:<that port> (or declare edge.edgeMesh)', ['edge', 'nodes']);
     } else if (db.type !== 'embedded' && db.external && !edge.edgeMesh && isClusterInternalHost(hostOf(db.external.address))) {
       error(['database', 'external', 'address'], `"${db.external.address}" is a cluster-internal name edge nodes cannot resolve: set edge.databaseAddress to an address they can reach`);
     }
@@ -204,7 +204,7 @@ export function edgeRules(c: Config): RuleIssue[] {
       error(['edge', 'databaseAddress'], `database.type is ${db.type === 'embedded' ? 'embedded (PostgreSQL)' : db.type}, whose addresses must be exactly host:port, e.g. 203.0.113.10:30432; found "${edge.databaseAddress}"`);
     }
     if (db.type === 'embedded' && db.embedded.edgeNodePort === undefined && !edge.edgeMesh) {
-      error(['database', 'embedded', 'edgeNodePort'], 'edge.databaseAddress is set but the embedded database is not exposed: set database.embedded.edgeNodePort');
+      error(['database', 'embedded', 'edgeNodePort'], 'edge.databaseAddress is set but the embedded database is not exposed: set database.embedded.edgeNodePort', ['edge', 'databaseAddress']);
     }
   }
   if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined) {
@@ -214,7 +214,7 @@ export function edgeRules(c: Config): RuleIssue[] {
     error(['edge', 'apiAccess', 'server'], `"${edge.apiAccess.server}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh`);
   }
   if (edge.apiAccess.mode === 'sidecar' && edge.apiAccess.server === undefined) {
-    warn(['edge', 'apiAccess', 'server'], 'sidecar mode without a server uses the in-cluster address that MetaServer injects: needs KubeEdge 1.17+ with the requireAuthorization feature gate on in cloudcore and edgecore');
+    warn(['edge', 'apiAccess', 'server'], 'sidecar mode without a server uses the in-cluster address that MetaServer injects: needs KubeEdge 1.17+ with the requireAuthorization feature gate on in cloudcore and edgecore', ['edge', 'apiAccess', 'mode']);
   }
   return issues;
 }
