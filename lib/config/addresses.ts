@@ -14,8 +14,6 @@ const PORT_SOURCE = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{
 
 /** A dotted IPv4 address, each part 0-255 without leading zeros. */
 export const IPV4 = new RegExp(`^${IPV4_SOURCE}$`);
-/** A DNS host name (not an IP address). */
-export const HOSTNAME = new RegExp(`^${HOSTNAME_SOURCE}$`);
 /** An IPv4 address or a host name. */
 export const HOST = new RegExp(`^${HOST_SOURCE}$`);
 /** `host:port`, port 1-65535. */

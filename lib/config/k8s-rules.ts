@@ -99,10 +99,15 @@ export function quantityValue(q: string | number): number | undefined {
 
 /** A toleration as written in a pod spec. */
 export interface TolerationLike {
+  /** Taint key; empty matches every key (with operator Exists). */
   readonly key?: string;
+  /** `Exists` or `Equal` (the default). */
   readonly operator?: string;
+  /** Taint value, compared by `Equal`. */
   readonly value?: string;
+  /** Taint effect; empty matches every effect. */
   readonly effect?: string;
+  /** How long the pod stays bound after a NoExecute taint appears. */
   readonly tolerationSeconds?: number;
 }
 

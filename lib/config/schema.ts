@@ -30,7 +30,7 @@ const folderName = z
 const IMAGE_REF =
   /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const image = z.string().regex(IMAGE_REF, {
+const image = z.string().max(1024, { error: 'must be at most 1024 characters (an image reference)', abort: true }).regex(IMAGE_REF, {
   error: 'must be an image reference such as registry.example.com/team/name:1.2.3',
 });
 
@@ -183,6 +183,7 @@ export const configSchema = z
       .strictObject({
         registry: z
           .string()
+          .max(255, { error: 'must be at most 255 characters (a registry host and path)', abort: true })
           .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. registry.example.com/neursafe' })
           .default('docker.io/neursafe')
           .describe('Registry and path of the platform images.'),
