@@ -48,6 +48,9 @@ describe('values that reach a manifest or a program are checked where they are w
     ['requests above limits', withOverrides({ jobScheduler: { resources: { requests: { cpu: 2 }, limits: { cpu: '500m' } } } }), 'jobScheduler.resources.requests.cpu: request 2 is above limits.cpu 500m: a request may be at most its limit'],
     ['an Ingress host that is an IP', withOverrides({ apiGateway: { host: '203.0.113.10' } }), 'apiGateway.host: must be a DNS name, not an IP address'],
     ['a huge annotation', withOverrides({ proxy: { expose: { annotations: { big: 'x'.repeat(300 * 1024) } } } }), 'proxy.expose.annotations: annotations take 307203 bytes; the API server allows at most 262144 (256 KiB) per object'],
+    ['an FL namespace that cannot name a coordinator Service', withOverrides({ sharedRoot: { namespaces: ['Team_A'] } }), 'sharedRoot.namespaces[0]: must be a DNS-1035 label'],
+    ['an empty cluster label value', withOverrides({ taskManager: { clusterLabelValue: '' } }), 'taskManager.clusterLabelValue: must not be empty'],
+    ['a loopback database address', withOverrides({ database: { type: 'postgreSQL', external: { address: '127.0.0.1:5432', credentials: { name: 'db' } } } }), 'database.external.address: must be an address other machines reach'],
     ['a huge site label (it lands in a ConfigMap)', withOverrides({ taskManager: { label: 'x'.repeat(2 * 1024 * 1024) } }), 'taskManager.label: must be at most 1024 characters'],
   ])('%s', (_what, text, message) => {
     expect(errors(text).join('\n')).toContain(message);

@@ -108,13 +108,18 @@ export const externalHttpsUrl = httpsUrl.refine((u) => !isLocalOnly(hostOf(u)), 
   error: 'must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0',
 });
 
-/** A database address: `host:port`, or for MongoDB a `mongodb://` URI, e.g. `db.example.com:5432`. */
-export const databaseAddress = z.string().refine((a) => HOST_PORT.test(a) || MONGODB_URI.test(a), {
-  error: (iss) =>
-    /^mongodb/.test(String(iss.input))
-      ? 'must be a MongoDB URI without spaces, e.g. mongodb://db.example.com:27017/neursafe_fl'
-      : `${explainHostPort(iss.input, 'db.example.com:5432')}; MongoDB also takes a mongodb:// URI`,
-}).meta({ anyOf: [{ pattern: HOST_PORT.source }, { pattern: MONGODB_URI.source }] });
+/** A database address: `host:port`, or for MongoDB a `mongodb://` URI, e.g. `db.example.com:5432`; not loopback (a pod's own). */
+export const databaseAddress = z
+  .string()
+  .refine((a) => HOST_PORT.test(a) || MONGODB_URI.test(a), {
+    error: (iss) =>
+      /^mongodb/.test(String(iss.input))
+        ? 'must be a MongoDB URI without spaces, e.g. mongodb://db.example.com:27017/neursafe_fl'
+        : `${explainHostPort(iss.input, 'db.example.com:5432')}; MongoDB also takes a mongodb:// URI`,
+    abort: true,
+  })
+  .refine((a) => !isLocalOnly(hostOf(a)), { error: 'must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0 (a pod\'s loopback is the pod itself)' })
+  .meta({ anyOf: [{ pattern: HOST_PORT.source }, { pattern: MONGODB_URI.source }] });
 
 /** An Ingress host: a DNS name, optionally `*.` first, not an IP address, e.g. `fl.example.com`. */
 export const ingressHost = text(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, DNS_SUBDOMAIN_MAX, 'a lower-case DNS name, optionally starting with "*.", e.g. fl.example.com')

@@ -82,6 +82,9 @@ const taskManagerSettings = {
   ...componentBase,
 };
 
+/** A cluster label value or site name: a non-empty label value (it selects the nodes of a site). */
+const siteLabelValue = labelValue.min(1, { error: 'must not be empty (it selects the nodes of a site), e.g. nsfl-cloud' });
+
 /** CPU architectures of edge devices (the node's kubernetes.io/arch). */
 export const ARCHES = ['amd64', 'arm64', 'arm'] as const;
 
@@ -124,10 +127,10 @@ const edgeNode = edgeSettings.extend({
   arch: z.enum(ARCHES).default('amd64').describe('CPU architecture (kubernetes.io/arch).'),
   enabled: z.boolean().default(true).describe('false: keep the entry but deploy nothing to the node.'),
   profile: dnsLabel.optional().describe('Name of an entry of edge.profiles whose settings apply before the node\'s own.'),
-  site: labelValue
+  site: siteLabelValue
     .optional()
     .describe('Group nodes into one site: they share the cluster label value (the site name), so executors may run on any of them.'),
-  clusterLabelValue: labelValue.optional().describe('CLUSTER_LABEL_VALUE of the node; default: the site, else the node name.'),
+  clusterLabelValue: siteLabelValue.optional().describe('CLUSTER_LABEL_VALUE of the node; default: the site, else the node name.'),
 });
 
 const edgeSection = z
@@ -160,7 +163,7 @@ const edgeSection = z
 const cloudTaskManager = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Deploy a cluster-mode task manager in the cloud.'),
-    clusterLabelValue: labelValue
+    clusterLabelValue: siteLabelValue
       .default('nsfl-cloud')
       .describe('Label value of the cloud nodes executors may run on (CLUSTER_LABEL_VALUE). Label exactly the nodes that share the site folders.'),
     dirs: siteDirs
@@ -214,7 +217,12 @@ export const configSchema = z
         hostPath: absolutePath.default('/mnt/neursafe_fl').describe('Shared folder mounted at the same path on every cloud node.'),
         coordinatorConfigsDir: folderName.default('coordinator_configs').describe('Folder for coordinator configs (TEMP_DIR).'),
         modelsDir: folderName.default('models').describe('Model store folder and bucket (MODELS_DIR).'),
-        namespaces: z.array(folderName).min(1).max(256).default(['default']).describe('FL namespaces; one folder (bucket) each.'),
+        namespaces: z
+          .array(dns1035Label)
+          .min(1)
+          .max(256)
+          .default(['default'])
+          .describe('FL namespaces; one folder (bucket) each. DNS-1035 labels: coordinators are Pods and Services named <namespace>-<job>.'),
       })
       .prefault({})
       .describe('The shared root every cloud node mounts.'),
