@@ -61,6 +61,7 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
   test.each([
     ['Exists with a value', [{ key: 'gpu', operator: 'Exists', value: 'yes' }], 'edge.nodes[0].tolerations[0].value: must be empty when operator is Exists'],
     ['Equal without a key', [{ operator: 'Equal', value: 'yes' }], 'edge.nodes[0].tolerations[0].operator: must be Exists when key is empty'],
+    ['no operator and no key', [{ value: 'yes' }], 'edge.nodes[0].tolerations[0].operator: must be Exists when key is empty'],
     ['tolerationSeconds without NoExecute', [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }], 'edge.nodes[0].tolerations[0].tolerationSeconds: is only allowed with effect: NoExecute'],
   ])('a toleration with %s', (_what, tolerations, message) => {
     expect(errors(withNode({ tolerations })).join('\n')).toContain(message);

@@ -110,7 +110,8 @@ function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Lo
   const found = valueAt(raw, issue.path);
   const base = { file, severity: 'error' as const };
   const parent = valueAt(raw, issue.path.slice(0, -1));
-  if (found === undefined && issue.path.length > 0 && parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
+  const rejectsNothing = issue.code === 'invalid_type' || issue.code === 'invalid_union';
+  if (rejectsNothing && found === undefined && issue.path.length > 0 && parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
     return [{ ...base, ...locate(issue.path), path: formatPath(issue.path), message: `missing required field \`${String(issue.path[issue.path.length - 1])}\`` }];
   }
   switch (issue.code) {
