@@ -84,7 +84,11 @@ const FIELDS: [string, fc.Arbitrary<unknown>][] = [
     [{ key: 'k', value: 'v', effect: 'NoExecute', tolerationSeconds: 5 }],
   )],
   ['edge.nodes.0.dirs', fc.constantFrom({ lmdb: '/tmp' }, { lmdb: '/a', workspace: '/a' }, { datasets: '/data/sets' }, { workspace: '/etc/neursafe-fl/w' })],
-  ['edge.nodes.0.nodeLabels', fc.constantFrom({ 'kubernetes.io/cluster_id': 'x' }, { rack: 'r1' }, { 'bad key': 'x' }, { 'kubernetes.io/hostname': 'other' })],
+  ['edge.nodes.0.nodeLabels', fc.oneof(
+    fc.constantFrom({ 'kubernetes.io/cluster_id': 'x' }, { rack: 'r1' }, { 'bad key': 'x' }, { 'kubernetes.io/hostname': 'other' }, { 'two\nlines': 'x' }),
+    fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 2 }),
+  )],
+  ['proxy.expose.annotations', fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 2 })],
   ['edge.nodes.0.resources', fc.constantFrom({ requests: { memory: '1Gi' } }, { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } }, { limits: { cpu: '0' } })],
   ['edge.defaults.resources', fc.constantFrom({ limits: { memory: '64Mi' } }, { requests: { cpu: '1' } })],
   ['edge.nodes.1', fc.constantFrom({ name: 'edge-node-1', address: '192.0.2.50' }, { name: 'dup-address', address: '192.0.2.11' }, { name: 'edge-node-9', address: '192.0.2.59', site: 'edge-node-1' })],

@@ -121,7 +121,7 @@ function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Lo
           ...base,
           ...locate(issue.path.slice(0, -1), String(issue.path[issue.path.length - 1])),
           path: formatPath(issue.path),
-          message: `invalid key "${String(issue.path[issue.path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`,
+          message: `invalid key ${JSON.stringify(String(issue.path[issue.path.length - 1]))}: ${issue.issues[0]?.message ?? issue.message}`,
         },
       ];
     case 'invalid_union': {
@@ -135,7 +135,7 @@ function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Lo
         ...base,
         ...locate(issue.path, key),
         path: formatPath([...issue.path, key]),
-        message: `unknown field "${key}" (not in the schema; check its spelling and place)`,
+        message: `unknown field ${JSON.stringify(key)} (not in the schema; check its spelling and place)`,
       }));
     case 'invalid_type':
       return [
