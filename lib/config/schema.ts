@@ -3,12 +3,13 @@
  * defaults, descriptions and of the committed JSON Schema
  * (`schema/platform.schema.json`).
  *
- * Only shape and single-field rules live here. Rules that relate several
- * fields (distinct ports, unique NodePorts, edge addresses) are in
- * `rules.ts`, which runs on the parsed, defaulted config.
+ * Only shape and single-field rules live here; the reusable field types
+ * (names, addresses, quantities, tolerations, ...) are in `fields.ts` and
+ * re-exported from here. Rules that relate several fields (distinct ports,
+ * unique NodePorts, edge addresses) are in `rules.ts`, which runs on the
+ * parsed, defaulted config.
  */
 import { z } from 'zod';
-
 import {
   absolutePath, annotations, databaseAddress, dns1035Label, dnsLabel, dnsSubdomain, envVars, externalHostPort, externalHttpsUrl, externalIpv4,
   freeText, gitRepoUrl, host, hostPort, ingressHost, ipv4, labelKey, labelValue, nodeName, nodePort, port, positiveQuantity, resourcesSchema,
