@@ -4,6 +4,12 @@
  */
 import { Config } from './config/schema';
 
+/** Where the task manager's start-up file (a ConfigMap) is mounted. */
+export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';
+
+/** Folders the task manager container mounts besides the site folders (its config and scratch space). */
+export const TASK_MANAGER_FIXED_MOUNTS = [TASK_MANAGER_CONFIG_DIR, '/tmp'] as const;
+
 /** The four site folders. */
 export interface SiteDirs {
   /** LMDB task metadata. */

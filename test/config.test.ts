@@ -47,21 +47,22 @@ test('enums list what is allowed', () => {
 
 test('a missing required field points at its parent', () => {
   expect(problems('modelStorage:\n  type: s3\n  s3:\n    credentials: { name: s3 }\n')).toEqual([
-    'platform.yaml:3:3: error: modelStorage.s3.endpoint: required field is missing (expected string)',
+    'platform.yaml:3:3: error: modelStorage.s3.endpoint: missing required field `endpoint`',
   ]);
 });
 
 test.each([
-  [{ name: 'NSFL' }, 'name: must be a DNS-1123 label'],
+  [{ name: 'NSFL' }, 'name: must be a DNS-1035 label'],
+  [{ name: '1abc' }, 'name: must be a DNS-1035 label: lower-case letters, digits and "-", starting with a letter'],
   [{ namespace: 'fl_ns' }, 'namespace: must be a DNS-1123 label'],
   [{ proxy: { expose: { nodePort: 8080 } } }, 'proxy.expose.nodePort: must be in the NodePort range 30000-32767, found number 8080'],
   [{ sharedRoot: { hostPath: 'mnt/fl' } }, 'sharedRoot.hostPath: must be an absolute path'],
   [{ sharedRoot: { hostPath: '/mnt/fl/' } }, 'sharedRoot.hostPath: must not end with "/"'],
   [{ sharedRoot: { modelsDir: 'a/b' } }, 'sharedRoot.modelsDir: must be a single folder name'],
   [{ images: { coordinator: 'Bad Image!' } }, 'images.coordinator: must be an image reference'],
-  [{ proxy: { externalAddress: 'http://proxy:30091' } }, 'proxy.externalAddress: must be host:port'],
-  [{ modelStorage: { type: 's3', s3: { endpoint: 'minio:99999', credentials: { name: 'x' } } } }, 'modelStorage.s3.endpoint: port must be from 1 to 65535'],
-  [{ cluster: { dnsServiceIP: '10.96.0' } }, 'cluster.dnsServiceIP: must be an IPv4 address'],
+  [{ proxy: { externalAddress: 'http://proxy:30091' } }, 'proxy.externalAddress: no scheme: drop "http://" (expected host:port, e.g. 203.0.113.10:30091)'],
+  [{ modelStorage: { type: 's3', s3: { endpoint: 'http://minio:99999', credentials: { name: 'x' } } } }, 'modelStorage.s3.endpoint: port 99999 is not from 1 to 65535'],
+  [{ cluster: { dnsServiceIP: '10.96.0' } }, 'cluster.dnsServiceIP: "10.96.0" is not an IPv4 address: expected four numbers 0-255, e.g. 10.96.0.10'],
   [{ jobScheduler: { resources: { limits: { memory: 'lots' } } } }, 'jobScheduler.resources.limits.memory: must be a Kubernetes quantity'],
 ])('single-field rule %#: %s', (overrides, message) => {
   expect(problems(withOverrides(overrides)).join('\n')).toContain(message);
@@ -70,11 +71,11 @@ test.each([
 test.each([
   [{ images: { tag: 'latest' } }, 'images.tag: the mutable tag "latest" is refused'],
   [{ proxy: { image: 'registry.example.com/nsfl-proxy' } }, 'proxy.image: image "registry.example.com/nsfl-proxy" uses the mutable tag "latest" (no tag given)'],
-  [{ jobScheduler: { port: 8001 } }, 'apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler in the same pod'],
-  [{ proxy: { httpPort: 30091 } }, 'proxy.httpPort: port 30091 of the proxy HTTP port is already used by the proxy gRPC port'],
+  [{ jobScheduler: { port: 8001 } }, 'apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler (jobScheduler.port) in the same pod'],
+  [{ proxy: { httpPort: 30091 } }, 'proxy.httpPort: port 30091 of the proxy HTTP port (proxy.httpPort) is already used by the proxy gRPC port (proxy.grpcPort)'],
   [{ objectStorage: { nodePort: 30091 } }, 'objectStorage.nodePort: NodePort 30091 is already used by proxy.expose.nodePort'],
   [{ database: { type: 'postgreSQL' } }, 'database.external: database.type is "postgreSQL": set database.external'],
-  [{ database: { type: 'postgreSQL', external: { address: 'postgresql://db:5432', credentials: { name: 'db' } } }, edge: { databaseAddress: 'db.example.com:5432' } }, 'PostgreSQL addresses must be exactly host:port'],
+  [{ database: { type: 'postgreSQL', external: { address: 'mongodb://db:5432', credentials: { name: 'db' } } }, edge: { databaseAddress: 'db.example.com:5432' } }, 'database.external.address: database.type is postgreSQL, whose addresses must be exactly host:port'],
   [{ modelStorage: { type: 's3' } }, 'modelStorage.s3: modelStorage.type is "s3"'],
   [{ gitops: { argocd: { repoURL: null } } }, 'gitops.argocd.repoURL: gitops.argocd.enabled is true: set the repoURL'],
   [{ jobScheduler: { env: { TOKEN: 'x' } } }, 'jobScheduler.env.TOKEN: TOKEN is set by the generator'],

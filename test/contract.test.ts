@@ -85,7 +85,7 @@ describe('uploads are plain files', () => {
 describe('S3 endpoints carry their scheme', () => {
   test('an S3 model store endpoint without a scheme is refused, saying the form boto3 needs', () => {
     const errs = configErrors(withOverrides({ modelStorage: { type: 's3', s3: { endpoint: 'minio.example.com:9000', credentials: { name: 's3' } } } }));
-    expect(errs.join('\n')).toContain('modelStorage.s3.endpoint: must be an http:// or https:// URL');
+    expect(errs.join('\n')).toContain('modelStorage.s3.endpoint: the scheme is missing (expected http:// or https://host[:port], e.g. http://minio.example.com:9000)');
   });
 
   test('the checker finds a STORAGE_ENDPOINT without a scheme and a CLI address with one', () => {

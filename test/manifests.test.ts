@@ -1,14 +1,21 @@
 /**
  * Every object the app writes is valid Kubernetes 1.28 (and Argo CD) with no
- * unknown fields, and keeps the platform's contract (unique task manager
- * ports, endpoint schemes, site folders, database roles and tables): for the
+ * unknown fields, passes the API server's own rules the schema does not
+ * carry, and keeps the platform's contract (unique task manager ports,
+ * endpoint schemes, site folders, database roles and tables): for the
  * bundled config, every example, and a large fleet.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, synth, withOverrides } from './support/platform';
 import { contractViolations } from './support/contract';
+import { apiRuleViolations } from './support/api-rules';
 import { validateManifest } from './support/k8s-schema';
+
+/** Every schema error and API-rule violation of the synthesized objects, with their file. */
+function problems(objects: readonly { file: string; obj: any }[]): string[] {
+  return objects.flatMap(({ file, obj }) => [...validateManifest(obj), ...apiRuleViolations(obj)].map((e) => `${file}: ${e}`));
+}
 
 const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
 
@@ -31,16 +38,16 @@ test('there are examples to check', () => {
   expect(examples.length).toBeGreaterThanOrEqual(2);
 });
 
-test.each(cases)('%s: every object validates against the Kubernetes 1.28, Argo CD and Gateway API schemas, and the platform contract holds', (_name, text) => {
+test.each(cases)('%s: every object validates against the Kubernetes 1.28, Argo CD and Gateway API schemas and the API server rules, and the platform contract holds', (_name, text) => {
   const out = synth(text());
   expect(out.objects.length).toBeGreaterThan(20);
-  expect(out.objects.flatMap(({ file, obj }) => validateManifest(obj).map((e) => `${file}: ${e}`))).toEqual([]);
+  expect(problems(out.objects)).toEqual([]);
   expect(contractViolations(out)).toEqual([]);
 });
 
-test('a 1,000-node fleet validates, and the platform contract holds', () => {
+test('a 1,000-node fleet validates, passes the API server rules, and the platform contract holds', () => {
   const nodes = Array.from({ length: 1000 }, (_, i) => ({ name: `n${i}`, address: `10.1.${Math.floor(i / 200)}.${i % 200}` }));
   const out = synth(withOverrides({ edge: { nodes } }));
-  expect(out.objects.flatMap(({ obj }) => validateManifest(obj))).toEqual([]);
+  expect(problems(out.objects)).toEqual([]);
   expect(contractViolations(out)).toEqual([]);
 });

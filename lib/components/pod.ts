@@ -5,6 +5,7 @@
  */
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
+import { quantityValue } from '../config/k8s-rules';
 import { Config, Resources } from '../config/schema';
 
 /** A key of a Secret, referenced (never copied) by environment variables. */
@@ -39,18 +40,27 @@ export function securityContext(opts: SecurityOptions = {}): k8s.SecurityContext
   };
 }
 
-/** Resources from config, falling back to a component's defaults field by field. */
+/**
+ * Resources from config, falling back to a component's defaults field by
+ * field. A default never conflicts with a configured value: a default limit
+ * below the configured request is raised to it, a default request above the
+ * configured limit is lowered to it (a request may not exceed its limit).
+ */
 export function resources(fromConfig: Resources | undefined, defaults: Resources): k8s.ResourceRequirements {
-  const pick = (which: 'requests' | 'limits') => {
-    const merged = { ...defaults[which], ...fromConfig?.[which] };
-    const out: Record<string, k8s.Quantity> = {};
-    for (const key of ['cpu', 'memory'] as const) {
-      const v = merged[key];
-      if (v !== undefined) out[key] = k8s.Quantity.fromString(String(v));
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  for (const key of ['cpu', 'memory'] as const) {
+    const [setReq, setLim] = [fromConfig?.requests?.[key], fromConfig?.limits?.[key]];
+    let req = setReq ?? defaults.requests?.[key];
+    let lim = setLim ?? defaults.limits?.[key];
+    if (req !== undefined && lim !== undefined && quantityValue(req)! > quantityValue(lim)!) {
+      if (setLim === undefined) lim = req;
+      else if (setReq === undefined) req = lim;
     }
-    return out;
-  };
-  return { requests: pick('requests'), limits: pick('limits') };
+    if (req !== undefined) requests[key] = k8s.Quantity.fromString(String(req));
+    if (lim !== undefined) limits[key] = k8s.Quantity.fromString(String(lim));
+  }
+  return { requests, limits };
 }
 
 /** Plain environment variables from a record, in the record's order. */

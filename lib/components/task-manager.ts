@@ -8,15 +8,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Config, Resources } from '../config/schema';
 import { labels } from '../labels';
-import { SiteDirs } from '../site-dirs';
+import { SiteDirs, TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
 import { databaseEnv, DatabaseConnection } from './database';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
 import { ProgramService, singletonDeployment } from './workload';
 
-/** Where the start-up file (a ConfigMap) is mounted. */
-export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';
 
 /** The fully resolved settings of one site. */
 export interface TaskManagerSettings {
@@ -162,7 +160,7 @@ export class TaskManager extends Construct {
     const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) =>
       hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'),
     );
-    const tmp = emptyDirVolume('tmp', '/tmp');
+    const tmp = emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]);
     const prepare = initContainer(
       config,
       'prepare-site',

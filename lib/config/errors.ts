@@ -37,9 +37,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Renders a field path (`['edge', 'nodes', 2, 'name']`) as `edge.nodes[2].name`. */
+/**
+ * Renders a field path (`['edge', 'nodes', 2, 'name']`) as `edge.nodes[2].name`;
+ * a key that is not a plain name is quoted (`nodeLabels["example.com/rack"]`).
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .map((p, i) => {
+      if (typeof p === 'number') return `[${p}]`;
+      const key = String(p);
+      if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `[${JSON.stringify(key)}]`;
+      return i === 0 ? key : `.${key}`;
+    })
     .join('');
 }

@@ -74,7 +74,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     return { line, column: col };
   };
 
-  const toIssue = (r: RuleIssue): ConfigIssue => ({ file, ...locate(r.path), path: formatPath(r.path), message: r.message, severity: r.severity });
+  // A rule about a field that is not written (one to add) shows the line of a related field that is.
+  const shownAt = (r: RuleIssue) => (r.related && valueAt(raw, r.path) === undefined && valueAt(raw, r.related) !== undefined ? r.related : r.path);
+  const toIssue = (r: RuleIssue): ConfigIssue => ({ file, ...locate(shownAt(r)), path: formatPath(r.path), message: r.message, severity: r.severity });
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const shapeIssues = parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate));
@@ -118,13 +120,33 @@ type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 
 function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Locate): ConfigIssue[] {
   const found = valueAt(raw, issue.path);
   const base = { file, severity: 'error' as const };
+  const parent = valueAt(raw, issue.path.slice(0, -1));
+  const rejectsNothing = issue.code === 'invalid_type' || issue.code === 'invalid_union';
+  if (rejectsNothing && found === undefined && issue.path.length > 0 && parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
+    return [{ ...base, ...locate(issue.path), path: formatPath(issue.path), message: `missing required field \`${String(issue.path[issue.path.length - 1])}\`` }];
+  }
   switch (issue.code) {
+    case 'invalid_key':
+      return [
+        {
+          ...base,
+          ...locate(issue.path.slice(0, -1), String(issue.path[issue.path.length - 1])),
+          path: formatPath(issue.path),
+          message: `invalid key ${JSON.stringify(String(issue.path[issue.path.length - 1]))}: ${issue.issues[0]?.message ?? issue.message}`,
+        },
+      ];
+    case 'invalid_union': {
+      // Report the branch that got furthest: its first issue says what form is expected.
+      const inner = issue.errors.flat()[0];
+      const message = inner && inner.code !== 'invalid_type' ? inner.message : `expected ${describeUnion(issue)}`;
+      return [{ ...base, ...locate(issue.path), path: formatPath(issue.path), message: `${message}, found ${describe(found)}` }];
+    }
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({
         ...base,
         ...locate(issue.path, key),
         path: formatPath([...issue.path, key]),
-        message: `unknown field "${key}" (not in the schema; check its spelling and place)`,
+        message: `unknown field ${JSON.stringify(key)} (not in the schema; check its spelling and place)`,
       }));
     case 'invalid_type':
       return [
@@ -154,6 +176,12 @@ function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Lo
         },
       ];
   }
+}
+
+/** The types a union accepts, e.g. "string or number". */
+function describeUnion(issue: core.$ZodIssueInvalidUnion): string {
+  const types = issue.errors.flat().flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : []));
+  return types.length > 0 ? [...new Set(types)].join(' or ') : 'another form';
 }
 
 /** A short rendering of a found value for messages. */

@@ -2,8 +2,10 @@
  * Rules that relate several fields of a parsed, defaulted config. Each rule
  * reports a field path and a message; `load.ts` adds file and line.
  */
+import { HOST_PORT } from './addresses';
+import { pathsOverlap } from './k8s-rules';
 import { Config } from './schema';
-import { cloudSiteRoot, DIR_NAMES } from '../site-dirs';
+import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from '../site-dirs';
 
 /** A problem found by a cross-field rule. */
 export interface RuleIssue {
@@ -13,6 +15,8 @@ export interface RuleIssue {
   readonly message: string;
   /** `error` stops synthesis, `warning` is printed. */
   readonly severity: 'error' | 'warning';
+  /** Another field involved: its line is shown when `path` is not written in the file (e.g. a field to add). */
+  readonly related?: readonly PropertyKey[];
 }
 
 /**
@@ -70,13 +74,50 @@ interface PortUse {
 
 /** Issues for ports that must differ; `message` says why for a port and its earlier user. */
 function uniquePorts(ports: readonly PortUse[], message: (p: PortUse, other: string) => string): RuleIssue[] {
-  const seen = new Map<number, string>();
+  const seen = new Map<number, PortUse>();
   const issues: RuleIssue[] = [];
   for (const p of ports) {
     const other = seen.get(p.port);
-    if (other !== undefined) issues.push({ path: p.path, severity: 'error', message: message(p, other) });
-    else seen.set(p.port, p.what);
+    if (other !== undefined) issues.push({ path: p.path, severity: 'error', message: message(p, other.what), related: other.path });
+    else seen.set(p.port, p);
   }
+  return issues;
+}
+
+/** A resolved site folder and the field that set it (undefined: a default). */
+export interface SiteDirUse {
+  /** Which folder. */
+  readonly key: keyof SiteDirs;
+  /** Its host path (also its mount path). */
+  readonly path: string;
+  /** The config field that set it, if any. */
+  readonly setAt?: readonly PropertyKey[];
+}
+
+/** The site folder keys, in mount order. */
+export const SITE_DIR_KEYS = ['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const;
+
+/**
+ * Issues for site folders that are the same path (the pod would mount two
+ * volumes at one path) or that overlap a folder the task manager container
+ * already mounts (its config folder, /tmp). `fallback` is reported for a
+ * folder that was not set (it came from a default).
+ */
+export function siteDirRules(dirs: readonly SiteDirUse[], fallback: readonly PropertyKey[]): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const name = (d: SiteDirUse) => (d.setAt ? d.setAt.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1) : `the default ${d.key} folder`);
+  dirs.forEach((d, i) => {
+    for (const mount of TASK_MANAGER_FIXED_MOUNTS) {
+      if (pathsOverlap(d.path, mount)) {
+        issues.push({ path: d.setAt ?? fallback, severity: 'error', message: `the ${d.key} folder "${d.path}" overlaps ${mount}, which the task manager container already mounts (its ${mount === '/tmp' ? 'scratch space' : 'config folder'}): choose a folder outside it` });
+      }
+    }
+    const other = dirs.slice(0, i).find((o) => o.path === d.path);
+    if (other) {
+      const [at, with_] = d.setAt || !other.setAt ? [d, other] : [other, d];
+      issues.push({ path: at.setAt ?? fallback, severity: 'error', message: `the ${at.key} folder "${at.path}" is the same path as ${name(with_)}: each site folder needs its own path` });
+    }
+  });
   return issues;
 }
 
@@ -88,8 +129,8 @@ export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
 /** The platform's cross-field rules (the edge fleet's are in edge/rules.ts). */
 export function platformRules(c: Config): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const need = (cond: boolean, path: PropertyKey[], message: string) => {
-    if (cond) issues.push({ path, message, severity: 'error' });
+  const need = (cond: boolean, path: PropertyKey[], message: string, related?: PropertyKey[]) => {
+    if (cond) issues.push({ path, message, severity: 'error', related });
   };
 
   if (c.images.tag === 'latest' && !c.images.allowLatest) {
@@ -105,26 +146,29 @@ export function platformRules(c: Config): RuleIssue[] {
   issues.push(...latestRule(c, c.taskManager.executorImage, ['taskManager', 'executorImage']));
 
   const db = c.database;
-  need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`);
-  need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one');
-  if (db.type === 'postgreSQL' && db.external && !/^[^:/\s]+:[0-9]{1,5}$/.test(db.external.address)) {
-    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `PostgreSQL addresses must be exactly host:port (the programs split on ":"), found "${db.external.address}"` });
+  need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`, ['database', 'type']);
+  need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one', ['database', 'type']);
+  if (db.type === 'postgreSQL' && db.external && !HOST_PORT.test(db.external.address)) {
+    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"), e.g. db.example.com:5432; found "${db.external.address}"` });
   }
-  need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)');
-  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint');
-  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/');
-  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address');
+  need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)', ['modelStorage', 'type']);
+  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint', ['objectStorage', 'type']);
+  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/', ['gitops', 'argocd', 'enabled']);
+  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address', ['proxy', 'expose', 'type']);
 
   if (c.taskManager.enabled) issues.push(...siteDirsOutsideSharedRoot(c));
 
   const apiProxyPort = { path: ['apiProxy', 'port'], port: c.apiProxy.port, what: 'the API proxy sidecar (apiProxy.port)' };
-  issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler' }, apiProxyPort]));
+  issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler (jobScheduler.port)' }, apiProxyPort]));
   issues.push(...distinctPorts([
-    { path: ['proxy', 'grpcPort'], port: c.proxy.grpcPort, what: 'the proxy gRPC port' },
-    { path: ['proxy', 'httpPort'], port: c.proxy.httpPort, what: 'the proxy HTTP port' },
+    { path: ['proxy', 'grpcPort'], port: c.proxy.grpcPort, what: 'the proxy gRPC port (proxy.grpcPort)' },
+    { path: ['proxy', 'httpPort'], port: c.proxy.httpPort, what: 'the proxy HTTP port (proxy.httpPort)' },
   ]));
   if (c.taskManager.enabled) {
-    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager' }, apiProxyPort]));
+    const tm = c.taskManager;
+    const dirs = siteDirs(tm.dirs, `${c.sharedRoot.hostPath}/task-manager`);
+    issues.push(...siteDirRules(SITE_DIR_KEYS.map((key) => ({ key, path: dirs[key], setAt: tm.dirs[key] === undefined ? undefined : ['taskManager', 'dirs', key] })), ['sharedRoot', 'hostPath']));
+    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager (taskManager.port)' }, apiProxyPort]));
   }
 
   const nodePort = (path: PropertyKey[], port: number): PortUse => ({ path, port, what: path.join('.') });

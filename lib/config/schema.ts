@@ -3,52 +3,26 @@
  * defaults, descriptions and of the committed JSON Schema
  * (`schema/platform.schema.json`).
  *
- * Only shape and single-field rules live here. Rules that relate several
- * fields (distinct ports, unique NodePorts, edge addresses) are in
- * `rules.ts`, which runs on the parsed, defaulted config.
+ * Only shape and single-field rules live here; the reusable field types
+ * (names, addresses, quantities, tolerations, ...) are in `fields.ts` and
+ * re-exported from here. Rules that relate several fields (distinct ports,
+ * unique NodePorts, edge addresses) are in `rules.ts`, which runs on the
+ * parsed, defaulted config.
  */
 import { z } from 'zod';
+import {
+  absolutePath, annotations, databaseAddress, dns1035Label, dnsLabel, dnsSubdomain, envVars, externalHostPort, externalHttpsUrl, externalIpv4,
+  freeText, gitRepoUrl, host, httpUrl, ingressHost, ipv4, labelKey, labelValue, nodeName, nodePort, port, positiveQuantity, resourcesSchema,
+  secretKey, toleration,
+} from './fields';
 
-/** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. */
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS-1123 subdomain, as Kubernetes node names are. */
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-const dnsLabel = z
-  .string()
-  .max(63, { error: 'must be at most 63 characters (a DNS-1123 label)' })
-  .regex(DNS1123_LABEL, {
-    error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
-  });
-
-const nodeName = z
-  .string()
-  .max(63, { error: 'must be at most 63 characters (node names are also used as label values)' })
-  .regex(DNS1123_SUBDOMAIN, {
-    error: 'must be a Kubernetes node name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")',
-  });
-
-const port = z
-  .number()
-  .int({ error: 'must be a whole number' })
-  .min(1, { error: 'must be a port number from 1 to 65535' })
-  .max(65535, { error: 'must be a port number from 1 to 65535' });
-
-const nodePort = z
-  .number()
-  .int({ error: 'must be a whole number' })
-  .min(30000, { error: 'must be in the NodePort range 30000-32767' })
-  .max(32767, { error: 'must be in the NodePort range 30000-32767' });
-
-const absolutePath = z
-  .string()
-  .regex(/^\/([^/\0]+\/?)*$/, { error: 'must be an absolute path such as /mnt/neursafe_fl' })
-  .refine((p) => p === '/' || !p.endsWith('/'), { error: 'must not end with "/"' })
-  .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), { error: 'must not contain "." or ".." segments' });
+export * from './fields';
+export { HOST_PORT } from './addresses';
 
 const folderName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a single folder name (letters, digits, ".", "_", "-"; no "/")' });
+  .max(255, { error: 'must be at most 255 characters (a folder name)', abort: true })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a single folder name (letters, digits, ".", "_", "-"; no "/"), e.g. models' });
 
 /**
  * A container image reference: `[registry[:port]/]path[:tag][@sha256:digest]`.
@@ -57,58 +31,13 @@ const folderName = z
 const IMAGE_REF =
   /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const image = z.string().regex(IMAGE_REF, {
+const image = z.string().max(1024, { error: 'must be at most 1024 characters (an image reference)', abort: true }).regex(IMAGE_REF, {
   error: 'must be an image reference such as registry.example.com/team/name:1.2.3',
 });
 
-/** `host:port`, as the programs split it (no scheme, no IPv6). */
-export const HOST_PORT = /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*:([0-9]{1,5})$/;
-
-const hostPort = z
-  .string()
-  .regex(HOST_PORT, { error: 'must be host:port (a DNS name or IPv4 address, a colon, a port; no scheme)' })
-  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) >= 1 && Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, {
-    error: 'port must be from 1 to 65535',
-  });
-
-const ipv4 = z.ipv4({ error: 'must be an IPv4 address' });
-
-/** An http(s) URL of a server: scheme, DNS name or IPv4 address, optional port; no path. */
-export const HTTP_URL = /^https?:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?\/?$/;
-
-/** An S3 endpoint as boto3 takes it (`endpoint_url`): the scheme is required. */
-const httpUrl = z
-  .string()
-  .regex(HTTP_URL, { error: 'must be an http:// or https:// URL with a host and optional port, e.g. http://minio.example.com:9000 (boto3 needs the scheme)' })
-  .refine((u) => {
-    const m = /:([0-9]+)\/?$/.exec(u.replace(/^https?:\/\//, ''));
-    return m === null || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
-  }, { error: 'port must be from 1 to 65535' });
-
-const quantity = z
-  .union([z.string(), z.number()])
-  .refine((q) => /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/.test(String(q)), {
-    error: 'must be a Kubernetes quantity such as 100m, 0.5, 256Mi or 2Gi',
-  });
-
-const resourceList = z.strictObject({
-  cpu: quantity.optional().describe('CPU, e.g. 100m or 1.'),
-  memory: quantity.optional().describe('Memory, e.g. 256Mi.'),
-});
-
-/** Compute resources of one container. */
-export const resourcesSchema = z
-  .strictObject({
-    requests: resourceList.optional().describe('What the scheduler reserves.'),
-    limits: resourceList.optional().describe('The most the container may use.'),
-  })
-  .describe('Container resources (requests and limits).');
-
 const logLevel = z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' });
-const extraEnv = z
-  .record(envName, z.string())
+const extraEnv = envVars
   .default({})
   .describe('Extra environment variables (tunables such as REPORT_PERIOD). Variables the generator sets cannot be overridden here.');
 
@@ -116,7 +45,7 @@ const extraEnv = z
 const secretRef = (defaultKey: string) =>
   z.strictObject({
     name: dnsLabel.describe('Name of the Secret in the platform namespace.'),
-    key: z.string().min(1).default(defaultKey).describe('Key inside the Secret.'),
+    key: secretKey.default(defaultKey).describe('Key inside the Secret.'),
   });
 
 const componentBase = {
@@ -138,42 +67,27 @@ const taskManagerSettings = {
   port: port.default(22000).describe('gRPC port of the task manager (config `port`); no edge node may use it (executor names contain the port).'),
   workerPort: port.default(8050).describe('Port executors listen on (WORKER_PORT).'),
   runtime: z
-    .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a runtime name without spaces or commas' }))
+    .array(z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: 'must be a runtime name (at most 63 letters, digits, "_", "." or "-"; no spaces or commas), e.g. pytorch' }))
     .min(1)
+    .max(32)
     .default(['tensorflow', 'pytorch'])
     .describe('Runtimes this site offers, in the case jobs use (e.g. tensorflow, pytorch).'),
   storageQuota: z.number().int().positive().default(10240).describe('Storage quota in MB (> 0).'),
   registration: z.boolean().default(true).describe('Whether the task manager registers with the client selector.'),
   maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
-  label: z.string().optional().describe('Free-form label the site reports (config `label`).'),
-  clusterLabelKey: z
-    .string()
-    .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: 'must be a Kubernetes label key' })
+  label: freeText(1024).optional().describe('Free-form label the site reports (config `label`).'),
+  clusterLabelKey: labelKey
     .default('kubernetes.io/cluster_id')
     .describe('Node label key that marks the nodes of a site (CLUSTER_LABEL_KEY); the cloud task manager\'s key is also used for every edge node.'),
   executorImage: image.optional().describe('Executor image (CONTAINER_EXECUTOR_IMAGE); default: the task manager image.'),
   ...componentBase,
 };
 
+/** A cluster label value or site name: a non-empty label value (it selects the nodes of a site). */
+const siteLabelValue = labelValue.min(1, { error: 'must not be empty (it selects the nodes of a site), e.g. nsfl-cloud' });
+
 /** CPU architectures of edge devices (the node's kubernetes.io/arch). */
 export const ARCHES = ['amd64', 'arm64', 'arm'] as const;
-
-const labelValue = z
-  .string()
-  .max(63, { error: 'must be at most 63 characters (a label value)' })
-  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a Kubernetes label value' });
-
-const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
-  error: 'must be a Kubernetes label key',
-});
-
-const toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(['Exists', 'Equal']).optional(),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: z.number().int().optional(),
-});
 
 const imagesByArch = z
   .strictObject({ amd64: image.optional(), arm64: image.optional(), arm: image.optional() })
@@ -193,7 +107,7 @@ const edgeSettings = z.strictObject({
   storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
   registration: z.boolean().optional().describe('Register with the client selector. Default true.'),
   maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
-  label: z.string().optional().describe('Free-form site label (config `label`).'),
+  label: freeText(1024).optional().describe('Free-form site label (config `label`).'),
   logLevel: logLevel.optional().describe('Log level. Default INFO.'),
   image: image.optional().describe('Task manager image for every architecture.'),
   images: imagesByArch.optional(),
@@ -201,33 +115,33 @@ const edgeSettings = z.strictObject({
   executorImages: imagesByArch.optional().describe('An executor image per CPU architecture.'),
   resources: resourcesSchema.optional(),
   dirs: siteDirs.optional().describe('Host paths of the site folders on the node. Default: /var/lib/neursafe-fl/<folder>.'),
-  env: z.record(envName, z.string()).optional().describe('Extra environment variables.'),
-  tolerations: z.array(toleration).optional().describe('Extra tolerations (the offline-node NoExecute tolerations are always set).'),
-  nodeLabels: z.record(labelKey, labelValue).optional().describe('Extra labels to set on the node.'),
+  env: envVars.optional().describe('Extra environment variables.'),
+  tolerations: z.array(toleration).max(32).optional().describe('Extra tolerations (the offline-node NoExecute tolerations are always set).'),
+  nodeLabels: z
+    .record(labelKey, labelValue)
+    .refine((l) => Object.keys(l).length <= 64, { error: 'must set at most 64 labels' })
+    .optional().describe('Extra labels to set on the node.'),
 });
 
 const edgeNode = edgeSettings.extend({
   name: nodeName.describe('The Kubernetes node name (kubernetes.io/hostname).'),
-  address: z
-    .union([ipv4, z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: 'must be an IPv4 address or a DNS name' })])
+  address: host
     .describe('Address of the node reachable from cloud pods (external_address host).'),
   arch: z.enum(ARCHES).default('amd64').describe('CPU architecture (kubernetes.io/arch).'),
   enabled: z.boolean().default(true).describe('false: keep the entry but deploy nothing to the node.'),
   profile: dnsLabel.optional().describe('Name of an entry of edge.profiles whose settings apply before the node\'s own.'),
-  site: labelValue
+  site: siteLabelValue
     .optional()
     .describe('Group nodes into one site: they share the cluster label value (the site name), so executors may run on any of them.'),
-  clusterLabelValue: labelValue.optional().describe('CLUSTER_LABEL_VALUE of the node; default: the site, else the node name.'),
+  clusterLabelValue: siteLabelValue.optional().describe('CLUSTER_LABEL_VALUE of the node; default: the site, else the node name.'),
 });
 
 const edgeSection = z
   .strictObject({
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
-    cloudCoreAddress: hostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
-    proxyAddress: hostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
-    databaseAddress: z
-      .string()
-      .min(1)
+    cloudCoreAddress: externalHostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
+    proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
+    databaseAddress: databaseAddress
       .optional()
       .describe('Database address reachable from edge nodes; default: the external database\'s address, or for the embedded one <database.embedded.edgeNodePort> exposure (required then).'),
     apiAccess: z
@@ -236,9 +150,7 @@ const edgeSection = z
           .enum(['metaserver', 'sidecar'])
           .default('metaserver')
           .describe('metaserver: the node\'s MetaServer on 127.0.0.1:10550 (hostNetwork); sidecar: a kubectl proxy sidecar with a per-node ServiceAccount.'),
-        server: z
-          .string()
-          .regex(/^https:\/\/[^\s/]+(:[0-9]+)?$/, { error: 'must be an https:// URL such as https://169.254.30.10:10550' })
+        server: externalHttpsUrl
           .optional()
           .describe('sidecar mode: the API address (MetaServer https://169.254.30.10:10550 on KubeEdge 1.17+, or the cloud API server\'s external address); default: the in-cluster address MetaServer injects.'),
       })
@@ -254,10 +166,7 @@ const edgeSection = z
 const cloudTaskManager = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Deploy a cluster-mode task manager in the cloud.'),
-    clusterLabelValue: z
-      .string()
-      .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a Kubernetes label value' })
-      .max(63)
+    clusterLabelValue: siteLabelValue
       .default('nsfl-cloud')
       .describe('Label value of the cloud nodes executors may run on (CLUSTER_LABEL_VALUE). Label exactly the nodes that share the site folders.'),
     dirs: siteDirs
@@ -270,16 +179,17 @@ const cloudTaskManager = z
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Editor hint; ignored.'),
-    name: dnsLabel
-      .max(40)
+    name: dns1035Label
+      .max(40, { error: 'must be at most 40 characters (it prefixes every resource name, e.g. nsfl)' })
       .default('nsfl')
       .describe('Prefix of every resource name and the app.kubernetes.io/instance label.'),
     namespace: dnsLabel.default('neursafe-fl').describe('Namespace the platform runs in (coordinators and executors always run in "default").'),
-    version: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { error: 'must be a Kubernetes label value (e.g. 0.1.0)' }).default('0.1.0').describe('Platform version, written to the app.kubernetes.io/version label.'),
+    version: labelValue.default('0.1.0').describe('Platform version, written to the app.kubernetes.io/version label.'),
     images: z
       .strictObject({
         registry: z
           .string()
+          .max(255, { error: 'must be at most 255 characters (a registry host and path)', abort: true })
           .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. registry.example.com/neursafe' })
           .default('docker.io/neursafe')
           .describe('Registry and path of the platform images.'),
@@ -311,7 +221,12 @@ export const configSchema = z
         hostPath: absolutePath.default('/mnt/neursafe_fl').describe('Shared folder mounted at the same path on every cloud node.'),
         coordinatorConfigsDir: folderName.default('coordinator_configs').describe('Folder for coordinator configs (TEMP_DIR).'),
         modelsDir: folderName.default('models').describe('Model store folder and bucket (MODELS_DIR).'),
-        namespaces: z.array(folderName).min(1).default(['default']).describe('FL namespaces; one folder (bucket) each.'),
+        namespaces: z
+          .array(dns1035Label)
+          .min(1)
+          .max(256)
+          .default(['default'])
+          .describe('FL namespaces; one folder (bucket) each. DNS-1035 labels: coordinators are Pods and Services named <namespace>-<job>.'),
       })
       .prefault({})
       .describe('The shared root every cloud node mounts.'),
@@ -324,11 +239,14 @@ export const configSchema = z
           .enum(['embedded', 'postgreSQL', 'mongo'])
           .default('embedded')
           .describe('embedded: a PostgreSQL StatefulSet deployed here; postgreSQL or mongo: an external database.'),
-        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('neursafe_fl').describe('Database name (DB_NAME).'),
+        name: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'must be a database name: at most 63 letters, digits and "_", not starting with a digit, e.g. neursafe_fl' })
+          .default('neursafe_fl').describe('Database name (DB_NAME).'),
         embedded: z
           .strictObject({
-            storageSize: quantity.default('10Gi').describe('Size of the data volume.'),
-            storageClassName: z.string().optional().describe('StorageClass of the data volume; default: the cluster default.'),
+            storageSize: positiveQuantity.default('10Gi').describe('Size of the data volume.'),
+            storageClassName: dnsSubdomain.optional().describe('StorageClass of the data volume; default: the cluster default.'),
             credentials: z
               .strictObject({
                 name: dnsLabel.describe('Name of an existing Secret with keys "username" and "password".'),
@@ -344,12 +262,12 @@ export const configSchema = z
           .describe('The embedded PostgreSQL.'),
         external: z
           .strictObject({
-            address: z.string().min(1).describe('postgreSQL: host:port; mongo: host:port or a mongodb:// URI.'),
+            address: databaseAddress.describe('postgreSQL: host:port; mongo: host:port or a mongodb:// URI.'),
             credentials: z
               .strictObject({
                 name: dnsLabel.describe('Secret in the platform namespace.'),
-                usernameKey: z.string().default('username'),
-                passwordKey: z.string().default('password'),
+                usernameKey: secretKey.default('username'),
+                passwordKey: secretKey.default('password'),
               })
               .describe('Secret with the database user and password.'),
           })
@@ -367,8 +285,8 @@ export const configSchema = z
             credentials: z
               .strictObject({
                 name: dnsLabel,
-                accessKeyKey: z.string().default('accessKey'),
-                secretKeyKey: z.string().default('secretKey'),
+                accessKeyKey: secretKey.default('accessKey'),
+                secretKeyKey: secretKey.default('secretKey'),
               })
               .describe('Secret with the access and secret key.'),
           })
@@ -417,7 +335,10 @@ export const configSchema = z
         port: port.default(50055).describe('gRPC port (config `port`).'),
         authClient: z.boolean().default(false).describe('Authenticate clients (config `auth_client`).'),
         optimalSelect: z.boolean().default(false).describe('Optimal client selection (config `optimal_select`).'),
-        strategy: z.record(z.string(), z.number()).optional().describe('Evaluator name to weight (config `strategy`).'),
+        strategy: z
+          .record(z.string().min(1).max(253), z.number())
+          .refine((r) => Object.keys(r).length <= 64, { error: 'must name at most 64 evaluators' })
+          .optional().describe('Evaluator name to weight (config `strategy`).'),
         singleHeartbeat: z.number().int().positive().default(300).describe('SINGLE_HEART in seconds.'),
         clusterHeartbeat: z.number().int().positive().default(600).describe('CLUSTER_HEART in seconds.'),
         ...componentBase,
@@ -428,18 +349,18 @@ export const configSchema = z
       .strictObject({
         grpcPort: port.default(30091).describe('gRPC port task managers connect to.'),
         httpPort: port.default(30092).describe('Internal HTTP port (health, route registration); never exposed.'),
-        sharedDictSize: z.string().regex(/^[0-9]+[kKmM]?$/).default('128m').describe('Size of lua_shared_dict iptables.'),
-        clientMaxBodySize: z.string().regex(/^[0-9]+[kKmMgG]?$/).default('1000M').describe('nginx client_max_body_size.'),
+        sharedDictSize: z.string().regex(/^[1-9][0-9]{0,8}[kKmM]?$/, { error: 'must be an nginx size above 0, e.g. 128m' }).default('128m').describe('Size of lua_shared_dict iptables.'),
+        clientMaxBodySize: z.string().regex(/^[0-9]{1,9}[kKmMgG]?$/, { error: 'must be an nginx size, e.g. 1000M (0: no limit)' }).default('1000M').describe('nginx client_max_body_size.'),
         expose: z
           .strictObject({
             type: z.enum(['NodePort', 'LoadBalancer', 'ExternalIPs']).default('NodePort').describe('How the gRPC port leaves the cluster.'),
             nodePort: nodePort.default(30091).describe('NodePort (type NodePort).'),
-            externalIPs: z.array(ipv4).default([]).describe('External IPs (type ExternalIPs).'),
-            annotations: z.record(z.string(), z.string()).default({}).describe('Annotations of the external Service (e.g. for a cloud load balancer).'),
+            externalIPs: z.array(externalIpv4).default([]).describe('External IPs (type ExternalIPs).'),
+            annotations: annotations.default({}).describe('Annotations of the external Service (e.g. for a cloud load balancer).'),
           })
           .prefault({})
           .describe('External exposure of the gRPC port.'),
-        externalAddress: hostPort
+        externalAddress: externalHostPort
           .optional()
           .describe('host:port at which sites outside the cluster reach the gRPC port (written as `server` of edge task managers).'),
         ...componentBase,
@@ -466,8 +387,8 @@ export const configSchema = z
           })
           .prefault({})
           .describe('The Gateway (type httpRoute), installed and run by you.'),
-        ingressClassName: z.string().min(1).default('nginx').describe('IngressClass (type ingress); ingress-nginx annotations are added only for the class "nginx".'),
-        host: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/).optional().describe('Host name; default: any host.'),
+        ingressClassName: dnsSubdomain.default('nginx').describe('IngressClass (type ingress); ingress-nginx annotations are added only for the class "nginx".'),
+        host: ingressHost.optional().describe('Host name; default: any host.'),
       })
       .prefault({})
       .describe('The API gateway: a Gateway API HTTPRoute (default) or an Ingress.'),
@@ -479,10 +400,13 @@ export const configSchema = z
           .strictObject({
             enabled: z.boolean().default(false).describe("Write Argo CD's objects into dist/argocd/: the platform's Application and the edge fleet's ApplicationSet."),
             namespace: dnsLabel.default('argocd').describe('Namespace Argo CD runs in.'),
-            project: z.string().min(1).default('default').describe('Argo CD project.'),
-            repoURL: z.string().min(1).optional().describe('Git repository holding dist/ (required when enabled).'),
-            targetRevision: z.string().min(1).default('HEAD').describe('Branch, tag or commit.'),
-            path: z.string().min(1).default('dist').describe('Folder of the manifests in the repository.'),
+            project: dnsSubdomain.default('default').describe('Argo CD project.'),
+            repoURL: gitRepoUrl.optional().describe('Git repository holding dist/ (required when enabled).'),
+            targetRevision: z.string().regex(/^[^\s]{1,255}$/, { error: 'must be a branch, tag or commit without spaces, e.g. main' }).default('HEAD').describe('Branch, tag or commit.'),
+            path: z
+              .string()
+              .regex(/^(?:\.|(?!\/)(?!(?:.*\/)?\.\.?(?:\/|$))\S{1,1024})$/, { error: 'must be a relative folder in the repository without spaces or "." and ".." segments, e.g. dist (or "." for the repository root)' })
+              .default('dist').describe('Folder of the manifests in the repository.'),
             automated: z.boolean().default(true).describe('Sync automatically (Applications of the platform and of the edge fleet).'),
             prune: z
               .boolean()

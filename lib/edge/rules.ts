@@ -4,10 +4,16 @@
  * shared only within a site, addresses an edge node can actually reach.
  */
 import type { RuleIssue } from '../config/rules';
-import { envRule, latestRule } from '../config/rules';
-import { Config } from '../config/schema';
+import { envRule, latestRule, SITE_DIR_KEYS, SiteDirUse, siteDirRules } from '../config/rules';
+import { HOST_PORT, hostOf } from '../config/addresses';
+import { quantityValue } from '../config/k8s-rules';
+import { Config, EdgeSettings } from '../config/schema';
+import { siteDirs } from '../site-dirs';
 import { KUBEEDGE_HOST_PORTS } from './host-ports';
-import { clusterLabelValue } from './resolve';
+import { clusterLabelValue, EDGE_DIRS_ROOT } from './resolve';
+
+/** Node labels the node itself sets, which pin the task manager to it: never set from config. */
+const NODE_OWN_LABELS = ['kubernetes.io/hostname', 'kubernetes.io/arch'];
 
 
 /** True when `host` is a name only cluster DNS resolves (a bare Service name or *.svc / *.cluster.local). */
@@ -16,18 +22,49 @@ export function isClusterInternalHost(host: string): boolean {
   return !host.includes('.') || /\.svc(\.|$)/.test(host) || host.endsWith('.cluster.local');
 }
 
-/** The host of `host:port`, of a `scheme://host:port` URL, or of a mongodb:// URI. */
-function hostOf(address: string): string {
-  const noScheme = address.replace(/^[a-z+]+:\/\//, '').replace(/^[^@/]*@/, '');
-  return noScheme.split(/[/,?]/)[0].replace(/:[0-9]+$/, '');
+/** A settings level of an edge node and where it is in the config. */
+interface Level {
+  readonly path: PropertyKey[];
+  readonly s: EdgeSettings;
+}
+
+/** The most specific level that sets a value, and the value. */
+function mostSpecific<T>(levels: readonly Level[], get: (s: EdgeSettings) => T | undefined): { value: T; path: PropertyKey[] } | undefined {
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const value = get(levels[i].s);
+    if (value !== undefined) return { value, path: levels[i].path };
+  }
+  return undefined;
+}
+
+/** Rules on the merged settings of one node: its site folders and its requests against its limits. */
+function mergedRules(levels: readonly Level[], nodePath: PropertyKey[]): RuleIssue[] {
+  const defaults = siteDirs({}, EDGE_DIRS_ROOT);
+  const dirs: SiteDirUse[] = SITE_DIR_KEYS.map((key) => {
+    const set = mostSpecific(levels, (s) => s.dirs?.[key]);
+    return set ? { key, path: set.value, setAt: [...set.path, 'dirs', key] } : { key, path: defaults[key] };
+  });
+  const issues = siteDirRules(dirs, nodePath);
+  for (const key of ['cpu', 'memory'] as const) {
+    const req = mostSpecific(levels, (s) => s.resources?.requests?.[key]);
+    const lim = mostSpecific(levels, (s) => s.resources?.limits?.[key]);
+    if (req && lim && req.path !== lim.path && quantityValue(req.value)! > quantityValue(lim.value)!) {
+      issues.push({
+        path: [...req.path, 'resources', 'requests', key],
+        severity: 'error',
+        message: `request ${req.value} is above the limit ${lim.value} set in ${[...lim.path, 'resources', 'limits', key].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1)}: a request may be at most its limit`,
+      });
+    }
+  }
+  return issues;
 }
 
 /** Every edge rule. */
 export function edgeRules(c: Config): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const edge = c.edge;
-  const error = (path: PropertyKey[], message: string) => issues.push({ path, message, severity: 'error' });
-  const warn = (path: PropertyKey[], message: string) => issues.push({ path, message, severity: 'warning' });
+  const error = (path: PropertyKey[], message: string, related?: PropertyKey[]) => issues.push({ path, message, severity: 'error', related });
+  const warn = (path: PropertyKey[], message: string, related?: PropertyKey[]) => issues.push({ path, message, severity: 'warning', related });
   const enabled = edge.nodes.filter((n) => n.enabled);
 
   const names = new Map<string, number>();
@@ -41,7 +78,10 @@ export function edgeRules(c: Config): RuleIssue[] {
     } else {
       names.set(n.name, i);
     }
-    if (addresses.has(n.address)) error([...path, 'address'], `address "${n.address}" is already used by edge.nodes[${addresses.get(n.address)}]`);
+    if (addresses.has(n.address)) {
+      const other = addresses.get(n.address)!;
+      error([...path, 'address'], `address "${n.address}" is already used by edge.nodes[${other}] ("${edge.nodes[other].name}")`);
+    }
     else addresses.set(n.address, i);
     if (n.profile !== undefined && edge.profiles[n.profile] === undefined) {
       const known = Object.keys(edge.profiles);
@@ -52,8 +92,8 @@ export function edgeRules(c: Config): RuleIssue[] {
     }
   });
 
-  // Host ports and images, wherever they are set.
-  const levels: { path: PropertyKey[]; s: (typeof edge.nodes)[number] | typeof edge.defaults }[] = [
+  // Host ports, images and node labels, wherever they are set.
+  const levels: Level[] = [
     { path: ['edge', 'defaults'], s: edge.defaults },
     ...Object.entries(edge.profiles).map(([k, s]) => ({ path: ['edge', 'profiles', k], s })),
     ...edge.nodes.map((s, i) => ({ path: ['edge', 'nodes', i], s })),
@@ -71,7 +111,35 @@ export function edgeRules(c: Config): RuleIssue[] {
       for (const [arch, ref] of Object.entries(s[key] ?? {})) issues.push(...latestRule(c, ref, [...path, key, arch]));
     }
     issues.push(...envRule(s.env ?? {}, [...path, 'env']));
+    for (const key of Object.keys(s.nodeLabels ?? {})) {
+      if (key === c.taskManager.clusterLabelKey) {
+        error([...path, 'nodeLabels', key], `"${key}" is the cluster label (taskManager.clusterLabelKey), whose value comes from the node's clusterLabelValue, site or name: set clusterLabelValue instead`);
+      } else if (NODE_OWN_LABELS.includes(key)) {
+        error([...path, 'nodeLabels', key], `"${key}" is set by the node itself and pins the task manager to it: remove it`);
+      }
+    }
   }
+
+  if (NODE_OWN_LABELS.includes(c.taskManager.clusterLabelKey) && edge.nodes.length > 0) {
+    error(['taskManager', 'clusterLabelKey'], `"${c.taskManager.clusterLabelKey}" is set by each node itself and pins edge task managers to their node: choose another key, e.g. kubernetes.io/cluster_id`);
+  }
+
+  // Merged settings of each enabled node; an error at a shared level is reported once.
+  const seen = new Set<string>();
+  edge.nodes.forEach((n, i) => {
+    if (!n.enabled) return;
+    const profile = n.profile === undefined ? undefined : edge.profiles[n.profile];
+    const nodeLevels: Level[] = [
+      { path: ['edge', 'defaults'], s: edge.defaults },
+      ...(profile ? [{ path: ['edge', 'profiles', n.profile!], s: profile }] : []),
+      { path: ['edge', 'nodes', i], s: n },
+    ];
+    for (const issue of mergedRules(nodeLevels, ['edge', 'nodes', i])) {
+      const key = `${issue.path.join('\0')}\0${issue.message}`;
+      if (!seen.has(key)) issues.push(issue);
+      seen.add(key);
+    }
+  });
 
   // Cluster label values: one per node, shared only inside a site group.
   const byValue = new Map<string, { index: number; site?: string }>();
@@ -82,12 +150,13 @@ export function edgeRules(c: Config): RuleIssue[] {
     if (other === undefined) {
       byValue.set(value, { index: i, site: n.site });
     } else if (n.site === undefined || n.site !== other.site) {
-      error(['edge', 'nodes', i, n.clusterLabelValue !== undefined ? 'clusterLabelValue' : 'name'],
-        `cluster label value "${value}" is already used by edge.nodes[${other.index}]; nodes may share one only when grouped with the same "site"`);
+      error(['edge', 'nodes', i, n.clusterLabelValue !== undefined ? 'clusterLabelValue' : n.site !== undefined ? 'site' : 'name'],
+        `cluster label value "${value}" is already used by edge.nodes[${other.index}] ("${edge.nodes[other.index].name}"); nodes may share one only when grouped with the same "site"`);
     }
   });
-  if (c.taskManager.enabled && byValue.has(c.taskManager.clusterLabelValue)) {
-    error(['taskManager', 'clusterLabelValue'], `cluster label value "${c.taskManager.clusterLabelValue}" is also used by an edge node`);
+  const cloudClash = c.taskManager.enabled ? byValue.get(c.taskManager.clusterLabelValue) : undefined;
+  if (cloudClash !== undefined) {
+    error(['taskManager', 'clusterLabelValue'], `cluster label value "${c.taskManager.clusterLabelValue}" is also used by edge.nodes[${cloudClash.index}] ("${edge.nodes[cloudClash.index].name}"): executors of the cloud task manager could run on that node`);
   }
   const groups = new Map<string, string[]>();
   for (const n of enabled) if (n.site !== undefined) groups.set(n.site, [...(groups.get(n.site) ?? []), n.name]);
@@ -110,14 +179,14 @@ export function edgeRules(c: Config): RuleIssue[] {
   // What edge nodes connect to must be routable from them.
   const proxyAddress = edge.proxyAddress ?? c.proxy.externalAddress;
   if (proxyAddress === undefined) {
-    error(['proxy', 'externalAddress'], 'edge nodes need the address of the proxy\'s gRPC port from outside the cluster: set proxy.externalAddress (e.g. <cloud node address>:<proxy.expose.nodePort>)');
+    error(['proxy', 'externalAddress'], 'edge nodes need the address of the proxy\'s gRPC port from outside the cluster: set proxy.externalAddress (e.g. <cloud node address>:<proxy.expose.nodePort>)', ['edge', 'nodes']);
   } else if (!edge.edgeMesh && isClusterInternalHost(hostOf(proxyAddress))) {
     error([...(edge.proxyAddress ? ['edge', 'proxyAddress'] : ['proxy', 'externalAddress'])], `"${proxyAddress}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh: use the proxy's external address`);
   }
   const db = c.database;
   if (edge.databaseAddress === undefined) {
     if (db.type === 'embedded' && !edge.edgeMesh) {
-      error(['edge', 'databaseAddress'], 'edge nodes need a database address they can reach: set database.embedded.edgeNodePort and edge.databaseAddress to <cloud node address>:<that port> (or declare edge.edgeMesh)');
+      error(['edge', 'databaseAddress'], 'edge nodes need a database address they can reach: set database.embedded.edgeNodePort and edge.databaseAddress to <cloud node address>:<that port> (or declare edge.edgeMesh)', ['edge', 'nodes']);
     } else if (db.type !== 'embedded' && db.external && !edge.edgeMesh && isClusterInternalHost(hostOf(db.external.address))) {
       error(['database', 'external', 'address'], `"${db.external.address}" is a cluster-internal name edge nodes cannot resolve: set edge.databaseAddress to an address they can reach`);
     }
@@ -125,11 +194,11 @@ export function edgeRules(c: Config): RuleIssue[] {
     if (!edge.edgeMesh && isClusterInternalHost(hostOf(edge.databaseAddress))) {
       error(['edge', 'databaseAddress'], `"${edge.databaseAddress}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh`);
     }
-    if (db.type !== 'mongo' && !/^[^:/\s]+:[0-9]{1,5}$/.test(edge.databaseAddress)) {
-      error(['edge', 'databaseAddress'], `PostgreSQL addresses must be exactly host:port, found "${edge.databaseAddress}"`);
+    if (db.type !== 'mongo' && !HOST_PORT.test(edge.databaseAddress)) {
+      error(['edge', 'databaseAddress'], `database.type is ${db.type === 'embedded' ? 'embedded (PostgreSQL)' : db.type}, whose addresses must be exactly host:port, e.g. 203.0.113.10:30432; found "${edge.databaseAddress}"`);
     }
     if (db.type === 'embedded' && db.embedded.edgeNodePort === undefined && !edge.edgeMesh) {
-      error(['database', 'embedded', 'edgeNodePort'], 'edge.databaseAddress is set but the embedded database is not exposed: set database.embedded.edgeNodePort');
+      error(['database', 'embedded', 'edgeNodePort'], 'edge.databaseAddress is set but the embedded database is not exposed: set database.embedded.edgeNodePort', ['edge', 'databaseAddress']);
     }
   }
   if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined) {
@@ -139,7 +208,7 @@ export function edgeRules(c: Config): RuleIssue[] {
     error(['edge', 'apiAccess', 'server'], `"${edge.apiAccess.server}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh`);
   }
   if (edge.apiAccess.mode === 'sidecar' && edge.apiAccess.server === undefined) {
-    warn(['edge', 'apiAccess', 'server'], 'sidecar mode without a server uses the in-cluster address that MetaServer injects: needs KubeEdge 1.17+ with the requireAuthorization feature gate on in cloudcore and edgecore');
+    warn(['edge', 'apiAccess', 'server'], 'sidecar mode without a server uses the in-cluster address that MetaServer injects: needs KubeEdge 1.17+ with the requireAuthorization feature gate on in cloudcore and edgecore', ['edge', 'apiAccess', 'mode']);
   }
   return issues;
 }
