@@ -1,10 +1,7 @@
 /**
- * Synthesis: the platform's objects as YAML text per output file, and an
- * atomic write of those files to the output folder (a failure leaves the
- * folder exactly as it was).
+ * Synthesis: the platform's objects as YAML text per output file (written
+ * by lib/outdir/).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Config } from './config/schema';
@@ -49,33 +46,4 @@ export function synthManifests(config: Config, edgeSites: readonly EdgeSite[]): 
 /** The YAML text of each output file. */
 export function renderFiles(manifests: Manifests): Map<string, string> {
   return new Map([...manifests].map(([file, objects]) => [file, GENERATED_HEADER + Yaml.stringify(...objects)]));
-}
-
-/**
- * Replaces `outdir` with exactly `files`. Everything is written to a
- * temporary sibling folder first, then swapped in by rename.
- */
-export function writeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
-  const target = path.resolve(outdir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.new-`));
-  try {
-    for (const [file, text] of files) {
-      const dest = path.join(tmp, file);
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      fs.writeFileSync(dest, text, 'utf8');
-    }
-    if (fs.existsSync(target)) {
-      const old = `${tmp}.old`;
-      fs.renameSync(target, old);
-      fs.renameSync(tmp, target);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, target);
-    }
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
 }

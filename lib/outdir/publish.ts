@@ -1,0 +1,104 @@
+/**
+ * Synth's last step: compare the new output with the output folder, then
+ * write it (`npm run synth`) or only report the drift (`--check`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { EXIT } from '../exit-codes';
+import { renderFiles } from '../synth';
+import { diffFiles, FileChange, isManifest, objectName, parseObjects, summarize } from './diff';
+import { fileSystemError, OutputError } from './errors';
+import { FileSystem, MARKER, MARKER_TEXT, openOutdir, readTree, shownName } from './folder';
+import { immutableChanges, markForRecreate } from './immutable';
+import { withLock } from './lock';
+import { cleanLeftovers, writeFolder } from './writer';
+
+/** What a write did. */
+export interface Published {
+  /** The change summary (see {@link summarize}); empty when nothing changed. */
+  readonly summary: string[];
+  /** Objects marked for recreation by Argo CD (`Kind namespace/name: fields`), with --allow-recreate. */
+  readonly recreated: string[];
+}
+
+/** Options of {@link publish}. */
+export interface PublishOptions {
+  /** The config file synthesized (the output folder must not hold it). */
+  readonly configFile: string;
+  /** Proceed with changes to immutable fields, marking those objects for recreation. */
+  readonly allowRecreate?: boolean;
+  /** The file system; tests pass one with failing calls. */
+  readonly io?: FileSystem;
+}
+
+/** `files` and the marker. */
+function withMarker(files: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...files, [MARKER, MARKER_TEXT]]);
+}
+
+/**
+ * Makes `outdir` hold exactly `files` (and the marker), writing nothing when
+ * it already does.
+ * @throws OutputError for a refused folder, a change to an immutable field, a held lock or a file system error
+ */
+export function publish(outdir: string, files: ReadonlyMap<string, string>, options: PublishOptions): Published {
+  const io = options.io ?? fs;
+  try {
+    let dir = openOutdir(outdir, options.configFile, io);
+    return withLock(
+      dir.target,
+      dir.shown,
+      () => {
+        if (cleanLeftovers(dir.target, io)) dir = openOutdir(outdir, options.configFile, io);
+        const next = new Map(files);
+        const changes = diffFiles(dir.files, next);
+        const recreated = guardImmutable(dir.shown, changes, dir.files, next, options.allowRecreate === true);
+        const summary = summarize(changes, dir.files, next);
+        const onDisk = io.existsSync(path.join(dir.target, MARKER));
+        if (changes.length > 0 || !onDisk) writeFolder(dir.target, withMarker(next), dir.files.keys(), io);
+        return { summary, recreated };
+      },
+      io,
+    );
+  } catch (e) {
+    throw fileSystemError(e, shownName(outdir)) ?? e;
+  }
+}
+
+/**
+ * Refuses changes to immutable fields, or, when allowed, marks the objects
+ * for recreation in `next` (re-rendering their files).
+ * @returns the marked objects
+ */
+function guardImmutable(shown: string, changes: readonly FileChange[], before: ReadonlyMap<string, string>, next: Map<string, string>, allow: boolean): string[] {
+  const differing = changes.filter((c) => isManifest(c.file));
+  if (differing.length === 0) return [];
+  const found = immutableChanges(
+    differing.flatMap((c) => parseObjects(c.file, before.get(c.file)) ?? []),
+    differing.flatMap((c) => parseObjects(c.file, next.get(c.file)) ?? []),
+  );
+  const refused = found.filter((f) => !allow || !f.recreatable);
+  if (refused.length > 0) {
+    const lines = refused.map((f) => {
+      const what = f.recreatable
+        ? 'revert that config change, or run again with --allow-recreate to have Argo CD delete and recreate the object on its next sync'
+        : 'it cannot be recreated without losing data, so revert that config change or migrate by hand';
+      return `${shown}/${f.file}: error: ${f.object}: ${f.fields.join(', ')} cannot change on a live object (Kubernetes refuses the update); ${what}.${f.advice ? ` ${f.advice}` : ''}`;
+    });
+    throw new OutputError(`${lines.join('\n')}\n${refused.length} object${refused.length === 1 ? '' : 's'} would change immutable fields; nothing was written.`, EXIT.immutableChange);
+  }
+  for (const file of new Set(found.map((f) => f.file))) {
+    const objects = (parseObjects(file, next.get(file)) ?? []).map(({ obj }) => obj);
+    const marked = new Set(found.filter((f) => f.file === file).map((f) => f.object));
+    for (const obj of objects) if (marked.has(objectName(obj))) markForRecreate(obj);
+    next.set(file, renderFiles(new Map([[file, objects]])).get(file)!);
+  }
+  return found.map((f) => `${f.object}: ${f.fields.join(', ')}`);
+}
+
+/** One line per file where `outdir` differs from `files` (and the marker): differs, missing or extra; empty when it matches. Writes nothing. */
+export function checkOutdir(outdir: string, files: ReadonlyMap<string, string>): string[] {
+  const shown = shownName(outdir);
+  const describe = { changed: 'differs from what the config gives', added: 'is missing', removed: 'is not generated by the config (extra file)' };
+  return diffFiles(readTree(outdir), withMarker(files)).map((c) => `${shown}/${c.file}: ${describe[c.status]}`);
+}
