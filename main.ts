@@ -89,7 +89,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     }
     const files = renderFiles(synthManifests(config, edgeSites));
     if (check) {
-      const drift = checkOutdir(outdir, files);
+      const drift = checkOutdir(outdir, files, configFile);
       drift.forEach((l) => err(l));
       if (drift.length > 0) {
         err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);

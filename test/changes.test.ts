@@ -62,11 +62,19 @@ describe('--check', () => {
     expect(fs.existsSync(path.join(tmp, 'none'))).toBe(false);
   });
 
+  test('a folder synth did not write is refused (exit 5), not read through', () => {
+    const mine = path.join(tmp, 'mine');
+    fs.mkdirSync(mine);
+    fs.writeFileSync(path.join(mine, 'notes.md'), 'mine');
+    expect(run(['synth', '--check', '--config', CONFIG, '--outdir', mine]).code).toBe(EXIT.refusedOutdir);
+    expect(run(['synth', '--check', '--config', CONFIG, '--outdir', '/']).code).toBe(EXIT.refusedOutdir);
+  });
+
   test('any generated file counts, not only manifests', () => {
     const files = new Map([...base.files, ['task-manager-ports.txt', 'edge-node-1 30090\n']]);
-    expect(checkOutdir(out, files)).toEqual([`${out}/task-manager-ports.txt: is missing`]);
+    expect(checkOutdir(out, files, CONFIG)).toEqual([`${out}/task-manager-ports.txt: is missing`]);
     publish(out, files, { configFile: CONFIG });
-    expect(checkOutdir(out, files)).toEqual([]);
+    expect(checkOutdir(out, files, CONFIG)).toEqual([]);
   });
 
   test('the sample CI workflow for users\' repositories runs npm ci and the check', () => {

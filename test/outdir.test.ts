@@ -191,6 +191,28 @@ test('a folder that cannot be renamed (a mount point) is written in place, stale
   expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh']);
 });
 
+test('a mount point whose parent is read-only (docker run --read-only -v ...): written in place, locked inside', () => {
+  const out = generated();
+  fs.writeFileSync(path.join(out, 'edge', 'gone.k8s.yaml'), files.get('00-cluster.k8s.yaml')!);
+  const readOnlyParent = (p: fs.PathLike | number) => {
+    if (typeof p !== 'number' && path.dirname(String(p)) === tmp) throw errno('EROFS', 'open', String(p));
+  };
+  const io = {
+    ...fs,
+    mkdtempSync: (prefix: string) => {
+      readOnlyParent(prefix);
+      return fs.mkdtempSync(prefix);
+    },
+    writeFileSync: (p: fs.PathOrFileDescriptor, ...rest: any[]) => {
+      readOnlyParent(p as fs.PathLike);
+      (fs.writeFileSync as any)(p, ...rest);
+    },
+  } as FileSystem;
+  publish(out, files, { configFile: CONFIG, io });
+  expect(readTree(out)).toEqual(readTree(generated('fresh')));
+  expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh']);
+});
+
 describe('file system failures are one-line errors with their own exit codes, and the folder is left as it was', () => {
   test.each([
     ['ENOSPC', EXIT.noSpace, /no space left on the device .*Free some space/],

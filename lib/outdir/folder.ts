@@ -22,6 +22,9 @@ export const MARKER_TEXT = '# This folder is written by `npm run synth` of the N
 /** The infix of every temporary file and folder synth leaves behind when it is killed (see .gitignore). */
 export const TEMP_INFIX = '.nsfl-tmp-';
 
+/** The lock file inside the output folder, used when the folder's parent cannot be written. */
+export const INNER_LOCK = '.nsfl-lock';
+
 /** The file system calls the output code uses; tests pass a copy with some calls failing. */
 export type FileSystem = typeof fs;
 
@@ -33,17 +36,20 @@ export interface Outdir {
   readonly target: string;
   /** Generated files now in the folder (relative path → text), the marker and temporary files left out. */
   readonly files: Map<string, string>;
+  /** Whether the folder holds the marker. */
+  readonly marked: boolean;
 }
 
 /**
- * Resolves `outdir` and checks that synth may write it.
+ * Resolves `outdir` and checks that synth may write it. A folder without the
+ * marker is read only as far as needed to find a file synth did not write.
  * @param configFile the config being synthesized: the output folder must not hold it
  * @throws OutputError (exit {@link EXIT.refusedOutdir}) naming the reason, before anything is touched
  */
 export function openOutdir(outdir: string, configFile: string, io: FileSystem = fs): Outdir {
   const shown = shownName(outdir);
   const refuse = (why: string) =>
-    new OutputError(`${shown}: error: refusing to write the output here: ${why}. Nothing was changed; choose an empty or new folder with --outdir.`, EXIT.refusedOutdir);
+    new OutputError(`${shown}: error: not an output folder of synth: ${why}. Nothing was changed; choose a missing, empty or generated folder with --outdir.`, EXIT.refusedOutdir);
   let target = path.resolve(outdir);
   if (io.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
     try {
@@ -54,23 +60,30 @@ export function openOutdir(outdir: string, configFile: string, io: FileSystem = 
   }
   if (path.dirname(target) === target) throw refuse('it is the root folder');
   const inside = (p: string) => p === target || p.startsWith(target + path.sep);
-  const config = path.resolve(configFile);
-  if (inside(config)) throw refuse(`it holds the config file ${configFile}`);
+  if (inside(path.resolve(configFile))) throw refuse(`it holds the config file ${configFile}`);
   if (inside(process.cwd())) throw refuse('it is the current folder or one of its parents');
   const stat = io.statSync(target, { throwIfNoEntry: false });
-  if (stat === undefined) return { shown, target, files: new Map() };
+  if (stat === undefined) return { shown, target, files: new Map(), marked: false };
   if (!stat.isDirectory()) throw refuse('it is a file, not a folder');
   if (io.existsSync(path.join(target, '.git'))) throw refuse('it holds a Git repository (.git)');
-  const files = readTree(target, io);
-  const marked = files.delete(MARKER);
-  // Folders written before the marker existed: every file carries the generated header.
-  const header = GENERATED_HEADER.slice(0, GENERATED_HEADER.indexOf('.'));
-  const generated = [...files.values()].every((text) => text.startsWith(header));
-  if (!marked && !generated) {
-    const other = [...files].find(([, text]) => !text.startsWith(header))?.[0];
-    throw refuse(`it holds files synth did not write (e.g. ${other}) and no ${MARKER} marker`);
+  const marked = io.existsSync(path.join(target, MARKER));
+  if (!marked) {
+    // A folder written before the marker existed: every file starts with the generated header.
+    const header = Buffer.from(GENERATED_HEADER.slice(0, GENERATED_HEADER.indexOf('.')));
+    for (const rel of walkFiles(target, io)) {
+      const head = Buffer.alloc(header.length);
+      const fd = io.openSync(path.join(target, rel), 'r');
+      try {
+        io.readSync(fd, head, 0, head.length, 0);
+      } finally {
+        io.closeSync(fd);
+      }
+      if (!head.equals(header)) throw refuse(`it holds files synth did not write (e.g. ${rel}) and no ${MARKER} marker`);
+    }
   }
-  return { shown, target, files };
+  const files = readTree(target, io);
+  files.delete(MARKER);
+  return { shown, target, files, marked };
 }
 
 /** The output folder as messages name it: as given, without trailing slashes. */
@@ -84,14 +97,18 @@ export function shownName(outdir: string): string {
  */
 export function readTree(dir: string, io: FileSystem = fs): Map<string, string> {
   const out: [string, string][] = [];
-  const walk = (rel: string) => {
-    for (const e of io.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      if (e.name.includes(TEMP_INFIX)) continue;
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p);
-      else out.push([p, io.readFileSync(path.join(dir, p), 'utf8')]);
-    }
-  };
-  if (io.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) walk('');
+  if (io.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    for (const rel of walkFiles(dir, io)) out.push([rel, io.readFileSync(path.join(dir, rel), 'utf8')]);
+  }
   return new Map(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The relative paths of the files below `dir`, lazily, without temporary files of an interrupted synth or the lock. */
+function* walkFiles(dir: string, io: FileSystem, rel = ''): Generator<string> {
+  for (const e of io.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    if (e.name.includes(TEMP_INFIX) || (rel === '' && e.name === INNER_LOCK)) continue;
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) yield* walkFiles(dir, io, p);
+    else yield p;
+  }
 }

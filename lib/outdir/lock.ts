@@ -1,18 +1,36 @@
 /**
- * One synth at a time per output folder: a lock file beside the folder,
- * created exclusively, holding the writer's host and process id. A lock
- * left by a process that no longer runs on this host is taken over.
+ * One synth at a time per output folder: a lock file beside the folder
+ * (inside it when the parent cannot be written, e.g. a mount point in a
+ * read-only container), created exclusively, holding the writer's host and
+ * process id. A lock left by a process that no longer runs on this host is
+ * taken over.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EXIT } from '../exit-codes';
 import { OutputError } from './errors';
-import { FileSystem } from './folder';
+import { FileSystem, INNER_LOCK } from './folder';
 
 /** The lock file of the output folder `target` (absolute): `.<name>.nsfl-lock` beside it. */
 export function lockPath(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.nsfl-lock`);
+}
+
+/** Creates the lock file exclusively: beside `target`, or inside it when the parent is read-only. */
+function create(target: string, owner: string, io: FileSystem): string {
+  const file = lockPath(target);
+  io.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    io.writeFileSync(file, owner, { flag: 'wx' });
+    return file;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!['EROFS', 'EACCES', 'EPERM'].includes(code ?? '') || !io.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw e;
+    const inner = path.join(target, INNER_LOCK);
+    io.writeFileSync(inner, owner, { flag: 'wx' });
+    return inner;
+  }
 }
 
 /**
@@ -20,15 +38,16 @@ export function lockPath(target: string): string {
  * @throws OutputError (exit {@link EXIT.outdirInUse}) when another synth holds it
  */
 export function withLock<T>(target: string, shown: string, fn: () => T, io: FileSystem = fs): T {
-  const file = lockPath(target);
   const owner = `${os.hostname()} ${process.pid}\n`;
-  io.mkdirSync(path.dirname(file), { recursive: true });
+  let file: string;
   for (let attempt = 0; ; attempt++) {
     try {
-      io.writeFileSync(file, owner, { flag: 'wx' });
+      file = create(target, owner, io);
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'EEXIST' || typeof err.path !== 'string') throw e;
+      file = err.path;
       const holder = io.readFileSync(file, 'utf8').trim();
       if (attempt === 0 && isStale(holder)) {
         io.rmSync(file, { force: true });

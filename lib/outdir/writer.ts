@@ -3,8 +3,8 @@
  * temporary sibling folder that is then swapped in by two renames, so a
  * crash at any moment leaves the old or the new output whole (a run after a
  * crash between the renames puts the old folder back first). A folder that
- * cannot be renamed (a mount point, as with `docker run -v $PWD/dist:...`)
- * is written in place: every file to a temporary name inside, then renamed
+ * cannot be renamed (a mount point, as with `docker run -v $PWD/dist:...`),
+ * or whose parent cannot be written, is written in place: every file to a temporary name inside, then renamed
  * over, stale files removed last. The folder's permissions are kept.
  */
 import * as fs from 'fs';
@@ -25,7 +25,15 @@ export function writeFolder(target: string, files: ReadonlyMap<string, string>, 
     return;
   }
   const prefix = path.join(parent, `.${path.basename(target)}${TEMP_INFIX}`);
-  const tmp = io.mkdtempSync(`${prefix}new-`);
+  let tmp: string;
+  try {
+    tmp = io.mkdtempSync(`${prefix}new-`);
+  } catch (e) {
+    // A parent that cannot be written (a mount point in a read-only container): write in place.
+    if (stat === undefined || !['EROFS', 'EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    writeInPlace(target, files, previous, io);
+    return;
+  }
   try {
     writeFiles(tmp, files, io);
     io.chmodSync(tmp, stat ? stat.mode & 0o7777 : 0o777 & ~process.umask());
