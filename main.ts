@@ -15,6 +15,7 @@ import { loadConfig } from './lib/config/load';
 import { joinCommands } from './lib/edge/join';
 import { EXIT } from './lib/exit-codes';
 import { OutputError } from './lib/outdir/errors';
+import { shownName } from './lib/outdir/folder';
 import { checkOutdir, publish } from './lib/outdir/publish';
 import { renderFiles, synthManifests } from './lib/synth';
 
@@ -95,14 +96,14 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
         err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);
         return EXIT.drift;
       }
-      out(`${outdir}/ matches ${configFile} (${files.size} files, ${edgeSites.length} edge nodes)`);
+      out(`${shownName(outdir)}/ matches ${configFile} (${files.size} files, ${edgeSites.length} edge nodes)`);
       return EXIT.ok;
     }
     const { summary, recreated } = publish(outdir, files, { configFile, allowRecreate });
     summary.forEach((l) => out(`  ${l}`));
     for (const r of recreated) out(`marked for recreation by Argo CD (Replace=true,Force=true): ${r}; run \`npm run synth\` again once Argo CD has synced, to drop the mark`);
     const written = `${files.size} files (${edgeSites.length} edge nodes)`;
-    out(summary.length > 0 ? `wrote ${written} to ${outdir}/` : `${outdir}/ is up to date: ${written}`);
+    out(summary.length > 0 ? `wrote ${written} to ${shownName(outdir)}/` : `${shownName(outdir)}/ is up to date: ${written}`);
     return EXIT.ok;
   } catch (e) {
     if (e instanceof ConfigError) {
