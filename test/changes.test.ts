@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Yaml } from 'cdk8s';
 import { EXIT } from '../lib/exit-codes';
+import { block, documentIndex, documents, keysAt, replaceDocument, valueAt } from '../lib/outdir/documents';
 import { MARKER } from '../lib/outdir/folder';
 import { immutableChanges, markForRecreate, RECREATE_OPTIONS, SYNC_OPTIONS } from '../lib/outdir/immutable';
 import { checkOutdir, publish } from '../lib/outdir/publish';
@@ -116,8 +118,9 @@ describe('the change summary', () => {
 });
 
 describe('immutable fields', () => {
+  const docs = (files: Map<string, string>) => [...files].flatMap(([file, text]) => documents(file, text));
   const changes = (overrides: Record<string, unknown>) =>
-    immutableChanges(base.objects, synth(withOverrides(overrides)).objects).map((c) => `${c.file}: ${c.object}: ${c.fields.join(', ')}`);
+    immutableChanges(docs(base.files), docs(synth(withOverrides(overrides)).files)).map((c) => `${c.doc.file}: ${c.object}: ${c.fields.join(', ')}`);
 
   test('an image tag bump changes no immutable field', () => {
     expect(changes({ images: { tag: '0.2.0' } })).toEqual([]);
@@ -133,8 +136,8 @@ describe('immutable fields', () => {
   });
 
   test('the rules of each kind', () => {
-    const obj = (apiVersion: string, kind: string, rest: Record<string, any>) => ({ apiVersion, kind, metadata: { name: 'x', namespace: 'ns', ...rest.metadata }, ...rest });
-    const diff = (a: any, b: any) => immutableChanges([{ file: 'f.yaml', obj: a }], [{ file: 'f.yaml', obj: b }]).map((c) => [c.fields.join(','), c.recreatable]);
+    const obj = (apiVersion: string, kind: string, rest: Record<string, any>) => ({ apiVersion, kind, ...rest, metadata: { name: 'x', namespace: 'ns', ...rest.metadata } });
+    const diff = (a: any, b: any) => immutableChanges(documents('f.yaml', Yaml.stringify(a)), documents('f.yaml', Yaml.stringify(b))).map((c) => [c.fields.join(','), c.recreatable]);
     const sel = (app: string) => ({ selector: { matchLabels: { app } }, replicas: 1 });
     expect(diff(obj('apps/v1', 'Deployment', { spec: sel('a') }), obj('apps/v1', 'Deployment', { spec: { ...sel('b'), replicas: 2 } }))).toEqual([['spec.selector', true]]);
     expect(diff(obj('apps/v1', 'Deployment', { spec: sel('a') }), obj('apps/v1', 'Deployment', { spec: { ...sel('a'), replicas: 2 } }))).toEqual([]);
@@ -186,5 +189,25 @@ describe('immutable fields', () => {
     const obj = { metadata: { annotations: { [SYNC_OPTIONS]: 'Prune=false, Replace=false' } } };
     markForRecreate(obj);
     expect(obj.metadata.annotations[SYNC_OPTIONS]).toBe(['Prune=false', ...RECREATE_OPTIONS].join(','));
+  });
+});
+
+describe('reading generated files as text', () => {
+  test('every object of the bundled output is found with its identity, and a document is replaced byte for byte', () => {
+    for (const [file, text] of base.files) {
+      const found = documents(file, text).map((d) => d.name);
+      expect(found).toEqual(base.objects.filter((o) => o.file === file).map(({ obj }) => `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`));
+      const docs = documents(file, text);
+      if (docs.length > 0) expect(replaceDocument(text, documentIndex(text, docs[0]), docs[0].text)).toBe(text);
+    }
+  });
+
+  test('a subtree is cut out by indentation and parsed on its own', () => {
+    const sts = documents('10-database.k8s.yaml', base.files.get('10-database.k8s.yaml')).find((d) => d.kind === 'apps/StatefulSet')!;
+    const obj = base.get('StatefulSet', 'nsfl-database');
+    expect(valueAt(sts.text, ['spec', 'volumeClaimTemplates'])).toEqual(obj.spec.volumeClaimTemplates);
+    expect(valueAt(sts.text, ['spec', 'selector'])).toEqual(obj.spec.selector);
+    expect(keysAt(sts.text, ['spec'])).toEqual(Object.keys(obj.spec));
+    expect(block(sts.text, ['spec', 'nothing'])).toBeUndefined();
   });
 });

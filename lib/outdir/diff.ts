@@ -1,9 +1,9 @@
 /**
  * What differs between two versions of the output: files first (texts
  * compared, cheap), then, only for manifest files that differ, the objects
- * they hold: added, changed and removed, and edge nodes by name.
+ * they hold (added, changed, removed), and edge nodes by name.
  */
-import { parseAllDocuments } from 'yaml';
+import { documents, isManifest } from './documents';
 
 /** How one file differs. */
 export interface FileChange {
@@ -11,14 +11,6 @@ export interface FileChange {
   readonly file: string;
   /** `added`: only in the new output; `removed`: only in the old one; `changed`: in both, with other text. */
   readonly status: 'added' | 'removed' | 'changed';
-}
-
-/** A Kubernetes object parsed from an output file, with the file it is in. */
-export interface PlacedObject {
-  /** Path of its file, relative to the output folder. */
-  readonly file: string;
-  /** The object. */
-  readonly obj: Record<string, any>;
 }
 
 /** The files that differ between `before` and `after` (relative path → text), sorted by path. */
@@ -31,31 +23,6 @@ export function diffFiles(before: ReadonlyMap<string, string>, after: ReadonlyMa
   }
   for (const file of before.keys()) if (!after.has(file)) changes.push({ file, status: 'removed' });
   return changes.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-}
-
-/** True for files that hold Kubernetes objects (what kubectl and Argo CD read). */
-export function isManifest(file: string): boolean {
-  return /\.(ya?ml|json)$/.test(file);
-}
-
-/** The objects of a manifest file's text; none when it is not one, undefined when it does not parse (a hand-edited file). */
-export function parseObjects(file: string, text: string | undefined): PlacedObject[] | undefined {
-  if (text === undefined || !isManifest(file)) return [];
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
-  return docs.map((d) => d.toJS()).filter((o) => o !== null && typeof o === 'object').map((obj) => ({ file, obj }));
-}
-
-/** An object's identity in the cluster: API group, kind, namespace and name. */
-export function objectKey(obj: Record<string, any>): string {
-  const group = String(obj.apiVersion ?? '').split('/').slice(0, -1).join('/');
-  return `${group}|${obj.kind}|${obj.metadata?.namespace ?? ''}|${obj.metadata?.name ?? ''}`;
-}
-
-/** An object as people name it: `Kind namespace/name` (`Kind name` when cluster-scoped). */
-export function objectName(obj: Record<string, any>): string {
-  const ns = obj.metadata?.namespace;
-  return `${obj.kind} ${ns ? `${ns}/` : ''}${obj.metadata?.name}`;
 }
 
 /** The node an edge file belongs to (`edge/<node>.k8s.yaml`), else undefined. */
@@ -86,24 +53,19 @@ export function summarize(changes: readonly FileChange[], before: ReadonlyMap<st
       continue;
     }
     if (status !== 'changed' || !isManifest(file)) {
-      const count = parseObjects(file, status === 'removed' ? before.get(file) : after.get(file))?.length ?? 0;
+      const count = documents(file, status === 'removed' ? before.get(file) : after.get(file)).length;
       lines.push(`${file}: ${status}${count > 0 ? ` (${count} object${count === 1 ? '' : 's'})` : ''}`);
       continue;
     }
-    const [was, is] = [parseObjects(file, before.get(file)), parseObjects(file, after.get(file))];
-    if (was === undefined || is === undefined) {
-      lines.push(`${file}: changed (the old file is not valid YAML)`);
-      continue;
-    }
-    const old = new Map(was.map(({ obj }) => [objectKey(obj), obj]));
-    const now = new Map(is.map(({ obj }) => [objectKey(obj), obj]));
+    const old = new Map(documents(file, before.get(file)).map((d) => [d.key, d]));
+    const now = new Map(documents(file, after.get(file)).map((d) => [d.key, d]));
     const parts = [
-      ['added', [...now].filter(([k]) => !old.has(k))],
-      ['changed', [...now].filter(([k, o]) => old.has(k) && JSON.stringify(old.get(k)) !== JSON.stringify(o))],
-      ['removed', [...old].filter(([k]) => !now.has(k))],
+      ['added', [...now.values()].filter((d) => !old.has(d.key))],
+      ['changed', [...now.values()].filter((d) => old.has(d.key) && old.get(d.key)!.text !== d.text)],
+      ['removed', [...old.values()].filter((d) => !now.has(d.key))],
     ] as const;
-    const said = parts.filter(([, objs]) => objs.length > 0).map(([what, objs]) => `${what} ${list(objs.map(([, o]) => objectName(o)))}`);
-    lines.push(`${file}: ${said.length > 0 ? said.join('; ') : 'changed (formatting only)'}`);
+    const said = parts.filter(([, docs]) => docs.length > 0).map(([what, docs]) => `${what} ${list(docs.map((d) => d.name))}`);
+    lines.push(`${file}: ${said.length > 0 ? said.join('; ') : 'changed (formatting or comments only)'}`);
   }
   for (const what of ['added', 'changed', 'removed'] as const) {
     if (nodes[what].length > 0) lines.push(`edge nodes ${what} (${nodes[what].length}): ${list(nodes[what])}`);

@@ -6,7 +6,7 @@
  * again, which Argo CD does for objects carrying the `Replace=true,Force=true`
  * sync options.
  */
-import { objectKey, objectName, PlacedObject } from './diff';
+import { block, keysAt, ManifestDoc, valueAt } from './documents';
 
 /** Argo CD's per-object sync options annotation. */
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
@@ -16,10 +16,8 @@ export const RECREATE_OPTIONS = ['Replace=true', 'Force=true'] as const;
 
 /** One object whose change Kubernetes would refuse. */
 export interface ImmutableChange {
-  /** The file it is in (new output), relative to the output folder. */
-  readonly file: string;
-  /** The new object. */
-  readonly obj: Record<string, any>;
+  /** The new object's document. */
+  readonly doc: ManifestDoc;
   /** `Kind namespace/name`. */
   readonly object: string;
   /** The immutable fields that changed, e.g. `spec.volumeClaimTemplates`. */
@@ -37,10 +35,12 @@ const STATEFULSET_MUTABLE = new Set(['replicas', 'ordinals', 'template', 'update
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** The changed fields among `fields` (dotted paths below the object). */
-function changed(before: Obj, after: Obj, fields: readonly string[]): string[] {
-  const at = (o: Obj, f: string) => f.split('.').reduce<any>((v, k) => v?.[k], o);
-  return fields.filter((f) => !same(at(before, f), at(after, f)));
+/** The value at a dotted path (`spec.selector`) of a document, parsed from that subtree only. */
+const value = (doc: string, field: string) => valueAt(doc, field.split('.'));
+
+/** The fields among `fields` (dotted paths) whose values differ; texts compared first, parsed only when they differ. */
+function changed(before: string, after: string, fields: readonly string[]): string[] {
+  return fields.filter((f) => block(before, f.split('.')) !== block(after, f.split('.')) && !same(value(before, f), value(after, f)));
 }
 
 /** Bytes of a Kubernetes quantity (`10Gi`, `500M`, `1e3`); NaN when it is not one. */
@@ -51,16 +51,14 @@ export function quantityBytes(q: unknown): number {
   return Number(m[1]) * units[m[2] ?? ''];
 }
 
-/** The immutable fields of one object that changed, and whether recreating it is safe. */
-function check(before: Obj, after: Obj): Pick<ImmutableChange, 'fields' | 'recreatable' | 'advice'> {
-  const group = String(after.apiVersion).split('/').slice(0, -1).join('/');
-  const kind = `${group}/${after.kind}`;
+/** The immutable fields of one object (a document's text before and after) that changed, and whether recreating it is safe. */
+function check(kind: string, before: string, after: string): Pick<ImmutableChange, 'fields' | 'recreatable' | 'advice'> {
   const none = { fields: [], recreatable: true, advice: '' };
   switch (kind) {
     case 'apps/StatefulSet': {
-      const keys = [...new Set([...Object.keys(before.spec ?? {}), ...Object.keys(after.spec ?? {})])].filter((k) => !STATEFULSET_MUTABLE.has(k));
+      const keys = [...new Set([...keysAt(before, ['spec']), ...keysAt(after, ['spec'])])].filter((k) => !STATEFULSET_MUTABLE.has(k));
       const fields = changed(before, after, keys.sort().map((k) => `spec.${k}`));
-      const keepsClaims = after.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted !== 'Delete';
+      const keepsClaims = (value(after, 'spec.persistentVolumeClaimRetentionPolicy') as Obj | undefined)?.whenDeleted !== 'Delete';
       const advice = fields.includes('spec.volumeClaimTemplates')
         ? 'Existing volume claims keep their old spec: resize them with `kubectl patch pvc` (the StorageClass must allow expansion).'
         : '';
@@ -72,23 +70,23 @@ function check(before: Obj, after: Obj): Pick<ImmutableChange, 'fields' | 'recre
       return { ...none, fields: changed(before, after, ['spec.selector']) };
     case 'batch/Job':
       // Argo CD hooks are deleted and created by their hook-delete-policy.
-      if (after.metadata?.annotations?.['argocd.argoproj.io/hook'] !== undefined) return none;
+      if ((value(after, 'metadata.annotations') as Obj | undefined)?.['argocd.argoproj.io/hook'] !== undefined) return none;
       return { ...none, fields: changed(before, after, ['spec.selector', 'spec.template']) };
     case '/Service': {
-      const external = (o: Obj) => o.spec?.type === 'ExternalName';
+      const external = (doc: string) => value(doc, 'spec.type') === 'ExternalName';
       if (external(before) !== external(after)) return { ...none, fields: ['spec.type'] };
       return { ...none, fields: changed(before, after, ['spec.clusterIP']) };
     }
     case '/PersistentVolumeClaim': {
-      const withoutSize = (o: Obj) => ({ ...o.spec, resources: { ...o.spec?.resources, requests: { ...o.spec?.resources?.requests, storage: undefined } } });
-      const fields = same(withoutSize(before), withoutSize(after)) ? [] : ['spec'];
-      const size = (o: Obj) => quantityBytes(o.spec?.resources?.requests?.storage);
-      if (size(after) < size(before)) fields.push('spec.resources.requests.storage');
+      const [old, now] = [value(before, 'spec') as Obj | undefined, value(after, 'spec') as Obj | undefined];
+      const withoutSize = (spec?: Obj) => ({ ...spec, resources: { ...spec?.resources, requests: { ...spec?.resources?.requests, storage: undefined } } });
+      const fields = same(withoutSize(old), withoutSize(now)) ? [] : ['spec'];
+      if (quantityBytes(now?.resources?.requests?.storage) < quantityBytes(old?.resources?.requests?.storage)) fields.push('spec.resources.requests.storage');
       return { fields, recreatable: false, advice: 'Recreating a claim deletes its data: back it up, delete the claim by hand, sync, and restore.' };
     }
     case '/ConfigMap':
     case '/Secret':
-      if (before.immutable !== true) return none;
+      if (value(before, 'immutable') !== true) return none;
       return { ...none, fields: changed(before, after, ['immutable', 'data', 'binaryData', 'stringData']) };
     case 'rbac.authorization.k8s.io/RoleBinding':
     case 'rbac.authorization.k8s.io/ClusterRoleBinding':
@@ -99,14 +97,14 @@ function check(before: Obj, after: Obj): Pick<ImmutableChange, 'fields' | 'recre
 }
 
 /** Every object of `after` whose change from its namesake in `before` touches an immutable field. */
-export function immutableChanges(before: readonly PlacedObject[], after: readonly PlacedObject[]): ImmutableChange[] {
-  const old = new Map(before.map(({ obj }) => [objectKey(obj), obj]));
+export function immutableChanges(before: readonly ManifestDoc[], after: readonly ManifestDoc[]): ImmutableChange[] {
+  const old = new Map(before.map((d) => [d.key, d]));
   const found: ImmutableChange[] = [];
-  for (const { file, obj } of after) {
-    const prev = old.get(objectKey(obj));
-    if (prev === undefined) continue;
-    const { fields, recreatable, advice } = check(prev, obj);
-    if (fields.length > 0) found.push({ file, obj, object: objectName(obj), fields, recreatable, advice });
+  for (const doc of after) {
+    const prev = old.get(doc.key);
+    if (prev === undefined || prev.text === doc.text) continue;
+    const { fields, recreatable, advice } = check(doc.kind, prev.text, doc.text);
+    if (fields.length > 0) found.push({ doc, object: doc.name, fields, recreatable, advice });
   }
   return found;
 }

@@ -4,8 +4,10 @@
  */
 import * as fs from 'fs';
 import { EXIT } from '../exit-codes';
-import { renderFiles } from '../synth';
-import { diffFiles, FileChange, isManifest, objectName, parseObjects, summarize } from './diff';
+import { Yaml } from 'cdk8s';
+import { parse } from 'yaml';
+import { diffFiles, FileChange, summarize } from './diff';
+import { documentIndex, documents, isManifest, replaceDocument } from './documents';
 import { fileSystemError, OutputError } from './errors';
 import { FileSystem, MARKER, MARKER_TEXT, openOutdir, shownName } from './folder';
 import { immutableChanges, markForRecreate } from './immutable';
@@ -65,15 +67,14 @@ export function publish(outdir: string, files: ReadonlyMap<string, string>, opti
 
 /**
  * Refuses changes to immutable fields, or, when allowed, marks the objects
- * for recreation in `next` (re-rendering their files).
+ * for recreation in `next`.
  * @returns the marked objects
  */
 function guardImmutable(shown: string, changes: readonly FileChange[], before: ReadonlyMap<string, string>, next: Map<string, string>, allow: boolean): string[] {
   const differing = changes.filter((c) => isManifest(c.file));
-  if (differing.length === 0) return [];
   const found = immutableChanges(
-    differing.flatMap((c) => parseObjects(c.file, before.get(c.file)) ?? []),
-    differing.flatMap((c) => parseObjects(c.file, next.get(c.file)) ?? []),
+    differing.flatMap((c) => documents(c.file, before.get(c.file))),
+    differing.flatMap((c) => documents(c.file, next.get(c.file))),
   );
   const refused = found.filter((f) => !allow || !f.recreatable);
   if (refused.length > 0) {
@@ -81,15 +82,15 @@ function guardImmutable(shown: string, changes: readonly FileChange[], before: R
       const what = f.recreatable
         ? 'revert that config change, or run again with --allow-recreate to have Argo CD delete and recreate the object on its next sync'
         : 'it cannot be recreated without losing data, so revert that config change or migrate by hand';
-      return `${shown}/${f.file}: error: ${f.object}: ${f.fields.join(', ')} cannot change on a live object (Kubernetes refuses the update); ${what}.${f.advice ? ` ${f.advice}` : ''}`;
+      return `${shown}/${f.doc.file}: error: ${f.object}: ${f.fields.join(', ')} cannot change on a live object (Kubernetes refuses the update); ${what}.${f.advice ? ` ${f.advice}` : ''}`;
     });
     throw new OutputError(`${lines.join('\n')}\n${refused.length} object${refused.length === 1 ? '' : 's'} would change immutable fields; nothing was written.`, EXIT.immutableChange);
   }
-  for (const file of new Set(found.map((f) => f.file))) {
-    const objects = (parseObjects(file, next.get(file)) ?? []).map(({ obj }) => obj);
-    const marked = new Set(found.filter((f) => f.file === file).map((f) => f.object));
-    for (const obj of objects) if (marked.has(objectName(obj))) markForRecreate(obj);
-    next.set(file, renderFiles(new Map([[file, objects]])).get(file)!);
+  for (const { doc } of found) {
+    const text = next.get(doc.file)!;
+    const obj = parse(doc.text);
+    markForRecreate(obj);
+    next.set(doc.file, replaceDocument(text, documentIndex(text, doc), Yaml.stringify(obj)));
   }
   return found.map((f) => `${f.object}: ${f.fields.join(', ')}`);
 }
