@@ -25,9 +25,9 @@ export function diffFiles(before: ReadonlyMap<string, string>, after: ReadonlyMa
   return changes.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-/** The node an edge file belongs to (`edge/<node>.k8s.yaml`), else undefined. */
+/** The node an edge file belongs to (`edge/<node>.k8s.yaml`, also in subfolders of `edge/`), else undefined. */
 function edgeNode(file: string): string | undefined {
-  return /^edge\/([^/]+?)(\.k8s)?\.ya?ml$/.exec(file)?.[1];
+  return /^edge\/(?:.*\/)?([^/]+?)(\.k8s)?\.ya?ml$/.exec(file)?.[1];
 }
 
 /** How many names to list before "and N more". */

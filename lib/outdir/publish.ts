@@ -3,9 +3,9 @@
  * write it (`npm run synth`) or only report the drift (`--check`).
  */
 import * as fs from 'fs';
-import { EXIT } from '../exit-codes';
 import { Yaml } from 'cdk8s';
 import { parse } from 'yaml';
+import { EXIT } from '../exit-codes';
 import { diffFiles, FileChange, summarize } from './diff';
 import { documentIndex, documents, isManifest, replaceDocument } from './documents';
 import { fileSystemError, OutputError } from './errors';
