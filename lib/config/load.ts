@@ -125,9 +125,10 @@ function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[])
   if (!reparsed.success) return [];
   // A rule's path touches a broken field when one is a prefix of the other.
   const id = (p: readonly PropertyKey[]) => JSON.stringify(p.map(String));
+  const prefixes = (p: readonly PropertyKey[]) => Array.from({ length: p.length + 1 }, (_, i) => id(p.slice(0, i)));
   const brokenIds = new Set(broken.map(id));
-  const brokenPrefixes = new Set(broken.flatMap((b) => b.map((_, i) => id(b.slice(0, i + 1)))));
-  const touches = (p: readonly PropertyKey[]) => brokenPrefixes.has(id(p)) || p.some((_, i) => brokenIds.has(id(p.slice(0, i + 1))));
+  const brokenPrefixes = new Set(broken.flatMap(prefixes));
+  const touches = (p: readonly PropertyKey[]) => brokenPrefixes.has(id(p)) || prefixes(p).some((q) => brokenIds.has(q));
   return checkAll(reparsed.data).issues.filter((i) => i.severity === 'error' && !touches(i.path));
 }
 

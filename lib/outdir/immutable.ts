@@ -44,7 +44,7 @@ function changed(before: string, after: string, fields: readonly string[]): stri
 }
 
 /** Bytes of a Kubernetes quantity (`10Gi`, `500M`, `1e3`); NaN when it is not one. */
-export function quantityBytes(q: unknown): number {
+function quantityBytes(q: unknown): number {
   const m = /^([0-9.]+(?:e[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/.exec(String(q ?? ''));
   if (!m) return NaN;
   const units: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
