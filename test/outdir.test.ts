@@ -117,6 +117,19 @@ test('a rewrite keeps the folder permissions', () => {
   expect(fs.existsSync(path.join(out, 'edge', 'gone.k8s.yaml'))).toBe(false);
 });
 
+test('a rewrite keeps the subfolders\' permissions, and as root the owner of the folder (docker run as root on a user\'s checkout)', () => {
+  const out = generated();
+  fs.chmodSync(path.join(out, 'edge'), 0o700);
+  fs.chownSync(out, 12345, 12346);
+  fs.writeFileSync(path.join(out, 'edge', 'gone.k8s.yaml'), files.get('00-cluster.k8s.yaml')!);
+  expect(run(['synth', '--config', CONFIG, '--outdir', out]).code).toBe(EXIT.ok);
+  expect(fs.statSync(path.join(out, 'edge')).mode & 0o777).toBe(0o700);
+  if (process.getuid?.() !== 0) return;
+  for (const p of [out, path.join(out, 'edge'), path.join(out, '20-platform.k8s.yaml'), path.join(out, 'edge', 'edge-node-1.k8s.yaml')]) {
+    expect([fs.statSync(p).uid, fs.statSync(p).gid]).toEqual([12345, 12346]);
+  }
+});
+
 test('a symlinked output folder stays a symlink; its target is written', () => {
   const real = generated('real');
   const link = path.join(tmp, 'dist');
@@ -185,8 +198,10 @@ test('a folder that cannot be renamed (a mount point) is written in place, stale
     if (from === out) throw errno('EBUSY', 'rename', out);
     fs.renameSync(from, to);
   });
+  fs.chownSync(out, 12345, 12346);
   publish(out, files, { configFile: CONFIG, io });
   expect(fs.statSync(out).ino).toBe(inode);
+  if (process.getuid?.() === 0) expect(fs.statSync(path.join(out, '20-platform.k8s.yaml')).uid).toBe(12345);
   expect(readTree(out)).toEqual(readTree(generated('fresh')));
   expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh']);
 });

@@ -4,8 +4,9 @@
  * crash at any moment leaves the old or the new output whole (a run after a
  * crash between the renames puts the old folder back first). A folder that
  * cannot be renamed (a mount point, as with `docker run -v $PWD/dist:...`),
- * or whose parent cannot be written, is written in place: every file to a temporary name inside, then renamed
- * over, stale files removed last. The folder's permissions are kept.
+ * or whose parent cannot be written, is written in place: every file to a
+ * temporary name inside, then renamed over, stale files removed last. The
+ * folders' permissions are kept, and their owner when synth runs as root.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -37,6 +38,7 @@ export function writeFolder(target: string, files: ReadonlyMap<string, string>, 
   try {
     writeFiles(tmp, files, io);
     io.chmodSync(tmp, stat ? stat.mode & 0o7777 : 0o777 & ~process.umask());
+    if (stat !== undefined) keepAttributes(tmp, target, stat, files, io);
     if (stat === undefined) {
       io.renameSync(tmp, target);
       return;
@@ -59,6 +61,32 @@ export function writeFolder(target: string, files: ReadonlyMap<string, string>, 
   }
 }
 
+/** The folders below the output folder that `files` need, parents first. */
+function folders(files: ReadonlyMap<string, string>): string[] {
+  const dirs = new Set<string>();
+  for (const file of files.keys()) for (let d = path.dirname(file); d !== '.' && !dirs.has(d); d = path.dirname(d)) dirs.add(d);
+  return [...dirs].sort();
+}
+
+/**
+ * Gives the new tree `tmp` what the old folder `target` had: each subfolder
+ * its old permissions and, when synth runs as root (e.g. in a container),
+ * every file and folder the old folder's owner.
+ */
+function keepAttributes(tmp: string, target: string, stat: fs.Stats, files: ReadonlyMap<string, string>, io: FileSystem): void {
+  for (const dir of folders(files)) {
+    const old = io.statSync(path.join(target, dir), { throwIfNoEntry: false });
+    if (old?.isDirectory()) io.chmodSync(path.join(tmp, dir), old.mode & 0o7777);
+  }
+  if (!ownedByOther(stat)) return;
+  for (const p of ['', ...folders(files), ...files.keys()]) io.chownSync(path.join(tmp, p), stat.uid, stat.gid);
+}
+
+/** True when synth runs as root and the folder belongs to someone else: new files should then be theirs. */
+function ownedByOther(stat: fs.Stats): boolean {
+  return process.getuid?.() === 0 && (stat.uid !== 0 || stat.gid !== 0);
+}
+
 /** Writes `files` below `dir`. */
 function writeFiles(dir: string, files: ReadonlyMap<string, string>, io: FileSystem): void {
   for (const [file, text] of files) {
@@ -71,11 +99,18 @@ function writeFiles(dir: string, files: ReadonlyMap<string, string>, io: FileSys
 /** Writes into `target` itself: all files to temporary names, then each renamed over its old version, then stale files removed. */
 function writeInPlace(target: string, files: ReadonlyMap<string, string>, previous: Iterable<string>, io: FileSystem): void {
   const temps = new Map([...files.keys()].map((f) => [f, path.join(target, path.dirname(f), `.${path.basename(f)}${TEMP_INFIX}new`)]));
+  const stat = io.statSync(target);
+  const chown = ownedByOther(stat) ? (p: string) => io.chownSync(p, stat.uid, stat.gid) : () => undefined;
   try {
+    for (const dir of folders(files)) {
+      if (io.existsSync(path.join(target, dir))) continue;
+      io.mkdirSync(path.join(target, dir));
+      chown(path.join(target, dir));
+    }
     for (const [file, text] of files) {
       const tmp = temps.get(file)!;
-      io.mkdirSync(path.dirname(tmp), { recursive: true });
       io.writeFileSync(tmp, text, 'utf8');
+      chown(tmp);
     }
   } catch (e) {
     for (const tmp of temps.values()) io.rmSync(tmp, { force: true });
