@@ -28,21 +28,19 @@ export const INNER_LOCK = '.nsfl-lock';
 /** The file system calls the output code uses; tests pass a copy with some calls failing. */
 export type FileSystem = typeof fs;
 
-/** An output folder synth may write. */
+/** An output folder synth may write (see {@link readOutput} for what it holds). */
 export interface Outdir {
   /** The folder as the user named it, for messages. */
   readonly shown: string;
   /** The absolute path written: a symlink's target, so the link stays a link. */
   readonly target: string;
-  /** Generated files now in the folder (relative path → text), the marker and temporary files left out. */
-  readonly files: Map<string, string>;
   /** Whether the folder holds the marker. */
   readonly marked: boolean;
 }
 
 /**
- * Resolves `outdir` and checks that synth may write it. A folder without the
- * marker is read only as far as needed to find a file synth did not write.
+ * Resolves `outdir` and checks that synth may write it, reading no more of
+ * a folder without the marker than needed to find a file synth did not write.
  * @param configFile the config being synthesized: the output folder must not hold it
  * @throws OutputError (exit {@link EXIT.refusedOutdir}) naming the reason, before anything is touched
  */
@@ -63,7 +61,7 @@ export function openOutdir(outdir: string, configFile: string, io: FileSystem = 
   if (inside(path.resolve(configFile))) throw refuse(`it holds the config file ${configFile}`);
   if (inside(process.cwd())) throw refuse('it is the current folder or one of its parents');
   const stat = io.statSync(target, { throwIfNoEntry: false });
-  if (stat === undefined) return { shown, target, files: new Map(), marked: false };
+  if (stat === undefined) return { shown, target, marked: false };
   if (!stat.isDirectory()) throw refuse('it is a file, not a folder');
   if (io.existsSync(path.join(target, '.git'))) throw refuse('it holds a Git repository (.git)');
   const marked = io.existsSync(path.join(target, MARKER));
@@ -81,9 +79,7 @@ export function openOutdir(outdir: string, configFile: string, io: FileSystem = 
       if (!head.equals(header)) throw refuse(`it holds files synth did not write (e.g. ${rel}) and no ${MARKER} marker`);
     }
   }
-  const files = readTree(target, io);
-  files.delete(MARKER);
-  return { shown, target, files, marked };
+  return { shown, target, marked };
 }
 
 /** The output folder as messages name it: as given, without trailing slashes. */
@@ -92,13 +88,14 @@ export function shownName(outdir: string): string {
 }
 
 /**
- * Every file below `dir` (relative path → text), sorted, without temporary
- * files of an interrupted synth; empty when `dir` does not exist.
+ * The generated files in the output folder (relative path → text), sorted,
+ * without the marker, the lock and temporary files of an interrupted synth;
+ * empty when the folder does not exist.
  */
-export function readTree(dir: string, io: FileSystem = fs): Map<string, string> {
+export function readOutput(dir: Outdir, io: FileSystem = fs): Map<string, string> {
   const out: [string, string][] = [];
-  if (io.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    for (const rel of walkFiles(dir, io)) out.push([rel, io.readFileSync(path.join(dir, rel), 'utf8')]);
+  if (io.statSync(dir.target, { throwIfNoEntry: false })?.isDirectory()) {
+    for (const rel of walkFiles(dir.target, io)) if (rel !== MARKER) out.push([rel, io.readFileSync(path.join(dir.target, rel), 'utf8')]);
   }
   return new Map(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -137,15 +137,13 @@ function removeEmptyParents(target: string, rel: string, io: FileSystem): void {
  * Cleans what an interrupted synth left: puts the old folder back when a
  * crash came between the two renames, then removes temporary folders beside
  * `target` and temporary files inside it.
- * @returns true when the old folder was put back
  */
-export function cleanLeftovers(target: string, io: FileSystem = fs): boolean {
+export function cleanLeftovers(target: string, io: FileSystem = fs): void {
   const parent = path.dirname(target);
   const prefix = `.${path.basename(target)}${TEMP_INFIX}`;
   const leftovers = (io.existsSync(parent) ? io.readdirSync(parent) : []).filter((n) => n.startsWith(prefix)).sort();
   const old = leftovers.find((n) => n.startsWith(`${prefix}old-`));
-  const restore = old !== undefined && !io.existsSync(target);
-  if (restore) io.renameSync(path.join(parent, old), target);
+  if (old !== undefined && !io.existsSync(target)) io.renameSync(path.join(parent, old), target);
   for (const n of leftovers) io.rmSync(path.join(parent, n), { recursive: true, force: true });
   const walk = (dir: string) => {
     for (const e of io.readdirSync(dir, { withFileTypes: true })) {
@@ -155,5 +153,4 @@ export function cleanLeftovers(target: string, io: FileSystem = fs): boolean {
     }
   };
   if (io.statSync(target, { throwIfNoEntry: false })?.isDirectory()) walk(target);
-  return restore;
 }
