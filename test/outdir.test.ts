@@ -261,6 +261,13 @@ describe('file system failures are one-line errors with their own exit codes, an
     expect(fileSystemError(errno('EDQUOT', 'write', '/x'), 'dist')?.exitCode).toBe(EXIT.noSpace);
     expect(fileSystemError(new TypeError('x is undefined'), 'dist')).toBeUndefined();
   });
+
+  test('an output path through a file is a clear error (exit 10)', () => {
+    fs.writeFileSync(path.join(tmp, 'file'), 'keep');
+    const r = run(['synth', '--config', CONFIG, '--outdir', path.join(tmp, 'file', 'dist')]);
+    expect(r.code).toBe(EXIT.fileSystem);
+    expect(r.stderr).toMatch(/error: a part of the path is a file, not a folder/);
+  });
 });
 
 test('the exit codes are distinct', () => {

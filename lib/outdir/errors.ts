@@ -38,6 +38,8 @@ export function fileSystemError(e: unknown, outdir: string): OutputError | undef
     case 'ENOSPC':
     case 'EDQUOT':
       return new OutputError(`${outdir}: error: no space left on the device${where}; ${untouched}. Free some space and run again.`, EXIT.noSpace);
+    case 'ENOTDIR':
+      return new OutputError(`${outdir}: error: a part of the path is a file, not a folder${where}; ${untouched}. Check the path given to --outdir.`, EXIT.fileSystem);
     default:
       return new OutputError(`${outdir}: error: cannot write: ${err.code}${where}; ${untouched}. Check the path and the file system.`, EXIT.fileSystem);
   }
