@@ -5,29 +5,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from './main';
+import { EXIT } from './lib/exit-codes';
+import { MARKER } from './lib/outdir/folder';
+import { readTree, run } from './test/support/cli';
 import { DEFAULT_CONFIG, ROOT, synth, withOverrides } from './test/support/platform';
-
-/** Every file below `dir`, relative path → bytes. */
-function readTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return new Map([...out].sort());
-}
-
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = main(args, (s) => stdout.push(s), (s) => stderr.push(s));
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
 
 let tmp: string;
 beforeEach(() => {
@@ -79,9 +60,10 @@ test('`cdk8s synth` works too: the output folder comes from CDK8S_OUTDIR, as the
   expect(readTree(out)).toEqual(readTree(path.join(ROOT, 'dist')));
 });
 
-test('synth replaces the output folder: stale files disappear', () => {
+test('synth replaces a folder it wrote: stale files disappear', () => {
   const out = path.join(tmp, 'dist');
   fs.mkdirSync(path.join(out, 'edge'), { recursive: true });
+  fs.writeFileSync(path.join(out, MARKER), '');
   fs.writeFileSync(path.join(out, 'edge', 'removed-node.k8s.yaml'), 'stale');
   expect(run(['synth', '--config', path.join(ROOT, 'platform.yaml'), '--outdir', out]).code).toBe(0);
   expect(fs.existsSync(path.join(out, 'edge', 'removed-node.k8s.yaml'))).toBe(false);
@@ -126,8 +108,18 @@ describe('bad input', () => {
   });
 
   test('an unknown command or flag is a usage error (exit 2)', () => {
-    expect(run(['deploy']).code).toBe(2);
-    expect(run(['--frobnicate']).code).toBe(2);
+    expect(run(['deploy']).code).toBe(EXIT.usage);
+    expect(run(['--frobnicate']).code).toBe(EXIT.usage);
+  });
+
+  test('a config named without --config is a usage error, not a silent synth of platform.yaml', () => {
+    const out = path.join(tmp, 'out');
+    const r = run(['synth', 'myconfig.yaml', '--outdir', out]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toContain('unexpected argument "myconfig.yaml"');
+    expect(r.stderr).toContain('usage: npm run synth');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(run(['join', '--check']).code).toBe(EXIT.usage);
   });
 });
 

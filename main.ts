@@ -1,24 +1,43 @@
 /**
  * The command line: validate a config and synthesize the platform.
  *
- *   main.ts [synth] [--config platform.yaml] [--outdir dist]
+ *   main.ts [synth] [--config platform.yaml] [--outdir dist] [--check] [--allow-recreate]
  *   main.ts join    [--config platform.yaml] [NODE ...]
  *
- * Config mistakes are printed as `file:line:col: error: field: message`, all
- * at once, with exit code 1 and the output folder untouched.
+ * Config mistakes are printed as `file:line:col: error: field: message`
+ * (at most {@link ISSUE_CAP}, then a count of the rest), with exit code 1
+ * and the output folder untouched. Every outcome has its own exit code
+ * (lib/exit-codes.ts).
  */
 import { parseArgs } from 'util';
-import { ConfigError, formatIssue } from './lib/config/errors';
+import { ConfigError, ConfigIssue, formatIssue } from './lib/config/errors';
 import { loadConfig } from './lib/config/load';
 import { joinCommands } from './lib/edge/join';
-import { readPortRecord, synthFiles, writeAtomically } from './lib/synth';
+import { EXIT } from './lib/exit-codes';
+import { OutputError } from './lib/outdir/errors';
+import { shownName } from './lib/outdir/folder';
+import { checkOutdir, publish } from './lib/outdir/publish';
+import { readPortRecord, synthFiles } from './lib/synth';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR]
+const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR] [--check] [--allow-recreate]
        npm run join -- [--config FILE] [NODE ...]
 
   synth   validate FILE (default platform.yaml) and write the manifests to DIR
-          (default: $CDK8S_OUTDIR or dist), replacing it atomically
+          (default: $CDK8S_OUTDIR or dist), replacing it all or nothing; prints
+          what changed. DIR must be missing, empty or written by synth before.
+          --check           write nothing; exit 3 when DIR differs from what FILE gives
+          --allow-recreate  proceed when a change touches a field Kubernetes cannot
+                            update, marking those objects for Argo CD to recreate
   join    print the keadm join command of each edge node (all when none named)`;
+
+/** How many config problems are printed before "... and N more". */
+export const ISSUE_CAP = 50;
+
+/** Prints issues, at most {@link ISSUE_CAP}, then how many were left out. */
+function printIssues(issues: readonly ConfigIssue[], err: (s: string) => void): void {
+  issues.slice(0, ISSUE_CAP).forEach((i) => err(formatIssue(i)));
+  if (issues.length > ISSUE_CAP) err(`... and ${issues.length - ISSUE_CAP} more`);
+}
 
 /** Runs the CLI; returns the exit code. */
 export function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): number {
@@ -30,45 +49,76 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       options: {
         config: { type: 'string', short: 'c', default: 'platform.yaml' },
         outdir: { type: 'string', short: 'o', default: process.env.CDK8S_OUTDIR || 'dist' },
+        check: { type: 'boolean', default: false },
+        'allow-recreate': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   if (args.values.help) {
     out(USAGE);
-    return 0;
+    return EXIT.ok;
   }
   const [command = 'synth', ...rest] = args.positionals;
-  if (command !== 'synth' && command !== 'join') {
-    err(`unknown command "${command}"\n${USAGE}`);
-    return 2;
+  const { config: configFile, outdir, check } = args.values;
+  const allowRecreate = args.values['allow-recreate'];
+  const usageError =
+    command !== 'synth' && command !== 'join'
+      ? `unknown command "${command}"`
+      : command === 'synth' && rest.length > 0
+        ? `unexpected argument "${rest[0]}" (the config file is given with --config)`
+        : command === 'join' && (check || allowRecreate)
+          ? '--check and --allow-recreate apply to synth only'
+          : check && allowRecreate
+            ? '--check writes nothing, so --allow-recreate has no effect with it'
+            : undefined;
+  if (usageError !== undefined) {
+    err(`${usageError}\n${USAGE}`);
+    return EXIT.usage;
   }
   try {
-    const loaded = loadConfig(args.values.config, { previousPorts: readPortRecord(args.values.outdir) });
+    const loaded = loadConfig(configFile, { previousPorts: readPortRecord(outdir) });
     const { config, edgeSites, warnings } = loaded;
-    for (const w of warnings) err(formatIssue(w));
+    printIssues(warnings, err);
     if (command === 'join') {
       const { lines, unknown } = joinCommands(config, edgeSites, rest);
-      for (const name of unknown) err(`${args.values.config}: error: no enabled edge node named "${name}"`);
+      for (const name of unknown) err(`${configFile}: error: no enabled edge node named "${name}"`);
       lines.forEach((l) => out(l));
-      return unknown.length > 0 ? 1 : 0;
+      return unknown.length > 0 ? EXIT.configErrors : EXIT.ok;
     }
     const files = synthFiles(loaded);
-    writeAtomically(args.values.outdir, files);
-    out(`wrote ${files.size} files to ${args.values.outdir}/ (${edgeSites.length} edge nodes)`);
-    return 0;
+    if (check) {
+      const drift = checkOutdir(outdir, files, configFile);
+      drift.forEach((l) => err(l));
+      if (drift.length > 0) {
+        err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);
+        return EXIT.drift;
+      }
+      out(`${shownName(outdir)}/ matches ${configFile} (${files.size} files, ${edgeSites.length} edge nodes)`);
+      return EXIT.ok;
+    }
+    const { summary, recreated } = publish(outdir, files, { configFile, allowRecreate });
+    summary.forEach((l) => out(`  ${l}`));
+    for (const r of recreated) out(`marked for recreation by Argo CD (Replace=true,Force=true): ${r}; run \`npm run synth\` again once Argo CD has synced, to drop the mark`);
+    const written = `${files.size} files (${edgeSites.length} edge nodes)`;
+    out(summary.length > 0 ? `wrote ${written} to ${shownName(outdir)}/` : `${shownName(outdir)}/ is up to date: ${written}`);
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof ConfigError) {
-      for (const issue of e.issues) err(formatIssue(issue));
+      printIssues(e.issues, err);
       const n = e.issues.filter((i) => i.severity === 'error').length;
-      err(`${n} error${n === 1 ? '' : 's'} in ${args.values.config}; nothing was written.`);
-      return 1;
+      err(`${n} error${n === 1 ? '' : 's'} in ${configFile}; nothing was written.`);
+      return EXIT.configErrors;
+    }
+    if (e instanceof OutputError) {
+      err(e.message);
+      return e.exitCode;
     }
     err(`internal error (please report it): ${(e as Error).stack ?? e}`);
-    return 70;
+    return EXIT.internal;
   }
 }
 

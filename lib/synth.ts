@@ -1,7 +1,6 @@
 /**
- * Synthesis: the platform's objects as YAML text per output file, and an
- * atomic write of those files to the output folder (a failure leaves the
- * folder exactly as it was).
+ * Synthesis: the platform's objects as YAML text per output file (written
+ * by lib/outdir/).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -56,44 +55,21 @@ export function renderFiles(manifests: Manifests): Map<string, string> {
 /** Every file of the output folder for a loaded config: the manifests and the edge nodes' port record. */
 export function synthFiles(loaded: LoadedConfig): Map<string, string> {
   const files = renderFiles(synthManifests(loaded.config, loaded.edgeSites));
-  if (loaded.edgePorts.size > 0) files.set(PORTS_FILE, renderPortRecord(loaded.edgePorts));
+  if (loaded.edgePorts.size > 0) files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The edge nodes' ports recorded in an output folder (none when it has no record). */
+/**
+ * The edge nodes' ports recorded in an output folder: none when it has no
+ * record, or a file at that path that synth did not write (no generated header).
+ */
 export function readPortRecord(outdir: string): Map<string, number> {
+  let text: string;
   try {
-    return parsePortRecord(fs.readFileSync(path.join(outdir, PORTS_FILE), 'utf8'));
+    text = fs.readFileSync(path.join(outdir, PORTS_FILE), 'utf8');
   } catch {
     return new Map();
   }
+  return text.startsWith(GENERATED_HEADER) ? parsePortRecord(text) : new Map();
 }
 
-/**
- * Replaces `outdir` with exactly `files`. Everything is written to a
- * temporary sibling folder first, then swapped in by rename.
- */
-export function writeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
-  const target = path.resolve(outdir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.new-`));
-  try {
-    for (const [file, text] of files) {
-      const dest = path.join(tmp, file);
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      fs.writeFileSync(dest, text, 'utf8');
-    }
-    if (fs.existsSync(target)) {
-      const old = `${tmp}.old`;
-      fs.renameSync(target, old);
-      fs.renameSync(tmp, target);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, target);
-    }
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}

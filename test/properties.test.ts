@@ -13,6 +13,8 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { main } from '../main';
+import { MARKER, MARKER_TEXT } from '../lib/outdir/folder';
+import { GENERATED_HEADER } from '../lib/synth';
 import { apiRuleViolations } from './support/api-rules';
 import { validateManifest } from './support/k8s-schema';
 import { ROOT } from './support/platform';
@@ -146,7 +148,9 @@ test('exit 0 means valid output; exit 1 means located errors, no stack trace, ou
       const outdir = path.join(tmp, `out-${run}`);
       fs.writeFileSync(file, stringify(config));
       fs.mkdirSync(outdir);
-      fs.writeFileSync(path.join(outdir, 'previous.k8s.yaml'), 'kept\n');
+      // A folder synth wrote before (its marker), holding a file a failed run must leave alone.
+      fs.writeFileSync(path.join(outdir, MARKER), MARKER_TEXT);
+      fs.writeFileSync(path.join(outdir, 'previous.k8s.yaml'), `${GENERATED_HEADER}kept\n`);
       const lines: string[] = [];
       const code = main(['synth', '--config', file, '--outdir', outdir], (s) => lines.push(s), (s) => lines.push(s));
       const printed = lines.join('\n');
@@ -170,7 +174,7 @@ test('exit 0 means valid output; exit 1 means located errors, no stack trace, ou
         for (const line of issues) {
           expect({ line, located: line.startsWith(`${file}:`) && LOCATED.test(line.slice(file.length)) }).toEqual({ line, located: true });
         }
-        expect([...readTree(outdir)]).toEqual([['previous.k8s.yaml', 'kept\n']]);
+        expect([...readTree(outdir)]).toEqual([[MARKER, MARKER_TEXT], ['previous.k8s.yaml', `${GENERATED_HEADER}kept\n`]]);
       }
     }),
     { numRuns: 40, seed: 7 },

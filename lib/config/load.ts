@@ -4,7 +4,7 @@
  * column and field path, all at once.
  */
 import * as fs from 'fs';
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Pair, visit, YAMLMap } from 'yaml';
 import type { core } from 'zod';
 import { ConfigError, ConfigIssue, formatPath } from './errors';
 import { edgeRules } from '../edge/rules';
@@ -32,17 +32,32 @@ export interface LoadOptions {
   readonly previousPorts?: ReadonlyMap<string, number>;
 }
 
+/** The largest config file read, in bytes (16 MiB: about 100,000 edge nodes). */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How many nodes YAML aliases (`*name`) may expand to in total; more is
+ * refused (an "alias bomb" would otherwise take all memory).
+ */
+export const MAX_ALIAS_COUNT = 10_000;
+
 /**
  * Loads and validates a config file.
  * @throws ConfigError with every problem found, when there is at least one error.
  */
 export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
+  const fail = (message: string) => new ConfigError([{ file, path: '', message: `cannot read the config: ${message}`, severity: 'error' }]);
   let text: string;
   try {
+    // Checked before reading: a FIFO or a device such as /dev/zero would never end.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw fail(`not a regular file (${stat.isDirectory() ? 'a folder' : 'a device, pipe or socket'})`);
+    if (stat.size > MAX_CONFIG_BYTES) throw fail(`the file is ${stat.size} bytes, more than the limit of ${MAX_CONFIG_BYTES} (16 MiB)`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
-    throw new ConfigError([{ file, path: '', message: `cannot read the config: ${reason}`, severity: 'error' }]);
+    if (e instanceof ConfigError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message);
   }
   return parseConfig(text, file, options);
 }
@@ -53,26 +68,37 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
  */
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        file,
-        line: e.linePos?.[0].line,
-        column: e.linePos?.[0].col,
-        path: '',
-        message: `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
-        severity: 'error' as const,
-      })),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
-  const locate = (path: readonly PropertyKey[], key?: string): Pick<ConfigIssue, 'line' | 'column'> => {
-    const pos = nodeOffset(doc, path, key);
-    if (pos === undefined) return {};
-    const { line, col } = lineCounter.linePos(pos);
+  // yaml's own uniqueKeys check is quadratic in a mapping's size: duplicateKeys() does it in linear time.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  const syntax: ConfigIssue[] = [
+    ...doc.errors.map((e) => ({
+      file,
+      line: e.linePos?.[0].line,
+      column: e.linePos?.[0].col,
+      path: '',
+      message: `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+      severity: 'error' as const,
+    })),
+    ...duplicateKeys(doc).map((offset) => ({ file, ...at(offset), path: '', message: 'invalid YAML: Map keys must be unique', severity: 'error' as const })),
+  ];
+  if (syntax.length > 0) throw new ConfigError(syntax.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    const message = /resource exhaustion|alias count/i.test(e.message)
+      ? `invalid YAML: aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?); write the values out or use fewer aliases`
+      : `invalid YAML: ${e.message}`;
+    throw new ConfigError([{ file, path: '', message, severity: 'error' }]);
+  }
+  const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const locate = (path: readonly PropertyKey[], key?: string): Pick<ConfigIssue, 'line' | 'column'> => at(nodeOffset(doc, path, key, keyIndex));
 
   // A rule about a field that is not written (one to add) shows the line of a related field that is.
   const shownAt = (r: RuleIssue) => (r.related && valueAt(raw, r.path) === undefined && valueAt(raw, r.related) !== undefined ? r.related : r.path);
@@ -110,7 +136,12 @@ function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[])
   }
   const reparsed = configSchema.safeParse(pruned);
   if (!reparsed.success) return [];
-  const touches = (p: readonly PropertyKey[]) => broken.some((b) => b.every((k, i) => p[i] === k) || p.every((k, i) => b[i] === k));
+  // A rule's path touches a broken field when one is a prefix of the other.
+  const id = (p: readonly PropertyKey[]) => JSON.stringify(p.map(String));
+  const prefixes = (p: readonly PropertyKey[]) => Array.from({ length: p.length + 1 }, (_, i) => id(p.slice(0, i)));
+  const brokenIds = new Set(broken.map(id));
+  const brokenPrefixes = new Set(broken.flatMap(prefixes));
+  const touches = (p: readonly PropertyKey[]) => brokenPrefixes.has(id(p)) || prefixes(p).some((q) => brokenIds.has(q));
   return checkAll(reparsed.data, new Map()).issues.filter((i) => i.severity === 'error' && !touches(i.path));
 }
 
@@ -202,18 +233,42 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** The source offsets of keys that repeat a key before them in the same mapping (merge keys `<<` apart). */
+function duplicateKeys(doc: Document): number[] {
+  const found: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+        const k = String(pair.key.value);
+        if (seen.has(k)) found.push(pair.key.range?.[0] ?? 0);
+        seen.add(k);
+      }
+    },
+  });
+  return found;
+}
+
 /**
  * The source offset of the node at `path` (or of `key` inside it); where the
  * path does not exist (a missing field), the closest existing parent.
+ * `index` caches each mapping's keys, so locating many issues stays linear.
  */
-function nodeOffset(doc: Document, path: readonly PropertyKey[], key?: string): number | undefined {
+function nodeOffset(doc: Document, path: readonly PropertyKey[], key: string | undefined, index: WeakMap<YAMLMap, Map<string, Pair>>): number | undefined {
   let node: unknown = doc.contents;
   let best: number | undefined = (node as Node | null)?.range?.[0];
   let parentKey: number | undefined;
   for (const p of key === undefined ? path : [...path, key]) {
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(p));
+      let keys = index.get(node);
+      if (keys === undefined) {
+        keys = new Map();
+        for (const it of node.items) if (isPair(it) && isScalar(it.key) && !keys.has(String(it.key.value))) keys.set(String(it.key.value), it);
+        index.set(node, keys);
+      }
+      const pair = keys.get(String(p));
       if (pair && p === key) return (pair.key as Node).range?.[0];
       next = pair?.value;
       if (pair) parentKey = (pair.key as Node).range?.[0];
