@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'util';
 import { ConfigError, ConfigIssue, formatIssue } from './lib/config/errors';
-import { loadConfig } from './lib/config/load';
+import { loadConfig } from './lib/load';
 import { joinCommands } from './lib/edge/join';
 import { EXIT } from './lib/exit-codes';
 import { OutputError } from './lib/outdir/errors';

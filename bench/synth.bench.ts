@@ -6,7 +6,7 @@
  * Application's manifests exceed Argo CD's default limit of 10 MB.
  */
 import { performance } from 'perf_hooks';
-import { parseConfig } from '../lib/config/load';
+import { parseConfig } from '../lib/load';
 import { Config } from '../lib/config/schema';
 import { applicationOfFile } from '../lib/gitops/argocd';
 import { renderFiles, synthManifests } from '../lib/synth';

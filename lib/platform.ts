@@ -19,12 +19,11 @@ import { SharedRoot } from './components/shared-root';
 import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
-import { EdgeSite } from './edge/resolve';
+import { EdgeSite } from './resolve/fleet';
 import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, resourceName } from './labels';
-import { platformImage } from './images';
 import { FileChart } from './output';
-import { cloudSiteRoot, siteDirs } from './site-dirs';
+import { resolveCloudSite } from './resolve/site';
 
 /**
  * Output files of the charts, in apply order. Edge nodes' files are
@@ -92,9 +91,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   if (config.objectStorage.type === 'embedded') new ObjectStorage(platform, 'ObjectStorage', config, root, secrets);
   new ClientEndpoints(platform, 'Endpoints', config);
 
-  if (config.taskManager.enabled) {
-    const tm = config.taskManager;
-    const image = platformImage(config, 'nsfl-client-cpu', tm.image);
+  const cloudSite = resolveCloudSite(config);
+  if (cloudSite) {
     const grpc = proxy.service.address('grpc');
     new TaskManager(platform, 'TaskManager', {
       config,
@@ -108,12 +106,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
         { what: 'proxy', address: grpc },
       ],
       variant: { kind: 'cluster' },
-      settings: {
-        ...tm,
-        image,
-        executorImage: tm.executorImage ?? image,
-        dirs: siteDirs(tm.dirs, cloudSiteRoot(config)),
-      },
+      settings: cloudSite,
     });
   }
 

@@ -6,10 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { LoadedConfig } from './config/load';
+import { LoadedConfig } from './load';
 import { Config } from './config/schema';
-import { parsePortRecord, PORTS_FILE, renderPortRecord } from './edge/ports';
-import { EdgeSite } from './edge/resolve';
+import { parsePortRecord, PORTS_FILE, renderPortRecord } from './resolve/ports';
+import { EdgeSite } from './resolve/fleet';
 import { FileChart, OutputFile } from './output';
 import { buildPlatform } from './platform';
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, formatIssue } from '../lib/config/errors';
 import { platformJsonSchemaText, configReferenceMarkdown } from '../lib/config/json-schema';
-import { parseConfig } from '../lib/config/load';
+import { parseConfig } from '../lib/load';
 import { README_MARKERS } from '../scripts/readme';
 import { DEFAULT_CONFIG, ROOT, withOverrides } from './support/platform';
 

@@ -5,7 +5,7 @@
  * endpoint, least-privilege database roles, tables set up on every sync.
  * The output-wide rules themselves run on every example in manifests.test.ts.
  */
-import { parsePortRecord, PORTS_FILE, renderPortRecord } from '../lib/edge/ports';
+import { parsePortRecord, PORTS_FILE, renderPortRecord } from '../lib/resolve/ports';
 import { fsFormatJson } from '../lib/components/object-storage';
 import { contractViolations, endpointSchemes, siteFoldersOutsideUploads, superuserOnlyForSetup, tablesMatchPrograms, uniqueTaskManagerPorts } from './support/contract';
 import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';

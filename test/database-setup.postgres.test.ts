@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { postgresSetupScript } from '../lib/components/database';
-import { DATABASE_USERS, DatabaseUser } from '../lib/database-users';
+import { DATABASE_USERS, DatabaseUser } from '../lib/resolve/database-users';
 import { renderPostgresSetup, roleVariables } from '../lib/render/database-setup';
 
 /** The folder of initdb and pg_ctl, if a server is installed. */

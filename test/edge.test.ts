@@ -3,8 +3,8 @@
  * node, in a file of its own, with what labels the node.
  */
 import { ConfigError, formatIssue } from '../lib/config/errors';
-import { parseConfig } from '../lib/config/load';
-import { parsePortRecord, PORTS_FILE } from '../lib/edge/ports';
+import { parseConfig } from '../lib/load';
+import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { edgeFilePath } from '../lib/edge/shards';
 import { containers, envOf, synth, withOverrides } from './support/platform';
 

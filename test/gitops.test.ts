@@ -7,11 +7,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, formatIssue } from '../lib/config/errors';
-import { parseConfig } from '../lib/config/load';
+import { parseConfig } from '../lib/load';
 import { edgeFilePath, shardOf } from '../lib/edge/shards';
-import { applicationOfFile, argoCdNames } from '../lib/gitops/argocd';
+import { applicationOfFile } from '../lib/gitops/argocd';
+import { argoCdNames } from '../lib/resolve/names';
 import { kubectlApplyCommand, pruneAllowlist } from '../lib/gitops/kubectl';
-import { parsePortRecord, PORTS_FILE } from '../lib/edge/ports';
+import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { fleetConfig } from './support/fleet';
 import { validateManifest } from './support/k8s-schema';
 import { DEFAULT_CONFIG, ROOT, Synthesized, synth, withOverrides } from './support/platform';

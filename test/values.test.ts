@@ -4,7 +4,7 @@
  * (with an example), which field is missing, or which other field clashes.
  */
 import { ConfigError, formatIssue } from '../lib/config/errors';
-import { parseConfig } from '../lib/config/load';
+import { parseConfig } from '../lib/load';
 import { synth, withOverrides } from './support/platform';
 
 /** The formatted errors of a config text; [] when it is valid. */

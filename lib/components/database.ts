@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { HOST_PORT } from '../config/schema';
 import { Config } from '../config/schema';
-import { DATABASE_USERS, DatabaseUser } from '../database-users';
+import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
 import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from './pod';

@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { Config } from '../config/schema';
-import { DATABASE_USERS, DatabaseUser } from '../database-users';
+import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { resourceName } from '../labels';
 import { SecretKeyRef } from './pod';
 import { SetupJob } from './setup-job';

@@ -6,49 +6,17 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config, Resources } from '../config/schema';
+import { Config } from '../config/schema';
+import { METASERVER_PORT } from '../config/defaults';
 import { labels } from '../labels';
-import { SiteDirs, TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../site-dirs';
+import { TaskManagerSettings } from '../resolve/site';
+import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
 import { databaseEnv, DatabaseConnection } from './database';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
 import { ProgramService, singletonDeployment } from './workload';
 
-
-/** The fully resolved settings of one site. */
-export interface TaskManagerSettings {
-  /** gRPC port (also the host port at the edge). */
-  readonly port: number;
-  /** WORKER_PORT. */
-  readonly workerPort: number;
-  /** Runtimes offered. */
-  readonly runtime: readonly string[];
-  /** Storage quota, MB. */
-  readonly storageQuota: number;
-  /** Register with the selector. */
-  readonly registration: boolean;
-  /** Most tasks at once. */
-  readonly maxTaskParallelism?: number;
-  /** Free-form site label. */
-  readonly label?: string;
-  /** CLUSTER_LABEL_KEY. */
-  readonly clusterLabelKey: string;
-  /** CLUSTER_LABEL_VALUE. */
-  readonly clusterLabelValue: string;
-  /** Log level. */
-  readonly logLevel: string;
-  /** Task manager image. */
-  readonly image: string;
-  /** CONTAINER_EXECUTOR_IMAGE. */
-  readonly executorImage: string;
-  /** Container resources (merged over the variant's defaults). */
-  readonly resources?: Resources;
-  /** Extra environment. */
-  readonly env: Record<string, string>;
-  /** Site folders. */
-  readonly dirs: SiteDirs;
-}
 
 /** How an edge task manager reaches the Kubernetes API. */
 export type EdgeApiAccess =
@@ -97,7 +65,7 @@ export interface TaskManagerProps {
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
-export const METASERVER_ADDRESS = '127.0.0.1:10550';
+export const METASERVER_ADDRESS = `127.0.0.1:${METASERVER_PORT}`;
 
 /** Tolerations that keep an edge pod on its node while the node is offline (no eviction). */
 export const OFFLINE_TOLERATIONS: k8s.Toleration[] = [

@@ -51,3 +51,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
     })
     .join('');
 }
+
+/** A problem found by a cross-field rule. */
+export interface RuleIssue {
+  /** Path of the offending field. */
+  readonly path: readonly PropertyKey[];
+  /** What is wrong and what would be right. */
+  readonly message: string;
+  /** `error` stops synthesis, `warning` is printed. */
+  readonly severity: 'error' | 'warning';
+  /** Another field involved: its line is shown when `path` is not written in the file (e.g. a field to add). */
+  readonly related?: readonly PropertyKey[];
+}

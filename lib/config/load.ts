@@ -1,35 +1,28 @@
 /**
  * Reads platform.yaml once, at the edge: YAML syntax, then the schema, then
- * the cross-field rules. Every problem is reported with its file, line,
- * column and field path, all at once.
+ * the cross-field check it is given (the resolve layer's rules). Every
+ * problem is reported with its file, line, column and field path, all at once.
  */
 import * as fs from 'fs';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Pair, visit, YAMLMap } from 'yaml';
 import type { core } from 'zod';
-import { ConfigError, ConfigIssue, formatPath } from './errors';
-import { edgeRules } from '../edge/rules';
-import { allocatePorts } from '../edge/ports';
-import { EdgeSite, resolveFleet } from '../edge/resolve';
-import { gitopsRules } from '../gitops/rules';
-import { platformRules, RuleIssue } from './rules';
+import { ConfigError, ConfigIssue, formatPath, RuleIssue } from './errors';
 import { Config, configSchema } from './schema';
 
-/** A valid config and the warnings found on the way. */
-export interface LoadedConfig {
+/**
+ * The cross-field check of a parsed config: the problems it finds and what
+ * it computed on the way (the resolved platform).
+ */
+export type ConfigCheck<T> = (config: Config) => { readonly issues: readonly RuleIssue[]; readonly result: T };
+
+/** A valid config, what its check computed, and the warnings found on the way. */
+export interface ValidConfig<T> {
   /** The parsed config with every default applied. */
   readonly config: Config;
-  /** The enabled edge nodes, resolved (defaults, profile and overrides merged) and sorted by name. */
-  readonly edgeSites: readonly EdgeSite[];
+  /** What the check computed. */
+  readonly result: T;
   /** Risky but legal settings, to be printed. */
   readonly warnings: readonly ConfigIssue[];
-  /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
-  readonly edgePorts: ReadonlyMap<string, number>;
-}
-
-/** What a load takes from outside the config file. */
-export interface LoadOptions {
-  /** Edge nodes' ports recorded by the previous synth (the output folder's record); default: none. */
-  readonly previousPorts?: ReadonlyMap<string, number>;
 }
 
 /** The largest config file read, in bytes (16 MiB: about 100,000 edge nodes). */
@@ -42,10 +35,10 @@ export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 export const MAX_ALIAS_COUNT = 10_000;
 
 /**
- * Loads and validates a config file.
- * @throws ConfigError with every problem found, when there is at least one error.
+ * Reads a config file: a regular file of at most {@link MAX_CONFIG_BYTES}.
+ * @throws ConfigError when it cannot be read.
  */
-export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
+export function readConfigFile(file: string): string {
   const fail = (message: string) => new ConfigError([{ file, path: '', message: `cannot read the config: ${message}`, severity: 'error' }]);
   let text: string;
   try {
@@ -59,14 +52,14 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
     const code = (e as NodeJS.ErrnoException).code;
     throw fail(code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message);
   }
-  return parseConfig(text, file, options);
+  return text;
 }
 
 /**
- * Validates config text; `file` is only used in messages.
+ * Validates config text: YAML, the schema, then `check`; `file` is only used in messages.
  * @throws ConfigError with every problem found, when there is at least one error.
  */
-export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+export function validateConfig<T>(text: string, file: string, check: ConfigCheck<T>): ValidConfig<T> {
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check is quadratic in a mapping's size: duplicateKeys() does it in linear time.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true });
@@ -108,19 +101,12 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     const shapeIssues = parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate));
     // Report the cross-field problems too, checked on the config without the broken fields.
     const bad = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path]));
-    throw new ConfigError([...shapeIssues, ...rulesWithout(raw, bad).map(toIssue)]);
+    throw new ConfigError([...shapeIssues, ...rulesWithout(raw, bad, check).map(toIssue)]);
   }
-  const { issues, sites, ports } = checkAll(parsed.data, options.previousPorts ?? new Map());
+  const { issues, result } = check(parsed.data);
   const ruleIssues = issues.map(toIssue);
   if (ruleIssues.some((i) => i.severity === 'error')) throw new ConfigError(ruleIssues);
-  return { config: parsed.data, edgeSites: sites, warnings: ruleIssues, edgePorts: ports };
-}
-
-/** Every cross-field rule, the edge nodes' ports and the resolved fleet. */
-function checkAll(config: Config, previousPorts: ReadonlyMap<string, number>): { issues: RuleIssue[]; sites: EdgeSite[]; ports: ReadonlyMap<string, number> } {
-  const allocation = allocatePorts(config, previousPorts);
-  const fleet = resolveFleet(config, allocation.ports);
-  return { issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...allocation.issues, ...fleet.issues], sites: fleet.sites, ports: allocation.ports };
+  return { config: parsed.data, result, warnings: ruleIssues };
 }
 
 /**
@@ -128,7 +114,7 @@ function checkAll(config: Config, previousPorts: ReadonlyMap<string, number>): {
  * their defaults apply), minus any about those fields; none when the config
  * still does not parse (e.g. a required field is broken).
  */
-function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[]): RuleIssue[] {
+function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[], check: ConfigCheck<unknown>): RuleIssue[] {
   const pruned = structuredClone(raw);
   for (const path of broken) {
     const parent = valueAt(pruned, path.slice(0, -1));
@@ -142,7 +128,7 @@ function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[])
   const brokenIds = new Set(broken.map(id));
   const brokenPrefixes = new Set(broken.flatMap(prefixes));
   const touches = (p: readonly PropertyKey[]) => brokenPrefixes.has(id(p)) || prefixes(p).some((q) => brokenIds.has(q));
-  return checkAll(reparsed.data, new Map()).issues.filter((i) => i.severity === 'error' && !touches(i.path));
+  return check(reparsed.data).issues.filter((i) => i.severity === 'error' && !touches(i.path));
 }
 
 type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 'line' | 'column'>;

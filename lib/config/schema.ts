@@ -10,6 +10,7 @@
  * parsed, defaulted config.
  */
 import { z } from 'zod';
+import { TASK_MANAGER_DEFAULTS } from './defaults';
 import {
   absolutePath, annotations, databaseAddress, dns1035Label, dnsLabel, dnsSubdomain, envVars, externalHostPort, externalHttpsUrl, externalIpv4,
   freeText, gitRepoUrl, host, httpUrl, ingressHost, ipv4, labelKey, labelValue, nodeName, nodePort, port, positiveQuantity, resourcesSchema,
@@ -64,16 +65,16 @@ const siteDirs = z.strictObject({
 });
 
 const taskManagerSettings = {
-  port: port.default(22000).describe('gRPC port of the task manager (config `port`); no edge node may use it (executor names contain the port).'),
-  workerPort: port.default(8050).describe('Port executors listen on (WORKER_PORT).'),
+  port: port.default(TASK_MANAGER_DEFAULTS.port).describe('gRPC port of the task manager (config `port`); no edge node may use it (executor names contain the port).'),
+  workerPort: port.default(TASK_MANAGER_DEFAULTS.workerPort).describe('Port executors listen on (WORKER_PORT).'),
   runtime: z
     .array(z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: 'must be a runtime name (at most 63 letters, digits, "_", "." or "-"; no spaces or commas), e.g. pytorch' }))
     .min(1)
     .max(32)
-    .default(['tensorflow', 'pytorch'])
+    .default([...TASK_MANAGER_DEFAULTS.runtime])
     .describe('Runtimes this site offers, in the case jobs use (e.g. tensorflow, pytorch).'),
-  storageQuota: z.number().int().positive().default(10240).describe('Storage quota in MB (> 0).'),
-  registration: z.boolean().default(true).describe('Whether the task manager registers with the client selector.'),
+  storageQuota: z.number().int().positive().default(TASK_MANAGER_DEFAULTS.storageQuota).describe('Storage quota in MB (> 0).'),
+  registration: z.boolean().default(TASK_MANAGER_DEFAULTS.registration).describe('Whether the task manager registers with the client selector.'),
   maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
   label: freeText(1024).optional().describe('Free-form label the site reports (config `label`).'),
   clusterLabelKey: labelKey
@@ -101,8 +102,8 @@ const imagesByArch = z
 const edgeSettings = z.strictObject({
   port: port
     .optional()
-    .describe('Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/edge/task-manager-ports.txt). Default start 22000.'),
-  workerPort: port.optional().describe('WORKER_PORT of executors. Default 8050.'),
+    .describe(`Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/edge/task-manager-ports.txt). Default start ${TASK_MANAGER_DEFAULTS.port}.`),
+  workerPort: port.optional().describe(`WORKER_PORT of executors. Default ${TASK_MANAGER_DEFAULTS.workerPort}.`),
   runtime: taskManagerSettings.runtime.removeDefault().optional(),
   storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
   registration: z.boolean().optional().describe('Register with the client selector. Default true.'),

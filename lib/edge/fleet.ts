@@ -14,7 +14,7 @@ import { SetupJob } from '../components/setup-job';
 import { TaskManager } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
-import { EdgeSite } from './resolve';
+import { EdgeSite } from '../resolve/fleet';
 import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */

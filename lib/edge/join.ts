@@ -5,7 +5,7 @@
  */
 import { Config } from '../config/schema';
 import { labelWords } from './fleet';
-import { EdgeSite } from './resolve';
+import { EdgeSite } from '../resolve/fleet';
 
 /** The join lines of the named nodes (all when none is named), and names that match no enabled node. */
 export function joinCommands(config: Config, sites: readonly EdgeSite[], only: readonly string[]): { lines: string[]; unknown: string[] } {

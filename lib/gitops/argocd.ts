@@ -18,7 +18,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Config } from '../config/schema';
 import { EDGE_DIR } from '../edge/shards';
-import { labels, resourceName } from '../labels';
+import { labels } from '../labels';
+import { argoCdNames } from '../resolve/names';
 
 /** Folder (under the output folder) of the Argo CD objects. */
 export const ARGOCD_DIR = 'argocd';
@@ -28,12 +29,6 @@ const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
 /** Sync options that keep an object through pruning and Application deletion (for what holds state: the Namespace). */
 export const KEEP_ON_DELETE = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
-
-/** Names of the Argo CD objects, derived once. */
-export function argoCdNames(config: Config): { platform: string; fleet: string } {
-  const a = config.gitops.argocd;
-  return { platform: a.applicationName ?? resourceName(config, 'platform'), fleet: a.fleetName ?? resourceName(config, 'edge') };
-}
 
 /**
  * The Application that syncs an output file: the platform's for top-level

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
-import { LoadOptions, parseConfig } from '../../lib/config/load';
+import { LoadOptions, parseConfig } from '../../lib/load';
 import { synthFiles } from '../../lib/synth';
 
 /** The repository root. */

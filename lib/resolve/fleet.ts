@@ -5,11 +5,12 @@
  * architecture, and its cluster label value.
  */
 import { k8s } from 'cdk8s-plus-28';
+import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources } from '../config/schema';
-import type { RuleIssue } from '../config/rules';
+import type { RuleIssue } from '../config/errors';
 import { platformImage } from '../images';
-import type { TaskManagerSettings } from '../components/task-manager';
-import { siteDirs } from '../site-dirs';
+import type { TaskManagerSettings } from './site';
+import { siteDirs } from './site-dirs';
 
 /** Default host paths of an edge node's site folders. */
 export const EDGE_DIRS_ROOT = '/var/lib/neursafe-fl';
@@ -110,15 +111,15 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
       site: node.site,
       settings: {
         port,
-        workerPort: pick(ls, 'workerPort') ?? 8050,
-        runtime: pick(ls, 'runtime') ?? ['tensorflow', 'pytorch'],
-        storageQuota: pick(ls, 'storageQuota') ?? 10240,
-        registration: pick(ls, 'registration') ?? true,
+        workerPort: pick(ls, 'workerPort') ?? TASK_MANAGER_DEFAULTS.workerPort,
+        runtime: pick(ls, 'runtime') ?? TASK_MANAGER_DEFAULTS.runtime,
+        storageQuota: pick(ls, 'storageQuota') ?? TASK_MANAGER_DEFAULTS.storageQuota,
+        registration: pick(ls, 'registration') ?? TASK_MANAGER_DEFAULTS.registration,
         maxTaskParallelism: pick(ls, 'maxTaskParallelism'),
         label: pick(ls, 'label'),
         clusterLabelKey,
         clusterLabelValue: labelValue,
-        logLevel: pick(ls, 'logLevel') ?? 'INFO',
+        logLevel: pick(ls, 'logLevel') ?? TASK_MANAGER_DEFAULTS.logLevel,
         image,
         executorImage: imageFor(ls, node.arch, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(ls),

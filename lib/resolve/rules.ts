@@ -2,22 +2,11 @@
  * Rules that relate several fields of a parsed, defaulted config. Each rule
  * reports a field path and a message; `load.ts` adds file and line.
  */
-import { HOST_PORT } from './addresses';
-import { pathsOverlap } from './k8s-rules';
-import { Config } from './schema';
-import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from '../site-dirs';
-
-/** A problem found by a cross-field rule. */
-export interface RuleIssue {
-  /** Path of the offending field. */
-  readonly path: readonly PropertyKey[];
-  /** What is wrong and what would be right. */
-  readonly message: string;
-  /** `error` stops synthesis, `warning` is printed. */
-  readonly severity: 'error' | 'warning';
-  /** Another field involved: its line is shown when `path` is not written in the file (e.g. a field to add). */
-  readonly related?: readonly PropertyKey[];
-}
+import { HOST_PORT } from '../config/addresses';
+import { pathsOverlap } from '../config/k8s-rules';
+import type { RuleIssue } from '../config/errors';
+import { Config } from '../config/schema';
+import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from './site-dirs';
 
 /**
  * Environment variables the generator sets itself; `env` maps of components

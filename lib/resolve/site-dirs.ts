@@ -2,7 +2,7 @@
  * The folders of a task manager site, as host paths (mounted into the task
  * manager at the same paths, since its executors mount them by host path).
  */
-import { Config } from './config/schema';
+import { Config } from '../config/schema';
 
 /** Where the task manager's start-up file (a ConfigMap) is mounted. */
 export const TASK_MANAGER_CONFIG_DIR = '/etc/neursafe-fl';

@@ -3,9 +3,9 @@
  * with each other or with the `app.kubernetes.io/instance` value of the
  * generated objects.
  */
-import type { RuleIssue } from '../config/rules';
+import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
-import { argoCdNames } from './argocd';
+import { argoCdNames } from './names';
 
 /** Problems of `gitops.argocd` names. */
 export function gitopsRules(config: Config): RuleIssue[] {

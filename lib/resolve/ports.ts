@@ -16,12 +16,13 @@
  *   {@link DEFAULT_TASK_MANAGER_PORT}. New nodes are allocated in name order,
  *   so the result never depends on the order of the list.
  */
-import type { RuleIssue } from '../config/rules';
+import type { RuleIssue } from '../config/errors';
+import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { Config } from '../config/schema';
 import { KUBEEDGE_HOST_PORTS } from './host-ports';
 
 /** Where allocation starts when neither the profile nor edge.defaults sets a port. */
-export const DEFAULT_TASK_MANAGER_PORT = 22000;
+export const DEFAULT_TASK_MANAGER_PORT = TASK_MANAGER_DEFAULTS.port;
 
 /**
  * The record of every edge node's port, in the output folder's edge folder:

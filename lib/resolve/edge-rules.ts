@@ -3,14 +3,14 @@
  * names and addresses, host ports KubeEdge itself uses, cluster label values
  * shared only within a site, addresses an edge node can actually reach.
  */
-import type { RuleIssue } from '../config/rules';
-import { envRule, latestRule, SITE_DIR_KEYS, SiteDirUse, siteDirRules } from '../config/rules';
+import type { RuleIssue } from '../config/errors';
+import { envRule, latestRule, SITE_DIR_KEYS, SiteDirUse, siteDirRules } from './rules';
 import { HOST_PORT, hostOf } from '../config/addresses';
 import { quantityValue } from '../config/k8s-rules';
 import { Config, EdgeSettings } from '../config/schema';
-import { siteDirs } from '../site-dirs';
+import { siteDirs } from './site-dirs';
 import { KUBEEDGE_HOST_PORTS } from './host-ports';
-import { clusterLabelValue, EDGE_DIRS_ROOT } from './resolve';
+import { clusterLabelValue, EDGE_DIRS_ROOT } from './fleet';
 
 /** Node labels the node itself sets, which pin the task manager to it: never set from config. */
 const NODE_OWN_LABELS = ['kubernetes.io/hostname', 'kubernetes.io/arch'];

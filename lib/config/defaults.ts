@@ -1,0 +1,24 @@
+/**
+ * Defaults defined once: the schema applies them to the cloud task manager,
+ * and the resolve layer to edge nodes that leave a setting unset at every
+ * level (defaults, profile, node).
+ */
+
+/** A task manager site's settings when nothing sets them. */
+export const TASK_MANAGER_DEFAULTS = {
+  /** gRPC port; for edge nodes, where port allocation starts. */
+  port: 22000,
+  /** WORKER_PORT of executors. */
+  workerPort: 8050,
+  /** Runtimes offered. */
+  runtime: ['tensorflow', 'pytorch'] as readonly string[],
+  /** Storage quota in MB. */
+  storageQuota: 10240,
+  /** Register with the client selector. */
+  registration: true,
+  /** Log level. */
+  logLevel: 'INFO' as const,
+} as const;
+
+/** The port KubeEdge's MetaServer serves the Kubernetes API on, on an edge node's loopback. */
+export const METASERVER_PORT = 10550;

@@ -1,0 +1,46 @@
+/**
+ * Loading a config, as the command line and the library do it: read the
+ * file (config layer), validate its shape, then check and resolve it
+ * (resolve layer). Every problem comes back located in the file.
+ */
+import { ConfigIssue } from './config/errors';
+import { readConfigFile, validateConfig } from './config/load';
+import { Config } from './config/schema';
+import { EdgeSite } from './resolve/fleet';
+import { resolvePlatform } from './resolve/platform';
+
+/** A valid config, resolved, and the warnings found on the way. */
+export interface LoadedConfig {
+  /** The parsed config with every default applied. */
+  readonly config: Config;
+  /** The enabled edge nodes, resolved (defaults, profile and overrides merged) and sorted by name. */
+  readonly edgeSites: readonly EdgeSite[];
+  /** Risky but legal settings, to be printed. */
+  readonly warnings: readonly ConfigIssue[];
+  /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
+  readonly edgePorts: ReadonlyMap<string, number>;
+}
+
+/** What a load takes from outside the config file. */
+export interface LoadOptions {
+  /** Edge nodes' ports recorded by the previous synth (the output folder's record); default: none. */
+  readonly previousPorts?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Loads, validates and resolves a config file.
+ * @throws ConfigError with every problem found, when there is at least one error.
+ */
+export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
+  return parseConfig(readConfigFile(file), file, options);
+}
+
+/**
+ * Validates and resolves config text; `file` is only used in messages.
+ * @throws ConfigError with every problem found, when there is at least one error.
+ */
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+  const previous = options.previousPorts ?? new Map<string, number>();
+  const { config, result, warnings } = validateConfig(text, file, (c) => resolvePlatform(c, previous));
+  return { config, warnings, ...result };
+}

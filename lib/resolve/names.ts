@@ -1,0 +1,12 @@
+/**
+ * Names derived from the config once, used by the rules that keep them from
+ * clashing and by the constructs that create the named objects.
+ */
+import { Config } from '../config/schema';
+import { resourceName } from '../labels';
+
+/** Names of the Argo CD objects, derived once. */
+export function argoCdNames(config: Config): { platform: string; fleet: string } {
+  const a = config.gitops.argocd;
+  return { platform: a.applicationName ?? resourceName(config, 'platform'), fleet: a.fleetName ?? resourceName(config, 'edge') };
+}

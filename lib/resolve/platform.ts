@@ -1,0 +1,32 @@
+/**
+ * The resolve layer's entry: every cross-field rule of a parsed config, and
+ * the resolved edge fleet with each node's task manager port.
+ */
+import type { RuleIssue } from '../config/errors';
+import { Config } from '../config/schema';
+import { edgeRules } from './edge-rules';
+import { EdgeSite, resolveFleet } from './fleet';
+import { gitopsRules } from './gitops-rules';
+import { allocatePorts } from './ports';
+import { platformRules } from './rules';
+
+/** What resolving a config gives besides its problems. */
+export interface ResolvedPlatform {
+  /** The enabled edge nodes, resolved (defaults, profile and overrides merged) and sorted by name. */
+  readonly edgeSites: readonly EdgeSite[];
+  /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
+  readonly edgePorts: ReadonlyMap<string, number>;
+}
+
+/**
+ * Checks and resolves a parsed config.
+ * @param previousPorts the edge nodes' ports recorded by the previous synth
+ */
+export function resolvePlatform(config: Config, previousPorts: ReadonlyMap<string, number>): { issues: RuleIssue[]; result: ResolvedPlatform } {
+  const allocation = allocatePorts(config, previousPorts);
+  const fleet = resolveFleet(config, allocation.ports);
+  return {
+    issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...allocation.issues, ...fleet.issues],
+    result: { edgeSites: fleet.sites, edgePorts: allocation.ports },
+  };
+}

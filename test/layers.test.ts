@@ -1,0 +1,38 @@
+/**
+ * Imports run one way: config → resolve → constructs → output. Loading and
+ * checking a config never pulls in the construct layer, so the config and
+ * resolve layers can be used (and tested) on their own.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from './support/platform';
+
+const LIB = path.join(ROOT, 'lib');
+
+/** The project modules a file imports (relative imports resolved, without extension), relative to lib/. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) => path.relative(LIB, path.resolve(path.dirname(file), m[1])));
+}
+
+function modules(dir: string): string[] {
+  return fs.readdirSync(path.join(LIB, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(LIB, dir, f));
+}
+
+/** What each lower layer may import. */
+const ALLOWED: Record<string, (target: string) => boolean> = {
+  config: (t) => t.startsWith('config/'),
+  // Names and images are derived from the config alone; the resolve layer uses them.
+  resolve: (t) => t.startsWith('config/') || t.startsWith('resolve/') || t === 'labels' || t === 'images',
+};
+
+test.each(Object.keys(ALLOWED))('lib/%s/ imports nothing from a higher layer', (layer) => {
+  const wrong = modules(layer).flatMap((file) => importsOf(file).filter((t) => !ALLOWED[layer](t)).map((t) => `${path.relative(ROOT, file)} imports lib/${t}`));
+  expect(wrong).toEqual([]);
+});
+
+test('names and images are derived from the config alone', () => {
+  for (const file of ['labels.ts', 'images.ts']) {
+    expect(importsOf(path.join(LIB, file)).filter((t) => !t.startsWith('config/'))).toEqual([]);
+  }
+});
