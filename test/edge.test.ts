@@ -2,11 +2,10 @@
  * The edge fleet: one pinned, offline-tolerant task manager per KubeEdge
  * node, in a file of its own, with what labels the node.
  */
-import { ConfigError, formatIssue } from '../lib/config/errors';
 import { parseConfig } from '../lib/load';
 import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { edgeFilePath } from '../lib/edge/shards';
-import { containers, envOf, synth, withOverrides } from './support/platform';
+import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
 
@@ -15,15 +14,6 @@ function fleet(nodes: object[], edge: Record<string, unknown> = {}): string {
   return withOverrides({ edge: { ...edge, nodes } });
 }
 
-function errors(text: string): string[] {
-  try {
-    parseConfig(text, 'platform.yaml');
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.filter((i) => i.severity === 'error').map(formatIssue);
-    throw e;
-  }
-}
 
 const node = (name: string, i: number, extra: object = {}) => ({ name, address: `192.0.2.${i}`, ...extra });
 
@@ -289,14 +279,14 @@ describe('invalid fleets', () => {
     ['an invalid node name', fleet([node('Edge_1', 1)]), 'edge.nodes[0].name: must be a Kubernetes node name'],
     ['a mutable image', fleet([node('a', 1, { image: 'example.com/tm:latest' })]), 'edge.nodes[0].image: image "example.com/tm:latest" uses the mutable tag "latest"'],
   ])('%s', (_what, text, message) => {
-    const found = errors(text).join('\n');
+    const found = configErrors(text).join('\n');
     const [before, after] = message.split('LINE');
     if (after === undefined) expect(found).toContain(message);
     else expect(found).toMatch(new RegExp(`${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+:\\d+${after.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
   test('EdgeMesh makes cluster-internal names legal', () => {
-    expect(errors(fleet([node('a', 1)], { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }))).toEqual([]);
+    expect(configErrors(fleet([node('a', 1)], { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }))).toEqual([]);
   });
 
   test('a node that does not register is legal but warned about', () => {
@@ -306,7 +296,7 @@ describe('invalid fleets', () => {
 
   test('nodes grouped as one site share a label value, with a warning about what that means', () => {
     const text = fleet([node('a', 1, { site: 'lab' }), node('b', 2, { site: 'lab' })]);
-    expect(errors(text)).toEqual([]);
+    expect(configErrors(text)).toEqual([]);
     const { warnings, edgeSites } = parseConfig(text, 'platform.yaml');
     expect(edgeSites.map((s) => s.settings.clusterLabelValue)).toEqual(['lab', 'lab']);
     expect(warnings.map((w) => w.message).join('\n')).toContain('site "lab" groups 2 nodes (a, b): executors of each of their task managers may run on any of them');

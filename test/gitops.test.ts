@@ -6,7 +6,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, formatIssue } from '../lib/config/errors';
 import { parseConfig } from '../lib/load';
 import { edgeFilePath, shardOf } from '../lib/edge/shards';
 import { applicationOfFile } from '../lib/gitops/argocd';
@@ -15,21 +14,12 @@ import { kubectlApplyCommand, pruneAllowlist } from '../lib/gitops/kubectl';
 import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { fleetConfig } from './support/fleet';
 import { validateManifest } from './support/k8s-schema';
-import { DEFAULT_CONFIG, ROOT, Synthesized, synth, withOverrides } from './support/platform';
+import { DEFAULT_CONFIG, ROOT, Synthesized, configErrors, synth, withOverrides } from './support/platform';
 
 const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 const ARGO_CD_LIMIT = 10 * 1024 * 1024;
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 
-function errors(text: string): string[] {
-  try {
-    parseConfig(text, 'platform.yaml');
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.filter((i) => i.severity === 'error').map(formatIssue);
-    throw e;
-  }
-}
 
 /** `Kind/namespace/name` of an object. */
 const idOf = (obj: any) => `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
@@ -88,11 +78,11 @@ describe('resource tracking', () => {
     const { config } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
     const apps = [argoCdNames(config).platform, ...[...out.files.keys()].map((f) => applicationOfFile(config, f))];
     expect(apps).not.toContain(instance);
-    expect(errors(withOverrides({ gitops: { argocd: { applicationName: 'nsfl' } } }))).toEqual([
+    expect(configErrors(withOverrides({ gitops: { argocd: { applicationName: 'nsfl' } } }))).toEqual([
       expect.stringContaining('gitops.argocd.applicationName: the Application must not be named "nsfl"'),
     ]);
-    expect(errors(withOverrides({ gitops: { argocd: { fleetName: 'nsfl' } } }))).toEqual([expect.stringContaining('gitops.argocd.fleetName: the edge fleet must not be named "nsfl"')]);
-    expect(errors(withOverrides({ gitops: { argocd: { applicationName: 'nsfl-edge-s07' } } }))).toEqual([expect.stringContaining("is the name of an edge fleet shard's Application")]);
+    expect(configErrors(withOverrides({ gitops: { argocd: { fleetName: 'nsfl' } } }))).toEqual([expect.stringContaining('gitops.argocd.fleetName: the edge fleet must not be named "nsfl"')]);
+    expect(configErrors(withOverrides({ gitops: { argocd: { applicationName: 'nsfl-edge-s07' } } }))).toEqual([expect.stringContaining("is the name of an edge fleet shard's Application")]);
   });
 
   test('every object is synced by exactly one Application; the fleet shares nothing with the platform', () => {
@@ -127,7 +117,7 @@ describe('the Argo CD objects', () => {
       expect(spec.syncPolicy.automated).toBeUndefined();
     }
     expect(tpl.spec.syncPolicy.syncOptions).not.toContain('ApplyOutOfSyncOnly=true');
-    expect(errors(withOverrides({ gitops: { argocd: { destination: { name: 'x', server: 'https://x:6443' } } } }))).toEqual([
+    expect(configErrors(withOverrides({ gitops: { argocd: { destination: { name: 'x', server: 'https://x:6443' } } } }))).toEqual([
       expect.stringContaining('gitops.argocd.destination: set either server or name, not both'),
     ]);
   });

@@ -17,6 +17,7 @@ import { MARKER, MARKER_TEXT } from '../lib/outdir/folder';
 import { GENERATED_HEADER } from '../lib/synth';
 import { apiRuleViolations } from './support/api-rules';
 import { validateManifest } from './support/k8s-schema';
+import { readTree } from './support/cli';
 import { ROOT } from './support/platform';
 
 /** The configs mutations start from: the bundled one and every example. */
@@ -118,19 +119,6 @@ const configs = fc
 /** After the file name: `:line:col: severity: path: message`, the path dotted with [index] and ["quoted key"] parts. */
 const LOCATED = /^:\d+:\d+: (error|warning): [A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*|\[\d+\]|\["([^"\\]|\\.)*"\])*: \S/;
 
-/** Every file below `dir`, relative path → text. */
-function readTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 let tmp: string;
 beforeAll(() => {

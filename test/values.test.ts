@@ -3,20 +3,8 @@
  * the rule that will judge it there, and the message says what is expected
  * (with an example), which field is missing, or which other field clashes.
  */
-import { ConfigError, formatIssue } from '../lib/config/errors';
-import { parseConfig } from '../lib/load';
-import { synth, withOverrides } from './support/platform';
+import { configErrors, synth, withOverrides } from './support/platform';
 
-/** The formatted errors of a config text; [] when it is valid. */
-function errors(text: string): string[] {
-  try {
-    parseConfig(text, 'platform.yaml');
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.filter((i) => i.severity === 'error').map(formatIssue);
-    throw e;
-  }
-}
 
 /** The 1-based line of the first line of `text` that contains `needle`. */
 function lineOf(text: string, needle: string): number {
@@ -53,7 +41,7 @@ describe('values that reach a manifest or a program are checked where they are w
     ['a loopback database address', withOverrides({ database: { type: 'postgreSQL', external: { address: '127.0.0.1:5432', credentials: { name: 'db' } } } }), 'database.external.address: must be an address other machines reach'],
     ['a huge site label (it lands in a ConfigMap)', withOverrides({ taskManager: { label: 'x'.repeat(2 * 1024 * 1024) } }), 'taskManager.label: must be at most 1024 characters'],
   ])('%s', (_what, text, message) => {
-    expect(errors(text).join('\n')).toContain(message);
+    expect(configErrors(text).join('\n')).toContain(message);
   });
 });
 
@@ -64,22 +52,22 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
     ['no operator and no key', [{ value: 'yes' }], 'edge.nodes[0].tolerations[0].operator: must be Exists when key is empty'],
     ['tolerationSeconds without NoExecute', [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }], 'edge.nodes[0].tolerations[0].tolerationSeconds: is only allowed with effect: NoExecute'],
   ])('a toleration with %s', (_what, tolerations, message) => {
-    expect(errors(withNode({ tolerations })).join('\n')).toContain(message);
+    expect(configErrors(withNode({ tolerations })).join('\n')).toContain(message);
   });
 
   test('valid tolerations pass', () => {
-    expect(errors(withNode({ tolerations: [{ operator: 'Exists' }, { key: 'gpu', value: 'a', effect: 'NoExecute', tolerationSeconds: 60 }] }))).toEqual([]);
+    expect(configErrors(withNode({ tolerations: [{ operator: 'Exists' }, { key: 'gpu', value: 'a', effect: 'NoExecute', tolerationSeconds: 60 }] }))).toEqual([]);
   });
 
   test('two site folders at the same path name each other', () => {
-    expect(errors(withNode({ dirs: { workspace: '/data/fl', datasets: '/data/fl' } }))).toEqual([
+    expect(configErrors(withNode({ dirs: { workspace: '/data/fl', datasets: '/data/fl' } }))).toEqual([
       expect.stringMatching(/:\d+:\d+: error: edge\.nodes\[0\]\.dirs\.datasets: the datasets folder "\/data\/fl" is the same path as edge\.nodes\[0\]\.dirs\.workspace: each site folder needs its own path$/),
     ]);
   });
 
   test('a site folder set in the defaults that collides with a default folder is reported once, at the defaults', () => {
     const text = withOverrides({ edge: { defaults: { dirs: { lmdb: '/var/lib/neursafe-fl/workspace' } }, nodes: [node(), node({ name: 'edge-node-2', address: '192.0.2.12' })] } });
-    expect(errors(text)).toEqual([
+    expect(configErrors(text)).toEqual([
       expect.stringContaining('edge.defaults.dirs.lmdb: the lmdb folder "/var/lib/neursafe-fl/workspace" is the same path as the default workspace folder'),
     ]);
   });
@@ -89,24 +77,24 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
     ['/etc/neursafe-fl', 'its config folder'],
     ['/etc', 'its config folder'],
   ])('a site folder %s that overlaps what the pod already mounts', (dir, what) => {
-    expect(errors(withNode({ dirs: { lmdb: dir } })).join('\n')).toContain(`edge.nodes[0].dirs.lmdb: the lmdb folder "${dir}" overlaps`);
-    expect(errors(withNode({ dirs: { lmdb: dir } })).join('\n')).toContain(what);
+    expect(configErrors(withNode({ dirs: { lmdb: dir } })).join('\n')).toContain(`edge.nodes[0].dirs.lmdb: the lmdb folder "${dir}" overlaps`);
+    expect(configErrors(withNode({ dirs: { lmdb: dir } })).join('\n')).toContain(what);
   });
 
   test('a shared root under /tmp makes the cloud site folders overlap /tmp, reported at sharedRoot.hostPath', () => {
-    expect(errors(withOverrides({ sharedRoot: { hostPath: '/tmp/fl' } })).join('\n')).toContain('sharedRoot.hostPath: the lmdb folder "/tmp/fl/task-manager/lmdb" overlaps /tmp');
+    expect(configErrors(withOverrides({ sharedRoot: { hostPath: '/tmp/fl' } })).join('\n')).toContain('sharedRoot.hostPath: the lmdb folder "/tmp/fl/task-manager/lmdb" overlaps /tmp');
   });
 
   test('a node label that would override the cluster label is an error', () => {
-    expect(errors(withNode({ nodeLabels: { 'kubernetes.io/cluster_id': 'other' } }))).toEqual([
+    expect(configErrors(withNode({ nodeLabels: { 'kubernetes.io/cluster_id': 'other' } }))).toEqual([
       expect.stringContaining('edge.nodes[0].nodeLabels["kubernetes.io/cluster_id"]: "kubernetes.io/cluster_id" is the cluster label (taskManager.clusterLabelKey)'),
     ]);
-    expect(errors(withNode({ nodeLabels: { 'kubernetes.io/hostname': 'other' } })).join('\n')).toContain('is set by the node itself and pins the task manager to it');
+    expect(configErrors(withNode({ nodeLabels: { 'kubernetes.io/hostname': 'other' } })).join('\n')).toContain('is set by the node itself and pins the task manager to it');
   });
 
   test('a request above a limit set at another level names that level', () => {
     const text = withOverrides({ edge: { defaults: { resources: { limits: { memory: '256Mi' } } }, nodes: [node({ resources: { requests: { memory: '1Gi' } } })] } });
-    expect(errors(text)).toEqual([
+    expect(configErrors(text)).toEqual([
       expect.stringContaining('edge.nodes[0].resources.requests.memory: request 1Gi is above the limit 256Mi set in edge.defaults.resources.limits.memory'),
     ]);
   });
@@ -115,42 +103,42 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
 describe('messages that help', () => {
   test('a missing required field is named as missing, at the line of its mapping', () => {
     const text = withOverrides({ edge: { nodes: [{ name: 'edge-node-1' }] } });
-    expect(errors(text)).toEqual([`platform.yaml:${lineOf(text, 'name: edge-node-1')}:7: error: edge.nodes[0].address: missing required field \`address\``]);
+    expect(configErrors(text)).toEqual([`platform.yaml:${lineOf(text, 'name: edge-node-1')}:7: error: edge.nodes[0].address: missing required field \`address\``]);
   });
 
   test('a cross-field error about a field not written shows the line of the other field and names it', () => {
     const text = withOverrides({ jobScheduler: { port: 8001 } });
-    expect(errors(text)).toEqual([
+    expect(configErrors(text)).toEqual([
       `platform.yaml:${lineOf(text, 'port: 8001')}:9: error: apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler (jobScheduler.port) in the same pod`,
     ]);
   });
 
   test('clashing nodes are named', () => {
     const text = withOverrides({ edge: { nodes: [node(), node({ name: 'edge-node-2' })] } });
-    expect(errors(text)).toEqual([expect.stringContaining('edge.nodes[1].address: address "192.0.2.11" is already used by edge.nodes[0] ("edge-node-1")')]);
+    expect(configErrors(text)).toEqual([expect.stringContaining('edge.nodes[1].address: address "192.0.2.11" is already used by edge.nodes[0] ("edge-node-1")')]);
     const labels = withOverrides({ taskManager: { clusterLabelValue: 'edge-node-1' }, edge: { nodes: [node()] } });
-    expect(errors(labels)).toEqual([expect.stringContaining('taskManager.clusterLabelValue: cluster label value "edge-node-1" is also used by edge.nodes[0] ("edge-node-1")')]);
+    expect(configErrors(labels)).toEqual([expect.stringContaining('taskManager.clusterLabelValue: cluster label value "edge-node-1" is also used by edge.nodes[0] ("edge-node-1")')]);
   });
 
   test('a cluster label clash from a site group points at the site', () => {
     const text = withOverrides({ edge: { nodes: [node(), node({ name: 'edge-node-2', address: '192.0.2.12', site: 'edge-node-1' })] } });
-    expect(errors(text)).toEqual([expect.stringContaining('edge.nodes[1].site: cluster label value "edge-node-1" is already used by edge.nodes[0] ("edge-node-1")')]);
+    expect(configErrors(text)).toEqual([expect.stringContaining('edge.nodes[1].site: cluster label value "edge-node-1" is already used by edge.nodes[0] ("edge-node-1")')]);
   });
 
   test('a malformed address is reported as malformed, not as a cluster-internal name', () => {
-    const found = errors(withOverrides({ edge: { databaseAddress: 'db host:5432' } }));
+    const found = configErrors(withOverrides({ edge: { databaseAddress: 'db host:5432' } }));
     expect(found).toEqual([expect.stringContaining('edge.databaseAddress: spaces are not allowed')]);
     expect(found.join('\n')).not.toContain('cluster-internal');
   });
 
   test('a bad key of a map says what a key must be', () => {
-    expect(errors(withNode({ nodeLabels: { 'rack one': 'a' } }))).toEqual([
+    expect(configErrors(withNode({ nodeLabels: { 'rack one': 'a' } }))).toEqual([
       expect.stringContaining('edge.nodes[0].nodeLabels["rack one"]: invalid key "rack one": must be a Kubernetes label key'),
     ]);
   });
 
   test('a value of the wrong type in a union says which types are expected', () => {
-    expect(errors(withOverrides({ jobScheduler: { resources: { requests: { cpu: true } } } }))).toEqual([
+    expect(configErrors(withOverrides({ jobScheduler: { resources: { requests: { cpu: true } } } }))).toEqual([
       expect.stringContaining('jobScheduler.resources.requests.cpu: expected string or number, found boolean true'),
     ]);
   });
