@@ -1,45 +1,170 @@
 /**
- * Synthesis speed for growing edge fleets: `npm run bench`.
- * Prints a table (nodes, validate ms, synth ms, render ms, files); timing
- * lives here, never in tests.
+ * What users wait for: `npm run synth` as a whole process, against its floor.
+ *
+ *   npm run bench -- [--sizes 0,100,1000,5000,10000] [--runs 5] [--warmup 1] [--root DIR] [--json]
+ *
+ * For each fleet size (0 is the bundled platform.yaml) it writes a config
+ * (see ./fleet.ts), then runs, alternating, `npm run synth -- --config ...
+ * --outdir ...` and the floor: the same final objects serialized with
+ * JSON.stringify and written to the same files by a separate plain Node
+ * process (./floor.js). After the warm-up runs it reports the median and the
+ * spread (min-max) of each, their ratio, peak RSS (the largest of the
+ * command's Node processes, read through ./rusage.js), files, objects and
+ * bytes written. Results are also written as JSON to bench/results/ (or
+ * printed instead of the table with --json). `--root DIR` times the synth of
+ * another checkout (e.g. an older commit) against the same floor.
+ * Timing lives here, never in tests.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { stringify } from 'yaml';
+import { parseArgs } from 'util';
 import { parseConfig } from '../lib/config/load';
-import { renderFiles, synthManifests } from '../lib/synth';
+import { synthManifests } from '../lib/synth';
+import { enabledNodes, fleetConfig } from './fleet';
 
-/** A config text with `n` edge nodes (mixed architectures, a profile). */
-function fleetConfig(n: number): string {
-  const nodes = Array.from({ length: n }, (_, i) => ({
-    name: `device-${String(i).padStart(5, '0')}`,
-    address: `10.${Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`,
-    arch: i % 3 === 0 ? 'arm64' : 'amd64',
-    ...(i % 10 === 0 ? { profile: 'big' } : {}),
-  }));
-  return stringify({
-    proxy: { externalAddress: '203.0.113.10:30091' },
-    database: { embedded: { edgeNodePort: 30432 } },
-    edge: {
-      databaseAddress: '203.0.113.10:30432',
-      defaults: { images: { arm64: 'registry.example.com/nsfl-client-cpu-arm64:0.1.0' } },
-      profiles: { big: { resources: { limits: { memory: '2Gi' } } } },
-      nodes,
+/** Wall time and peak RSS of one run. */
+interface Run {
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+}
+
+/** Median and spread of a series of runs. */
+interface Summary {
+  readonly medianSeconds: number;
+  readonly minSeconds: number;
+  readonly maxSeconds: number;
+  readonly peakRssMiB: number;
+  readonly runs: number[];
+}
+
+/** One row of the result. */
+interface Row {
+  readonly nodes: number;
+  readonly synth: Summary;
+  readonly floor: Summary;
+  /** synth median / floor median. */
+  readonly ratio: number;
+  readonly files: number;
+  readonly objects: number;
+  readonly bytes: number;
+}
+
+const BENCH = __dirname;
+
+/** Runs a command to completion; its time from spawn to exit and its processes' peak RSS. */
+function timed(command: string, args: string[], cwd: string): Run {
+  const rusage = path.join(os.tmpdir(), `nsfl-bench-rusage-${process.pid}`);
+  fs.rmSync(rusage, { force: true });
+  const env = { ...process.env, BENCH_RUSAGE_FILE: rusage, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(BENCH, 'rusage.js')}`.trim() };
+  delete env.CDK8S_OUTDIR;
+  const t0 = performance.now();
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const kib = fs.readFileSync(rusage, 'utf8').trim().split('\n').map(Number);
+  fs.rmSync(rusage, { force: true });
+  return { seconds, peakRssMiB: Math.max(...kib) / 1024 };
+}
+
+function summarize(runs: Run[]): Summary {
+  const s = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return {
+    medianSeconds: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2,
+    minSeconds: s[0],
+    maxSeconds: s[s.length - 1],
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    runs: runs.map((r) => r.seconds),
+  };
+}
+
+/** Every file below `dir` and their total size. */
+function tree(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    files += 1;
+    bytes += fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size;
+  }
+  return { files, bytes };
+}
+
+function benchSize(nodes: number, opts: { runs: number; warmup: number; root: string; work: string }, log: (s: string) => void): Row {
+  const config = path.join(opts.work, `fleet-${nodes}.yaml`);
+  const text = fleetConfig(nodes);
+  fs.writeFileSync(config, text);
+  const loaded = parseConfig(text, config);
+  const manifests = synthManifests(loaded.config, loaded.edgeSites);
+  const objectsFile = path.join(opts.work, `objects-${nodes}.json`);
+  fs.writeFileSync(objectsFile, JSON.stringify(Object.fromEntries(manifests)));
+  const objects = [...manifests.values()].reduce((n, o) => n + o.length, 0);
+
+  const out = path.join(opts.work, `out-${nodes}`);
+  const floorOut = path.join(opts.work, `floor-${nodes}`);
+  const synth = () => timed('npm', ['run', 'synth', '--', '--config', config, '--outdir', out], opts.root);
+  const floor = () => {
+    fs.rmSync(floorOut, { recursive: true, force: true });
+    return timed(process.execPath, [path.join(BENCH, 'floor.js'), objectsFile, floorOut], opts.root);
+  };
+  for (let i = 0; i < opts.warmup; i++) {
+    synth();
+    floor();
+  }
+  const synthRuns: Run[] = [];
+  const floorRuns: Run[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    synthRuns.push(synth());
+    floorRuns.push(floor());
+    log(`  ${nodes} nodes, run ${i + 1}/${opts.runs}: synth ${synthRuns[i].seconds.toFixed(2)} s, floor ${floorRuns[i].seconds.toFixed(2)} s`);
+  }
+  const written = tree(out);
+  const expected = enabledNodes(nodes) || 2; // platform.yaml has two edge nodes
+  const edgeFiles = fs.readdirSync(path.join(out, 'edge')).length;
+  if (edgeFiles !== expected) throw new Error(`expected ${expected} edge files, got ${edgeFiles}`);
+  const s = summarize(synthRuns);
+  const f = summarize(floorRuns);
+  return { nodes, synth: s, floor: f, ratio: s.medianSeconds / f.medianSeconds, files: written.files, objects, bytes: written.bytes };
+}
+
+function table(rows: Row[]): string {
+  const head = ['nodes', 'synth s (min-max)', 'floor s (min-max)', 'synth/floor', 'synth RSS MiB', 'floor RSS MiB', 'files', 'objects', 'MB written'];
+  const fmt = (s: Summary) => `${s.medianSeconds.toFixed(2)} (${s.minSeconds.toFixed(2)}-${s.maxSeconds.toFixed(2)})`;
+  const lines = rows.map((r) => [r.nodes, fmt(r.synth), fmt(r.floor), r.ratio.toFixed(1), r.synth.peakRssMiB.toFixed(0), r.floor.peakRssMiB.toFixed(0), r.files, r.objects, (r.bytes / 1e6).toFixed(1)].map(String));
+  return [head, ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n').replace(/\n/, `\n|${head.map(() => '---').join('|')}|\n`);
+}
+
+function mainBench(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      sizes: { type: 'string', default: '0,100,1000,5000,10000' },
+      runs: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      root: { type: 'string', default: path.resolve(BENCH, '..') },
+      json: { type: 'boolean', default: false },
     },
   });
+  const sizes = (positionals.length > 0 ? positionals : values.sizes.split(',')).map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`sizes must be whole numbers: ${sizes.join(',')}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-bench-'));
+  const opts = { runs: Number(values.runs), warmup: Number(values.warmup), root: path.resolve(values.root), work };
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  try {
+    const rows = sizes.map((n) => benchSize(n, opts, log));
+    const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, root: opts.root, runs: opts.runs, warmup: opts.warmup, rows };
+    const dir = path.join(BENCH, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${result.date.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(`${table(rows)}\n\n(${opts.runs} runs after ${opts.warmup} warm-up, ${os.cpus().length} CPUs; JSON in ${path.relative(process.cwd(), file)})`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
-console.log('nodes\tvalidate_ms\tsynth_ms\trender_ms\tfiles');
-for (const n of sizes.length > 0 ? sizes : [0, 100, 1000, 5000]) {
-  const text = fleetConfig(n);
-  const t0 = performance.now();
-  const { config, edgeSites } = parseConfig(text, `bench-${n}.yaml`);
-  const t1 = performance.now();
-  const manifests = synthManifests(config, edgeSites);
-  const t2 = performance.now();
-  const files = renderFiles(manifests);
-  const t3 = performance.now();
-  const edgeFiles = [...files.keys()].filter((f) => f.startsWith('edge/')).length;
-  if (edgeFiles !== n) throw new Error(`expected ${n} edge files, got ${edgeFiles}`);
-  console.log([n, (t1 - t0).toFixed(0), (t2 - t1).toFixed(0), (t3 - t2).toFixed(0), files.size].join('\t'));
-}
+mainBench();
