@@ -58,7 +58,7 @@ const BENCH = __dirname;
 function timed(command: string, args: string[], cwd: string): Run {
   const rusage = path.join(os.tmpdir(), `nsfl-bench-rusage-${process.pid}`);
   fs.rmSync(rusage, { force: true });
-  const env = { ...process.env, BENCH_RUSAGE_FILE: rusage, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(BENCH, 'rusage.js')}`.trim() };
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RUSAGE_FILE: rusage, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(BENCH, 'rusage.js')}`.trim() };
   delete env.CDK8S_OUTDIR;
   const t0 = performance.now();
   const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });

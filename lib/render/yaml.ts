@@ -13,7 +13,7 @@
  * characters; a value that is not plain JSON) is rendered by the `yaml`
  * package as a whole.
  */
-import { stringify } from 'yaml';
+import { Document, stringify } from 'yaml';
 
 /** The options cdk8s's `Yaml.stringify` passes to the `yaml` package. */
 const YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
@@ -23,6 +23,22 @@ const UNSUPPORTED = Symbol('unsupported');
 
 /** Longest key `yaml` writes as an implicit key; longer ones become `? key`. */
 const MAX_IMPLICIT_KEY = 1024;
+
+/**
+ * Strings that pass every check of the `yaml` package's plain-string writer
+ * except the schema's: letters, digits, `/` and `-` (not `-`, `- ...` or
+ * `---...`) at the start; then also `_ . : = ,` and single spaces, never `: `;
+ * not ending in `:` or a space. Such a string is written plain, or, when the
+ * schema would read it back as another type, double-quoted, which for these
+ * characters is its JSON text.
+ */
+const SIMPLE_STRING = /^(?!-$|- |---)[A-Za-z0-9/-](?:[A-Za-z0-9_./:=, -]*[A-Za-z0-9_./=,-])?$/;
+
+/** The tags of the schema cdk8s writes with (YAML 1.1) that claim strings of their own, like `yes`, `0123` or `1e3`. */
+const TYPED_TAGS = (() => {
+  const { tags, compat } = new Document(null, { version: YAML_OPTIONS.version }).schema;
+  return [...tags, ...(compat ?? [])].filter((tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test);
+})();
 
 /** Rendered scalars: strings, and numbers/booleans/null, as map values. */
 const stringValues = new Map<string, string>();
@@ -119,13 +135,15 @@ function renderScalarOrEmpty(value: unknown, indent: string, seen: Set<object>):
   if (typeof value === 'string') {
     let text = stringValues.get(value);
     if (text === undefined) {
-      text = renderValue(value);
+      text = SIMPLE_STRING.test(value) && !value.includes(': ') ? (TYPED_TAGS.some((tag) => tag.test!.test(value)) ? JSON.stringify(value) : value) : renderValue(value);
       stringValues.set(value, text);
     }
     // Multi-line text was rendered with its continuation lines at two spaces.
     return text.includes('\n') ? reindent(text, indent) : text;
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    // Whole numbers are written in decimal, as JavaScript prints them.
+    if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
     if (Object.is(value, -0)) return renderValue(value);
     let text = otherValues.get(value);
     if (text === undefined) {

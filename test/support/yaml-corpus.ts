@@ -17,6 +17,9 @@ export const TRICKY_STRINGS: readonly string[] = [
   // indicators
   ':', '-', '?', '- a', '? a', '-a', '?a', ':a', 'a:', 'a: b', 'a:b', 'http://x:80/y', 'a #b', '#a', 'a#b', '&a', '*a', '!tag', '!!str', '|', '|-', '>', '> x',
   '%x', '@x', '`x', '[a]', '{a}', 'a,b', '[', ']', '{', '}', ',', '"', "'", `'"`, `both ' and "`, "it's", 'say "hi"', '<<', '=', '\\', 'a\\nb',
+  // options, paths and commands
+  '-c', '--config_file', '--port=8001', '-1', '- ', '-- x', 'a - b', 'a, b', 'a ,b', 'x = y', '/', '/var/lib', '//x', 'sh -c', 'a  :b', 'a :b', 'a: ', 'a:  b',
+  'a b', 'echo 1 2', 'Y es', 'on off', '1 2', '2001-12-14 21:59:43', '2001-12-14 21:59:43.10 -5', '12 :30',
   // document markers
   '---', '...', '--- x', '... x', '---x', 'x\n---\ny', 'x\n...\ny', '%YAML 1.2\nx',
   // whitespace
