@@ -60,9 +60,10 @@ export function yamlDocuments(docs: readonly unknown[]): string {
 /** One object as a YAML document (ending in a newline), exactly as the `yaml` package renders it with cdk8s's options. */
 export function yamlDocument(doc: unknown): string {
   if (doc === undefined) return '\n';
-  if (!isPlainObject(doc) || Object.keys(doc).length === 0) return stringify(doc, YAML_OPTIONS);
+  if (!isPlainObject(doc)) return stringify(doc, YAML_OPTIONS);
   try {
-    return writeMap(doc, '', true, new Set());
+    const body = writeMap(doc, '', true, new Set());
+    return body === '' ? stringify(doc, YAML_OPTIONS) : body + '\n';
   } catch (e) {
     if (e === UNSUPPORTED) return stringify(doc, YAML_OPTIONS);
     throw e;
@@ -75,48 +76,45 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A non-empty map's lines at `indent`; the first line carries no indent (the caller places it). */
+/**
+ * A map's pairs, one per line at `indent` (the first line unindented: the
+ * caller places it), without a final newline; '' for an empty map.
+ */
 function writeMap(map: Record<string, unknown>, indent: string, top: boolean, seen: Set<object>): string {
   enter(map, seen);
+  const keys = Object.keys(map);
   let out = '';
-  let first = true;
-  for (const key in map) {
-    if (!Object.prototype.hasOwnProperty.call(map, key)) continue;
-    out += (first ? '' : indent) + renderKey(key, top) + ':' + writeValue(map[key], indent + '  ', seen) + '\n';
-    first = false;
+  for (let i = 0; i < keys.length; i++) {
+    out += (i > 0 ? '\n' + indent : '') + renderKey(keys[i], top) + ':' + writeValue(map[keys[i]], indent + '  ', seen);
   }
   return out;
 }
 
-/** A non-empty sequence's lines at `indent`; the first line carries no indent. */
+/** A non-empty sequence's items, one per line at `indent` (the first line unindented), without a final newline. */
 function writeSeq(seq: readonly unknown[], indent: string, seen: Set<object>): string {
   enter(seq, seen);
-  let out = '';
   const inner = indent + '  ';
+  let out = '';
   for (let i = 0; i < seq.length; i++) {
     const item = seq[i];
-    out += (i > 0 ? indent : '') + '- ';
+    out += (i > 0 ? '\n' + indent : '') + '- ';
     if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, seen);
-    else if (isPlainObject(item) && hasKeys(item)) out += writeMap(item, inner, false, seen);
-    else out += renderScalarOrEmpty(item, inner, seen) + '\n';
+    else if (isPlainObject(item)) {
+      const body = writeMap(item, inner, false, seen);
+      out += body === '' ? '{}' : body;
+    } else out += writeScalar(item, inner, seen);
   }
   return out;
 }
 
-/** What follows `key:` for a map value whose own lines are at `indent`, without the final newline. */
+/** What follows `key:` for a map value whose own lines are at `indent`. */
 function writeValue(value: unknown, indent: string, seen: Set<object>): string {
-  if (Array.isArray(value) && value.length > 0) return '\n' + indent + trimNewline(writeSeq(value, indent, seen));
-  if (isPlainObject(value) && hasKeys(value)) return '\n' + indent + trimNewline(writeMap(value, indent, false, seen));
-  return ' ' + renderScalarOrEmpty(value, indent, seen);
-}
-
-function trimNewline(s: string): string {
-  return s.slice(0, -1);
-}
-
-function hasKeys(o: object): boolean {
-  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
-  return false;
+  if (Array.isArray(value) && value.length > 0) return '\n' + indent + writeSeq(value, indent, seen);
+  if (isPlainObject(value)) {
+    const body = writeMap(value, indent, false, seen);
+    return body === '' ? ' {}' : '\n' + indent + body;
+  }
+  return ' ' + writeScalar(value, indent, seen);
 }
 
 /** `yaml` writes an object met twice as an anchor and an alias: leave such documents to it. */
@@ -125,12 +123,11 @@ function enter(o: object, seen: Set<object>): void {
   seen.add(o);
 }
 
-/** A scalar, `{}` or `[]` whose continuation lines (block scalars) are at `indent`. */
-function renderScalarOrEmpty(value: unknown, indent: string, seen: Set<object>): string {
-  if (value !== null && typeof value === 'object') {
-    if (!Array.isArray(value) && !isPlainObject(value)) throw UNSUPPORTED;
+/** A scalar or an empty sequence; continuation lines (of block scalars) at `indent`. */
+function writeScalar(value: unknown, indent: string, seen: Set<object>): string {
+  if (Array.isArray(value)) {
     enter(value, seen);
-    return Array.isArray(value) ? '[]' : '{}';
+    return '[]';
   }
   if (typeof value === 'string') {
     let text = stringValues.get(value);
@@ -141,9 +138,10 @@ function renderScalarOrEmpty(value: unknown, indent: string, seen: Set<object>):
     // Multi-line text was rendered with its continuation lines at two spaces.
     return text.includes('\n') ? reindent(text, indent) : text;
   }
+  // Whole numbers are written in decimal, as JavaScript prints them.
+  if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    // Whole numbers are written in decimal, as JavaScript prints them.
-    if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+    // A Map does not tell -0 from 0.
     if (Object.is(value, -0)) return renderValue(value);
     let text = otherValues.get(value);
     if (text === undefined) {
@@ -152,6 +150,7 @@ function renderScalarOrEmpty(value: unknown, indent: string, seen: Set<object>):
     }
     return text;
   }
+  // Class instances, bigints, symbols, functions.
   throw UNSUPPORTED;
 }
 
@@ -167,6 +166,7 @@ function reindent(text: string, indent: string): string {
   return extra === '' ? text : text.replace(/\n(?!\n|$)/g, '\n' + extra);
 }
 
+/** A key as `yaml` writes it in the top-level map or a nested one. */
 function renderKey(key: string, top: boolean): string {
   const cache = top ? topKeys : nestedKeys;
   let text = cache.get(key);

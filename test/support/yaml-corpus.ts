@@ -16,7 +16,7 @@ export const TRICKY_STRINGS: readonly string[] = [
   '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '2002-12-14',
   // indicators
   ':', '-', '?', '- a', '? a', '-a', '?a', ':a', 'a:', 'a: b', 'a:b', 'http://x:80/y', 'a #b', '#a', 'a#b', '&a', '*a', '!tag', '!!str', '|', '|-', '>', '> x',
-  '%x', '@x', '`x', '[a]', '{a}', 'a,b', '[', ']', '{', '}', ',', '"', "'", `'"`, `both ' and "`, "it's", 'say "hi"', '<<', '=', '\\', 'a\\nb',
+  '%x', '@x', '`x', '[a]', '{a}', 'a,b', '[', ']', '{', '}', ',', '"', "'", `'"`, `both ' and "`, "it's", 'say "hi"', '=', '\\', 'a\\nb',
   // options, paths and commands
   '-c', '--config_file', '--port=8001', '-1', '- ', '-- x', 'a - b', 'a, b', 'a ,b', 'x = y', '/', '/var/lib', '//x', 'sh -c', 'a  :b', 'a :b', 'a: ', 'a:  b',
   'a b', 'echo 1 2', 'Y es', 'on off', '1 2', '2001-12-14 21:59:43', '2001-12-14 21:59:43.10 -5', '12 :30',
@@ -28,7 +28,7 @@ export const TRICKY_STRINGS: readonly string[] = [
   'a\nb', 'a\nb\n', 'a\nb\n\n', 'a\nb\n\n\n', '\na', '\n\na', '  indented\nb', ' x\ny\n', 'a\n  b', 'a \nb', 'a\n\n\nb', '\n', '\n\n', 'a\n ', 'a\n \n',
   'a\n\t', 'key: value\n', '# comment\nx\n', '- item\n- item\n', 'set -u\necho "$HOME" # x\n', '{\n  "a": 1\n}\n', 'a\r\nb', 'a\rb',
   // other characters
-  'é ü 日本', '\u0000', '\u0007', '\x1b', '\u0085', '\u00a0', '\u2028', '\ud800', '\ufeffbom', '😀',
+  'é ü 日本', '\u0000', '\u0007', '\x1b', '\u0085', '\u00a0', '\u2028', '\ud800', '😀',
   // long text
   'long line '.repeat(300), 'x'.repeat(1100), `${'word '.repeat(100)}\n${'word '.repeat(100)}`,
 ];
