@@ -91,7 +91,15 @@ function run() {
   const name = path.relative(ROOT, path.resolve(ROOT, entry)).replace(/\.ts$/, '').replace(/[\\/]/g, '__');
   const bundle = path.join(BUILD_DIR, `${name}.js`);
   const stampFile = path.join(BUILD_DIR, `${name}.stamp.json`);
-  if (!isFresh(stampFile, bundle)) build(path.relative(ROOT, path.resolve(ROOT, entry)), bundle, stampFile);
+  if (!isFresh(stampFile, bundle)) {
+    try {
+      build(path.relative(ROOT, path.resolve(ROOT, entry)), bundle, stampFile);
+    } catch {
+      // esbuild has printed the errors.
+      console.error(`internal error: ${entry} does not compile`);
+      process.exit(70);
+    }
+  }
   // The bundle runs as the main module, with the arguments it would have had as `node BUNDLE ...`.
   process.argv = [process.argv[0], bundle, ...args];
   Module.runMain(bundle);
