@@ -40,6 +40,9 @@ const TYPED_TAGS = (() => {
   return [...tags, ...(compat ?? [])].filter((tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test);
 })();
 
+/** Entries a cache of rendered scalars or keys holds before it starts over (per-node values are seldom repeated). */
+const CACHE_LIMIT = 50_000;
+
 /** Rendered scalars: strings, and numbers/booleans/null, as map values. */
 const stringValues = new Map<string, string>();
 const otherValues = new Map<unknown, string>();
@@ -52,21 +55,38 @@ const nestedKeys = new Map<string, string>();
  * `Yaml.stringify(...docs)` renders them.
  */
 export function yamlDocuments(docs: readonly unknown[]): string {
-  let out = '';
-  for (let i = 0; i < docs.length; i++) out += (i > 0 ? '---\n' : '') + yamlDocument(docs[i]);
-  return out;
+  // Parts joined once: one flat string, not a rope of millions of pieces.
+  const out: string[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    if (i > 0) out.push('---\n');
+    writeDocument(docs[i], out);
+  }
+  return out.join('');
 }
 
 /** One object as a YAML document (ending in a newline), exactly as the `yaml` package renders it with cdk8s's options. */
 export function yamlDocument(doc: unknown): string {
-  if (doc === undefined) return '\n';
-  if (!isPlainObject(doc)) return stringify(doc, YAML_OPTIONS);
+  return yamlDocuments([doc]);
+}
+
+function writeDocument(doc: unknown, out: string[]): void {
+  if (doc === undefined) {
+    out.push('\n');
+    return;
+  }
+  const keys = isPlainObject(doc) ? Object.keys(doc) : [];
+  if (keys.length === 0) {
+    out.push(stringify(doc, YAML_OPTIONS));
+    return;
+  }
+  const start = out.length;
   try {
-    const body = writeMap(doc, '', true, new Set());
-    return body === '' ? stringify(doc, YAML_OPTIONS) : body + '\n';
+    writeMap(doc as Record<string, unknown>, keys, '', true, new Set(), out);
+    out.push('\n');
   } catch (e) {
-    if (e === UNSUPPORTED) return stringify(doc, YAML_OPTIONS);
-    throw e;
+    if (e !== UNSUPPORTED) throw e;
+    out.length = start;
+    out.push(stringify(doc, YAML_OPTIONS));
   }
 }
 
@@ -77,44 +97,55 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 }
 
 /**
- * A map's pairs, one per line at `indent` (the first line unindented: the
- * caller places it), without a final newline; '' for an empty map.
+ * A non-empty map's pairs, one per line at `indent` (the first line
+ * unindented: the caller places it), without a final newline.
  */
-function writeMap(map: Record<string, unknown>, indent: string, top: boolean, seen: Set<object>): string {
+function writeMap(map: Record<string, unknown>, keys: string[], indent: string, top: boolean, seen: Set<object>, out: string[]): void {
   enter(map, seen);
-  const keys = Object.keys(map);
-  let out = '';
+  const newline = '\n' + indent;
+  const inner = indent + '  ';
   for (let i = 0; i < keys.length; i++) {
-    out += (i > 0 ? '\n' + indent : '') + renderKey(keys[i], top) + ':' + writeValue(map[keys[i]], indent + '  ', seen);
+    if (i > 0) out.push(newline);
+    out.push(renderKey(keys[i], top), ':');
+    writeValue(map[keys[i]], inner, seen, out);
   }
-  return out;
 }
 
 /** A non-empty sequence's items, one per line at `indent` (the first line unindented), without a final newline. */
-function writeSeq(seq: readonly unknown[], indent: string, seen: Set<object>): string {
+function writeSeq(seq: readonly unknown[], indent: string, seen: Set<object>, out: string[]): void {
   enter(seq, seen);
+  const newline = '\n' + indent + '- ';
   const inner = indent + '  ';
-  let out = '';
   for (let i = 0; i < seq.length; i++) {
+    out.push(i > 0 ? newline : '- ');
     const item = seq[i];
-    out += (i > 0 ? '\n' + indent : '') + '- ';
-    if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, seen);
+    if (Array.isArray(item) && item.length > 0) writeSeq(item, inner, seen, out);
     else if (isPlainObject(item)) {
-      const body = writeMap(item, inner, false, seen);
-      out += body === '' ? '{}' : body;
-    } else out += writeScalar(item, inner, seen);
+      const keys = Object.keys(item);
+      if (keys.length > 0) writeMap(item, keys, inner, false, seen, out);
+      else {
+        enter(item, seen);
+        out.push('{}');
+      }
+    } else out.push(writeScalar(item, inner, seen));
   }
-  return out;
 }
 
 /** What follows `key:` for a map value whose own lines are at `indent`. */
-function writeValue(value: unknown, indent: string, seen: Set<object>): string {
-  if (Array.isArray(value) && value.length > 0) return '\n' + indent + writeSeq(value, indent, seen);
-  if (isPlainObject(value)) {
-    const body = writeMap(value, indent, false, seen);
-    return body === '' ? ' {}' : '\n' + indent + body;
-  }
-  return ' ' + writeScalar(value, indent, seen);
+function writeValue(value: unknown, indent: string, seen: Set<object>, out: string[]): void {
+  if (Array.isArray(value) && value.length > 0) {
+    out.push('\n' + indent);
+    writeSeq(value, indent, seen, out);
+  } else if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length > 0) {
+      out.push('\n' + indent);
+      writeMap(value, keys, indent, false, seen, out);
+    } else {
+      enter(value, seen);
+      out.push(' {}');
+    }
+  } else out.push(' ', writeScalar(value, indent, seen));
 }
 
 /** `yaml` writes an object met twice as an anchor and an alias: leave such documents to it. */
@@ -133,6 +164,7 @@ function writeScalar(value: unknown, indent: string, seen: Set<object>): string 
     let text = stringValues.get(value);
     if (text === undefined) {
       text = SIMPLE_STRING.test(value) && !value.includes(': ') ? (TYPED_TAGS.some((tag) => tag.test!.test(value)) ? JSON.stringify(value) : value) : renderValue(value);
+      if (stringValues.size >= CACHE_LIMIT) stringValues.clear();
       stringValues.set(value, text);
     }
     // Multi-line text was rendered with its continuation lines at two spaces.
@@ -146,6 +178,7 @@ function writeScalar(value: unknown, indent: string, seen: Set<object>): string 
     let text = otherValues.get(value);
     if (text === undefined) {
       text = renderValue(value);
+      if (otherValues.size >= CACHE_LIMIT) otherValues.clear();
       otherValues.set(value, text);
     }
     return text;
@@ -175,6 +208,7 @@ function renderKey(key: string, top: boolean): string {
     const rendered = top ? stringify({ [key]: 0 }, YAML_OPTIONS) : stringify({ k: { [key]: 0 } }, YAML_OPTIONS).slice('k:\n  '.length);
     text = rendered.slice(0, -': 0\n'.length);
     if (text.length > MAX_IMPLICIT_KEY || text.includes('\n') || !rendered.endsWith(': 0\n')) throw UNSUPPORTED;
+    if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(key, text);
   }
   return text;
