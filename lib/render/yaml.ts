@@ -50,23 +50,23 @@ const otherValues = new Map<unknown, string>();
 const topKeys = new Map<string, string>();
 const nestedKeys = new Map<string, string>();
 
+/** What separates the documents of a multi-document text, as cdk8s writes it. */
+export const DOCUMENT_SEPARATOR = '---\n';
+
 /**
  * Several objects as one multi-document YAML text, exactly as cdk8s's
  * `Yaml.stringify(...docs)` renders them.
  */
 export function yamlDocuments(docs: readonly unknown[]): string {
-  // Parts joined once: one flat string, not a rope of millions of pieces.
-  const out: string[] = [];
-  for (let i = 0; i < docs.length; i++) {
-    if (i > 0) out.push('---\n');
-    writeDocument(docs[i], out);
-  }
-  return out.join('');
+  return docs.map(yamlDocument).join(DOCUMENT_SEPARATOR);
 }
 
 /** One object as a YAML document (ending in a newline), exactly as the `yaml` package renders it with cdk8s's options. */
 export function yamlDocument(doc: unknown): string {
-  return yamlDocuments([doc]);
+  // Parts joined once: a flat string, not a rope of thousands of pieces.
+  const out: string[] = [];
+  writeDocument(doc, out);
+  return out.join('');
 }
 
 function writeDocument(doc: unknown, out: string[]): void {
