@@ -8,7 +8,8 @@
  * --outdir ...` and the floor: the same final objects serialized with
  * JSON.stringify and written to the same files by a separate plain Node
  * process (./floor.js). After the warm-up runs it reports the median and the
- * spread (min-max) of each, their ratio, peak RSS (the largest of the
+ * spread (min-max) of each, the median of the paired runs' ratios (robust
+ * to load that changes during the benchmark), peak RSS (the largest of the
  * command's Node processes, read through ./rusage.js), files, objects and
  * bytes written. Results are also written as JSON to bench/results/ (or
  * printed instead of the table with --json). `--root DIR` times the synth of
@@ -45,7 +46,7 @@ interface Row {
   readonly nodes: number;
   readonly synth: Summary;
   readonly floor: Summary;
-  /** synth median / floor median. */
+  /** Median of the runs' synth/floor ratios (each synth run is paired with the floor run right after it). */
   readonly ratio: number;
   readonly files: number;
   readonly objects: number;
@@ -69,11 +70,16 @@ function timed(command: string, args: string[], cwd: string): Run {
   return { seconds, peakRssMiB: Math.max(...kib) / 1024 };
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
 function summarize(runs: Run[]): Summary {
   const s = runs.map((r) => r.seconds).sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
   return {
-    medianSeconds: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2,
+    medianSeconds: median(s),
     minSeconds: s[0],
     maxSeconds: s[s.length - 1],
     peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
@@ -127,7 +133,8 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
   if (edgeFiles !== expected) throw new Error(`expected ${expected} edge files, got ${edgeFiles}`);
   const s = summarize(synthRuns);
   const f = summarize(floorRuns);
-  return { nodes, synth: s, floor: f, ratio: s.medianSeconds / f.medianSeconds, files: written.files, objects, bytes: written.bytes };
+  const ratio = median(synthRuns.map((r, i) => r.seconds / floorRuns[i].seconds));
+  return { nodes, synth: s, floor: f, ratio, files: written.files, objects, bytes: written.bytes };
 }
 
 function table(rows: Row[]): string {

@@ -9,10 +9,15 @@ import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../lib/config/load';
-import { yamlDocuments } from '../lib/render/yaml';
+import { DOCUMENT_SEPARATOR, yamlDocument } from '../lib/render/yaml';
 import { synthManifests } from '../lib/synth';
 import { ROOT } from './support/platform';
 import { OTHER_SCALARS, random, randomDocument, TRICKY_STRINGS } from './support/yaml-corpus';
+
+/** Objects as one multi-document text, the way synthesis joins them. */
+function yamlDocuments(docs: unknown[]): string {
+  return docs.map((d) => yamlDocument(d)).join(DOCUMENT_SEPARATOR);
+}
 
 /** Parses multi-document YAML as cdk8s reads it back (YAML 1.1). */
 function parseBack(text: string): unknown[] {

@@ -50,16 +50,8 @@ const otherValues = new Map<unknown, string>();
 const topKeys = new Map<string, string>();
 const nestedKeys = new Map<string, string>();
 
-/** What separates the documents of a multi-document text, as cdk8s writes it. */
+/** What separates the documents of a multi-document text, as cdk8s's `Yaml.stringify` writes it. */
 export const DOCUMENT_SEPARATOR = '---\n';
-
-/**
- * Several objects as one multi-document YAML text, exactly as cdk8s's
- * `Yaml.stringify(...docs)` renders them.
- */
-export function yamlDocuments(docs: readonly unknown[]): string {
-  return docs.map(yamlDocument).join(DOCUMENT_SEPARATOR);
-}
 
 /** One object as a YAML document (ending in a newline), exactly as the `yaml` package renders it with cdk8s's options. */
 export function yamlDocument(doc: unknown): string {
