@@ -29,7 +29,7 @@ function run(...args: string[]): string {
 
 test('the entry point runs as the main module with its arguments, from a bundle under .build/', () => {
   expect(run('synth', '--outdir', 'x')).toBe('one synth --outdir x');
-  expect(fs.readdirSync(path.join(dir, '.build')).sort()).toEqual(['entry.js', 'entry.stamp.json']);
+  expect(fs.readdirSync(path.join(dir, '.build'))).toEqual(expect.arrayContaining(['entry.js', 'entry.stamp.json']));
 });
 
 test('an edited source (even at the same size and mtime) or a removed one is picked up; an unchanged build is reused', () => {
