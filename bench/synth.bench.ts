@@ -157,8 +157,10 @@ function mainBench(): void {
   });
   const sizes = (positionals.length > 0 ? positionals : values.sizes.split(',')).map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`sizes must be whole numbers: ${sizes.join(',')}`);
+  const [runs, warmup] = [Number(values.runs), Number(values.warmup)];
+  if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(warmup) && warmup >= 0)) throw new Error('--runs must be a whole number above 0, --warmup 0 or more');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-bench-'));
-  const opts = { runs: Number(values.runs), warmup: Number(values.warmup), root: path.resolve(values.root), work };
+  const opts = { runs, warmup, root: path.resolve(values.root), work };
   const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
     const rows = sizes.map((n) => benchSize(n, opts, log));

@@ -27,7 +27,7 @@ const MAX_IMPLICIT_KEY = 1024;
 /**
  * Strings that pass every check of the `yaml` package's plain-string writer
  * except the schema's: letters, digits, `/` and `-` (not `-`, `- ...` or
- * `---...`) at the start; then also `_ . : = ,` and single spaces, never `: `;
+ * `---...`) at the start; then also `_ . : = ,` and spaces, never `: `;
  * not ending in `:` or a space. Such a string is written plain, or, when the
  * schema would read it back as another type, double-quoted, which for these
  * characters is its JSON text.
