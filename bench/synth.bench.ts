@@ -129,7 +129,7 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
   }
   const written = tree(out);
   const expected = enabledNodes(nodes) || 2; // platform.yaml has two edge nodes
-  const edgeFiles = fs.readdirSync(path.join(out, 'edge')).length;
+  const edgeFiles = fs.readdirSync(path.join(out, 'edge'), { recursive: true }).filter((f) => String(f).endsWith('.k8s.yaml')).length;
   if (edgeFiles !== expected) throw new Error(`expected ${expected} edge files, got ${edgeFiles}`);
   const s = summarize(synthRuns);
   const f = summarize(floorRuns);
