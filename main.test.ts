@@ -143,5 +143,5 @@ test('`join` prints one keadm join line per enabled edge node with its labels, a
 
 test('the bundled config is the one the README and cdk8s.yaml name', () => {
   expect(DEFAULT_CONFIG).toMatch(/^# yaml-language-server: \$schema=\.\/schema\/platform\.schema\.json/);
-  expect(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')).toMatch(/app: npx tsx main\.ts synth/);
+  expect(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')).toMatch(/app: node scripts\/run\.js main\.ts synth/);
 });

@@ -1,45 +1,204 @@
 /**
- * Synthesis speed for growing edge fleets: `npm run bench`.
- * Prints a table (nodes, validate ms, synth ms, render ms, files, and the
- * largest Argo CD Application's manifests: the platform's or an edge
- * shard's, in bytes); timing lives here, never in tests. Fails when an
- * Application's manifests exceed Argo CD's default limit of 10 MB.
+ * What users wait for: `npm run synth` as a whole process, against its floor.
+ *
+ *   npm run bench -- [--sizes 0,100,1000,5000,10000] [--runs 5] [--warmup 1] [--root DIR] [--json]
+ *
+ * For each fleet size (0 is the bundled platform.yaml) it writes a config
+ * (see ./fleet.ts), then runs, alternating, `npm run synth -- --config ...
+ * --outdir ...` and the floor: the same final objects serialized with
+ * JSON.stringify and written to the same files by a separate plain Node
+ * process (./floor.js). After the warm-up runs it reports the median and the
+ * spread (min-max) of each, the median of the paired runs' ratios (robust
+ * to load that changes during the benchmark), peak RSS (the largest of the
+ * command's Node processes, read through ./rusage.js), files, objects and
+ * bytes written, and the largest Argo CD Application's manifests (it fails
+ * above Argo CD's default limit of 10 MB). Results are also written as JSON to bench/results/ (or
+ * printed instead of the table with --json). `--root DIR` times the synth of
+ * another checkout (e.g. an older commit) against the same floor.
+ * Timing lives here, never in tests.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { parseConfig } from '../lib/load';
+import { parseArgs } from 'util';
 import { Config } from '../lib/config/schema';
 import { applicationOfFile } from '../lib/gitops/argocd';
-import { renderFiles, synthManifests } from '../lib/synth';
-import { fleetConfig } from '../test/support/fleet';
+import { parseConfig } from '../lib/load';
+import { synthManifests } from '../lib/synth';
+import { enabledNodes, fleetConfig } from './fleet';
+
+/** Wall time and peak RSS of one run. */
+interface Run {
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+}
+
+/** Median and spread of a series of runs. */
+interface Summary {
+  readonly medianSeconds: number;
+  readonly minSeconds: number;
+  readonly maxSeconds: number;
+  readonly peakRssMiB: number;
+  readonly runs: number[];
+}
+
+/** One row of the result. */
+interface Row {
+  readonly nodes: number;
+  readonly synth: Summary;
+  readonly floor: Summary;
+  /** Median of the runs' synth/floor ratios (each synth run is paired with the floor run right after it). */
+  readonly ratio: number;
+  readonly files: number;
+  readonly objects: number;
+  readonly bytes: number;
+  /** Argo CD Applications the output makes (with gitops.argocd.enabled). */
+  readonly applications: number;
+  /** Bytes of the files the largest Application syncs (platform or edge shard). */
+  readonly largestApplicationBytes: number;
+}
 
 /** Argo CD's default `reposerver.max.combined.directory.manifests.size`. */
 const ARGO_CD_LIMIT = 10 * 1024 * 1024;
 
-/** Bytes of the files each Argo CD Application syncs. */
-function applicationBytes(config: Config, files: Map<string, string>): Map<string, number> {
+/** Bytes of the files each Argo CD Application syncs, from an output folder. */
+function applicationBytes(config: Config, outdir: string): Map<string, number> {
   const bytes = new Map<string, number>();
-  for (const [file, text] of files) {
-    const app = applicationOfFile(config, file);
-    if (app !== undefined) bytes.set(app, (bytes.get(app) ?? 0) + Buffer.byteLength(text));
+  for (const e of fs.readdirSync(outdir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const full = path.join(e.parentPath ?? e.path, e.name);
+    const app = applicationOfFile(config, path.relative(outdir, full));
+    if (app !== undefined) bytes.set(app, (bytes.get(app) ?? 0) + fs.statSync(full).size);
   }
   return bytes;
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
-console.log('nodes\tvalidate_ms\tsynth_ms\trender_ms\tfiles\tapplications\tlargest_app_bytes');
-for (const n of sizes.length > 0 ? sizes : [0, 100, 1000, 5000, 10000]) {
-  const text = fleetConfig(n);
+const BENCH = __dirname;
+
+/** Runs a command to completion; its time from spawn to exit and its processes' peak RSS. */
+function timed(command: string, args: string[], cwd: string): Run {
+  const rusage = path.join(os.tmpdir(), `nsfl-bench-rusage-${process.pid}`);
+  fs.rmSync(rusage, { force: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RUSAGE_FILE: rusage, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(BENCH, 'rusage.js')}`.trim() };
+  delete env.CDK8S_OUTDIR;
   const t0 = performance.now();
-  const { config, edgeSites } = parseConfig(text, `bench-${n}.yaml`);
-  const t1 = performance.now();
-  const manifests = synthManifests(config, edgeSites);
-  const t2 = performance.now();
-  const files = renderFiles(manifests);
-  const t3 = performance.now();
-  const edgeFiles = [...files.keys()].filter((f) => f.startsWith('edge/')).length;
-  if (edgeFiles !== n) throw new Error(`expected ${n} edge files, got ${edgeFiles}`);
-  const apps = applicationBytes(config, files);
-  const largest = Math.max(...apps.values());
-  if (largest > ARGO_CD_LIMIT) throw new Error(`an Application's manifests take ${largest} bytes, over Argo CD's default limit`);
-  console.log([n, (t1 - t0).toFixed(0), (t2 - t1).toFixed(0), (t3 - t2).toFixed(0), files.size, apps.size, largest].join('\t'));
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const kib = fs.readFileSync(rusage, 'utf8').trim().split('\n').map(Number);
+  fs.rmSync(rusage, { force: true });
+  return { seconds, peakRssMiB: Math.max(...kib) / 1024 };
 }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function summarize(runs: Run[]): Summary {
+  const s = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  return {
+    medianSeconds: median(s),
+    minSeconds: s[0],
+    maxSeconds: s[s.length - 1],
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    runs: runs.map((r) => r.seconds),
+  };
+}
+
+/** Every file below `dir` and their total size. */
+function tree(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    files += 1;
+    bytes += fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size;
+  }
+  return { files, bytes };
+}
+
+function benchSize(nodes: number, opts: { runs: number; warmup: number; root: string; work: string }, log: (s: string) => void): Row {
+  const config = path.join(opts.work, `fleet-${nodes}.yaml`);
+  const text = fleetConfig(nodes);
+  fs.writeFileSync(config, text);
+  const loaded = parseConfig(text, config);
+  const manifests = synthManifests(loaded.config, loaded.edgeSites);
+  const objectsFile = path.join(opts.work, `objects-${nodes}.json`);
+  fs.writeFileSync(objectsFile, JSON.stringify(Object.fromEntries(manifests)));
+  const objects = [...manifests.values()].reduce((n, o) => n + o.length, 0);
+
+  const out = path.join(opts.work, `out-${nodes}`);
+  const floorOut = path.join(opts.work, `floor-${nodes}`);
+  const synth = () => timed('npm', ['run', 'synth', '--', '--config', config, '--outdir', out], opts.root);
+  const floor = () => {
+    fs.rmSync(floorOut, { recursive: true, force: true });
+    return timed(process.execPath, [path.join(BENCH, 'floor.js'), objectsFile, floorOut], opts.root);
+  };
+  for (let i = 0; i < opts.warmup; i++) {
+    synth();
+    floor();
+  }
+  const synthRuns: Run[] = [];
+  const floorRuns: Run[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    synthRuns.push(synth());
+    floorRuns.push(floor());
+    log(`  ${nodes} nodes, run ${i + 1}/${opts.runs}: synth ${synthRuns[i].seconds.toFixed(2)} s, floor ${floorRuns[i].seconds.toFixed(2)} s`);
+  }
+  const written = tree(out);
+  const expected = enabledNodes(nodes) || 2; // platform.yaml has two edge nodes
+  const edgeFiles = fs.readdirSync(path.join(out, 'edge'), { recursive: true }).filter((f) => String(f).endsWith('.k8s.yaml')).length;
+  if (edgeFiles !== expected) throw new Error(`expected ${expected} edge files, got ${edgeFiles}`);
+  const apps = applicationBytes(loaded.config, out);
+  const largest = Math.max(0, ...apps.values());
+  if (largest > ARGO_CD_LIMIT) throw new Error(`an Argo CD Application's manifests take ${largest} bytes at ${nodes} nodes, over Argo CD's default limit`);
+  const s = summarize(synthRuns);
+  const f = summarize(floorRuns);
+  const ratio = median(synthRuns.map((r, i) => r.seconds / floorRuns[i].seconds));
+  return { nodes, synth: s, floor: f, ratio, files: written.files, objects, bytes: written.bytes, applications: apps.size, largestApplicationBytes: largest };
+}
+
+function table(rows: Row[]): string {
+  const head = ['nodes', 'synth s (min-max)', 'floor s (min-max)', 'synth/floor', 'synth RSS MiB', 'floor RSS MiB', 'files', 'objects', 'MB written', 'Argo CD apps', 'largest app MB'];
+  const fmt = (s: Summary) => `${s.medianSeconds.toFixed(2)} (${s.minSeconds.toFixed(2)}-${s.maxSeconds.toFixed(2)})`;
+  const lines = rows.map((r) => [r.nodes, fmt(r.synth), fmt(r.floor), r.ratio.toFixed(1), r.synth.peakRssMiB.toFixed(0), r.floor.peakRssMiB.toFixed(0), r.files, r.objects, (r.bytes / 1e6).toFixed(1), r.applications, (r.largestApplicationBytes / 1e6).toFixed(2)].map(String));
+  return [head, ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n').replace(/\n/, `\n|${head.map(() => '---').join('|')}|\n`);
+}
+
+function mainBench(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      sizes: { type: 'string', default: '0,100,1000,5000,10000' },
+      runs: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      root: { type: 'string', default: path.resolve(BENCH, '..') },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const sizes = (positionals.length > 0 ? positionals : values.sizes.split(',')).map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`sizes must be whole numbers: ${sizes.join(',')}`);
+  const [runs, warmup] = [Number(values.runs), Number(values.warmup)];
+  if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(warmup) && warmup >= 0)) throw new Error('--runs must be a whole number above 0, --warmup 0 or more');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-bench-'));
+  const opts = { runs, warmup, root: path.resolve(values.root), work };
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  try {
+    const rows = sizes.map((n) => benchSize(n, opts, log));
+    const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, root: opts.root, runs: opts.runs, warmup: opts.warmup, rows };
+    const dir = path.join(BENCH, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${result.date.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(`${table(rows)}\n\n(${opts.runs} runs after ${opts.warmup} warm-up, ${os.cpus().length} CPUs; JSON in ${path.relative(process.cwd(), file)})`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+mainBench();

@@ -1,6 +1,6 @@
 /**
- * A generated edge fleet config of any size, shared by the tests and the
- * benchmark: mixed architectures, a profile, addresses and names derived
+ * A generated edge fleet config of any size for the tests (the benchmark has
+ * a more varied one in bench/fleet.ts): mixed architectures, a profile, addresses and names derived
  * from the node's number only.
  */
 import { stringify } from 'yaml';
