@@ -219,13 +219,13 @@ class ReferenceWriter {
     return out;
   }
 
-  /** A shared block whose fields all appear, unchanged, in the larger object `s`. */
+  /** A shared block whose fields all appear, unchanged (descriptions and defaults too), in the larger object `s`. */
   private embeddedBlock(s: JsonSchema): SharedBlock | undefined {
     const props = s.properties ?? {};
     return this.blocks.find((b) => {
       const bp = Object.entries(b.schema.properties ?? {});
       return bp.length >= MIN_EMBEDDED_FIELDS && bp.length < Object.keys(props).length
-        && bp.every(([k, v]) => props[k] !== undefined && shapeKey(props[k]) === shapeKey(v));
+        && bp.every(([k, v]) => props[k] !== undefined && JSON.stringify(props[k]) === JSON.stringify(v));
     });
   }
 
