@@ -1,6 +1,6 @@
 /**
  * The exit codes of the command line, one per kind of outcome, so scripts and
- * CI can tell them apart. The README's "Errors and exit codes" lists them.
+ * CI can tell them apart. docs/output.md ("Errors and exit codes") lists them.
  */
 export const EXIT = {
   /** Written, up to date, or (with --check) the output matches. */

@@ -5,7 +5,7 @@
  */
 import { Config } from './config/schema';
 
-/** `app.kubernetes.io/component` values, exactly as DESIGN.md lists them (plus the object store). */
+/** `app.kubernetes.io/component` values: one per platform component (selectors use them, so they never change). */
 export type Component =
   | 'job-scheduler'
   | 'model-manager'

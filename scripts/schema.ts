@@ -1,13 +1,14 @@
 /**
- * Regenerates schema/platform.schema.json and the config reference in the
- * README from the zod schema. A test fails when either is stale.
+ * Regenerates schema/platform.schema.json and the config reference in
+ * docs/configuration.md from the zod schema. A test fails when either is stale.
  */
 import * as fs from 'fs';
-import { configReferenceMarkdown, platformJsonSchemaText } from '../lib/config/json-schema';
-import { README_MARKERS, replaceBetweenMarkers } from './readme';
+import { platformJsonSchemaText } from '../lib/config/json-schema';
+import { configReferenceMarkdown } from '../lib/config/reference';
+import { REFERENCE_MARKERS, REFERENCE_PAGE, replaceBetweenMarkers } from './reference-page';
 
 fs.mkdirSync('schema', { recursive: true });
 fs.writeFileSync('schema/platform.schema.json', platformJsonSchemaText());
-const readme = fs.readFileSync('README.md', 'utf8');
-fs.writeFileSync('README.md', replaceBetweenMarkers(readme, README_MARKERS, configReferenceMarkdown()));
-console.log('wrote schema/platform.schema.json and the README config reference');
+const page = fs.readFileSync(REFERENCE_PAGE, 'utf8');
+fs.writeFileSync(REFERENCE_PAGE, replaceBetweenMarkers(page, REFERENCE_MARKERS, configReferenceMarkdown()));
+console.log(`wrote schema/platform.schema.json and the config reference in ${REFERENCE_PAGE}`);

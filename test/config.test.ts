@@ -5,9 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, formatIssue } from '../lib/config/errors';
-import { platformJsonSchemaText, configReferenceMarkdown } from '../lib/config/json-schema';
+import { platformJsonSchemaText } from '../lib/config/json-schema';
+import { configReferenceMarkdown } from '../lib/config/reference';
 import { parseConfig } from '../lib/load';
-import { README_MARKERS } from '../scripts/readme';
+import { REFERENCE_MARKERS, REFERENCE_PAGE } from '../scripts/reference-page';
 import { DEFAULT_CONFIG, ROOT, withOverrides } from './support/platform';
 
 /** The formatted errors (and warnings) of a config text; [] when it is valid. */
@@ -122,10 +123,10 @@ describe('generated artifacts are current', () => {
     expect(fs.readFileSync(path.join(ROOT, 'schema', 'platform.schema.json'), 'utf8')).toBe(platformJsonSchemaText());
   });
 
-  test('the README config reference is what `npm run schema` writes', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const [start, end] = README_MARKERS;
-    const between = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end));
+  test('the config reference in docs/configuration.md is what `npm run schema` writes', () => {
+    const page = fs.readFileSync(path.join(ROOT, REFERENCE_PAGE), 'utf8');
+    const [start, end] = REFERENCE_MARKERS;
+    const between = page.slice(page.indexOf(start) + start.length, page.indexOf(end));
     expect(between).toBe(`\n${configReferenceMarkdown()}`);
   });
 

@@ -1,6 +1,6 @@
 /**
- * The platform's contract, second audit (SPEC.md, "Facts from a second
- * audit"): uploads stored as plain files, a port of its own for every task
+ * The platform's contract (docs/platform.md, from "Task manager ports" to
+ * "Database roles, tables and a lost Secret"): uploads stored as plain files, a port of its own for every task
  * manager, S3 endpoints with their scheme, site folders outside the upload
  * endpoint, least-privilege database roles, tables set up on every sync.
  * The output-wide rules themselves run on every example in manifests.test.ts.

@@ -205,8 +205,8 @@ describe('the kubectl path', () => {
     expect(pruneAllowlist(config).some((k) => k.endsWith('/PersistentVolumeClaim'))).toBe(false);
   });
 
-  test('the README documents exactly that command', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain(kubectlApplyCommand(config));
+  test('docs/gitops.md documents exactly that command', () => {
+    const page = fs.readFileSync(path.join(ROOT, 'docs', 'gitops.md'), 'utf8');
+    expect(page).toContain(kubectlApplyCommand(config));
   });
 });

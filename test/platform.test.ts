@@ -1,5 +1,5 @@
 /**
- * What each program needs from its manifests (SPEC.md), asserted on the
+ * What each program needs from its manifests (docs/platform.md), asserted on the
  * synthesized output of the bundled config.
  */
 import { parse } from 'yaml';

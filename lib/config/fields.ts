@@ -169,7 +169,7 @@ export const toleration = z
     key: z.string().optional().describe('Taint key; empty (with operator Exists) tolerates every taint.'),
     operator: z.enum(['Exists', 'Equal']).optional().describe('Default Equal.'),
     value: z.string().optional().describe('Taint value (operator Equal only).'),
-    effect: z.enum(TAINT_EFFECTS).optional(),
+    effect: z.enum(TAINT_EFFECTS).optional().describe('Taint effect to tolerate; empty tolerates every effect.'),
     tolerationSeconds: z.number().int().optional().describe('How long the pod stays after a NoExecute taint (effect NoExecute only).'),
   })
   .superRefine((t, ctx) => {

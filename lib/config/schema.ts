@@ -91,7 +91,11 @@ const siteLabelValue = labelValue.min(1, { error: 'must not be empty (it selects
 export const ARCHES = ['amd64', 'arm64', 'arm'] as const;
 
 const imagesByArch = z
-  .strictObject({ amd64: image.optional(), arm64: image.optional(), arm: image.optional() })
+  .strictObject({
+    amd64: image.optional().describe('Image for amd64 nodes.'),
+    arm64: image.optional().describe('Image for arm64 nodes.'),
+    arm: image.optional().describe('Image for arm (32-bit) nodes.'),
+  })
   .describe('An image per CPU architecture, chosen by the node\'s arch.');
 
 /**
@@ -104,14 +108,14 @@ const edgeSettings = z.strictObject({
     .optional()
     .describe(`Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/edge/task-manager-ports.txt). Default start ${TASK_MANAGER_DEFAULTS.port}.`),
   workerPort: port.optional().describe(`WORKER_PORT of executors. Default ${TASK_MANAGER_DEFAULTS.workerPort}.`),
-  runtime: taskManagerSettings.runtime.removeDefault().optional(),
+  runtime: taskManagerSettings.runtime.removeDefault().optional().describe(`Runtimes this site offers, in the case jobs use (e.g. tensorflow, pytorch). Default [${TASK_MANAGER_DEFAULTS.runtime.join(', ')}].`),
   storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
   registration: z.boolean().optional().describe('Register with the client selector. Default true.'),
   maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
   label: freeText(1024).optional().describe('Free-form site label (config `label`).'),
   logLevel: logLevel.optional().describe('Log level. Default INFO.'),
   image: image.optional().describe('Task manager image for every architecture.'),
-  images: imagesByArch.optional(),
+  images: imagesByArch.optional().describe('A task manager image per CPU architecture, chosen by the node\'s arch.'),
   executorImage: image.optional().describe('Executor image for every architecture (CONTAINER_EXECUTOR_IMAGE).'),
   executorImages: imagesByArch.optional().describe('An executor image per CPU architecture.'),
   resources: resourcesSchema.optional(),
@@ -267,8 +271,8 @@ export const configSchema = z
             credentials: z
               .strictObject({
                 name: dnsLabel.describe('Secret in the platform namespace.'),
-                usernameKey: secretKey.default('username'),
-                passwordKey: secretKey.default('password'),
+                usernameKey: secretKey.default('username').describe('Key of the user name in the Secret.'),
+                passwordKey: secretKey.default('password').describe('Key of the password in the Secret.'),
               })
               .describe('Secret with the database user and password.'),
           })
@@ -285,9 +289,9 @@ export const configSchema = z
             endpoint: httpUrl.describe('S3 endpoint URL with its scheme, e.g. http://minio.example.com:9000 (STORAGE_ENDPOINT: the model manager hands it to boto3 as endpoint_url).'),
             credentials: z
               .strictObject({
-                name: dnsLabel,
-                accessKeyKey: secretKey.default('accessKey'),
-                secretKeyKey: secretKey.default('secretKey'),
+                name: dnsLabel.describe('Secret in the platform namespace.'),
+                accessKeyKey: secretKey.default('accessKey').describe('Key of the S3 access key in the Secret.'),
+                secretKeyKey: secretKey.default('secretKey').describe('Key of the S3 secret key in the Secret.'),
               })
               .describe('Secret with the access and secret key.'),
           })
@@ -418,7 +422,7 @@ export const configSchema = z
               .boolean()
               .default(true)
               .describe("Edge fleet Applications apply only their out-of-sync objects on a sync (ApplyOutOfSyncOnly=true), so one node's change applies one node's objects."),
-            applicationName: dnsLabel.optional().describe("Name of the platform's Application; default: <name>-platform. Keep it when renaming `name` (see the README's GitOps section)."),
+            applicationName: dnsLabel.optional().describe("Name of the platform's Application; default: <name>-platform. Keep it when renaming `name` (see docs/gitops.md)."),
             fleetName: dnsLabel
               .max(58, { error: 'must be at most 58 characters (shard Applications are named <fleetName>-<shard>)' })
               .optional()
@@ -432,7 +436,8 @@ export const configSchema = z
               .prefault({})
               .describe('Cluster the Applications deploy to.'),
           })
-          .prefault({}),
+          .prefault({})
+          .describe('Argo CD: the platform\'s Application and the edge fleet\'s ApplicationSet (see docs/gitops.md).'),
         edgeShards: z
           .number()
           .int()

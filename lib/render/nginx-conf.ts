@@ -1,6 +1,7 @@
 /**
  * Renders the proxy's nginx.conf (OpenResty). Pure: typed input to text.
- * What it must contain is dictated by the proxy's Lua code (SPEC.md, Proxy).
+ * What it must contain is dictated by the proxy's Lua code (`env TOKEN`, the
+ * `iptables` shared dict, the Lua path and init file; see docs/platform.md).
  */
 
 /** Input of {@link renderNginxConf}. */

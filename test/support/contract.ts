@@ -1,5 +1,5 @@
 /**
- * Rules of the platform's contract (SPEC.md, "Facts from a second audit")
+ * Rules of the platform's contract (docs/platform.md: uploads, ports, endpoints, database)
  * stated on the generated output, as a reader of dist/ would check them:
  * each returns the violations it finds, as sentences.
  */
