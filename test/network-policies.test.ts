@@ -140,6 +140,13 @@ test('without the edge NodePort nothing outside the cluster reaches the database
   expect(out.all('NetworkPolicy').map((p) => p.metadata.name)).not.toContain('nsfl-edge-task-managers');
 });
 
+test('with EdgeMesh instead of the edge NodePort, edge task managers still reach the database (from a node address)', () => {
+  const out = synth(withOverrides({ edge: { edgeMesh: true, databaseAddress: null }, database: { embedded: { edgeNodePort: null } } }));
+  const net = evaluator(out);
+  expect(out.all('Service').map((s) => s.metadata.name)).not.toContain('nsfl-database-edge');
+  expect(net.allowsService(outside, 'nsfl-database', 'postgres')).toBe(true);
+});
+
 test('the policies follow the ports the Services own: changed ports are allowed, the old ones are not', () => {
   const out = synth(
     withOverrides({

@@ -173,10 +173,9 @@ export function platformFlows(s: FlowSources): Flow[] {
   const dbClients = [js, mm, ...(cloudTm ? [cloudTm] : []), setup];
   if (s.databasePort !== undefined) {
     for (const client of dbClients) allow(client, platform('database'), tcp(s.databasePort));
-    // Edge task managers reach it on a NodePort: from any address.
-    if (config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined && s.edgeSites.length > 0) {
-      allow(ANYWHERE, platform('database'), tcp(s.databasePort));
-    }
+    // Edge task managers reach it on its edge NodePort or through EdgeMesh (the config rules require one of them):
+    // either way from a node's address, which no selector names.
+    if (s.edgeSites.length > 0) allow(ANYWHERE, platform('database'), tcp(s.databasePort));
   } else {
     for (const client of dbClients) allow(client, ANYWHERE, tcp(...databasePorts(s.databaseAddress)));
   }
