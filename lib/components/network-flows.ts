@@ -14,7 +14,7 @@ import { TaskManagerSettings } from '../resolve/site';
 export const COORDINATOR_PORT = 50051;
 
 /** The DNS port. */
-export const DNS_PORT = 53;
+const DNS_PORT = 53;
 
 /** Name of a task manager's container port (the same on every site). */
 export const TASK_MANAGER_PORT_NAME = 'grpc';

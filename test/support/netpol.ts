@@ -29,8 +29,11 @@
 
 /** A port a pod's container declares. */
 export interface ContainerPort {
+  /** Port name (what a named policy port refers to). */
   readonly name?: string;
+  /** Container port number. */
   readonly port: number;
+  /** TCP, UDP or SCTP. */
   readonly protocol: string;
 }
 
