@@ -207,6 +207,10 @@ test('an external database, S3 model storage and sidecar API access on the edge:
   expect(net.allows(edgeTm, external('cloud node', '203.0.113.10'), 22)).toBe(false);
   expect(net.allows(outside, edgeTm, edgeTm.ports.find((p) => p.name === 'grpc')!.port)).toBe(true);
   expect(net.allows(outside, edgeTm, 22)).toBe(false);
+  // With the opt-in policy in `default`, it still reaches its executors.
+  const optIn = evaluator(synth(withOverrides({ networkPolicies: { defaultNamespace: true }, edge: { apiAccess: { mode: 'sidecar' } } })));
+  expect(optIn.allows(optIn.pod('nsfl-edge-edge-node-1'), executor, 8050)).toBe(true);
+  expect(optIn.allows(optIn.pod('nsfl-model-manager'), executor, 8050)).toBe(false);
 });
 
 describe('networkPolicies.defaultNamespace (opt-in)', () => {

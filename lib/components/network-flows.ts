@@ -206,6 +206,8 @@ export function platformFlows(s: FlowSources): Flow[] {
     // Coordinators dial edge task managers at node address and host port: the source is not a pod the policy can name.
     allow(ANYWHERE, edge, tcp(TASK_MANAGER_PORT_NAME));
     allow(WORKLOADS, ANYWHERE, tcp(...distinct(s.edgeSites.map((e) => e.settings.port))));
+    // Edge task managers call their executors (pods in `default` on the same node).
+    allow(edge, WORKLOADS, tcp(...distinct(s.edgeSites.map((e) => e.settings.workerPort))));
     const sidecar = config.edge.apiAccess.mode === 'sidecar';
     const apiPort = config.edge.apiAccess.server ? urlPort(config.edge.apiAccess.server) : METASERVER_PORT;
     allow(edge, ANYWHERE, [
