@@ -24,6 +24,10 @@ import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } 
 import { APP_NAME, resourceName } from './labels';
 import { FileChart } from './output';
 import { resolveCloudSite } from './resolve/site';
+// network-policies: begin
+import { platformFlows } from './components/network-flows';
+import { NetworkPolicies } from './components/network-policies';
+// network-policies: end
 
 /**
  * Output files of the charts, in apply order. Edge nodes' files are
@@ -36,6 +40,8 @@ export const OUTPUT_FILES = {
   edge: '30-edge.k8s.yaml',
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
+  // network-policies: one line
+  networkPolicies: '05-network-policies.k8s.yaml',
 } as const;
 
 /** Builds every chart of the platform into `app`. */
@@ -88,7 +94,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   if (config.apiGateway.enabled) {
     new ApiGateway(platform, 'ApiGateway', config, { jobScheduler: jobScheduler.service, modelManager: modelManager.service });
   }
-  if (config.objectStorage.type === 'embedded') new ObjectStorage(platform, 'ObjectStorage', config, root, secrets);
+  // network-policies: the ObjectStorage is kept (its Service's port feeds the policies)
+  const objectStorage = config.objectStorage.type === 'embedded' ? new ObjectStorage(platform, 'ObjectStorage', config, root, secrets) : undefined;
   new ClientEndpoints(platform, 'Endpoints', config);
 
   const cloudSite = resolveCloudSite(config);
@@ -123,6 +130,29 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
       database.exposeForEdge(config.database.embedded.edgeNodePort);
     }
   }
+
+  // network-policies: begin
+  if (config.networkPolicies.enabled) {
+    const edge = edgeSites.length > 0;
+    new NetworkPolicies(new FileChart(app, 'network-policies', OUTPUT_FILES.networkPolicies), 'NetworkPolicies', {
+      config,
+      flows: platformFlows({
+        config,
+        jobScheduler: jobScheduler.service,
+        modelManager: modelManager.service,
+        selector: selector.service,
+        proxy: proxy.service,
+        objectStorage: objectStorage?.service,
+        databasePort: database.serviceName === undefined ? undefined : Database.PORT,
+        databaseAddress: db.address,
+        cloudTaskManager: cloudSite,
+        edgeSites,
+        edgeProxyAddress: edge ? (config.edge.proxyAddress ?? proxy.externalAddress) : undefined,
+        edgeDatabaseAddress: edge ? edgeDatabase(config, db).address : undefined,
+      }),
+    });
+  }
+  // network-policies: end
 
   if (config.gitops.argocd.enabled) {
     new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', config);

@@ -16,6 +16,9 @@ import {
   freeText, gitRepoUrl, host, httpUrl, ingressHost, ipv4, labelKey, labelValue, nodeName, nodePort, port, positiveQuantity, resourcesSchema,
   secretKey, toleration,
 } from './fields';
+// network-policies: begin
+import { networkPoliciesSchema } from './network-policies';
+// network-policies: end
 
 export * from './fields';
 export { HOST_PORT } from './addresses';
@@ -398,6 +401,9 @@ export const configSchema = z
       .prefault({})
       .describe('The API gateway: a Gateway API HTTPRoute (default) or an Ingress.'),
     taskManager: cloudTaskManager.prefault({}),
+    // network-policies: begin
+    networkPolicies: networkPoliciesSchema,
+    // network-policies: end
     edge: edgeSection,
     gitops: z
       .strictObject({

@@ -27,6 +27,7 @@ const PRUNE_ALLOWLIST: readonly string[] = [
   'rbac.authorization.k8s.io/v1/RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRole',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'networking.k8s.io/v1/NetworkPolicy', // network-policies
 ];
 
 /**

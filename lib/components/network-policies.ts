@@ -1,0 +1,163 @@
+/**
+ * NetworkPolicies rendered from the platform's flows (network-flows.ts): a
+ * default deny of ingress and egress for every pod of the platform, then one
+ * policy per component allowing exactly the flows into and out of it. With
+ * `networkPolicies.defaultNamespace`, one more policy in namespace `default`
+ * isolates coordinators and executors the same way.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { Config } from '../config/schema';
+import { APP_NAME, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
+import { WORKLOAD_NAMESPACE } from './api-access';
+import { Flow, FlowPort, Peer } from './network-flows';
+import { syncWave } from './setup-job';
+
+/** Site label value of the cloud task manager. */
+export const CLOUD_SITE = 'cloud';
+
+/** The label every namespace carries with its own name (Kubernetes 1.21+). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * Sync wave of the policies: with the Namespace's objects, before the set-up
+ * hooks (wave -1) run, so the deny never exists without its allow rules.
+ */
+export const NETWORK_POLICY_WAVE = -2;
+
+/** Props of {@link NetworkPolicies}. */
+export interface NetworkPoliciesProps {
+  /** The platform config. */
+  readonly config: Config;
+  /** Every flow the platform needs. */
+  readonly flows: readonly Flow[];
+}
+
+/** The side of a flow a policy selects: the platform's pods, or coordinators and executors in `default`. */
+type Subject = Extract<Peer, { kind: 'platform' | 'workloads' }>;
+
+/** The rules of one policy under construction. */
+interface PolicyRules {
+  readonly subject: Subject;
+  readonly ingress: Map<string, { peers?: k8s.NetworkPolicyPeer[]; ports: FlowPort[] }>;
+  readonly egress: Map<string, { peers?: k8s.NetworkPolicyPeer[]; ports: FlowPort[] }>;
+}
+
+/** The default deny and the per-component policies. */
+export class NetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
+    super(scope, id);
+    const { config } = props;
+    const instance = instanceSelector(config);
+    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: metadata(resourceName(config, 'default-deny'), config.namespace, labels(config, 'setup')),
+      spec: { podSelector: { matchLabels: instance }, policyTypes: ['Ingress', 'Egress'] },
+    });
+
+    const policies = new Map<string, PolicyRules>();
+    const rulesOf = (subject: Subject): PolicyRules | undefined => {
+      if (subject.kind === 'workloads' && !config.networkPolicies.defaultNamespace) return undefined;
+      const key = JSON.stringify(subject);
+      if (!policies.has(key)) policies.set(key, { subject, ingress: new Map(), egress: new Map() });
+      return policies.get(key);
+    };
+    const add = (rules: Map<string, { peers?: k8s.NetworkPolicyPeer[]; ports: FlowPort[] }>, peers: k8s.NetworkPolicyPeer[] | undefined, ports: readonly FlowPort[]) => {
+      const key = JSON.stringify(peers ?? null);
+      const rule = rules.get(key) ?? { peers, ports: [] };
+      for (const p of ports) if (!rule.ports.some((q) => q.port === p.port && q.protocol === p.protocol)) rule.ports.push(p);
+      rules.set(key, rule);
+    };
+    for (const flow of props.flows) {
+      if (isSubject(flow.to)) {
+        const r = rulesOf(flow.to);
+        if (r) add(r.ingress, policyPeers(config, flow.from, namespaceOf(config, flow.to)), flow.ports);
+      }
+      if (isSubject(flow.from)) {
+        const r = rulesOf(flow.from);
+        if (r) add(r.egress, policyPeers(config, flow.to, namespaceOf(config, flow.from)), flow.ports);
+      }
+    }
+
+    for (const { subject, ingress, egress } of policies.values()) {
+      const name = policyName(config, subject);
+      const toPorts = (ports: FlowPort[]): k8s.NetworkPolicyPort[] =>
+        ports.map((p) => ({ protocol: p.protocol, port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port) }));
+      const workloads = subject.kind === 'workloads';
+      new k8s.KubeNetworkPolicy(this, name, {
+        metadata: metadata(name, namespaceOf(config, subject), subjectLabels(config, subject)),
+        spec: {
+          podSelector: podSelector(config, subject),
+          // The policy in `default` isolates its pods on its own; the platform's are isolated by the default deny.
+          policyTypes: workloads ? ['Ingress', 'Egress'] : [...(ingress.size > 0 ? ['Ingress'] : []), ...(egress.size > 0 ? ['Egress'] : [])],
+          ...(ingress.size > 0 ? { ingress: [...ingress.values()].map((r) => ({ ...(r.peers ? { from: r.peers } : {}), ports: toPorts(r.ports) })) } : {}),
+          ...(egress.size > 0 ? { egress: [...egress.values()].map((r) => ({ ...(r.peers ? { to: r.peers } : {}), ports: toPorts(r.ports) })) } : {}),
+        },
+      });
+    }
+  }
+}
+
+function isSubject(peer: Peer): peer is Subject {
+  return peer.kind === 'platform' || peer.kind === 'workloads';
+}
+
+/** The labels every pod of this platform instance carries. */
+function instanceSelector(config: Config): Record<string, string> {
+  const { 'app.kubernetes.io/component': _component, ...rest } = selectorLabels(config, 'setup');
+  return rest;
+}
+
+function metadata(name: string, namespace: string, lbl: Record<string, string>): k8s.ObjectMeta {
+  return { name, namespace, labels: lbl, annotations: syncWave(NETWORK_POLICY_WAVE) };
+}
+
+/** The namespace a subject's pods live in. */
+function namespaceOf(config: Config, subject: Subject): string {
+  return subject.kind === 'workloads' ? WORKLOAD_NAMESPACE : config.namespace;
+}
+
+/** Name of a subject's policy, from the config's name and the component. */
+function policyName(config: Config, subject: Subject): string {
+  if (subject.kind === 'workloads') return resourceName(config, 'coordinators-executors');
+  if (subject.component === undefined) return resourceName(config, 'all-pods');
+  if (subject.site === 'edge') return resourceName(config, `edge-${subject.component}s`);
+  return resourceName(config, subject.component);
+}
+
+function subjectLabels(config: Config, subject: Subject): Record<string, string> {
+  return subject.kind === 'platform' && subject.component !== undefined ? labels(config, subject.component) : labels(config, 'setup');
+}
+
+/** The pods a subject's policy selects. */
+function podSelector(config: Config, subject: Subject): k8s.LabelSelector {
+  // Every pod in `default` but the platform's own (when the platform itself runs there).
+  if (subject.kind === 'workloads') return { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'NotIn', values: [APP_NAME] }] };
+  if (subject.component === undefined) return { matchLabels: instanceSelector(config) };
+  if (subject.site === 'edge') {
+    return { matchLabels: selectorLabels(config, subject.component), matchExpressions: [{ key: SITE_LABEL, operator: 'NotIn', values: [CLOUD_SITE] }] };
+  }
+  return { matchLabels: selectorLabels(config, subject.component, subject.site === 'cloud' ? CLOUD_SITE : undefined) };
+}
+
+const namespaceSelector = (name: string): k8s.LabelSelector => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: name } });
+
+/** The NetworkPolicy peers of a flow's other end, seen from a policy in `policyNamespace`; undefined: any address. */
+function policyPeers(config: Config, peer: Peer, policyNamespace: string): k8s.NetworkPolicyPeer[] | undefined {
+  switch (peer.kind) {
+    case 'platform':
+      return [
+        {
+          podSelector: podSelector(config, peer),
+          ...(policyNamespace === config.namespace ? {} : { namespaceSelector: namespaceSelector(config.namespace) }),
+        },
+      ];
+    case 'workloads':
+      return [{ namespaceSelector: namespaceSelector(WORKLOAD_NAMESPACE) }];
+    case 'cluster':
+      return [{ namespaceSelector: {} }];
+    case 'dns':
+      return [{ namespaceSelector: namespaceSelector(config.networkPolicies.dns.namespace), podSelector: { matchLabels: { ...config.networkPolicies.dns.podLabels } } }];
+    case 'anywhere':
+      return undefined;
+  }
+}
