@@ -3,19 +3,17 @@
  * config's `name` and a component (or edge node) name, never from list
  * positions or hashes.
  */
-import { Config } from './config/schema';
+import { Component } from './registry';
 
-/** `app.kubernetes.io/component` values, exactly as DESIGN.md lists them (plus the object store). */
-export type Component =
-  | 'job-scheduler'
-  | 'model-manager'
-  | 'client-selector'
-  | 'proxy'
-  | 'api-gateway'
-  | 'task-manager'
-  | 'database'
-  | 'object-storage'
-  | 'setup';
+export { Component };
+
+/** What names and labels are made of: the instance name and the version. */
+export interface LabelContext {
+  /** Instance name (`app.kubernetes.io/instance`), the prefix of every resource name. */
+  readonly name: string;
+  /** Version of the platform (`app.kubernetes.io/version`). */
+  readonly version: string;
+}
 
 /** The label that tells task manager sites apart (`cloud` or an edge node name). */
 export const SITE_LABEL = 'fl.neursafe.io/site';
@@ -24,7 +22,7 @@ export const SITE_LABEL = 'fl.neursafe.io/site';
 export const APP_NAME = 'neursafe-fl';
 
 /** Name of a resource that belongs to the platform: `<config.name>-<suffix>`. */
-export function resourceName(config: Config, suffix: string): string {
+export function resourceName(config: Pick<LabelContext, 'name'>, suffix: string): string {
   return `${config.name}-${suffix}`;
 }
 
@@ -32,7 +30,7 @@ export function resourceName(config: Config, suffix: string): string {
  * Labels that never change for the life of a workload: the only ones used in
  * selectors (a Deployment's selector is immutable).
  */
-export function selectorLabels(config: Config, component: Component, site?: string): Record<string, string> {
+export function selectorLabels(config: Pick<LabelContext, 'name'>, component: Component, site?: string): Record<string, string> {
   return {
     'app.kubernetes.io/name': APP_NAME,
     'app.kubernetes.io/instance': config.name,
@@ -42,7 +40,7 @@ export function selectorLabels(config: Config, component: Component, site?: stri
 }
 
 /** The full recommended label set of an object. */
-export function labels(config: Config, component: Component, site?: string): Record<string, string> {
+export function labels(config: LabelContext, component: Component, site?: string): Record<string, string> {
   return {
     ...selectorLabels(config, component, site),
     'app.kubernetes.io/part-of': APP_NAME,

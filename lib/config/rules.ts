@@ -5,6 +5,7 @@
 import { HOST_PORT } from './addresses';
 import { pathsOverlap } from './k8s-rules';
 import { Config } from './schema';
+import { COMPONENT_CONFIG_KEYS } from '../registry';
 import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from '../site-dirs';
 
 /** A problem found by a cross-field rule. */
@@ -139,7 +140,7 @@ export function platformRules(c: Config): RuleIssue[] {
   for (const key of ['coordinator', 'kubectl', 'busybox', 'postgres', 'mongo', 'minio'] as const) {
     issues.push(...latestRule(c, c.images[key], ['images', key]));
   }
-  for (const comp of ['jobScheduler', 'modelManager', 'clientSelector', 'proxy', 'taskManager'] as const) {
+  for (const comp of COMPONENT_CONFIG_KEYS) {
     issues.push(...latestRule(c, c[comp].image, [comp, 'image']));
     issues.push(...envRule(c[comp].env, [comp, 'env']));
   }
