@@ -18,6 +18,7 @@ import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
+import { platformContext } from './components/context';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './edge/resolve';
 import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
@@ -64,7 +65,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
       },
     });
   }
-  new NodeReaderRole(cluster, 'NodeReaderRole', config);
+  const context = platformContext(config);
+  new NodeReaderRole(cluster, 'NodeReaderRole', { context });
 
   const platform = new FileChart(app, 'platform', OUTPUT_FILES.platform);
   const secrets = new Secrets(platform, 'Secrets', config);
@@ -73,12 +75,28 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   const database = new Database(databaseChart, 'Database', config, secrets);
   const db = database.connection;
 
-  const root = new SharedRoot(config);
-  new WorkloadRoles(platform, 'WorkloadRoles', config);
-  const selector = new ClientSelector(platform, 'ClientSelector', config);
-  const modelManager = new ModelManager(platform, 'ModelManager', config, db, root);
-  const proxy = new Proxy(platform, 'Proxy', config, { selector: selector.service, routeToken: secrets.routeToken });
-  const jobScheduler = new JobScheduler(platform, 'JobScheduler', config, {
+  const root = new SharedRoot(context, config.sharedRoot);
+  new WorkloadRoles(platform, 'WorkloadRoles', { context });
+  const selector = new ClientSelector(platform, 'ClientSelector', { context, ...config.clientSelector });
+  const modelStorage = config.modelStorage;
+  const modelManager = new ModelManager(platform, 'ModelManager', {
+    context,
+    ...config.modelManager,
+    s3: modelStorage.type === 's3' ? modelStorage.s3 : undefined,
+    db,
+    root,
+  });
+  const proxy = new Proxy(platform, 'Proxy', {
+    context,
+    ...config.proxy,
+    dnsServiceIP: config.cluster.dnsServiceIP,
+    selector: selector.service,
+    routeToken: secrets.routeToken,
+  });
+  const jobScheduler = new JobScheduler(platform, 'JobScheduler', {
+    context,
+    ...config.jobScheduler,
+    coordinatorImage: config.images.coordinator,
     db,
     root,
     selector: selector.service,
@@ -89,7 +107,18 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   if (config.apiGateway.enabled) {
     new ApiGateway(platform, 'ApiGateway', config, { jobScheduler: jobScheduler.service, modelManager: modelManager.service });
   }
-  if (config.objectStorage.type === 'embedded') new ObjectStorage(platform, 'ObjectStorage', config, root, secrets);
+  if (config.objectStorage.type === 'embedded') {
+    const o = config.objectStorage;
+    new ObjectStorage(platform, 'ObjectStorage', {
+      context,
+      image: config.images.minio,
+      port: o.port,
+      nodePort: o.nodePort,
+      resources: o.resources,
+      root,
+      credentials: secrets.objectStorage,
+    });
+  }
   new ClientEndpoints(platform, 'Endpoints', config);
 
   if (config.taskManager.enabled) {

@@ -6,7 +6,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
+import { PlatformContext } from './context';
 import { Component, labels, resourceName } from '../labels';
 import { env, kubectlContainer } from './pod';
 
@@ -27,7 +27,7 @@ export const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
 export const TASK_MANAGER_NODE_RULES: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }];
 
 /** Names of the shared Roles, derived once. */
-export function roleNames(config: Config) {
+export function roleNames(config: Pick<PlatformContext, 'name'>) {
   return {
     jobScheduler: resourceName(config, 'job-scheduler'),
     taskManager: resourceName(config, 'task-manager'),
@@ -35,10 +35,17 @@ export function roleNames(config: Config) {
   };
 }
 
+/** Props of {@link WorkloadRoles} and {@link NodeReaderRole}. */
+export interface RoleProps {
+  /** Names and labels of the platform instance. */
+  readonly context: PlatformContext;
+}
+
 /** The Roles in `default` that the programs are bound to (one per program kind). */
 export class WorkloadRoles extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
+    const config = props.context;
     const names = roleNames(config);
     new k8s.KubeRole(this, 'JobScheduler', {
       metadata: { name: names.jobScheduler, namespace: WORKLOAD_NAMESPACE, labels: labels(config, 'job-scheduler') },
@@ -53,8 +60,9 @@ export class WorkloadRoles extends Construct {
 
 /** The cluster-scoped role of task managers (Nodes). Lives in a chart without a namespace. */
 export class NodeReaderRole extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
+    const config = props.context;
     new k8s.KubeClusterRole(this, 'Resource', {
       metadata: { name: roleNames(config).taskManagerNodes, labels: labels(config, 'task-manager') },
       rules: TASK_MANAGER_NODE_RULES,
@@ -64,19 +72,28 @@ export class NodeReaderRole extends Construct {
 
 /** Props of {@link ProgramIdentity}. */
 export interface ProgramIdentityProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
   /** ServiceAccount name (also the binding names). */
   readonly name: string;
   /** Component label. */
   readonly component: Component;
-  /** Site label, for task managers. */
+  /**
+   * Site label, for task managers.
+   * @default no site label
+   */
   readonly site?: string;
   /** Role in `default` to bind. */
   readonly role: string;
-  /** ClusterRole to bind, if any. */
+  /**
+   * ClusterRole to bind.
+   * @default none
+   */
   readonly clusterRole?: string;
-  /** Issue a long-lived token Secret (for pods on nodes that go offline) instead of projected tokens. */
+  /**
+   * Issue a long-lived token Secret (for pods on nodes that go offline) instead of projected tokens.
+   * @default false
+   */
   readonly longLivedToken?: boolean;
 }
 
@@ -89,7 +106,7 @@ export class ProgramIdentity extends Construct {
 
   constructor(scope: Construct, id: string, props: ProgramIdentityProps) {
     super(scope, id);
-    const { config, name } = props;
+    const { context: config, name } = props;
     const lbl = labels(config, props.component, props.site);
     const subject = { kind: 'ServiceAccount', name, namespace: config.namespace };
     this.serviceAccountName = name;
@@ -144,7 +161,7 @@ export interface ApiProxySidecar {
  * token and verifies the server with the ServiceAccount's CA, on nodes that
  * inject no such variables too.
  */
-export function apiProxySidecar(config: Config, server?: string, tokenSecret?: string): ApiProxySidecar {
+export function apiProxySidecar(config: PlatformContext, server?: string, tokenSecret?: string): ApiProxySidecar {
   const port = config.apiProxy.port;
   const args = ['proxy', '--address=127.0.0.1', `--port=${port}`];
   const { container, volume } = kubectlContainer(config, 'api-proxy', ['kubectl', ...args], {

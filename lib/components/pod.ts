@@ -6,7 +6,8 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { quantityValue } from '../config/k8s-rules';
-import { Config, Resources } from '../config/schema';
+import { Resources } from '../config/schema';
+import { PlatformContext } from './context';
 
 /** A key of a Secret, referenced (never copied) by environment variables. */
 export interface SecretKeyRef {
@@ -137,8 +138,8 @@ export function cloudOnlyAffinity(nodeLabels: Record<string, string> = {}): k8s.
   };
 }
 
-/** imagePullSecrets from config. */
-export function pullSecrets(config: Config): k8s.LocalObjectReference[] | undefined {
+/** imagePullSecrets of the platform's pods. */
+export function pullSecrets(config: PlatformContext): k8s.LocalObjectReference[] | undefined {
   return config.images.pullSecrets.length > 0 ? config.images.pullSecrets.map((name) => ({ name })) : undefined;
 }
 
@@ -146,7 +147,7 @@ export function pullSecrets(config: Config): k8s.LocalObjectReference[] | undefi
 const INIT_RESOURCES: Resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
 
 /** A busybox init container that runs a shell script. */
-export function initContainer(config: Config, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
+export function initContainer(config: PlatformContext, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
   return {
     name,
     image: config.images.busybox,
@@ -162,7 +163,7 @@ export function initContainer(config: Config, name: string, script: string, moun
  * An init container that waits until `address` (host:port) accepts TCP
  * connections, so a program that connects once at start does not crash-loop.
  */
-export function waitForTcp(config: Config, what: string, address: string): k8s.Container {
+export function waitForTcp(config: PlatformContext, what: string, address: string): k8s.Container {
   const i = address.lastIndexOf(':');
   const [host, port] = [address.slice(0, i), address.slice(i + 1)];
   return initContainer(
@@ -173,7 +174,7 @@ export function waitForTcp(config: Config, what: string, address: string): k8s.C
 }
 
 /** Pod-level settings every platform pod shares. */
-export function podDefaults(config: Config): Pick<k8s.PodSpec, 'enableServiceLinks' | 'imagePullSecrets' | 'securityContext'> {
+export function podDefaults(config: PlatformContext): Pick<k8s.PodSpec, 'enableServiceLinks' | 'imagePullSecrets' | 'securityContext'> {
   return {
     enableServiceLinks: false,
     imagePullSecrets: pullSecrets(config),
@@ -183,7 +184,7 @@ export function podDefaults(config: Config): Pick<k8s.PodSpec, 'enableServiceLin
 
 /** A container running the configured kubectl image, non-root with a read-only root and a scratch HOME. */
 export function kubectlContainer(
-  config: Config,
+  config: PlatformContext,
   name: string,
   command: string[],
   defaults: Resources,

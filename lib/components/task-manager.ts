@@ -119,7 +119,7 @@ export class TaskManager extends Construct {
 
     this.externalAddress = edge
       ? `${edge.nodeAddress}:${s.port}`
-      : new ProgramService(this, 'Service', { config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
+      : new ProgramService(this, 'Service', { context: config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
 
     this.setupJson = renderTaskManagerSetup({
       server: props.server,
@@ -143,7 +143,7 @@ export class TaskManager extends Construct {
     const identity = metaserver
       ? undefined
       : new ProgramIdentity(this, 'Identity', {
-          config,
+          context: config,
           name,
           component: 'task-manager',
           site,
@@ -171,7 +171,7 @@ export class TaskManager extends Construct {
     const waits = props.waitFor.map((w) => waitForTcp(config, w.what, w.address));
 
     singletonDeployment(this, 'Deployment', {
-      config,
+      context: config,
       name,
       component: 'task-manager',
       site,
