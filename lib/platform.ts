@@ -69,10 +69,25 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
   new NodeReaderRole(cluster, 'NodeReaderRole', { context });
 
   const platform = new FileChart(app, 'platform', OUTPUT_FILES.platform);
-  const secrets = new Secrets(platform, 'Secrets', config);
+  const secrets = new Secrets(platform, 'Secrets', {
+    context,
+    routeToken: config.routeToken,
+    database: { embedded: config.database.type === 'embedded', superuserSecret: config.database.embedded.credentials?.name },
+    objectStorage: { embedded: config.objectStorage.type === 'embedded', secret: config.objectStorage.credentials?.name },
+  });
 
   const databaseChart = new FileChart(app, 'database', OUTPUT_FILES.database);
-  const database = new Database(databaseChart, 'Database', config, secrets);
+  const dbConfig = config.database;
+  const database = new Database(databaseChart, 'Database', {
+    context,
+    databaseName: dbConfig.name,
+    postgresImage: config.images.postgres,
+    mongoImage: config.images.mongo,
+    ...(dbConfig.type === 'embedded'
+      ? { embedded: { ...dbConfig.embedded, superuser: secrets.databaseSuperuser, users: secrets.databaseUsers } }
+      : // Presence is guaranteed by the config rules.
+        { external: { ...dbConfig.external!, type: dbConfig.type } }),
+  });
   const db = database.connection;
 
   const root = new SharedRoot(context, config.sharedRoot);
@@ -105,7 +120,13 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     routeToken: secrets.routeToken,
   });
   if (config.apiGateway.enabled) {
-    new ApiGateway(platform, 'ApiGateway', config, { jobScheduler: jobScheduler.service, modelManager: modelManager.service });
+    new ApiGateway(platform, 'ApiGateway', {
+      context,
+      ...config.apiGateway,
+      clientMaxBodySize: config.proxy.clientMaxBodySize,
+      jobScheduler: jobScheduler.service,
+      modelManager: modelManager.service,
+    });
   }
   if (config.objectStorage.type === 'embedded') {
     const o = config.objectStorage;
@@ -119,7 +140,13 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
       credentials: secrets.objectStorage,
     });
   }
-  new ClientEndpoints(platform, 'Endpoints', config);
+  const { apiGateway, objectStorage, proxy: proxyConfig } = config;
+  new ClientEndpoints(platform, 'Endpoints', {
+    context,
+    apiGateway: apiGateway.enabled ? apiGateway : undefined,
+    objectStorage: objectStorage.type === 'embedded' ? { nodePort: objectStorage.nodePort } : { endpoint: objectStorage.external!.endpoint },
+    proxy: { externalAddress: proxyConfig.externalAddress, nodePort: proxyConfig.expose.type === 'NodePort' ? proxyConfig.expose.nodePort : undefined },
+  });
 
   if (config.taskManager.enabled) {
     const tm = config.taskManager;

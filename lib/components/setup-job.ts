@@ -6,7 +6,8 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config, Resources } from '../config/schema';
+import { Resources } from '../config/schema';
+import { PlatformContext } from './context';
 import { labels } from '../labels';
 import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
 
@@ -26,8 +27,8 @@ export function syncHookAnnotations(wave: number): Record<string, string> {
 
 /** Props of {@link SetupJob}. */
 export interface SetupJobProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels, namespace and the kubectl image of the platform instance. */
+  readonly context: PlatformContext;
   /** Name of the Job, its ServiceAccount, Role and RoleBinding. */
   readonly name: string;
   /** Shell script run with kubectl on the PATH. */
@@ -38,9 +39,15 @@ export interface SetupJobProps {
   readonly wave: number;
   /** Seconds a finished Job is kept (then `kubectl apply` runs it again). */
   readonly ttlSecondsAfterFinished: number;
-  /** Containers that run before the kubectl script (e.g. a database client). */
+  /**
+   * Containers that run before the kubectl script (e.g. a database client).
+   * @default none
+   */
   readonly initContainers?: k8s.Container[];
-  /** Volumes of those containers. */
+  /**
+   * Volumes of those containers.
+   * @default none
+   */
   readonly volumes?: k8s.Volume[];
   /**
    * Seconds after which the Job fails however far it got, so a hook that
@@ -72,7 +79,7 @@ export class SetupJob extends Construct {
 
   constructor(scope: Construct, id: string, props: SetupJobProps) {
     super(scope, id);
-    const { config, name } = props;
+    const { context: config, name } = props;
     const lbl = labels(config, 'setup');
     const before = syncWave(props.wave - 1);
     const meta = (annotations: Record<string, string>) => ({ name, namespace: config.namespace, labels: lbl, annotations });

@@ -126,7 +126,7 @@ export class EdgeFleet extends Construct {
       '[ "$failed" -eq 0 ]',
     ].join('\n');
     const job = new SetupJob(this, 'Labeler', {
-      config,
+      context: config,
       name,
       script,
       wave: 0,
