@@ -153,7 +153,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     const image = platformImage(config, 'nsfl-client-cpu', tm.image);
     const grpc = proxy.service.address('grpc');
     new TaskManager(platform, 'TaskManager', {
-      config,
+      context,
       name: resourceName(config, 'task-manager'),
       site: 'cloud',
       server: grpc,
@@ -175,8 +175,12 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
 
   if (edgeSites.length > 0) {
     const edgeChart = new FileChart(app, 'edge', OUTPUT_FILES.edge);
+    const apiAccess = config.edge.apiAccess;
     new EdgeFleet(edgeChart, 'Fleet', {
-      config,
+      context,
+      apiAccess: apiAccess.mode === 'sidecar' ? { mode: 'sidecar', server: apiAccess.server } : { mode: 'metaserver' },
+      clusterDns: config.edge.edgeMesh,
+      shards: config.gitops.edgeShards,
       sites: edgeSites,
       db: edgeDatabase(config, db),
       // Presence is guaranteed by the edge rules.

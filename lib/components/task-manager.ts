@@ -6,7 +6,8 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config, Resources } from '../config/schema';
+import { Resources } from '../config/schema';
+import { PlatformContext } from './context';
 import { labels } from '../labels';
 import { SiteDirs, TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
@@ -28,9 +29,15 @@ export interface TaskManagerSettings {
   readonly storageQuota: number;
   /** Register with the selector. */
   readonly registration: boolean;
-  /** Most tasks at once. */
+  /**
+   * Most tasks at once.
+   * @default the program's own
+   */
   readonly maxTaskParallelism?: number;
-  /** Free-form site label. */
+  /**
+   * Free-form site label.
+   * @default none
+   */
   readonly label?: string;
   /** CLUSTER_LABEL_KEY. */
   readonly clusterLabelKey: string;
@@ -42,7 +49,10 @@ export interface TaskManagerSettings {
   readonly image: string;
   /** CONTAINER_EXECUTOR_IMAGE. */
   readonly executorImage: string;
-  /** Container resources (merged over the variant's defaults). */
+  /**
+   * Container resources (merged over the variant's defaults).
+   * @default the variant's defaults
+   */
   readonly resources?: Resources;
   /** Extra environment. */
   readonly env: Record<string, string>;
@@ -78,8 +88,8 @@ export type TaskManagerVariant =
 
 /** Props of {@link TaskManager}. */
 export interface TaskManagerProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
   /** Resource name of the site's objects. */
   readonly name: string;
   /** Site label value (`cloud` or the edge node name). */
@@ -114,7 +124,7 @@ export class TaskManager extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskManagerProps) {
     super(scope, id);
-    const { config, name, site, settings: s, variant } = props;
+    const { context: config, name, site, settings: s, variant } = props;
     const edge = variant.kind === 'edge' ? variant : undefined;
 
     this.externalAddress = edge

@@ -7,11 +7,11 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
 import { roleNames } from '../components/api-access';
+import { PlatformContext } from '../components/context';
 import { DatabaseConnection } from '../components/database';
 import { SetupJob } from '../components/setup-job';
-import { TaskManager } from '../components/task-manager';
+import { EdgeApiAccess, TaskManager } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from './resolve';
@@ -28,12 +28,12 @@ export const NODE_LABELER_SCHEDULE = '*/10 * * * *';
  * has a prefix of its own (`edge-`, `label-`) and no suffix, so no node name
  * can produce another node's (or a fixed object's) name.
  */
-export function edgeResourceName(config: Config, nodeName: string): string {
+export function edgeResourceName(config: Pick<PlatformContext, 'name'>, nodeName: string): string {
   return resourceName(config, `edge-${nodeName}`);
 }
 
 /** Name of the ConfigMap that lists an edge node's labels. */
-export function labelResourceName(config: Config, nodeName: string): string {
+export function labelResourceName(config: Pick<PlatformContext, 'name'>, nodeName: string): string {
   return resourceName(config, `label-${nodeName}`);
 }
 
@@ -46,8 +46,14 @@ export function labelWords(nodeLabels: Record<string, string>): string[] {
 
 /** Props of {@link EdgeFleet}. */
 export interface EdgeFleetProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
+  /** How edge task managers reach the Kubernetes API. */
+  readonly apiAccess: EdgeApiAccess;
+  /** EdgeMesh serves cluster DNS on the nodes; without it pods use the node's resolver. */
+  readonly clusterDns: boolean;
+  /** Number of shard folders the nodes' files are spread over (`edge/<shard>/<node>.k8s.yaml`). */
+  readonly shards: number;
   /** Enabled, resolved nodes. */
   readonly sites: readonly EdgeSite[];
   /** The database as reachable from edge nodes. */
@@ -60,17 +66,16 @@ export interface EdgeFleetProps {
 export class EdgeFleet extends Construct {
   constructor(scope: Construct, id: string, props: EdgeFleetProps) {
     super(scope, id);
-    const { config, sites } = props;
+    const { context: config, sites } = props;
     if (sites.length === 0) return;
     this.labeler(config);
-    const sidecar = config.edge.apiAccess.mode === 'sidecar';
-    if (sidecar) this.nodeReaders(config);
+    if (props.apiAccess.mode === 'sidecar') this.nodeReaders(config);
 
     for (const site of sites) {
       // Construct ids are node names, never list positions.
-      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, config.gitops.edgeShards));
+      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, props.shards));
       new TaskManager(file, 'TaskManager', {
-        config,
+        context: config,
         name: edgeResourceName(config, site.nodeName),
         site: site.nodeName,
         settings: site.settings,
@@ -85,8 +90,8 @@ export class EdgeFleet extends Construct {
           nodeName: site.nodeName,
           nodeAddress: site.address,
           tolerations: site.tolerations,
-          api: sidecar ? { mode: 'sidecar', server: config.edge.apiAccess.server } : { mode: 'metaserver' },
-          clusterDns: config.edge.edgeMesh,
+          api: props.apiAccess,
+          clusterDns: props.clusterDns,
         },
       });
       new k8s.KubeConfigMap(file, 'NodeLabels', {
@@ -108,7 +113,7 @@ export class EdgeFleet extends Construct {
    * --labels` (`npm run join`); this catches later changes. Its only
    * cluster-wide right is to list and patch Nodes.
    */
-  private labeler(config: Config): void {
+  private labeler(config: PlatformContext): void {
     const name = resourceName(config, 'node-labeler');
     const script = [
       'set -eu',
@@ -154,7 +159,7 @@ export class EdgeFleet extends Construct {
    * the group of the platform namespace's ServiceAccounts, instead of one
    * cluster-scoped binding per node.
    */
-  private nodeReaders(config: Config): void {
+  private nodeReaders(config: PlatformContext): void {
     new k8s.KubeClusterRoleBinding(this, 'NodeReaders', {
       metadata: { name: resourceName(config, 'edge-task-managers'), labels: labels(config, 'task-manager') },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleNames(config).taskManagerNodes },
