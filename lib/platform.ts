@@ -2,7 +2,7 @@
  * Composes the whole platform from a validated config: one chart per output
  * file, split along what a reviewer wants to see in a Git diff.
  */
-import { App } from 'cdk8s';
+import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { NodeReaderRole, WorkloadRoles } from './components/api-access';
 import { ApiGateway } from './components/api-gateway';
@@ -18,13 +18,14 @@ import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
-import { platformContext } from './components/context';
+import { PlatformContext, platformContext } from './components/context';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './edge/resolve';
 import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, resourceName } from './labels';
 import { platformImage } from './images';
 import { FileChart } from './output';
+import { COMPONENTS } from './registry';
 import { cloudSiteRoot, siteDirs } from './site-dirs';
 
 /**
@@ -40,8 +41,25 @@ export const OUTPUT_FILES = {
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
 } as const;
 
-/** Builds every chart of the platform into `app`. */
-export function buildPlatform(app: App, config: Config, edgeSites: readonly EdgeSite[]): void {
+/** What other constructs (e.g. an edge site added by hand) connect to. */
+export interface PlatformParts {
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
+  /** The database as cloud programs reach it. */
+  readonly database: DatabaseConnection;
+  /** The database as edge nodes reach it (`edge.databaseAddress` when set). */
+  readonly edgeDatabase: DatabaseConnection;
+  /** The proxy: task managers' gRPC entry. */
+  readonly proxy: Proxy;
+  /** host:port at which edge nodes reach the proxy's gRPC port, when known (`edge.proxyAddress`, else `proxy.externalAddress`). */
+  readonly edgeProxyAddress?: string;
+}
+
+/**
+ * Builds every chart of the platform into `scope` (the App, so each chart is
+ * a top-level output file, or any construct of another app).
+ */
+export function buildPlatform(app: Construct, config: Config, edgeSites: readonly EdgeSite[]): PlatformParts {
   const cluster = new FileChart(app, 'cluster', OUTPUT_FILES.cluster);
   if (config.namespace !== 'default') {
     new k8s.KubeNamespace(cluster, 'Namespace', {
@@ -150,7 +168,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
 
   if (config.taskManager.enabled) {
     const tm = config.taskManager;
-    const image = platformImage(config, 'nsfl-client-cpu', tm.image);
+    const image = platformImage(config, COMPONENTS['task-manager'].image, tm.image);
     const grpc = proxy.service.address('grpc');
     new TaskManager(platform, 'TaskManager', {
       context,
@@ -173,6 +191,8 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     });
   }
 
+  const edgeDb = edgeDatabase(config, db);
+  const edgeProxyAddress = config.edge.proxyAddress ?? proxy.externalAddress;
   if (edgeSites.length > 0) {
     const edgeChart = new FileChart(app, 'edge', OUTPUT_FILES.edge);
     const apiAccess = config.edge.apiAccess;
@@ -182,9 +202,9 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
       clusterDns: config.edge.edgeMesh,
       shards: config.gitops.edgeShards,
       sites: edgeSites,
-      db: edgeDatabase(config, db),
+      db: edgeDb,
       // Presence is guaranteed by the edge rules.
-      proxyAddress: (config.edge.proxyAddress ?? proxy.externalAddress)!,
+      proxyAddress: edgeProxyAddress!,
     });
     if (database.serviceName && config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
       database.exposeForEdge(config.database.embedded.edgeNodePort);
@@ -195,6 +215,7 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', config);
     new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', config);
   }
+  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress };
 }
 
 /** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */
