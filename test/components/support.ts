@@ -4,6 +4,7 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { DatabaseConnection, PlatformContext, ProgramService, SharedRoot } from '../../lib';
+import { DATABASE_USERS } from '../../lib/database-users';
 
 /** A small platform instance. */
 export const CONTEXT: PlatformContext = {
@@ -21,8 +22,8 @@ export const DB: DatabaseConnection = {
   name: 'neursafe_fl',
   waitAddress: 'fl-database.fl-system.svc:5432',
   credentials: Object.fromEntries(
-    ['jobScheduler', 'modelManager', 'taskManager'].map((u) => [u, { username: { name: `fl-db-${u}`, key: 'username' }, password: { name: `fl-db-${u}`, key: 'password' } }]),
-  ) as any,
+    Object.keys(DATABASE_USERS).map((u) => [u, { username: { name: `fl-db-${u}`, key: 'username' }, password: { name: `fl-db-${u}`, key: 'password' } }]),
+  ) as DatabaseConnection['credentials'],
 };
 
 /** The shared root of the fixture platform. */
