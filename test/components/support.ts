@@ -67,12 +67,13 @@ export function container(deployment: any, name: string): any {
 }
 
 /** Asserts the platform's singleton shape: one replica, Recreate, selector on stable labels only. */
-export function expectSingleton(deployment: any, component: string): void {
+export function expectSingleton(deployment: any, component: string, site?: string): void {
   expect(deployment.spec.replicas).toBe(1);
   expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
   expect(deployment.spec.selector.matchLabels).toEqual({
     'app.kubernetes.io/name': 'neursafe-fl',
     'app.kubernetes.io/instance': 'fl',
     'app.kubernetes.io/component': component,
+    ...(site === undefined ? {} : { 'fl.neursafe.io/site': site }),
   });
 }
