@@ -21,30 +21,30 @@ export const SITE_LABEL = 'fl.neursafe.io/site';
 /** `app.kubernetes.io/name` of every object. */
 export const APP_NAME = 'neursafe-fl';
 
-/** Name of a resource that belongs to the platform: `<config.name>-<suffix>`. */
-export function resourceName(config: Pick<LabelContext, 'name'>, suffix: string): string {
-  return `${config.name}-${suffix}`;
+/** Name of a resource that belongs to the platform: `<context.name>-<suffix>`. */
+export function resourceName(context: Pick<LabelContext, 'name'>, suffix: string): string {
+  return `${context.name}-${suffix}`;
 }
 
 /**
  * Labels that never change for the life of a workload: the only ones used in
  * selectors (a Deployment's selector is immutable).
  */
-export function selectorLabels(config: Pick<LabelContext, 'name'>, component: Component, site?: string): Record<string, string> {
+export function selectorLabels(context: Pick<LabelContext, 'name'>, component: Component, site?: string): Record<string, string> {
   return {
     'app.kubernetes.io/name': APP_NAME,
-    'app.kubernetes.io/instance': config.name,
+    'app.kubernetes.io/instance': context.name,
     'app.kubernetes.io/component': component,
     ...(site === undefined ? {} : { [SITE_LABEL]: site }),
   };
 }
 
 /** The full recommended label set of an object. */
-export function labels(config: LabelContext, component: Component, site?: string): Record<string, string> {
+export function labels(context: LabelContext, component: Component, site?: string): Record<string, string> {
   return {
-    ...selectorLabels(config, component, site),
+    ...selectorLabels(context, component, site),
     'app.kubernetes.io/part-of': APP_NAME,
     'app.kubernetes.io/managed-by': 'cdk8s',
-    'app.kubernetes.io/version': config.version,
+    'app.kubernetes.io/version': context.version,
   };
 }

@@ -82,8 +82,8 @@ export interface ApiGatewayProps {
 export class ApiGateway extends Construct {
   constructor(scope: Construct, id: string, props: ApiGatewayProps) {
     super(scope, id);
-    const config = props.context;
-    const metadata = { name: resourceName(config, 'api-gateway'), namespace: config.namespace, labels: labels(config, 'api-gateway') };
+    const { context } = props;
+    const metadata = { name: resourceName(context, 'api-gateway'), namespace: context.namespace, labels: labels(context, 'api-gateway') };
     const routes = [
       { service: props.jobScheduler, paths: GATEWAY_ROUTES.jobScheduler },
       { service: props.modelManager, paths: GATEWAY_ROUTES.modelManager },
@@ -100,7 +100,7 @@ export class ApiGateway extends Construct {
               group: 'gateway.networking.k8s.io',
               kind: 'Gateway',
               name: g.gateway.name,
-              namespace: g.gateway.namespace ?? config.namespace,
+              namespace: g.gateway.namespace ?? context.namespace,
               ...(g.gateway.sectionName ? { sectionName: g.gateway.sectionName } : {}),
             },
           ],

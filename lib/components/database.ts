@@ -125,7 +125,7 @@ export class Database extends Construct {
       throw new Error(`${this.node.path}: set exactly one of props.embedded and props.external`);
     }
     this.props = props;
-    const config = props.context;
+    const { context } = props;
     const db = props.embedded;
     if (db === undefined) {
       const ext = props.external!;
@@ -139,19 +139,19 @@ export class Database extends Construct {
       return;
     }
 
-    const name = resourceName(config, 'database');
+    const name = resourceName(context, 'database');
     this.serviceName = name;
-    const address = `${name}.${config.namespace}.svc:${Database.PORT}`;
+    const address = `${name}.${context.namespace}.svc:${Database.PORT}`;
     this.connection = { type: 'postgreSQL', address, name: props.databaseName, credentials: db.users, waitAddress: address };
     const superuser = db.superuser;
 
-    const meta = { name, namespace: config.namespace, labels: labels(config, 'database'), annotations: syncWave(DATABASE_WAVE) };
+    const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
 
     new k8s.KubeService(this, 'Service', {
       metadata: meta,
       spec: {
         clusterIp: 'None',
-        selector: selectorLabels(config, 'database'),
+        selector: selectorLabels(context, 'database'),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT) }],
       },
     });
@@ -162,13 +162,13 @@ export class Database extends Construct {
       spec: {
         serviceName: name,
         replicas: 1,
-        selector: { matchLabels: selectorLabels(config, 'database') },
+        selector: { matchLabels: selectorLabels(context, 'database') },
         // The data volume outlives the StatefulSet (Retain is the default; said here on purpose).
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: labels(config, 'database') },
+          metadata: { labels: labels(context, 'database') },
           spec: {
-            ...podDefaults(config),
+            ...podDefaults(context),
             securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             automountServiceAccountToken: false,
             affinity: cloudOnlyAffinity(),
@@ -176,7 +176,7 @@ export class Database extends Construct {
               {
                 name: 'postgres',
                 image: props.postgresImage,
-                imagePullPolicy: config.images.pullPolicy,
+                imagePullPolicy: context.images.pullPolicy,
                 ports: [{ name: 'postgres', containerPort: Database.PORT }],
                 env: [
                   ...env({ POSTGRES_DB: props.databaseName, PGDATA: `${dataMount}/pgdata` }),
@@ -207,7 +207,7 @@ export class Database extends Construct {
         volumeClaimTemplates: [
           {
             // Immutable: only labels that never change (no version).
-            metadata: { name: 'data', labels: selectorLabels(config, 'database') },
+            metadata: { name: 'data', labels: selectorLabels(context, 'database') },
             spec: {
               accessModes: ['ReadWriteOnce'],
               ...(db.storageClassName ? { storageClassName: db.storageClassName } : {}),
@@ -217,7 +217,7 @@ export class Database extends Construct {
         ],
       },
     });
-    this.setupJob(superuser, { claim: databaseClaimName(config), users: db.users });
+    this.setupJob(superuser, { claim: databaseClaimName(context), users: db.users });
   }
 
   /**
@@ -229,14 +229,14 @@ export class Database extends Construct {
    * @param embedded the data volume's claim and the programs' credentials, for the embedded database
    */
   private setupJob(admin: Credentials, embedded?: { readonly claim: string; readonly users: EmbeddedDatabaseProps['users'] }): void {
-    const config = this.props.context;
+    const { context } = this.props;
     const db = this.connection;
-    const name = resourceName(config, 'database-setup');
+    const name = resourceName(context, 'database-setup');
     const mongo = db.type === 'mongo';
     const file = mongo ? 'setup.js' : 'setup.sql';
     const text = mongo ? renderMongoSetup(db.name) : renderPostgresSetup(embedded !== undefined);
     new k8s.KubeConfigMap(this, 'SetupScript', {
-      metadata: { name, namespace: config.namespace, labels: labels(config, 'setup'), annotations: syncWave(DATABASE_WAVE - 1) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, 'setup'), annotations: syncWave(DATABASE_WAVE - 1) },
       data: { [file]: text },
     });
     const scriptDir = '/setup';
@@ -253,7 +253,7 @@ export class Database extends Construct {
     const client: k8s.Container = {
       name: 'tables',
       image: mongo ? this.props.mongoImage : this.props.postgresImage,
-      imagePullPolicy: config.images.pullPolicy,
+      imagePullPolicy: context.images.pullPolicy,
       command: ['sh', '-c', script],
       env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' })],
       resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
@@ -262,7 +262,7 @@ export class Database extends Construct {
     };
     const annotation = INITIALIZED_ANNOTATION;
     new SetupJob(this, 'Setup', {
-      context: config,
+      context,
       name,
       wave: DATABASE_WAVE,
       ttlSecondsAfterFinished: 3600,
@@ -272,7 +272,7 @@ export class Database extends Construct {
         { name: 'setup-home', emptyDir: {} },
       ],
       script: embedded
-        ? `set -eu\nkubectl -n ${config.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
+        ? `set -eu\nkubectl -n ${context.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
         : 'echo "database tables are ready"',
       rules: embedded ? [{ apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: [embedded.claim], verbs: ['get', 'patch'] }] : [],
     });
@@ -283,12 +283,12 @@ export class Database extends Construct {
    * task managers that have no cluster networking.
    */
   public exposeForEdge(nodePort: number): void {
-    const config = this.props.context;
+    const { context } = this.props;
     new k8s.KubeService(this, 'EdgeService', {
-      metadata: { name: `${this.serviceName}-edge`, namespace: config.namespace, labels: labels(config, 'database'), annotations: syncWave(DATABASE_WAVE) },
+      metadata: { name: `${this.serviceName}-edge`, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
       spec: {
         type: 'NodePort',
-        selector: selectorLabels(config, 'database'),
+        selector: selectorLabels(context, 'database'),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT), nodePort }],
       },
     });

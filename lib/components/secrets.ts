@@ -35,8 +35,8 @@ export interface Credentials {
 export const INITIALIZED_ANNOTATION = 'fl.neursafe.io/initialized';
 
 /** Name of the embedded database's data volume claim (from the StatefulSet's volumeClaimTemplates). */
-export function databaseClaimName(config: Pick<PlatformContext, 'name'>): string {
-  return `data-${resourceName(config, 'database')}-0`;
+export function databaseClaimName(context: Pick<PlatformContext, 'name'>): string {
+  return `data-${resourceName(context, 'database')}-0`;
 }
 
 /** Props of {@link Secrets}. */
@@ -83,45 +83,45 @@ export class Secrets extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
-    const config = props.context;
+    const { context } = props;
     const generated: GeneratedSecret[] = [];
     const credentials = (name: string): Credentials => ({ username: { name, key: 'username' }, password: { name, key: 'password' } });
 
     if (props.routeToken) {
       this.routeToken = props.routeToken;
     } else {
-      const name = resourceName(config, 'route-token');
+      const name = resourceName(context, 'route-token');
       generated.push({ name, keys: { token: undefined } });
       this.routeToken = { name, key: 'token' };
     }
 
     const embedded = props.database.embedded;
-    const dbSecret = props.database.superuserSecret ?? resourceName(config, 'database');
+    const dbSecret = props.database.superuserSecret ?? resourceName(context, 'database');
     this.databaseSuperuser = credentials(dbSecret);
     if (embedded && props.database.superuserSecret === undefined) {
-      generated.push({ name: dbSecret, keys: { username: 'neursafe', password: undefined }, guardedBy: databaseClaimName(config) });
+      generated.push({ name: dbSecret, keys: { username: 'neursafe', password: undefined }, guardedBy: databaseClaimName(context) });
     }
     const users = {} as Record<DatabaseUser, Credentials>;
     for (const [user, spec] of Object.entries(DATABASE_USERS) as [DatabaseUser, (typeof DATABASE_USERS)[DatabaseUser]][]) {
-      const name = resourceName(config, spec.secret);
+      const name = resourceName(context, spec.secret);
       users[user] = credentials(name);
       // A lost role password is harmless: the set-up step sets every role's password from its Secret on each sync.
       if (embedded) generated.push({ name, keys: { username: spec.role, password: undefined } });
     }
     this.databaseUsers = users;
 
-    const s3Secret = props.objectStorage.secret ?? resourceName(config, 'object-storage');
+    const s3Secret = props.objectStorage.secret ?? resourceName(context, 'object-storage');
     this.objectStorage = { accessKey: { name: s3Secret, key: 'accessKey' }, secretKey: { name: s3Secret, key: 'secretKey' } };
     if (props.objectStorage.embedded && props.objectStorage.secret === undefined) {
       generated.push({ name: s3Secret, keys: { accessKey: 'neursafe', secretKey: undefined } });
     }
 
-    if (generated.length > 0) this.generator(config, generated);
+    if (generated.length > 0) this.generator(context, generated);
   }
 
   /** A Job (and its least-privilege RBAC) that creates each missing Secret once. */
-  private generator(config: PlatformContext, secrets: GeneratedSecret[]): void {
-    const ns = config.namespace;
+  private generator(context: PlatformContext, secrets: GeneratedSecret[]): void {
+    const ns = context.namespace;
     const annotationPath = INITIALIZED_ANNOTATION.replace(/\./g, '\\.');
     const script = [
       'set -eu',
@@ -150,8 +150,8 @@ export class Secrets extends Construct {
     ].join('\n');
     const guarded = secrets.flatMap((s) => (s.guardedBy ? [s.guardedBy] : []));
     new SetupJob(this, 'Generator', {
-      context: config,
-      name: resourceName(config, 'generate-secrets'),
+      context,
+      name: resourceName(context, 'generate-secrets'),
       script,
       wave: -1,
       ttlSecondsAfterFinished: 3600,

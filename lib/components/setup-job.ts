@@ -79,10 +79,10 @@ export class SetupJob extends Construct {
 
   constructor(scope: Construct, id: string, props: SetupJobProps) {
     super(scope, id);
-    const { context: config, name } = props;
-    const lbl = labels(config, 'setup');
+    const { context, name } = props;
+    const lbl = labels(context, 'setup');
     const before = syncWave(props.wave - 1);
-    const meta = (annotations: Record<string, string>) => ({ name, namespace: config.namespace, labels: lbl, annotations });
+    const meta = (annotations: Record<string, string>) => ({ name, namespace: context.namespace, labels: lbl, annotations });
     this.serviceAccountName = name;
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(before), automountServiceAccountToken: false });
@@ -90,9 +90,9 @@ export class SetupJob extends Construct {
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta(before),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name, namespace: context.namespace }],
     });
-    const run = kubectlContainer(config, 'run', ['sh', '-c', props.script], {
+    const run = kubectlContainer(context, 'run', ['sh', '-c', props.script], {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },
     }, props.resources);
@@ -103,7 +103,7 @@ export class SetupJob extends Construct {
       template: {
         metadata: { labels: lbl },
         spec: {
-          ...podDefaults(config),
+          ...podDefaults(context),
           serviceAccountName: name,
           automountServiceAccountToken: true,
           restartPolicy: 'OnFailure',

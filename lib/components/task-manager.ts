@@ -124,12 +124,12 @@ export class TaskManager extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskManagerProps) {
     super(scope, id);
-    const { context: config, name, site, settings: s, variant } = props;
+    const { context, name, site, settings: s, variant } = props;
     const edge = variant.kind === 'edge' ? variant : undefined;
 
     this.externalAddress = edge
       ? `${edge.nodeAddress}:${s.port}`
-      : new ProgramService(this, 'Service', { context: config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
+      : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
 
     this.setupJson = renderTaskManagerSetup({
       server: props.server,
@@ -144,7 +144,7 @@ export class TaskManager extends Construct {
       maxTaskParallelism: s.maxTaskParallelism,
     });
     new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, namespace: config.namespace, labels: labels(config, 'task-manager', site) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, 'task-manager', site) },
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson },
     });
 
@@ -153,17 +153,17 @@ export class TaskManager extends Construct {
     const identity = metaserver
       ? undefined
       : new ProgramIdentity(this, 'Identity', {
-          context: config,
+          context,
           name,
           component: 'task-manager',
           site,
-          role: roleNames(config).taskManager,
+          role: roleNames(context).taskManager,
           // Edge task managers read Nodes through the fleet's one group binding (nothing cluster-scoped per node).
-          clusterRole: edge === undefined ? roleNames(config).taskManagerNodes : undefined,
+          clusterRole: edge === undefined ? roleNames(context).taskManagerNodes : undefined,
           // Projected tokens expire on long-offline edge nodes; a token Secret keeps working.
           longLivedToken: edge !== undefined,
         });
-    const sidecar = identity && apiProxySidecar(config, edge?.api.mode === 'sidecar' ? edge.api.server : undefined, identity.tokenSecret);
+    const sidecar = identity && apiProxySidecar(context, edge?.api.mode === 'sidecar' ? edge.api.server : undefined, identity.tokenSecret);
     const apiEnv = sidecar ? sidecar.env : env({ K8S_ADDRESS: METASERVER_ADDRESS, K8S_API_PROTOCOL: 'http' });
 
     // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
@@ -172,16 +172,16 @@ export class TaskManager extends Construct {
     );
     const tmp = emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]);
     const prepare = initContainer(
-      config,
+      context,
       'prepare-site',
       `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`,
       dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount),
       true,
     );
-    const waits = props.waitFor.map((w) => waitForTcp(config, w.what, w.address));
+    const waits = props.waitFor.map((w) => waitForTcp(context, w.what, w.address));
 
     singletonDeployment(this, 'Deployment', {
-      context: config,
+      context,
       name,
       component: 'task-manager',
       site,
@@ -205,7 +205,7 @@ export class TaskManager extends Construct {
           {
             name: 'task-manager',
             image: s.image,
-            imagePullPolicy: config.images.pullPolicy,
+            imagePullPolicy: context.images.pullPolicy,
             command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
             ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
             env: [
