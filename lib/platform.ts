@@ -7,6 +7,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { NodeReaderRole, WorkloadRoles } from './components/api-access';
 import { ApiGateway } from './components/api-gateway';
 import { ClientSelector } from './components/client-selector';
+import { PlatformContext, platformContext } from './components/context';
 import { Database, DatabaseConnection, waitAddressOf } from './components/database';
 import { ClientEndpoints } from './components/endpoints';
 import { JobScheduler } from './components/job-scheduler';
@@ -18,7 +19,6 @@ import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { TaskManager } from './components/task-manager';
 import { Config } from './config/schema';
-import { PlatformContext, platformContext } from './components/context';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './edge/resolve';
 import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
@@ -56,8 +56,9 @@ export interface PlatformParts {
 }
 
 /**
- * Builds every chart of the platform into `scope` (the App, so each chart is
- * a top-level output file, or any construct of another app).
+ * Builds every chart of the platform into `app`: the App (each chart a
+ * top-level output file, as synth.ts expects), or any construct of another
+ * cdk8s app (see lib/neursafe-platform.ts).
  */
 export function buildPlatform(app: Construct, config: Config, edgeSites: readonly EdgeSite[]): PlatformParts {
   const cluster = new FileChart(app, 'cluster', OUTPUT_FILES.cluster);
