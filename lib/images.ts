@@ -5,7 +5,7 @@
 import { Config } from './config/schema';
 import { PlatformImage } from './registry';
 
-export { PlatformImage };
+export type { PlatformImage };
 
 /** The image of a platform component: the override when set, else registry/name:tag. */
 export function platformImage(config: { readonly images: Pick<Config['images'], 'registry' | 'tag'> }, upstream: PlatformImage, override?: string): string {

@@ -5,7 +5,7 @@
  */
 import { Component } from './registry';
 
-export { Component };
+export type { Component };
 
 /** What names and labels are made of: the instance name and the version. */
 export interface LabelContext {
