@@ -14,7 +14,7 @@ import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
 import { databaseEnv, DatabaseConnection } from './database';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
-import { ProgramService, singletonDeployment } from './workload';
+import { checkPort, ProgramService, singletonDeployment } from './workload';
 
 
 /** The fully resolved settings of one site. */
@@ -126,6 +126,8 @@ export class TaskManager extends Construct {
     super(scope, id);
     const { context, name, site, settings: s, variant } = props;
     const edge = variant.kind === 'edge' ? variant : undefined;
+    checkPort(this, 'props.settings.port', s.port);
+    checkPort(this, 'props.settings.workerPort', s.workerPort);
 
     this.externalAddress = edge
       ? `${edge.nodeAddress}:${s.port}`

@@ -12,6 +12,13 @@ import { ProgramIdentity } from './api-access';
 import { PlatformContext } from './context';
 import { CHECKSUM_ANNOTATION, checksum, cloudOnlyAffinity, podDefaults, resources } from './pod';
 
+/** Throws, naming the construct and the prop, unless `port` is a TCP port number (for constructs used as a library). */
+export function checkPort(construct: Construct, prop: string, port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${construct.node.path}: ${prop} is ${port}, expected an integer from 1 to 65535`);
+  }
+}
+
 /** Props of {@link singletonDeployment}. */
 export interface SingletonProps {
   /** Names, labels and pod defaults of the platform instance. */
@@ -293,11 +300,7 @@ export class ProgramWorkload extends Construct {
   constructor(scope: Construct, id: string, props: ProgramWorkloadProps) {
     super(scope, id);
     if (props.ports.length === 0) throw new Error(`${this.node.path}: props.ports must name at least one port`);
-    for (const p of [...props.ports, ...(props.externalService?.ports ?? [])]) {
-      if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
-        throw new Error(`${this.node.path}: props.ports: port "${p.name}" is ${p.port}, expected an integer from 1 to 65535`);
-      }
-    }
+    for (const p of [...props.ports, ...(props.externalService?.ports ?? [])]) checkPort(this, `props.ports: port "${p.name}"`, p.port);
     const { context, component } = props;
     const name = (this.name = props.name ?? resourceName(context, component));
     this.service = new ProgramService(this, 'Service', { context, name, component, type: props.serviceType, ports: props.ports });

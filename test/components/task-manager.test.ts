@@ -19,13 +19,13 @@ const SETTINGS: TaskManagerSettings = {
 };
 
 describe('TaskManager', () => {
-  const build = (variant: TaskManagerProps['variant']) => {
+  const build = (variant: TaskManagerProps['variant'], settings: TaskManagerSettings = SETTINGS) => {
     const chart = Testing.chart();
     const tm = new TaskManager(chart, 'TaskManager', {
       context: CONTEXT,
       name: 'fl-tm',
       site: variant.kind === 'edge' ? variant.nodeName : 'cloud',
-      settings: SETTINGS,
+      settings,
       server: '203.0.113.10:30091',
       db: DB,
       waitFor: [{ what: 'proxy', address: '203.0.113.10:30091' }],
@@ -55,5 +55,12 @@ describe('TaskManager', () => {
     expect(tm.externalAddress).toBe('fl-tm.fl-system.svc:22000');
     expect(out.one('ClusterRoleBinding').roleRef.name).toBe('fl-task-manager-nodes');
     expect(container(out.one('Deployment'), 'api-proxy')).toBeDefined();
+  });
+
+  test('ports are checked, naming the prop', () => {
+    expect(() => build({ kind: 'cluster' }, { ...SETTINGS, workerPort: 0 })).toThrow(/props\.settings\.workerPort is 0, expected an integer from 1 to 65535/);
+    expect(() => build({ kind: 'edge', nodeName: 'n', nodeAddress: '10.0.0.1', tolerations: [], api: { mode: 'metaserver' }, clusterDns: false }, { ...SETTINGS, port: 70000 })).toThrow(
+      /props\.settings\.port is 70000/,
+    );
   });
 });
