@@ -3,19 +3,17 @@
  * config's `name` and a component (or edge node) name, never from list
  * positions or hashes.
  */
-import { Config } from './config/schema';
+import { Component } from './registry';
 
-/** `app.kubernetes.io/component` values: one per platform component (selectors use them, so they never change). */
-export type Component =
-  | 'job-scheduler'
-  | 'model-manager'
-  | 'client-selector'
-  | 'proxy'
-  | 'api-gateway'
-  | 'task-manager'
-  | 'database'
-  | 'object-storage'
-  | 'setup';
+export type { Component };
+
+/** What names and labels are made of: the instance name and the version. */
+export interface LabelContext {
+  /** Instance name (`app.kubernetes.io/instance`), the prefix of every resource name. */
+  readonly name: string;
+  /** Version of the platform (`app.kubernetes.io/version`). */
+  readonly version: string;
+}
 
 /** The label that tells task manager sites apart (`cloud` or an edge node name). */
 export const SITE_LABEL = 'fl.neursafe.io/site';
@@ -23,30 +21,30 @@ export const SITE_LABEL = 'fl.neursafe.io/site';
 /** `app.kubernetes.io/name` of every object. */
 export const APP_NAME = 'neursafe-fl';
 
-/** Name of a resource that belongs to the platform: `<config.name>-<suffix>`. */
-export function resourceName(config: Config, suffix: string): string {
-  return `${config.name}-${suffix}`;
+/** Name of a resource that belongs to the platform: `<context.name>-<suffix>`. */
+export function resourceName(context: Pick<LabelContext, 'name'>, suffix: string): string {
+  return `${context.name}-${suffix}`;
 }
 
 /**
  * Labels that never change for the life of a workload: the only ones used in
  * selectors (a Deployment's selector is immutable).
  */
-export function selectorLabels(config: Config, component: Component, site?: string): Record<string, string> {
+export function selectorLabels(context: Pick<LabelContext, 'name'>, component: Component, site?: string): Record<string, string> {
   return {
     'app.kubernetes.io/name': APP_NAME,
-    'app.kubernetes.io/instance': config.name,
+    'app.kubernetes.io/instance': context.name,
     'app.kubernetes.io/component': component,
     ...(site === undefined ? {} : { [SITE_LABEL]: site }),
   };
 }
 
 /** The full recommended label set of an object. */
-export function labels(config: Config, component: Component, site?: string): Record<string, string> {
+export function labels(context: LabelContext, component: Component, site?: string): Record<string, string> {
   return {
-    ...selectorLabels(config, component, site),
+    ...selectorLabels(context, component, site),
     'app.kubernetes.io/part-of': APP_NAME,
     'app.kubernetes.io/managed-by': 'cdk8s',
-    'app.kubernetes.io/version': config.version,
+    'app.kubernetes.io/version': context.version,
   };
 }

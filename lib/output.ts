@@ -6,11 +6,14 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 
+/** Brand of {@link OutputFile} instances; a registered symbol, so it works across module copies. */
+const OUTPUT_FILE = Symbol.for('neursafe-fl.OutputFile');
+
 /** A group of objects written to their own file, relative to the output folder. */
 export class OutputFile extends Construct {
-  /** True for OutputFile instances (works across module copies). */
+  /** True for OutputFile instances only (a {@link FileChart} has an output path too, but is not one). */
   public static isOutputFile(x: unknown): x is OutputFile {
-    return x instanceof Construct && (x as OutputFile).outputPath !== undefined;
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[OUTPUT_FILE] === true;
   }
 
   /**
@@ -18,6 +21,7 @@ export class OutputFile extends Construct {
    */
   constructor(scope: Construct, id: string, public readonly outputPath: string) {
     super(scope, id);
+    Object.defineProperty(this, OUTPUT_FILE, { value: true });
   }
 }
 

@@ -2,11 +2,12 @@
  * Composes the whole platform from a validated config: one chart per output
  * file, split along what a reviewer wants to see in a Git diff.
  */
-import { App } from 'cdk8s';
+import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { NodeReaderRole, WorkloadRoles } from './components/api-access';
 import { ApiGateway } from './components/api-gateway';
 import { ClientSelector } from './components/client-selector';
+import { PlatformContext, platformContext } from './components/context';
 import { Database, DatabaseConnection, waitAddressOf } from './components/database';
 import { ClientEndpoints } from './components/endpoints';
 import { JobScheduler } from './components/job-scheduler';
@@ -17,6 +18,7 @@ import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { TaskManager } from './components/task-manager';
+import { ProgramService } from './components/workload';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
@@ -40,12 +42,29 @@ export const OUTPUT_FILES = {
   edge: '30-edge.k8s.yaml',
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
-  // network-policies: one line
   networkPolicies: '05-network-policies.k8s.yaml',
 } as const;
 
-/** Builds every chart of the platform into `app`. */
-export function buildPlatform(app: App, config: Config, edgeSites: readonly EdgeSite[]): void {
+/** What other constructs (e.g. an edge site added by hand) connect to. */
+export interface PlatformParts {
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
+  /** The database as cloud programs reach it. */
+  readonly database: DatabaseConnection;
+  /** The database as edge nodes reach it (`edge.databaseAddress` when set). */
+  readonly edgeDatabase: DatabaseConnection;
+  /** The proxy: task managers' gRPC entry. */
+  readonly proxy: Proxy;
+  /** host:port at which edge nodes reach the proxy's gRPC port, when known (`edge.proxyAddress`, else `proxy.externalAddress`). */
+  readonly edgeProxyAddress?: string;
+}
+
+/**
+ * Builds every chart of the platform into `app`: the App (each chart a
+ * top-level output file, as synth.ts expects), or any construct of another
+ * cdk8s app (see lib/neursafe-platform.ts).
+ */
+export function buildPlatform(app: Construct, config: Config, edgeSites: readonly EdgeSite[]): PlatformParts {
   const cluster = new FileChart(app, 'cluster', OUTPUT_FILES.cluster);
   if (config.namespace !== 'default') {
     new k8s.KubeNamespace(cluster, 'Namespace', {
@@ -69,21 +88,53 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
       },
     });
   }
-  new NodeReaderRole(cluster, 'NodeReaderRole', config);
+  const context = platformContext(config);
+  new NodeReaderRole(cluster, 'NodeReaderRole', { context });
 
   const platform = new FileChart(app, 'platform', OUTPUT_FILES.platform);
-  const secrets = new Secrets(platform, 'Secrets', config);
+  const secrets = new Secrets(platform, 'Secrets', {
+    context,
+    routeToken: config.routeToken,
+    database: { embedded: config.database.type === 'embedded', superuserSecret: config.database.embedded.credentials?.name },
+    objectStorage: { embedded: config.objectStorage.type === 'embedded', secret: config.objectStorage.credentials?.name },
+  });
 
   const databaseChart = new FileChart(app, 'database', OUTPUT_FILES.database);
-  const database = new Database(databaseChart, 'Database', config, secrets);
+  const dbConfig = config.database;
+  const database = new Database(databaseChart, 'Database', {
+    context,
+    databaseName: dbConfig.name,
+    postgresImage: config.images.postgres,
+    mongoImage: config.images.mongo,
+    ...(dbConfig.type === 'embedded'
+      ? { embedded: { ...dbConfig.embedded, superuser: secrets.databaseSuperuser, users: secrets.databaseUsers } }
+      : // Presence is guaranteed by the config rules.
+        { external: { ...dbConfig.external!, type: dbConfig.type } }),
+  });
   const db = database.connection;
 
-  const root = new SharedRoot(config);
-  new WorkloadRoles(platform, 'WorkloadRoles', config);
-  const selector = new ClientSelector(platform, 'ClientSelector', config);
-  const modelManager = new ModelManager(platform, 'ModelManager', config, db, root);
-  const proxy = new Proxy(platform, 'Proxy', config, { selector: selector.service, routeToken: secrets.routeToken });
-  const jobScheduler = new JobScheduler(platform, 'JobScheduler', config, {
+  const root = new SharedRoot(context, config.sharedRoot);
+  new WorkloadRoles(platform, 'WorkloadRoles', { context });
+  const selector = new ClientSelector(platform, 'ClientSelector', { context, ...config.clientSelector });
+  const modelStorage = config.modelStorage;
+  const modelManager = new ModelManager(platform, 'ModelManager', {
+    context,
+    ...config.modelManager,
+    s3: modelStorage.type === 's3' ? modelStorage.s3 : undefined,
+    db,
+    root,
+  });
+  const proxy = new Proxy(platform, 'Proxy', {
+    context,
+    ...config.proxy,
+    dnsServiceIP: config.cluster.dnsServiceIP,
+    selector: selector.service,
+    routeToken: secrets.routeToken,
+  });
+  const jobScheduler = new JobScheduler(platform, 'JobScheduler', {
+    context,
+    ...config.jobScheduler,
+    coordinatorImage: config.images.coordinator,
     db,
     root,
     selector: selector.service,
@@ -92,17 +143,40 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     routeToken: secrets.routeToken,
   });
   if (config.apiGateway.enabled) {
-    new ApiGateway(platform, 'ApiGateway', config, { jobScheduler: jobScheduler.service, modelManager: modelManager.service });
+    new ApiGateway(platform, 'ApiGateway', {
+      context,
+      ...config.apiGateway,
+      clientMaxBodySize: config.proxy.clientMaxBodySize,
+      jobScheduler: jobScheduler.service,
+      modelManager: modelManager.service,
+    });
   }
-  // network-policies: the ObjectStorage is kept (its Service's port feeds the policies)
-  const objectStorage = config.objectStorage.type === 'embedded' ? new ObjectStorage(platform, 'ObjectStorage', config, root, secrets) : undefined;
-  new ClientEndpoints(platform, 'Endpoints', config);
+  let objectStorageService: ProgramService | undefined;
+  if (config.objectStorage.type === 'embedded') {
+    const o = config.objectStorage;
+    objectStorageService = new ObjectStorage(platform, 'ObjectStorage', {
+      context,
+      image: config.images.minio,
+      port: o.port,
+      nodePort: o.nodePort,
+      resources: o.resources,
+      root,
+      credentials: secrets.objectStorage,
+    }).service;
+  }
+  const { apiGateway, objectStorage, proxy: proxyConfig } = config;
+  new ClientEndpoints(platform, 'Endpoints', {
+    context,
+    apiGateway: apiGateway.enabled ? apiGateway : undefined,
+    objectStorage: objectStorage.type === 'embedded' ? { nodePort: objectStorage.nodePort } : { endpoint: objectStorage.external!.endpoint },
+    proxy: { externalAddress: proxyConfig.externalAddress, nodePort: proxyConfig.expose.type === 'NodePort' ? proxyConfig.expose.nodePort : undefined },
+  });
 
   const cloudSite = resolveCloudSite(config);
   if (cloudSite) {
     const grpc = proxy.service.address('grpc');
     new TaskManager(platform, 'TaskManager', {
-      config,
+      context,
       name: resourceName(config, 'task-manager'),
       site: 'cloud',
       server: grpc,
@@ -117,21 +191,26 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
     });
   }
 
+  const edgeDb = edgeDatabase(config, db);
+  const edgeProxyAddress = config.edge.proxyAddress ?? proxy.externalAddress;
   if (edgeSites.length > 0) {
     const edgeChart = new FileChart(app, 'edge', OUTPUT_FILES.edge);
+    const apiAccess = config.edge.apiAccess;
     new EdgeFleet(edgeChart, 'Fleet', {
-      config,
+      context,
+      apiAccess: apiAccess.mode === 'sidecar' ? { mode: 'sidecar', server: apiAccess.server } : { mode: 'metaserver' },
+      clusterDns: config.edge.edgeMesh,
+      shards: config.gitops.edgeShards,
       sites: edgeSites,
-      db: edgeDatabase(config, db),
+      db: edgeDb,
       // Presence is guaranteed by the edge rules.
-      proxyAddress: (config.edge.proxyAddress ?? proxy.externalAddress)!,
+      proxyAddress: edgeProxyAddress!,
     });
     if (database.serviceName && config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
       database.exposeForEdge(config.database.embedded.edgeNodePort);
     }
   }
 
-  // network-policies: begin
   if (config.networkPolicies.enabled) {
     const edge = edgeSites.length > 0;
     new NetworkPolicies(new FileChart(app, 'network-policies', OUTPUT_FILES.networkPolicies), 'NetworkPolicies', {
@@ -142,22 +221,22 @@ export function buildPlatform(app: App, config: Config, edgeSites: readonly Edge
         modelManager: modelManager.service,
         selector: selector.service,
         proxy: proxy.service,
-        objectStorage: objectStorage?.service,
+        objectStorage: objectStorageService,
         databasePort: database.serviceName === undefined ? undefined : Database.PORT,
         databaseAddress: db.address,
         cloudTaskManager: cloudSite,
         edgeSites,
-        edgeProxyAddress: edge ? (config.edge.proxyAddress ?? proxy.externalAddress) : undefined,
-        edgeDatabaseAddress: edge ? edgeDatabase(config, db).address : undefined,
+        edgeProxyAddress: edge ? edgeProxyAddress : undefined,
+        edgeDatabaseAddress: edge ? edgeDb.address : undefined,
       }),
     });
   }
-  // network-policies: end
 
   if (config.gitops.argocd.enabled) {
     new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', config);
     new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', config);
   }
+  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress };
 }
 
 /** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */

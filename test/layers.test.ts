@@ -22,8 +22,8 @@ function modules(dir: string): string[] {
 /** What each lower layer may import. */
 const ALLOWED: Record<string, (target: string) => boolean> = {
   config: (t) => t.startsWith('config/'),
-  // Names and images are derived from the config alone; the resolve layer uses them.
-  resolve: (t) => t.startsWith('config/') || t.startsWith('resolve/') || t === 'labels' || t === 'images',
+  // Names, images and the component registry are derived from the config alone; the resolve layer uses them.
+  resolve: (t) => t.startsWith('config/') || t.startsWith('resolve/') || t === 'labels' || t === 'images' || t === 'registry',
 };
 
 test.each(Object.keys(ALLOWED))('lib/%s/ imports nothing from a higher layer', (layer) => {
@@ -31,8 +31,8 @@ test.each(Object.keys(ALLOWED))('lib/%s/ imports nothing from a higher layer', (
   expect(wrong).toEqual([]);
 });
 
-test('names and images are derived from the config alone', () => {
-  for (const file of ['labels.ts', 'images.ts']) {
-    expect(importsOf(path.join(LIB, file)).filter((t) => !t.startsWith('config/'))).toEqual([]);
+test('names, images and the component registry are derived from the config alone', () => {
+  for (const file of ['labels.ts', 'images.ts', 'registry.ts']) {
+    expect(importsOf(path.join(LIB, file)).filter((t) => !t.startsWith('config/') && t !== 'registry')).toEqual([]);
   }
 });

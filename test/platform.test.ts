@@ -4,6 +4,7 @@
  */
 import { parse } from 'yaml';
 import { containers, envOf, plainEnv, synth, withOverrides } from './support/platform';
+import { COMPONENT_NAMES } from '../lib/registry';
 
 const out = synth();
 const ns = 'neursafe-fl';
@@ -510,7 +511,7 @@ describe('names, labels and namespaces', () => {
   });
 
   test('recommended labels with exactly the listed component values; selectors only on labels that never change', () => {
-    const components = new Set(['job-scheduler', 'model-manager', 'client-selector', 'proxy', 'api-gateway', 'task-manager', 'database', 'object-storage', 'setup']);
+    const components = new Set<string>(COMPONENT_NAMES);
     for (const { obj } of out.objects) {
       if (obj.kind === 'Namespace') continue;
       const l = obj.metadata.labels;

@@ -6,7 +6,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
+import { PlatformContext } from './context';
 import { Component, labels, resourceName } from '../labels';
 import { env, kubectlContainer } from './pod';
 
@@ -27,25 +27,32 @@ export const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
 export const TASK_MANAGER_NODE_RULES: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }];
 
 /** Names of the shared Roles, derived once. */
-export function roleNames(config: Config) {
+export function roleNames(context: Pick<PlatformContext, 'name'>) {
   return {
-    jobScheduler: resourceName(config, 'job-scheduler'),
-    taskManager: resourceName(config, 'task-manager'),
-    taskManagerNodes: resourceName(config, 'task-manager-nodes'),
+    jobScheduler: resourceName(context, 'job-scheduler'),
+    taskManager: resourceName(context, 'task-manager'),
+    taskManagerNodes: resourceName(context, 'task-manager-nodes'),
   };
+}
+
+/** Props of {@link WorkloadRoles} and {@link NodeReaderRole}. */
+export interface RoleProps {
+  /** Names and labels of the platform instance. */
+  readonly context: PlatformContext;
 }
 
 /** The Roles in `default` that the programs are bound to (one per program kind). */
 export class WorkloadRoles extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
-    const names = roleNames(config);
+    const { context } = props;
+    const names = roleNames(context);
     new k8s.KubeRole(this, 'JobScheduler', {
-      metadata: { name: names.jobScheduler, namespace: WORKLOAD_NAMESPACE, labels: labels(config, 'job-scheduler') },
+      metadata: { name: names.jobScheduler, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'job-scheduler') },
       rules: JOB_SCHEDULER_RULES,
     });
     new k8s.KubeRole(this, 'TaskManager', {
-      metadata: { name: names.taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(config, 'task-manager') },
+      metadata: { name: names.taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'task-manager') },
       rules: TASK_MANAGER_RULES,
     });
   }
@@ -53,10 +60,11 @@ export class WorkloadRoles extends Construct {
 
 /** The cluster-scoped role of task managers (Nodes). Lives in a chart without a namespace. */
 export class NodeReaderRole extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
+    const { context } = props;
     new k8s.KubeClusterRole(this, 'Resource', {
-      metadata: { name: roleNames(config).taskManagerNodes, labels: labels(config, 'task-manager') },
+      metadata: { name: roleNames(context).taskManagerNodes, labels: labels(context, 'task-manager') },
       rules: TASK_MANAGER_NODE_RULES,
     });
   }
@@ -64,19 +72,28 @@ export class NodeReaderRole extends Construct {
 
 /** Props of {@link ProgramIdentity}. */
 export interface ProgramIdentityProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
   /** ServiceAccount name (also the binding names). */
   readonly name: string;
   /** Component label. */
   readonly component: Component;
-  /** Site label, for task managers. */
+  /**
+   * Site label, for task managers.
+   * @default no site label
+   */
   readonly site?: string;
   /** Role in `default` to bind. */
   readonly role: string;
-  /** ClusterRole to bind, if any. */
+  /**
+   * ClusterRole to bind.
+   * @default none
+   */
   readonly clusterRole?: string;
-  /** Issue a long-lived token Secret (for pods on nodes that go offline) instead of projected tokens. */
+  /**
+   * Issue a long-lived token Secret (for pods on nodes that go offline) instead of projected tokens.
+   * @default false
+   */
   readonly longLivedToken?: boolean;
 }
 
@@ -89,12 +106,12 @@ export class ProgramIdentity extends Construct {
 
   constructor(scope: Construct, id: string, props: ProgramIdentityProps) {
     super(scope, id);
-    const { config, name } = props;
-    const lbl = labels(config, props.component, props.site);
-    const subject = { kind: 'ServiceAccount', name, namespace: config.namespace };
+    const { context, name } = props;
+    const lbl = labels(context, props.component, props.site);
+    const subject = { kind: 'ServiceAccount', name, namespace: context.namespace };
     this.serviceAccountName = name;
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, namespace: config.namespace, labels: lbl },
+      metadata: { name, namespace: context.namespace, labels: lbl },
       automountServiceAccountToken: false,
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
@@ -108,7 +125,7 @@ export class ProgramIdentity extends Construct {
       new k8s.KubeSecret(this, 'Token', {
         metadata: {
           name: this.tokenSecret,
-          namespace: config.namespace,
+          namespace: context.namespace,
           labels: lbl,
           annotations: { 'kubernetes.io/service-account.name': name },
         },
@@ -144,13 +161,13 @@ export interface ApiProxySidecar {
  * token and verifies the server with the ServiceAccount's CA, on nodes that
  * inject no such variables too.
  */
-export function apiProxySidecar(config: Config, server?: string, tokenSecret?: string): ApiProxySidecar {
-  const port = config.apiProxy.port;
+export function apiProxySidecar(context: PlatformContext, server?: string, tokenSecret?: string): ApiProxySidecar {
+  const port = context.apiProxy.port;
   const args = ['proxy', '--address=127.0.0.1', `--port=${port}`];
-  const { container, volume } = kubectlContainer(config, 'api-proxy', ['kubectl', ...args], {
+  const { container, volume } = kubectlContainer(context, 'api-proxy', ['kubectl', ...args], {
     requests: { cpu: '10m', memory: '32Mi' },
     limits: { cpu: '200m', memory: '128Mi' },
-  }, config.apiProxy.resources);
+  }, context.apiProxy.resources);
   // postStart blocks the next container's start until the proxy answers (at most ~60 s).
   const probe = `kubectl --server=http://127.0.0.1:${port} --request-timeout=5s version >/dev/null 2>&1`;
   const ready = `for i in $(seq 1 60); do ${probe} && exit 0; sleep 1; done; exit 0`;

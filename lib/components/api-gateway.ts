@@ -10,8 +10,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
 import { labels, resourceName } from '../labels';
+import { PlatformContext } from './context';
 import { ProgramService } from './workload';
 
 /** How a route matches a path: a regular expression, or the exact path. */
@@ -39,8 +39,39 @@ export const GATEWAY_ROUTES: { readonly jobScheduler: readonly GatewayPath[]; re
   ],
 };
 
-/** The two backends. */
-export interface ApiGatewayBackends {
+/** The Gateway an HTTPRoute attaches to. */
+export interface GatewayRef {
+  /** Name of the Gateway. */
+  readonly name: string;
+  /**
+   * Namespace of the Gateway; its listener must allow routes from the platform namespace.
+   * @default the platform namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Listener of the Gateway to attach to.
+   * @default every listener that allows the route
+   */
+  readonly sectionName?: string;
+}
+
+/** Props of {@link ApiGateway}. */
+export interface ApiGatewayProps {
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
+  /** A Gateway API HTTPRoute, or an Ingress. */
+  readonly type: 'httpRoute' | 'ingress';
+  /** The Gateway the HTTPRoute attaches to (type httpRoute). */
+  readonly gateway: GatewayRef;
+  /** IngressClass (type ingress); ingress-nginx annotations are added only for the class "nginx". */
+  readonly ingressClassName: string;
+  /**
+   * Host name.
+   * @default any host
+   */
+  readonly host?: string;
+  /** Largest request body (an nginx size such as 1000M), for the ingress-nginx class. */
+  readonly clientMaxBodySize: string;
   /** The job scheduler's Service (port `http`). */
   readonly jobScheduler: ProgramService;
   /** The model manager's Service (port `http`). */
@@ -49,14 +80,15 @@ export interface ApiGatewayBackends {
 
 /** The API gateway: an HTTPRoute or an Ingress. */
 export class ApiGateway extends Construct {
-  constructor(scope: Construct, id: string, config: Config, backends: ApiGatewayBackends) {
+  constructor(scope: Construct, id: string, props: ApiGatewayProps) {
     super(scope, id);
-    const metadata = { name: resourceName(config, 'api-gateway'), namespace: config.namespace, labels: labels(config, 'api-gateway') };
+    const { context } = props;
+    const metadata = { name: resourceName(context, 'api-gateway'), namespace: context.namespace, labels: labels(context, 'api-gateway') };
     const routes = [
-      { service: backends.jobScheduler, paths: GATEWAY_ROUTES.jobScheduler },
-      { service: backends.modelManager, paths: GATEWAY_ROUTES.modelManager },
+      { service: props.jobScheduler, paths: GATEWAY_ROUTES.jobScheduler },
+      { service: props.modelManager, paths: GATEWAY_ROUTES.modelManager },
     ];
-    const g = config.apiGateway;
+    const g = props;
     if (g.type === 'httpRoute') {
       new ApiObject(this, 'Resource', {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -68,7 +100,7 @@ export class ApiGateway extends Construct {
               group: 'gateway.networking.k8s.io',
               kind: 'Gateway',
               name: g.gateway.name,
-              namespace: g.gateway.namespace ?? config.namespace,
+              namespace: g.gateway.namespace ?? context.namespace,
               ...(g.gateway.sectionName ? { sectionName: g.gateway.sectionName } : {}),
             },
           ],
@@ -91,7 +123,7 @@ export class ApiGateway extends Construct {
                 'nginx.ingress.kubernetes.io/use-regex': 'true',
                 // The CLI speaks plain http://.
                 'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
-                'nginx.ingress.kubernetes.io/proxy-body-size': config.proxy.clientMaxBodySize,
+                'nginx.ingress.kubernetes.io/proxy-body-size': props.clientMaxBodySize,
               },
             }
           : {}),

@@ -7,13 +7,13 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { HOST_PORT } from '../config/schema';
-import { Config } from '../config/schema';
+import { HOST_PORT, Resources } from '../config/schema';
 import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
+import { PlatformContext } from './context';
 import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from './pod';
-import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION, Secrets } from './secrets';
+import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
 import { SetupJob, syncWave } from './setup-job';
 
 /** How programs reach the database. */
@@ -50,6 +50,65 @@ export function waitAddressOf(address: string): string | undefined {
 /** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
 export const DATABASE_WAVE = -1;
 
+/** The embedded PostgreSQL. */
+export interface EmbeddedDatabaseProps {
+  /** Size of the data volume (a quantity such as `10Gi`). */
+  readonly storageSize: string | number;
+  /**
+   * StorageClass of the data volume.
+   * @default the cluster default
+   */
+  readonly storageClassName?: string;
+  /**
+   * Resources of PostgreSQL.
+   * @default 100m/256Mi requested, 1/1Gi limit
+   */
+  readonly resources?: Resources;
+  /** The superuser: the database and its set-up step only. */
+  readonly superuser: Credentials;
+  /** Each program's own login role, limited to its table. */
+  readonly users: Readonly<Record<DatabaseUser, Credentials>>;
+}
+
+/** An external database, by address and Secret reference. */
+export interface ExternalDatabaseProps {
+  /** PostgreSQL or MongoDB (`DB_TYPE`). */
+  readonly type: 'postgreSQL' | 'mongo';
+  /** postgreSQL: host:port; mongo: host:port or a mongodb:// URI. */
+  readonly address: string;
+  /** The Secret with the user (shared by every program) and its password. */
+  readonly credentials: {
+    /** Secret name in the platform namespace. */
+    readonly name: string;
+    /** Key of the user name. */
+    readonly usernameKey: string;
+    /** Key of the password. */
+    readonly passwordKey: string;
+  };
+}
+
+/** Props of {@link Database}: exactly one of `embedded` and `external`. */
+export interface DatabaseProps {
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
+  /** Database name (`DB_NAME`). */
+  readonly databaseName: string;
+  /** PostgreSQL image: the embedded server and the set-up client. */
+  readonly postgresImage: string;
+  /** MongoDB shell image: the set-up client of an external MongoDB. */
+  readonly mongoImage: string;
+  /**
+   * Deploy PostgreSQL here.
+   * @default none: `external` is used
+   */
+  readonly embedded?: EmbeddedDatabaseProps;
+  /**
+   * Use a database run elsewhere.
+   * @default none: `embedded` is used
+   */
+  readonly external?: ExternalDatabaseProps;
+}
+
 /** The platform's database (embedded or external). */
 export class Database extends Construct {
   /** PostgreSQL's port in the embedded database. */
@@ -58,38 +117,41 @@ export class Database extends Construct {
   public readonly connection: DatabaseConnection;
   /** The embedded database's Service name, when embedded. */
   public readonly serviceName?: string;
-  private readonly config: Config;
+  private readonly props: DatabaseProps;
 
-  constructor(scope: Construct, id: string, config: Config, secrets: Secrets) {
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    this.config = config;
-    const db = config.database;
-    if (db.type !== 'embedded') {
-      // Presence is guaranteed by the config rules.
-      const ext = db.external!;
+    if ((props.embedded === undefined) === (props.external === undefined)) {
+      throw new Error(`${this.node.path}: set exactly one of props.embedded and props.external`);
+    }
+    this.props = props;
+    const { context } = props;
+    const db = props.embedded;
+    if (db === undefined) {
+      const ext = props.external!;
       const shared: Credentials = {
         username: { name: ext.credentials.name, key: ext.credentials.usernameKey },
         password: { name: ext.credentials.name, key: ext.credentials.passwordKey },
       };
       const credentials = Object.fromEntries(Object.keys(DATABASE_USERS).map((u) => [u, shared])) as Record<DatabaseUser, Credentials>;
-      this.connection = { type: db.type, address: ext.address, name: db.name, credentials, waitAddress: waitAddressOf(ext.address) };
+      this.connection = { type: ext.type, address: ext.address, name: props.databaseName, credentials, waitAddress: waitAddressOf(ext.address) };
       this.setupJob(shared);
       return;
     }
 
-    const name = resourceName(config, 'database');
+    const name = resourceName(context, 'database');
     this.serviceName = name;
-    const address = `${name}.${config.namespace}.svc:${Database.PORT}`;
-    this.connection = { type: 'postgreSQL', address, name: db.name, credentials: secrets.databaseUsers, waitAddress: address };
-    const superuser = secrets.databaseSuperuser;
+    const address = `${name}.${context.namespace}.svc:${Database.PORT}`;
+    this.connection = { type: 'postgreSQL', address, name: props.databaseName, credentials: db.users, waitAddress: address };
+    const superuser = db.superuser;
 
-    const meta = { name, namespace: config.namespace, labels: labels(config, 'database'), annotations: syncWave(DATABASE_WAVE) };
+    const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
 
     new k8s.KubeService(this, 'Service', {
       metadata: meta,
       spec: {
         clusterIp: 'None',
-        selector: selectorLabels(config, 'database'),
+        selector: selectorLabels(context, 'database'),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT) }],
       },
     });
@@ -100,24 +162,24 @@ export class Database extends Construct {
       spec: {
         serviceName: name,
         replicas: 1,
-        selector: { matchLabels: selectorLabels(config, 'database') },
+        selector: { matchLabels: selectorLabels(context, 'database') },
         // The data volume outlives the StatefulSet (Retain is the default; said here on purpose).
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: labels(config, 'database') },
+          metadata: { labels: labels(context, 'database') },
           spec: {
-            ...podDefaults(config),
+            ...podDefaults(context),
             securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             automountServiceAccountToken: false,
             affinity: cloudOnlyAffinity(),
             containers: [
               {
                 name: 'postgres',
-                image: config.images.postgres,
-                imagePullPolicy: config.images.pullPolicy,
+                image: props.postgresImage,
+                imagePullPolicy: context.images.pullPolicy,
                 ports: [{ name: 'postgres', containerPort: Database.PORT }],
                 env: [
-                  ...env({ POSTGRES_DB: db.name, PGDATA: `${dataMount}/pgdata` }),
+                  ...env({ POSTGRES_DB: props.databaseName, PGDATA: `${dataMount}/pgdata` }),
                   secretEnv('POSTGRES_USER', superuser.username),
                   secretEnv('POSTGRES_PASSWORD', superuser.password),
                 ],
@@ -132,7 +194,7 @@ export class Database extends Construct {
                   periodSeconds: 20,
                   failureThreshold: 6,
                 },
-                resources: resources(db.embedded.resources, {
+                resources: resources(db.resources, {
                   requests: { cpu: '100m', memory: '256Mi' },
                   limits: { cpu: '1', memory: '1Gi' },
                 }),
@@ -145,17 +207,17 @@ export class Database extends Construct {
         volumeClaimTemplates: [
           {
             // Immutable: only labels that never change (no version).
-            metadata: { name: 'data', labels: selectorLabels(config, 'database') },
+            metadata: { name: 'data', labels: selectorLabels(context, 'database') },
             spec: {
               accessModes: ['ReadWriteOnce'],
-              ...(db.embedded.storageClassName ? { storageClassName: db.embedded.storageClassName } : {}),
-              resources: { requests: { storage: k8s.Quantity.fromString(String(db.embedded.storageSize)) } },
+              ...(db.storageClassName ? { storageClassName: db.storageClassName } : {}),
+              resources: { requests: { storage: k8s.Quantity.fromString(String(db.storageSize)) } },
             },
           },
         ],
       },
     });
-    this.setupJob(superuser, { claim: databaseClaimName(config), secrets });
+    this.setupJob(superuser, { claim: databaseClaimName(context), users: db.users });
   }
 
   /**
@@ -166,15 +228,15 @@ export class Database extends Construct {
    * @param admin credentials allowed to create tables (and roles)
    * @param embedded the data volume's claim and the programs' credentials, for the embedded database
    */
-  private setupJob(admin: Credentials, embedded?: { readonly claim: string; readonly secrets: Secrets }): void {
-    const config = this.config;
+  private setupJob(admin: Credentials, embedded?: { readonly claim: string; readonly users: EmbeddedDatabaseProps['users'] }): void {
+    const { context } = this.props;
     const db = this.connection;
-    const name = resourceName(config, 'database-setup');
+    const name = resourceName(context, 'database-setup');
     const mongo = db.type === 'mongo';
     const file = mongo ? 'setup.js' : 'setup.sql';
     const text = mongo ? renderMongoSetup(db.name) : renderPostgresSetup(embedded !== undefined);
     new k8s.KubeConfigMap(this, 'SetupScript', {
-      metadata: { name, namespace: config.namespace, labels: labels(config, 'setup'), annotations: syncWave(DATABASE_WAVE - 1) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, 'setup'), annotations: syncWave(DATABASE_WAVE - 1) },
       data: { [file]: text },
     });
     const scriptDir = '/setup';
@@ -182,7 +244,7 @@ export class Database extends Construct {
     const login = [secretEnv('DB_USERNAME', admin.username), secretEnv('DB_PASSWORD', admin.password)];
     const roleEnv = roles.flatMap((user) => {
       const v = roleVariables(user);
-      const c = embedded!.secrets.databaseUsers[user];
+      const c = embedded!.users[user];
       return [secretEnv(v.user.toUpperCase(), c.username), secretEnv(v.password.toUpperCase(), c.password)];
     });
     const script = mongo
@@ -190,8 +252,8 @@ export class Database extends Construct {
       : postgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
     const client: k8s.Container = {
       name: 'tables',
-      image: mongo ? config.images.mongo : config.images.postgres,
-      imagePullPolicy: config.images.pullPolicy,
+      image: mongo ? this.props.mongoImage : this.props.postgresImage,
+      imagePullPolicy: context.images.pullPolicy,
       command: ['sh', '-c', script],
       env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' })],
       resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
@@ -200,7 +262,7 @@ export class Database extends Construct {
     };
     const annotation = INITIALIZED_ANNOTATION;
     new SetupJob(this, 'Setup', {
-      config,
+      context,
       name,
       wave: DATABASE_WAVE,
       ttlSecondsAfterFinished: 3600,
@@ -210,7 +272,7 @@ export class Database extends Construct {
         { name: 'setup-home', emptyDir: {} },
       ],
       script: embedded
-        ? `set -eu\nkubectl -n ${config.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
+        ? `set -eu\nkubectl -n ${context.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
         : 'echo "database tables are ready"',
       rules: embedded ? [{ apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: [embedded.claim], verbs: ['get', 'patch'] }] : [],
     });
@@ -221,12 +283,12 @@ export class Database extends Construct {
    * task managers that have no cluster networking.
    */
   public exposeForEdge(nodePort: number): void {
-    const config = this.config;
+    const { context } = this.props;
     new k8s.KubeService(this, 'EdgeService', {
-      metadata: { name: `${this.serviceName}-edge`, namespace: config.namespace, labels: labels(config, 'database'), annotations: syncWave(DATABASE_WAVE) },
+      metadata: { name: `${this.serviceName}-edge`, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
       spec: {
         type: 'NodePort',
-        selector: selectorLabels(config, 'database'),
+        selector: selectorLabels(context, 'database'),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT), nodePort }],
       },
     });

@@ -7,23 +7,38 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
 import { labels, resourceName } from '../labels';
+import { PlatformContext } from './context';
+
+/** Props of {@link ClientEndpoints}. */
+export interface ClientEndpointsProps {
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
+  /**
+   * The API gateway: its kind (for the placeholder of its address) and host.
+   * @default disabled
+   */
+  readonly apiGateway?: { readonly type: 'httpRoute' | 'ingress'; readonly host?: string };
+  /** Where users upload to: the embedded endpoint's NodePort, or an external endpoint's URL. */
+  readonly objectStorage: { readonly nodePort: number } | { readonly endpoint: string };
+  /** Where sites outside the cluster reach the proxy's gRPC port: its known address, or its NodePort. */
+  readonly proxy: { readonly externalAddress?: string; readonly nodePort?: number };
+}
 
 /** The endpoints ConfigMap. */
 export class ClientEndpoints extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: ClientEndpointsProps) {
     super(scope, id);
-    const o = config.objectStorage;
+    const { context, apiGateway, objectStorage: o, proxy } = props;
     const anyCloudNode = '<any cloud node address>';
     new k8s.KubeConfigMap(this, 'Resource', {
-      metadata: { name: resourceName(config, 'endpoints'), namespace: config.namespace, labels: labels(config, 'setup') },
+      metadata: { name: resourceName(context, 'endpoints'), namespace: context.namespace, labels: labels(context, 'setup') },
       data: {
         // `nsfl-ctl set config --api-server`: host[:port]; the CLI prepends http:// itself.
-        'api-server': config.apiGateway.enabled ? (config.apiGateway.host ?? (config.apiGateway.type === 'httpRoute' ? '<gateway address>' : '<ingress controller address>')) : 'disabled (apiGateway.enabled is false)',
+        'api-server': apiGateway ? (apiGateway.host ?? (apiGateway.type === 'httpRoute' ? '<gateway address>' : '<ingress controller address>')) : 'disabled (apiGateway.enabled is false)',
         // `nsfl-ctl set config --data-server`: a URL with its scheme; the CLI hands it to boto3 unchanged.
-        'data-server': o.type === 'embedded' ? `http://${anyCloudNode}:${o.nodePort}` : o.external!.endpoint,
-        'proxy-grpc': config.proxy.externalAddress ?? (config.proxy.expose.type === 'NodePort' ? `${anyCloudNode}:${config.proxy.expose.nodePort}` : '<the external Service address>'),
+        'data-server': 'endpoint' in o ? o.endpoint : `http://${anyCloudNode}:${o.nodePort}`,
+        'proxy-grpc': proxy.externalAddress ?? (proxy.nodePort !== undefined ? `${anyCloudNode}:${proxy.nodePort}` : '<the external Service address>'),
       },
     });
   }

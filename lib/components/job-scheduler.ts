@@ -4,17 +4,25 @@
  * the proxy and hands its own and the selector's address to coordinators.
  */
 import { Construct } from 'constructs';
-import { Config } from '../config/schema';
 import { platformImage } from '../images';
-import { resourceName } from '../labels';
-import { apiProxySidecar, ProgramIdentity, roleNames, WORKLOAD_NAMESPACE } from './api-access';
+import { COMPONENTS } from '../registry';
+import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
 import { databaseEnv, DatabaseConnection } from './database';
-import { env, httpProbes, resources, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
+import { env, httpProbes, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
 import { SharedRoot } from './shared-root';
-import { ProgramService, singletonDeployment } from './workload';
+import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
-/** What the job scheduler is wired to. */
-export interface JobSchedulerDeps {
+/** Props of {@link JobScheduler}. */
+export interface JobSchedulerProps extends ComponentProps {
+  /** HTTP port (`HTTP_PORT`). */
+  readonly port: number;
+  /** Log level (`LOG_LEVEL`). */
+  readonly logLevel: string;
+  /**
+   * Image of the coordinators it creates per job.
+   * @default `<context.images.registry>/nsfl-coordinator:<context.images.tag>`
+   */
+  readonly coordinatorImage?: string;
   /** The database connection. */
   readonly db: DatabaseConnection;
   /** The shared root. */
@@ -34,62 +42,51 @@ export class JobScheduler extends Construct {
   /** The Service other components address it by. */
   public readonly service: ProgramService;
 
-  constructor(scope: Construct, id: string, config: Config, deps: JobSchedulerDeps) {
+  constructor(scope: Construct, id: string, props: JobSchedulerProps) {
     super(scope, id);
-    const c = config.jobScheduler;
-    const name = resourceName(config, 'job-scheduler');
-    this.service = new ProgramService(this, 'Service', { config, name, component: 'job-scheduler', ports: [{ name: 'http', port: c.port }] });
-    const identity = new ProgramIdentity(this, 'Identity', { config, name, component: 'job-scheduler', role: roleNames(config).jobScheduler });
-    const api = apiProxySidecar(config);
-
-    singletonDeployment(this, 'Deployment', {
-      config,
-      name,
+    const { context, root, db } = props;
+    const api = apiProxySidecar(context);
+    const workload = new ProgramWorkload(this, 'Workload', {
+      context,
       component: 'job-scheduler',
+      ports: [{ name: 'http', port: props.port }],
+      identity: { role: roleNames(context).jobScheduler },
+      image: platformImage(context, COMPONENTS['job-scheduler'].image, props.image),
+      resources: props.resources,
+      defaultResources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      sidecars: [api.container],
+      container: (service) => ({
+        env: [
+          ...env({
+            HTTP_PORT: props.port,
+            LOG_LEVEL: props.logLevel,
+            JOB_SCHEDULER_ADDRESS: service.address('http'),
+            SELECTOR_ADDRESS: props.selector.address('grpc'),
+            MODEL_MANAGER_ADDRESS: props.modelManager.address('http'),
+            PROXY_ADDRESS: props.proxy.address('http'),
+            SOURCE_MOUNT_PATH: root.hostPath,
+            WORKSPACE: SharedRoot.MOUNT_PATH,
+            TEMP_DIR: root.coordinatorConfigsDir,
+            COORDINATOR_IMAGE: platformImage(context, 'nsfl-coordinator', props.coordinatorImage),
+            CLOUD_OS: 'k8s',
+            DEPLOYMENT_WAY: 'cloud',
+          }),
+          ...api.env,
+          secretEnv('TOKEN', props.routeToken),
+          ...databaseEnv(db, 'jobScheduler'),
+          ...env(props.env ?? {}),
+        ],
+        ...httpProbes('/api/v1/health', props.port),
+        securityContext: securityContext({ root: true }),
+        volumeMounts: [root.mount],
+      }),
       pod: {
-        serviceAccountName: identity.serviceAccountName,
-        automountServiceAccountToken: true,
         // It dials coordinators (Services in `default`) by bare name with its own resolver.
-        ...(config.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
-        initContainers: [
-          deps.root.prepareContainer(),
-          ...(deps.db.waitAddress ? [waitForTcp(config, 'database', deps.db.waitAddress)] : []),
-        ],
-        containers: [
-          api.container,
-          {
-            name: 'job-scheduler',
-            image: platformImage(config, 'nsfl-job-scheduler', c.image),
-            imagePullPolicy: config.images.pullPolicy,
-            ports: this.service.containerPorts(),
-            env: [
-              ...env({
-                HTTP_PORT: c.port,
-                LOG_LEVEL: c.logLevel,
-                JOB_SCHEDULER_ADDRESS: this.service.address('http'),
-                SELECTOR_ADDRESS: deps.selector.address('grpc'),
-                MODEL_MANAGER_ADDRESS: deps.modelManager.address('http'),
-                PROXY_ADDRESS: deps.proxy.address('http'),
-                SOURCE_MOUNT_PATH: deps.root.hostPath,
-                WORKSPACE: SharedRoot.MOUNT_PATH,
-                TEMP_DIR: config.sharedRoot.coordinatorConfigsDir,
-                COORDINATOR_IMAGE: platformImage(config, 'nsfl-coordinator', config.images.coordinator),
-                CLOUD_OS: 'k8s',
-                DEPLOYMENT_WAY: 'cloud',
-              }),
-              ...api.env,
-              secretEnv('TOKEN', deps.routeToken),
-              ...databaseEnv(deps.db, 'jobScheduler'),
-              ...env(c.env),
-            ],
-            ...httpProbes('/api/v1/health', c.port),
-            resources: resources(c.resources, { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } }),
-            securityContext: securityContext({ root: true }),
-            volumeMounts: [deps.root.mount],
-          },
-        ],
-        volumes: [deps.root.volume, ...api.volumes],
+        ...(context.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
+        initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
+        volumes: [root.volume, ...api.volumes],
       },
     });
+    this.service = workload.service;
   }
 }

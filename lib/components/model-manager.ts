@@ -3,64 +3,87 @@
  * (posix) or an S3 endpoint, with metadata in the database.
  */
 import { Construct } from 'constructs';
-import { Config } from '../config/schema';
 import { platformImage } from '../images';
-import { resourceName } from '../labels';
+import { COMPONENTS } from '../registry';
 import { databaseEnv, DatabaseConnection } from './database';
-import { env, httpProbes, resources, secretEnv, securityContext, waitForTcp } from './pod';
+import { env, httpProbes, secretEnv, securityContext, waitForTcp } from './pod';
 import { SharedRoot } from './shared-root';
-import { ProgramService, singletonDeployment } from './workload';
+import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
+
+/** An S3 endpoint the models are stored at. */
+export interface ModelS3Storage {
+  /** Endpoint URL (`STORAGE_ENDPOINT`). */
+  readonly endpoint: string;
+  /** The Secret holding the access and secret key. */
+  readonly credentials: {
+    /** Secret name in the platform namespace. */
+    readonly name: string;
+    /** Key of the access key. */
+    readonly accessKeyKey: string;
+    /** Key of the secret key. */
+    readonly secretKeyKey: string;
+  };
+}
+
+/** Props of {@link ModelManager}. */
+export interface ModelManagerProps extends ComponentProps {
+  /** HTTP port (`PORT`). */
+  readonly port: number;
+  /** Log level (`LOG_LEVEL`). */
+  readonly logLevel: string;
+  /**
+   * Store models at an S3 endpoint.
+   * @default files under the shared root's models folder (posix)
+   */
+  readonly s3?: ModelS3Storage;
+  /** The database connection (model metadata). */
+  readonly db: DatabaseConnection;
+  /** The shared root. */
+  readonly root: SharedRoot;
+}
 
 /** The model manager: Deployment and Service. */
 export class ModelManager extends Construct {
   /** The Service other components address it by. */
   public readonly service: ProgramService;
 
-  constructor(scope: Construct, id: string, config: Config, db: DatabaseConnection, root: SharedRoot) {
+  constructor(scope: Construct, id: string, props: ModelManagerProps) {
     super(scope, id);
-    const c = config.modelManager;
-    const name = resourceName(config, 'model-manager');
-    this.service = new ProgramService(this, 'Service', { config, name, component: 'model-manager', ports: [{ name: 'http', port: c.port }] });
-
-    const s3 = config.modelStorage.type === 's3' ? config.modelStorage.s3 : undefined;
-    singletonDeployment(this, 'Deployment', {
-      config,
-      name,
+    const { context, root, db, s3 } = props;
+    this.service = new ProgramWorkload(this, 'Workload', {
+      context,
       component: 'model-manager',
-      pod: {
-        initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(config, 'database', db.waitAddress)] : [])],
-        containers: [
-          {
-            name: 'model-manager',
-            image: platformImage(config, 'nsfl-model-manager', c.image),
-            imagePullPolicy: config.images.pullPolicy,
-            ports: this.service.containerPorts(),
-            env: [
-              ...env({
-                PORT: c.port,
-                LOG_LEVEL: c.logLevel,
-                WORKSPACE: SharedRoot.MOUNT_PATH,
-                MODELS_DIR: config.sharedRoot.modelsDir,
-                STORAGE_TYPE: config.modelStorage.type,
-                ...(s3 ? { STORAGE_ENDPOINT: s3.endpoint } : {}),
-              }),
-              ...(s3
-                ? [
-                    secretEnv('ACCESS_KEY', { name: s3.credentials.name, key: s3.credentials.accessKeyKey }),
-                    secretEnv('SECRET_KEY', { name: s3.credentials.name, key: s3.credentials.secretKeyKey }),
-                  ]
-                : []),
-              ...databaseEnv(db, 'modelManager'),
-              ...env(c.env),
-            ],
-            ...httpProbes('/api/v1/health', c.port),
-            resources: resources(c.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } }),
-            securityContext: securityContext({ root: true }),
-            volumeMounts: [root.mount],
-          },
+      ports: [{ name: 'http', port: props.port }],
+      image: platformImage(context, COMPONENTS['model-manager'].image, props.image),
+      resources: props.resources,
+      defaultResources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      container: {
+        env: [
+          ...env({
+            PORT: props.port,
+            LOG_LEVEL: props.logLevel,
+            WORKSPACE: SharedRoot.MOUNT_PATH,
+            MODELS_DIR: root.modelsDir,
+            STORAGE_TYPE: s3 ? 's3' : 'posix',
+            ...(s3 ? { STORAGE_ENDPOINT: s3.endpoint } : {}),
+          }),
+          ...(s3
+            ? [
+                secretEnv('ACCESS_KEY', { name: s3.credentials.name, key: s3.credentials.accessKeyKey }),
+                secretEnv('SECRET_KEY', { name: s3.credentials.name, key: s3.credentials.secretKeyKey }),
+              ]
+            : []),
+          ...databaseEnv(db, 'modelManager'),
+          ...env(props.env ?? {}),
         ],
+        ...httpProbes('/api/v1/health', props.port),
+        securityContext: securityContext({ root: true }),
+        volumeMounts: [root.mount],
+      },
+      pod: {
+        initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
         volumes: [root.volume],
       },
-    });
+    }).service;
   }
 }

@@ -11,55 +11,59 @@
  * instead.
  */
 import { Construct } from 'constructs';
-import { Config } from '../config/schema';
-import { resourceName } from '../labels';
-import { httpProbes, initContainer, resources, secretEnv, securityContext } from './pod';
+import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from './pod';
 import { SharedRoot } from './shared-root';
-import { ProgramService, singletonDeployment } from './workload';
-import { Secrets } from './secrets';
+import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
+
+/** Props of {@link ObjectStorage}. */
+export interface ObjectStorageProps extends Omit<ComponentProps, 'image' | 'env'> {
+  /** The MinIO image (a release that still runs filesystem mode). */
+  readonly image: string;
+  /** Port of the S3 endpoint. */
+  readonly port: number;
+  /**
+   * NodePort of the S3 endpoint (what the CLI uploads to).
+   * @default chosen by Kubernetes
+   */
+  readonly nodePort?: number;
+  /** The shared root it serves. */
+  readonly root: SharedRoot;
+  /** Access and secret key (`MINIO_ROOT_USER`, `MINIO_ROOT_PASSWORD`). */
+  readonly credentials: { readonly accessKey: SecretKeyRef; readonly secretKey: SecretKeyRef };
+}
 
 /** The embedded S3 endpoint (only when objectStorage.type is embedded). */
 export class ObjectStorage extends Construct {
   /** The Service (NodePort), for uploads from outside the cluster. */
   public readonly service: ProgramService;
 
-  constructor(scope: Construct, id: string, config: Config, root: SharedRoot, secrets: Secrets) {
+  constructor(scope: Construct, id: string, props: ObjectStorageProps) {
     super(scope, id);
-    const o = config.objectStorage;
-    const name = resourceName(config, 'object-storage');
-    this.service = new ProgramService(this, 'Service', {
-      config,
-      name,
-      component: 'object-storage',
-      type: 'NodePort',
-      ports: [{ name: 's3', port: o.port, nodePort: o.nodePort }],
-    });
+    const { context, root } = props;
     const dataPath = '/data';
     const mount = { ...root.mount, mountPath: dataPath };
-    singletonDeployment(this, 'Deployment', {
-      config,
-      name,
+    this.service = new ProgramWorkload(this, 'Workload', {
+      context,
       component: 'object-storage',
+      serviceType: 'NodePort',
+      ports: [{ name: 's3', port: props.port, nodePort: props.nodePort }],
+      image: props.image,
+      containerName: 'minio',
+      resources: props.resources,
+      defaultResources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      container: {
+        args: ['server', dataPath, '--address', `:${props.port}`],
+        env: [secretEnv('MINIO_ROOT_USER', props.credentials.accessKey), secretEnv('MINIO_ROOT_PASSWORD', props.credentials.secretKey)],
+        ...httpProbes('/minio/health/live', props.port),
+        // Writes the platform's files as root, like the programs that read them.
+        securityContext: securityContext({ root: true }),
+        volumeMounts: [mount],
+      },
       pod: {
-        initContainers: [initContainer(config, 'format-fs', fsFormatScript(dataPath), [mount], true)],
-        containers: [
-          {
-            name: 'minio',
-            image: config.images.minio,
-            imagePullPolicy: config.images.pullPolicy,
-            args: ['server', dataPath, '--address', `:${o.port}`],
-            ports: this.service.containerPorts(),
-            env: [secretEnv('MINIO_ROOT_USER', secrets.objectStorage.accessKey), secretEnv('MINIO_ROOT_PASSWORD', secrets.objectStorage.secretKey)],
-            ...httpProbes('/minio/health/live', o.port),
-            resources: resources(o.resources, { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } }),
-            // Writes the platform's files as root, like the programs that read them.
-            securityContext: securityContext({ root: true }),
-            volumeMounts: [mount],
-          },
-        ],
+        initContainers: [initContainer(context, 'format-fs', fsFormatScript(dataPath), [mount], true)],
         volumes: [root.volume],
       },
-    });
+    }).service;
   }
 }
 

@@ -6,7 +6,8 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { quantityValue } from '../config/k8s-rules';
-import { Config, Resources } from '../config/schema';
+import { Resources } from '../config/schema';
+import { PlatformContext } from './context';
 
 /** A key of a Secret, referenced (never copied) by environment variables. */
 export interface SecretKeyRef {
@@ -137,20 +138,20 @@ export function cloudOnlyAffinity(nodeLabels: Record<string, string> = {}): k8s.
   };
 }
 
-/** imagePullSecrets from config. */
-export function pullSecrets(config: Config): k8s.LocalObjectReference[] | undefined {
-  return config.images.pullSecrets.length > 0 ? config.images.pullSecrets.map((name) => ({ name })) : undefined;
+/** imagePullSecrets of the platform's pods. */
+export function pullSecrets(context: PlatformContext): k8s.LocalObjectReference[] | undefined {
+  return context.images.pullSecrets.length > 0 ? context.images.pullSecrets.map((name) => ({ name })) : undefined;
 }
 
 /** Resources of the small init containers. */
 const INIT_RESOURCES: Resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
 
 /** A busybox init container that runs a shell script. */
-export function initContainer(config: Config, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
+export function initContainer(context: PlatformContext, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
   return {
     name,
-    image: config.images.busybox,
-    imagePullPolicy: config.images.pullPolicy,
+    image: context.images.busybox,
+    imagePullPolicy: context.images.pullPolicy,
     command: ['sh', '-c', script],
     resources: resources(undefined, INIT_RESOURCES),
     securityContext: securityContext({ root, readOnlyRoot: !root }),
@@ -162,28 +163,28 @@ export function initContainer(config: Config, name: string, script: string, moun
  * An init container that waits until `address` (host:port) accepts TCP
  * connections, so a program that connects once at start does not crash-loop.
  */
-export function waitForTcp(config: Config, what: string, address: string): k8s.Container {
+export function waitForTcp(context: PlatformContext, what: string, address: string): k8s.Container {
   const i = address.lastIndexOf(':');
   const [host, port] = [address.slice(0, i), address.slice(i + 1)];
   return initContainer(
-    config,
+    context,
     `wait-for-${what}`,
     `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${address}"; sleep 2; done`,
   );
 }
 
 /** Pod-level settings every platform pod shares. */
-export function podDefaults(config: Config): Pick<k8s.PodSpec, 'enableServiceLinks' | 'imagePullSecrets' | 'securityContext'> {
+export function podDefaults(context: PlatformContext): Pick<k8s.PodSpec, 'enableServiceLinks' | 'imagePullSecrets' | 'securityContext'> {
   return {
     enableServiceLinks: false,
-    imagePullSecrets: pullSecrets(config),
+    imagePullSecrets: pullSecrets(context),
     securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
   };
 }
 
 /** A container running the configured kubectl image, non-root with a read-only root and a scratch HOME. */
 export function kubectlContainer(
-  config: Config,
+  context: PlatformContext,
   name: string,
   command: string[],
   defaults: Resources,
@@ -193,8 +194,8 @@ export function kubectlContainer(
   return {
     container: {
       name,
-      image: config.images.kubectl,
-      imagePullPolicy: config.images.pullPolicy,
+      image: context.images.kubectl,
+      imagePullPolicy: context.images.pullPolicy,
       command,
       env: env({ HOME: home.mount.mountPath }),
       resources: resources(fromConfig, defaults),

@@ -4,19 +4,46 @@
  * API the job scheduler calls.
  */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
 import { platformImage } from '../images';
-import { labels, resourceName } from '../labels';
+import { COMPONENTS } from '../registry';
 import { renderNginxConf } from '../render/nginx-conf';
-import { httpProbes, initContainer, resources, secretEnv, SecretKeyRef, securityContext, env } from './pod';
-import { ProgramService, singletonDeployment } from './workload';
+import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from './pod';
+import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
 /** Where the image expects its configuration. */
 const NGINX_CONF = '/nginx/conf/nginx.conf';
 
-/** What the proxy is wired to. */
-export interface ProxyDeps {
+/** How the gRPC port leaves the cluster. */
+export interface ProxyExpose {
+  /** A NodePort, a cloud load balancer, or external IPs on a ClusterIP Service. */
+  readonly type: 'NodePort' | 'LoadBalancer' | 'ExternalIPs';
+  /** NodePort (type NodePort). */
+  readonly nodePort: number;
+  /** External IPs (type ExternalIPs). */
+  readonly externalIPs: readonly string[];
+  /** Annotations of the external Service (e.g. for a cloud load balancer). */
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** Props of {@link Proxy}. */
+export interface ProxyProps extends ComponentProps {
+  /** gRPC port (task managers, coordinators). */
+  readonly grpcPort: number;
+  /** Internal HTTP port (health, route registration); never exposed. */
+  readonly httpPort: number;
+  /** Size of `lua_shared_dict iptables`, an nginx size. */
+  readonly sharedDictSize: string;
+  /** nginx `client_max_body_size`. */
+  readonly clientMaxBodySize: string;
+  /** How the gRPC port leaves the cluster. */
+  readonly expose: ProxyExpose;
+  /**
+   * host:port at which sites outside the cluster reach the gRPC port.
+   * @default unknown: edge sites must be told the address otherwise
+   */
+  readonly externalAddress?: string;
+  /** IP of the cluster DNS Service (the Lua code's resolver). */
+  readonly dnsServiceIP: string;
   /** The client selector Service (the `/ClientService` upstream). */
   readonly selector: ProgramService;
   /** The route-registration token shared with the job scheduler. */
@@ -32,50 +59,45 @@ export class Proxy extends Construct {
   /** host:port at which sites outside the cluster reach the gRPC port, when configured. */
   public readonly externalAddress?: string;
 
-  constructor(scope: Construct, id: string, config: Config, deps: ProxyDeps) {
+  constructor(scope: Construct, id: string, props: ProxyProps) {
     super(scope, id);
-    const c = config.proxy;
-    const name = resourceName(config, 'proxy');
-    this.externalAddress = c.externalAddress;
-    this.service = new ProgramService(this, 'Service', {
-      config,
-      name,
+    const { context, expose } = props;
+    this.externalAddress = props.externalAddress;
+    const selectorHost = props.selector.fqdn;
+    const nginxConf = renderNginxConf({
+      grpcPort: props.grpcPort,
+      httpPort: props.httpPort,
+      selectorUpstream: `${selectorHost}:${props.selector.port('grpc')}`,
+      sharedDictSize: props.sharedDictSize,
+      clientMaxBodySize: props.clientMaxBodySize,
+    });
+    const dnsIP = props.dnsServiceIP;
+    const workload = new ProgramWorkload(this, 'Workload', {
+      context,
       component: 'proxy',
       ports: [
-        { name: 'grpc', port: c.grpcPort },
-        { name: 'http', port: c.httpPort },
+        { name: 'grpc', port: props.grpcPort },
+        { name: 'http', port: props.httpPort },
       ],
-    });
-    const expose = c.expose;
-    this.externalService = new ProgramService(this, 'ExternalService', {
-      config,
-      name: `${name}-external`,
-      component: 'proxy',
-      type: expose.type === 'ExternalIPs' ? 'ClusterIP' : expose.type,
-      ports: [{ name: 'grpc', port: c.grpcPort, ...(expose.type === 'NodePort' ? { nodePort: expose.nodePort } : {}) }],
-      externalIPs: expose.type === 'ExternalIPs' ? expose.externalIPs : undefined,
-      annotations: expose.annotations,
-    });
-
-    const selectorHost = deps.selector.fqdn;
-    const nginxConf = renderNginxConf({
-      grpcPort: c.grpcPort,
-      httpPort: c.httpPort,
-      selectorUpstream: `${selectorHost}:${deps.selector.port('grpc')}`,
-      sharedDictSize: c.sharedDictSize,
-      clientMaxBodySize: c.clientMaxBodySize,
-    });
-    new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, namespace: config.namespace, labels: labels(config, 'proxy') },
-      data: { 'nginx.conf': nginxConf },
-    });
-
-    const dnsIP = config.cluster.dnsServiceIP;
-    singletonDeployment(this, 'Deployment', {
-      config,
-      name,
-      component: 'proxy',
-      configFiles: [nginxConf],
+      externalService: {
+        type: expose.type === 'ExternalIPs' ? 'ClusterIP' : expose.type,
+        ports: [{ name: 'grpc', port: props.grpcPort, ...(expose.type === 'NodePort' ? { nodePort: expose.nodePort } : {}) }],
+        externalIPs: expose.type === 'ExternalIPs' ? expose.externalIPs : undefined,
+        annotations: expose.annotations,
+      },
+      configFiles: { 'nginx.conf': nginxConf },
+      image: platformImage(context, COMPONENTS.proxy.image, props.image),
+      resources: props.resources,
+      defaultResources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      // The image's own command and working directory (/nginx) are kept: the Lua path is relative to it.
+      container: {
+        // Not JOB_SCHEDULER_ADDRESS: with it the Lua start-up aborts before it reads its DNS server.
+        env: [secretEnv('TOKEN', props.routeToken), ...env(props.env ?? {})],
+        ...httpProbes('/api/v1/health', props.httpPort),
+        // nginx's root master switches workers to an unprivileged user and chowns its temp folders.
+        securityContext: securityContext({ root: true, add: ['CHOWN', 'SETGID', 'SETUID'] }),
+        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: NGINX_CONF, subPath: 'nginx.conf', readOnly: true }],
+      },
       pod: {
         // The Lua code takes the first IPv4 address on the first line of
         // resolv.conf as its DNS server: make that line the cluster DNS.
@@ -83,26 +105,11 @@ export class Proxy extends Construct {
         dnsConfig: { nameservers: [dnsIP] },
         initContainers: [
           // nginx resolves the selector once at start and exits if it cannot.
-          initContainer(config, 'wait-for-client-selector', `until nslookup ${selectorHost} ${dnsIP} >/dev/null 2>&1; do echo "waiting for ${selectorHost}"; sleep 2; done`),
+          initContainer(context, 'wait-for-client-selector', `until nslookup ${selectorHost} ${dnsIP} >/dev/null 2>&1; do echo "waiting for ${selectorHost}"; sleep 2; done`),
         ],
-        containers: [
-          {
-            name: 'proxy',
-            image: platformImage(config, 'nsfl-proxy', c.image),
-            imagePullPolicy: config.images.pullPolicy,
-            // The image's own command and working directory (/nginx) are kept: the Lua path is relative to it.
-            ports: this.service.containerPorts(),
-            // Not JOB_SCHEDULER_ADDRESS: with it the Lua start-up aborts before it reads its DNS server.
-            env: [secretEnv('TOKEN', deps.routeToken), ...env(c.env)],
-            ...httpProbes('/api/v1/health', c.httpPort),
-            resources: resources(c.resources, { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
-            // nginx's root master switches workers to an unprivileged user and chowns its temp folders.
-            securityContext: securityContext({ root: true, add: ['CHOWN', 'SETGID', 'SETUID'] }),
-            volumeMounts: [{ name: 'config', mountPath: NGINX_CONF, subPath: 'nginx.conf', readOnly: true }],
-          },
-        ],
-        volumes: [{ name: 'config', configMap: { name } }],
       },
     });
+    this.service = workload.service;
+    this.externalService = workload.externalService!;
   }
 }

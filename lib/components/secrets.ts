@@ -4,9 +4,9 @@
  * install by a Job, so no password is ever written to dist/.
  */
 import { Construct } from 'constructs';
-import { Config } from '../config/schema';
 import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { resourceName } from '../labels';
+import { PlatformContext } from './context';
 import { SecretKeyRef } from './pod';
 import { SetupJob } from './setup-job';
 
@@ -35,8 +35,39 @@ export interface Credentials {
 export const INITIALIZED_ANNOTATION = 'fl.neursafe.io/initialized';
 
 /** Name of the embedded database's data volume claim (from the StatefulSet's volumeClaimTemplates). */
-export function databaseClaimName(config: Config): string {
-  return `data-${resourceName(config, 'database')}-0`;
+export function databaseClaimName(context: Pick<PlatformContext, 'name'>): string {
+  return `data-${resourceName(context, 'database')}-0`;
+}
+
+/** Props of {@link Secrets}. */
+export interface SecretsProps {
+  /** Names, labels, namespace and the kubectl image of the platform instance. */
+  readonly context: PlatformContext;
+  /**
+   * The route-registration token shared by the job scheduler and the proxy.
+   * @default key `token` of `<name>-route-token`, generated
+   */
+  readonly routeToken?: SecretKeyRef;
+  /** The database: whether it is the embedded PostgreSQL, and its superuser Secret. */
+  readonly database: {
+    /** The embedded PostgreSQL: its Secrets are generated when missing. */
+    readonly embedded: boolean;
+    /**
+     * Existing Secret of the superuser (keys `username` and `password`).
+     * @default `<name>-database`, generated
+     */
+    readonly superuserSecret?: string;
+  };
+  /** The S3 endpoint: whether it is the embedded one, and its credentials Secret. */
+  readonly objectStorage: {
+    /** The embedded endpoint: its Secret is generated when missing. */
+    readonly embedded: boolean;
+    /**
+     * Existing Secret with keys `accessKey` and `secretKey`.
+     * @default `<name>-object-storage`, generated
+     */
+    readonly secret?: string;
+  };
 }
 
 /** The Secrets of the platform: named in config or generated in the cluster. */
@@ -50,46 +81,47 @@ export class Secrets extends Construct {
   /** Access and secret key of the embedded S3 endpoint. */
   public readonly objectStorage: { readonly accessKey: SecretKeyRef; readonly secretKey: SecretKeyRef };
 
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
+    const { context } = props;
     const generated: GeneratedSecret[] = [];
     const credentials = (name: string): Credentials => ({ username: { name, key: 'username' }, password: { name, key: 'password' } });
 
-    if (config.routeToken) {
-      this.routeToken = config.routeToken;
+    if (props.routeToken) {
+      this.routeToken = props.routeToken;
     } else {
-      const name = resourceName(config, 'route-token');
+      const name = resourceName(context, 'route-token');
       generated.push({ name, keys: { token: undefined } });
       this.routeToken = { name, key: 'token' };
     }
 
-    const embedded = config.database.type === 'embedded';
-    const dbSecret = config.database.embedded.credentials?.name ?? resourceName(config, 'database');
+    const embedded = props.database.embedded;
+    const dbSecret = props.database.superuserSecret ?? resourceName(context, 'database');
     this.databaseSuperuser = credentials(dbSecret);
-    if (embedded && !config.database.embedded.credentials) {
-      generated.push({ name: dbSecret, keys: { username: 'neursafe', password: undefined }, guardedBy: databaseClaimName(config) });
+    if (embedded && props.database.superuserSecret === undefined) {
+      generated.push({ name: dbSecret, keys: { username: 'neursafe', password: undefined }, guardedBy: databaseClaimName(context) });
     }
     const users = {} as Record<DatabaseUser, Credentials>;
     for (const [user, spec] of Object.entries(DATABASE_USERS) as [DatabaseUser, (typeof DATABASE_USERS)[DatabaseUser]][]) {
-      const name = resourceName(config, spec.secret);
+      const name = resourceName(context, spec.secret);
       users[user] = credentials(name);
       // A lost role password is harmless: the set-up step sets every role's password from its Secret on each sync.
       if (embedded) generated.push({ name, keys: { username: spec.role, password: undefined } });
     }
     this.databaseUsers = users;
 
-    const s3Secret = config.objectStorage.credentials?.name ?? resourceName(config, 'object-storage');
+    const s3Secret = props.objectStorage.secret ?? resourceName(context, 'object-storage');
     this.objectStorage = { accessKey: { name: s3Secret, key: 'accessKey' }, secretKey: { name: s3Secret, key: 'secretKey' } };
-    if (config.objectStorage.type === 'embedded' && !config.objectStorage.credentials) {
+    if (props.objectStorage.embedded && props.objectStorage.secret === undefined) {
       generated.push({ name: s3Secret, keys: { accessKey: 'neursafe', secretKey: undefined } });
     }
 
-    if (generated.length > 0) this.generator(config, generated);
+    if (generated.length > 0) this.generator(context, generated);
   }
 
   /** A Job (and its least-privilege RBAC) that creates each missing Secret once. */
-  private generator(config: Config, secrets: GeneratedSecret[]): void {
-    const ns = config.namespace;
+  private generator(context: PlatformContext, secrets: GeneratedSecret[]): void {
+    const ns = context.namespace;
     const annotationPath = INITIALIZED_ANNOTATION.replace(/\./g, '\\.');
     const script = [
       'set -eu',
@@ -118,8 +150,8 @@ export class Secrets extends Construct {
     ].join('\n');
     const guarded = secrets.flatMap((s) => (s.guardedBy ? [s.guardedBy] : []));
     new SetupJob(this, 'Generator', {
-      config,
-      name: resourceName(config, 'generate-secrets'),
+      context,
+      name: resourceName(context, 'generate-secrets'),
       script,
       wave: -1,
       ttlSecondsAfterFinished: 3600,

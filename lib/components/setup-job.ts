@@ -6,7 +6,8 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config, Resources } from '../config/schema';
+import { Resources } from '../config/schema';
+import { PlatformContext } from './context';
 import { labels } from '../labels';
 import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
 
@@ -26,8 +27,8 @@ export function syncHookAnnotations(wave: number): Record<string, string> {
 
 /** Props of {@link SetupJob}. */
 export interface SetupJobProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels, namespace and the kubectl image of the platform instance. */
+  readonly context: PlatformContext;
   /** Name of the Job, its ServiceAccount, Role and RoleBinding. */
   readonly name: string;
   /** Shell script run with kubectl on the PATH. */
@@ -38,9 +39,15 @@ export interface SetupJobProps {
   readonly wave: number;
   /** Seconds a finished Job is kept (then `kubectl apply` runs it again). */
   readonly ttlSecondsAfterFinished: number;
-  /** Containers that run before the kubectl script (e.g. a database client). */
+  /**
+   * Containers that run before the kubectl script (e.g. a database client).
+   * @default none
+   */
   readonly initContainers?: k8s.Container[];
-  /** Volumes of those containers. */
+  /**
+   * Volumes of those containers.
+   * @default none
+   */
   readonly volumes?: k8s.Volume[];
   /**
    * Seconds after which the Job fails however far it got, so a hook that
@@ -72,10 +79,10 @@ export class SetupJob extends Construct {
 
   constructor(scope: Construct, id: string, props: SetupJobProps) {
     super(scope, id);
-    const { config, name } = props;
-    const lbl = labels(config, 'setup');
+    const { context, name } = props;
+    const lbl = labels(context, 'setup');
     const before = syncWave(props.wave - 1);
-    const meta = (annotations: Record<string, string>) => ({ name, namespace: config.namespace, labels: lbl, annotations });
+    const meta = (annotations: Record<string, string>) => ({ name, namespace: context.namespace, labels: lbl, annotations });
     this.serviceAccountName = name;
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(before), automountServiceAccountToken: false });
@@ -83,9 +90,9 @@ export class SetupJob extends Construct {
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta(before),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name, namespace: context.namespace }],
     });
-    const run = kubectlContainer(config, 'run', ['sh', '-c', props.script], {
+    const run = kubectlContainer(context, 'run', ['sh', '-c', props.script], {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },
     }, props.resources);
@@ -96,7 +103,7 @@ export class SetupJob extends Construct {
       template: {
         metadata: { labels: lbl },
         spec: {
-          ...podDefaults(config),
+          ...podDefaults(context),
           serviceAccountName: name,
           automountServiceAccountToken: true,
           restartPolicy: 'OnFailure',

@@ -4,8 +4,20 @@
  * job scheduler creates mount parts of it by host path.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
+import { PlatformContext } from './context';
 import { hostPathVolume, initContainer } from './pod';
+
+/** Where the shared root is and which folders the programs expect in it. */
+export interface SharedRootProps {
+  /** The host path, identical on every cloud node. */
+  readonly hostPath: string;
+  /** Folder (relative to the root) of the coordinators' config files. */
+  readonly coordinatorConfigsDir: string;
+  /** Folder (relative to the root) of the model manager's models. */
+  readonly modelsDir: string;
+  /** Folders of the platform's namespaces (relative to the root). */
+  readonly namespaces: readonly string[];
+}
 
 /** The shared root's volume, mount and folder preparation. */
 export class SharedRoot {
@@ -13,6 +25,10 @@ export class SharedRoot {
   public static readonly MOUNT_PATH = '/workspace';
   /** The host path, identical on every cloud node (`SOURCE_MOUNT_PATH`). */
   public readonly hostPath: string;
+  /** Folder of the coordinators' config files, relative to the root. */
+  public readonly coordinatorConfigsDir: string;
+  /** Folder of the models, relative to the root. */
+  public readonly modelsDir: string;
   /** hostPath volume of type Directory: a node without the mount fails loudly. */
   public readonly volume: k8s.Volume;
   /** Mount at {@link SharedRoot.MOUNT_PATH}. */
@@ -20,13 +36,14 @@ export class SharedRoot {
   /** Folder names the programs expect to exist in the root. */
   public readonly folders: readonly string[];
 
-  constructor(private readonly config: Config) {
-    this.hostPath = config.sharedRoot.hostPath;
+  constructor(private readonly context: PlatformContext, props: SharedRootProps) {
+    this.hostPath = props.hostPath;
+    this.coordinatorConfigsDir = props.coordinatorConfigsDir;
+    this.modelsDir = props.modelsDir;
     const { volume, mount } = hostPathVolume('shared-root', this.hostPath, 'Directory', SharedRoot.MOUNT_PATH);
     this.volume = volume;
     this.mount = mount;
-    const { coordinatorConfigsDir, modelsDir, namespaces } = config.sharedRoot;
-    this.folders = [...new Set([coordinatorConfigsDir, modelsDir, ...namespaces])];
+    this.folders = [...new Set([props.coordinatorConfigsDir, props.modelsDir, ...props.namespaces])];
   }
 
   /**
@@ -35,6 +52,6 @@ export class SharedRoot {
    */
   public prepareContainer(): k8s.Container {
     const dirs = this.folders.map((f) => `${SharedRoot.MOUNT_PATH}/${f}`).join(' ');
-    return initContainer(this.config, 'prepare-shared-root', `mkdir -p ${dirs}`, [this.mount], true);
+    return initContainer(this.context, 'prepare-shared-root', `mkdir -p ${dirs}`, [this.mount], true);
   }
 }

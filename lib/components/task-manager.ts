@@ -6,8 +6,8 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
 import { METASERVER_PORT } from '../config/defaults';
+import { PlatformContext } from './context';
 import { labels } from '../labels';
 import { TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
@@ -15,7 +15,8 @@ import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
 import { databaseEnv, DatabaseConnection } from './database';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
-import { ProgramService, singletonDeployment } from './workload';
+import { checkPort, ProgramService, singletonDeployment } from './workload';
+
 
 
 /** How an edge task manager reaches the Kubernetes API. */
@@ -46,8 +47,8 @@ export type TaskManagerVariant =
 
 /** Props of {@link TaskManager}. */
 export interface TaskManagerProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
   /** Resource name of the site's objects. */
   readonly name: string;
   /** Site label value (`cloud` or the edge node name). */
@@ -82,12 +83,14 @@ export class TaskManager extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskManagerProps) {
     super(scope, id);
-    const { config, name, site, settings: s, variant } = props;
+    const { context, name, site, settings: s, variant } = props;
     const edge = variant.kind === 'edge' ? variant : undefined;
+    checkPort(this, 'props.settings.port', s.port);
+    checkPort(this, 'props.settings.workerPort', s.workerPort);
 
     this.externalAddress = edge
       ? `${edge.nodeAddress}:${s.port}`
-      : new ProgramService(this, 'Service', { config, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
+      : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
 
     this.setupJson = renderTaskManagerSetup({
       server: props.server,
@@ -102,7 +105,7 @@ export class TaskManager extends Construct {
       maxTaskParallelism: s.maxTaskParallelism,
     });
     new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, namespace: config.namespace, labels: labels(config, 'task-manager', site) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, 'task-manager', site) },
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson },
     });
 
@@ -111,17 +114,17 @@ export class TaskManager extends Construct {
     const identity = metaserver
       ? undefined
       : new ProgramIdentity(this, 'Identity', {
-          config,
+          context,
           name,
           component: 'task-manager',
           site,
-          role: roleNames(config).taskManager,
+          role: roleNames(context).taskManager,
           // Edge task managers read Nodes through the fleet's one group binding (nothing cluster-scoped per node).
-          clusterRole: edge === undefined ? roleNames(config).taskManagerNodes : undefined,
+          clusterRole: edge === undefined ? roleNames(context).taskManagerNodes : undefined,
           // Projected tokens expire on long-offline edge nodes; a token Secret keeps working.
           longLivedToken: edge !== undefined,
         });
-    const sidecar = identity && apiProxySidecar(config, edge?.api.mode === 'sidecar' ? edge.api.server : undefined, identity.tokenSecret);
+    const sidecar = identity && apiProxySidecar(context, edge?.api.mode === 'sidecar' ? edge.api.server : undefined, identity.tokenSecret);
     const apiEnv = sidecar ? sidecar.env : env({ K8S_ADDRESS: METASERVER_ADDRESS, K8S_API_PROTOCOL: 'http' });
 
     // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
@@ -130,16 +133,16 @@ export class TaskManager extends Construct {
     );
     const tmp = emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]);
     const prepare = initContainer(
-      config,
+      context,
       'prepare-site',
       `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`,
       dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount),
       true,
     );
-    const waits = props.waitFor.map((w) => waitForTcp(config, w.what, w.address));
+    const waits = props.waitFor.map((w) => waitForTcp(context, w.what, w.address));
 
     singletonDeployment(this, 'Deployment', {
-      config,
+      context,
       name,
       component: 'task-manager',
       site,
@@ -163,7 +166,7 @@ export class TaskManager extends Construct {
           {
             name: 'task-manager',
             image: s.image,
-            imagePullPolicy: config.images.pullPolicy,
+            imagePullPolicy: context.images.pullPolicy,
             command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
             ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
             env: [

@@ -7,11 +7,11 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
 import { roleNames } from '../components/api-access';
+import { PlatformContext } from '../components/context';
 import { DatabaseConnection } from '../components/database';
 import { SetupJob } from '../components/setup-job';
-import { TaskManager } from '../components/task-manager';
+import { EdgeApiAccess, TaskManager } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from '../resolve/fleet';
@@ -28,13 +28,13 @@ export const NODE_LABELER_SCHEDULE = '*/10 * * * *';
  * has a prefix of its own (`edge-`, `label-`) and no suffix, so no node name
  * can produce another node's (or a fixed object's) name.
  */
-export function edgeResourceName(config: Config, nodeName: string): string {
-  return resourceName(config, `edge-${nodeName}`);
+export function edgeResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
+  return resourceName(context, `edge-${nodeName}`);
 }
 
 /** Name of the ConfigMap that lists an edge node's labels. */
-export function labelResourceName(config: Config, nodeName: string): string {
-  return resourceName(config, `label-${nodeName}`);
+export function labelResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
+  return resourceName(context, `label-${nodeName}`);
 }
 
 /** Labels as `k=v` words, sorted, for `kubectl label` and `keadm join --labels`. */
@@ -46,8 +46,14 @@ export function labelWords(nodeLabels: Record<string, string>): string[] {
 
 /** Props of {@link EdgeFleet}. */
 export interface EdgeFleetProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
+  /** How edge task managers reach the Kubernetes API. */
+  readonly apiAccess: EdgeApiAccess;
+  /** EdgeMesh serves cluster DNS on the nodes; without it pods use the node's resolver. */
+  readonly clusterDns: boolean;
+  /** Number of shard folders the nodes' files are spread over (`edge/<shard>/<node>.k8s.yaml`). */
+  readonly shards: number;
   /** Enabled, resolved nodes. */
   readonly sites: readonly EdgeSite[];
   /** The database as reachable from edge nodes. */
@@ -60,18 +66,17 @@ export interface EdgeFleetProps {
 export class EdgeFleet extends Construct {
   constructor(scope: Construct, id: string, props: EdgeFleetProps) {
     super(scope, id);
-    const { config, sites } = props;
+    const { context, sites } = props;
     if (sites.length === 0) return;
-    this.labeler(config);
-    const sidecar = config.edge.apiAccess.mode === 'sidecar';
-    if (sidecar) this.nodeReaders(config);
+    this.labeler(context);
+    if (props.apiAccess.mode === 'sidecar') this.nodeReaders(context);
 
     for (const site of sites) {
       // Construct ids are node names, never list positions.
-      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, config.gitops.edgeShards));
+      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, props.shards));
       new TaskManager(file, 'TaskManager', {
-        config,
-        name: edgeResourceName(config, site.nodeName),
+        context,
+        name: edgeResourceName(context, site.nodeName),
         site: site.nodeName,
         settings: site.settings,
         server: props.proxyAddress,
@@ -85,15 +90,15 @@ export class EdgeFleet extends Construct {
           nodeName: site.nodeName,
           nodeAddress: site.address,
           tolerations: site.tolerations,
-          api: sidecar ? { mode: 'sidecar', server: config.edge.apiAccess.server } : { mode: 'metaserver' },
-          clusterDns: config.edge.edgeMesh,
+          api: props.apiAccess,
+          clusterDns: props.clusterDns,
         },
       });
       new k8s.KubeConfigMap(file, 'NodeLabels', {
         metadata: {
-          name: labelResourceName(config, site.nodeName),
-          namespace: config.namespace,
-          labels: { ...labels(config, 'task-manager', site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
+          name: labelResourceName(context, site.nodeName),
+          namespace: context.namespace,
+          labels: { ...labels(context, 'task-manager', site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
         },
         data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
       });
@@ -108,12 +113,12 @@ export class EdgeFleet extends Construct {
    * --labels` (`npm run join`); this catches later changes. Its only
    * cluster-wide right is to list and patch Nodes.
    */
-  private labeler(config: Config): void {
-    const name = resourceName(config, 'node-labeler');
+  private labeler(context: PlatformContext): void {
+    const name = resourceName(context, 'node-labeler');
     const script = [
       'set -eu',
       'cd "$HOME"',
-      `kubectl -n ${config.namespace} get configmap -l ${NODE_LABELS_SELECTOR}=true -o jsonpath='{range .items[*]}{.data.node}{" "}{.data.labels}{"\\n"}{end}' > want`,
+      `kubectl -n ${context.namespace} get configmap -l ${NODE_LABELS_SELECTOR}=true -o jsonpath='{range .items[*]}{.data.node}{" "}{.data.labels}{"\\n"}{end}' > want`,
       `kubectl get nodes -o go-template='{{range .items}}{{$n := .metadata.name}}{{range $k, $v := .metadata.labels}}{{$n}} {{$k}}={{$v}}{{"\\n"}}{{end}}{{end}}' > have`,
       // One pass: for each wanted node, the labels it lacks (or "-" when it has not joined).
       `awk 'NR == FNR { have[$0] = 1; joined[$1] = 1; next } NF == 0 { next } !($1 in joined) { print $1, "-"; next } { m = ""; for (i = 2; i <= NF; i++) if (!(($1 " " $i) in have)) m = m " " $i; if (m != "") print $1 m }' have want > todo`,
@@ -126,7 +131,7 @@ export class EdgeFleet extends Construct {
       '[ "$failed" -eq 0 ]',
     ].join('\n');
     const job = new SetupJob(this, 'Labeler', {
-      config,
+      context,
       name,
       script,
       wave: 0,
@@ -137,7 +142,7 @@ export class EdgeFleet extends Construct {
       resources: { requests: { memory: '64Mi' }, limits: { memory: '1Gi' } },
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
     });
-    const lbl = labels(config, 'setup');
+    const lbl = labels(context, 'setup');
     new k8s.KubeClusterRole(this, 'LabelNodes', {
       metadata: { name, labels: lbl },
       rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'get', 'patch'] }],
@@ -145,7 +150,7 @@ export class EdgeFleet extends Construct {
     new k8s.KubeClusterRoleBinding(this, 'LabelNodesBinding', {
       metadata: { name, labels: lbl },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name: job.serviceAccountName, namespace: config.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name: job.serviceAccountName, namespace: context.namespace }],
     });
   }
 
@@ -154,11 +159,11 @@ export class EdgeFleet extends Construct {
    * the group of the platform namespace's ServiceAccounts, instead of one
    * cluster-scoped binding per node.
    */
-  private nodeReaders(config: Config): void {
+  private nodeReaders(context: PlatformContext): void {
     new k8s.KubeClusterRoleBinding(this, 'NodeReaders', {
-      metadata: { name: resourceName(config, 'edge-task-managers'), labels: labels(config, 'task-manager') },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleNames(config).taskManagerNodes },
-      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${config.namespace}` }],
+      metadata: { name: resourceName(context, 'edge-task-managers'), labels: labels(context, 'task-manager') },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleNames(context).taskManagerNodes },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${context.namespace}` }],
     });
   }
 }

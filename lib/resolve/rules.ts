@@ -7,6 +7,7 @@ import { pathsOverlap } from '../config/k8s-rules';
 import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
 import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from './site-dirs';
+import { COMPONENT_CONFIG_KEYS } from '../registry';
 
 /**
  * Environment variables the generator sets itself; `env` maps of components
@@ -128,7 +129,7 @@ export function platformRules(c: Config): RuleIssue[] {
   for (const key of ['coordinator', 'kubectl', 'busybox', 'postgres', 'mongo', 'minio'] as const) {
     issues.push(...latestRule(c, c.images[key], ['images', key]));
   }
-  for (const comp of ['jobScheduler', 'modelManager', 'clientSelector', 'proxy', 'taskManager'] as const) {
+  for (const comp of COMPONENT_CONFIG_KEYS) {
     issues.push(...latestRule(c, c[comp].image, [comp, 'image']));
     issues.push(...envRule(c[comp].env, [comp, 'env']));
   }

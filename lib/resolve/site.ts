@@ -5,6 +5,7 @@
 import { Resources } from '../config/schema';
 import { Config } from '../config/schema';
 import { platformImage } from '../images';
+import { COMPONENTS } from '../registry';
 import { cloudSiteRoot, SiteDirs, siteDirs } from './site-dirs';
 
 /** The fully resolved settings of one site. */
@@ -19,9 +20,15 @@ export interface TaskManagerSettings {
   readonly storageQuota: number;
   /** Register with the selector. */
   readonly registration: boolean;
-  /** Most tasks at once. */
+  /**
+   * Most tasks at once.
+   * @default the program's own
+   */
   readonly maxTaskParallelism?: number;
-  /** Free-form site label. */
+  /**
+   * Free-form site label.
+   * @default none
+   */
   readonly label?: string;
   /** CLUSTER_LABEL_KEY. */
   readonly clusterLabelKey: string;
@@ -33,7 +40,10 @@ export interface TaskManagerSettings {
   readonly image: string;
   /** CONTAINER_EXECUTOR_IMAGE. */
   readonly executorImage: string;
-  /** Container resources (merged over the variant's defaults). */
+  /**
+   * Container resources (merged over the variant's defaults).
+   * @default the variant's defaults
+   */
   readonly resources?: Resources;
   /** Extra environment. */
   readonly env: Record<string, string>;
@@ -45,7 +55,7 @@ export interface TaskManagerSettings {
 export function resolveCloudSite(config: Config): TaskManagerSettings | undefined {
   const tm = config.taskManager;
   if (!tm.enabled) return undefined;
-  const image = platformImage(config, 'nsfl-client-cpu', tm.image);
+  const image = platformImage(config, COMPONENTS['task-manager'].image, tm.image);
   return {
     port: tm.port,
     workerPort: tm.workerPort,

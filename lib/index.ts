@@ -1,0 +1,62 @@
+/**
+ * The library's public face: the platform as one construct, each component
+ * as a construct with typed props, the shared context, the component
+ * registry and the config types. Another cdk8s app imports from here:
+ *
+ *   import { NeursafePlatform, TaskManager } from '<this package>/lib';
+ *   const platform = new NeursafePlatform(app, 'fl', { config: { name: 'fl', version: '0.1.0', ... } });
+ *
+ * See examples/app/ and docs/developing.md.
+ */
+
+// The whole platform
+export { NeursafePlatform, NeursafePlatformProps } from './neursafe-platform';
+export { buildPlatform, OUTPUT_FILES, PlatformParts } from './platform';
+
+// Config: types, schema, loading
+export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, configSchema } from './config/schema';
+export { LoadedConfig, LoadOptions, loadConfig, parseConfig } from './load';
+export { ConfigError, ConfigIssue, formatIssue } from './config/errors';
+export { EdgeSite } from './resolve/fleet';
+export { SiteDirs, siteDirs } from './resolve/site-dirs';
+
+// What every construct shares
+export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './components/context';
+export { COMPONENTS, COMPONENT_NAMES, Component, ComponentEntry, PlatformImage } from './registry';
+export { labels, resourceName, selectorLabels, APP_NAME, SITE_LABEL } from './labels';
+export { platformImage } from './images';
+export { SecretKeyRef } from './components/pod';
+
+// Building blocks
+export {
+  ComponentProps,
+  CONFIG_VOLUME,
+  ExternalServiceProps,
+  ProgramContainer,
+  ProgramService,
+  ProgramServiceProps,
+  ProgramWorkload,
+  ProgramWorkloadProps,
+  ServicePort,
+  WorkloadIdentityProps,
+} from './components/workload';
+export { SharedRoot, SharedRootProps } from './components/shared-root';
+export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, WorkloadRoles } from './components/api-access';
+export { SetupJob, SetupJobProps } from './components/setup-job';
+
+// One construct per component
+export { JobScheduler, JobSchedulerProps } from './components/job-scheduler';
+export { ModelManager, ModelManagerProps, ModelS3Storage } from './components/model-manager';
+export { ClientSelector, ClientSelectorProps } from './components/client-selector';
+export { Proxy, ProxyExpose, ProxyProps } from './components/proxy';
+export { ApiGateway, ApiGatewayProps, GatewayRef } from './components/api-gateway';
+export { ObjectStorage, ObjectStorageProps } from './components/object-storage';
+export { Database, DatabaseConnection, DatabaseProps, EmbeddedDatabaseProps, ExternalDatabaseProps } from './components/database';
+export { Credentials, Secrets, SecretsProps } from './components/secrets';
+export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
+export { EdgeApiAccess, TaskManager, TaskManagerProps, TaskManagerVariant } from './components/task-manager';
+export { TaskManagerSettings } from './resolve/site';
+export { EdgeFleet, EdgeFleetProps } from './edge/fleet';
+
+// Output
+export { FileChart, OutputFile } from './output';

@@ -1,0 +1,60 @@
+import { Testing } from 'cdk8s';
+import { EdgeFleet, EdgeSite, OutputFile, siteDirs } from '../../lib';
+import { edgeFilePath } from '../../lib/edge/shards';
+import { CONTEXT, DB, objects } from './support';
+
+/** A resolved edge node. */
+function site(nodeName: string, address: string): EdgeSite {
+  const image = 'registry.example.com/nsfl/nsfl-client-cpu:1.2.3';
+  return {
+    nodeName,
+    address,
+    arch: 'arm64',
+    settings: {
+      port: 22000,
+      workerPort: 8050,
+      runtime: ['pytorch'],
+      storageQuota: 10240,
+      registration: true,
+      clusterLabelKey: 'kubernetes.io/cluster_id',
+      clusterLabelValue: nodeName,
+      logLevel: 'INFO',
+      image,
+      executorImage: image,
+      env: {},
+      dirs: siteDirs({}, '/var/lib/neursafe-fl'),
+    },
+    tolerations: [],
+    nodeLabels: { 'kubernetes.io/cluster_id': nodeName },
+  };
+}
+
+describe('EdgeFleet', () => {
+  const chart = Testing.chart();
+  const fleet = new EdgeFleet(chart, 'Fleet', {
+    context: CONTEXT,
+    apiAccess: { mode: 'sidecar' },
+    clusterDns: true,
+    shards: 4,
+    sites: [site('jetson-1', '192.168.1.20'), site('jetson-2', '192.168.1.21')],
+    db: DB,
+    proxyAddress: '203.0.113.10:30091',
+  });
+  const out = objects(chart);
+
+  test('one output file per node, holding its task manager and the labels it must carry', () => {
+    const files = fleet.node.findAll().filter(OutputFile.isOutputFile);
+    expect(files.map((f) => f.node.id)).toEqual(['jetson-1', 'jetson-2']);
+    expect(files.map((f) => f.outputPath)).toEqual(['jetson-1', 'jetson-2'].map((n) => edgeFilePath(n, 4)));
+    expect(out.one('Deployment', 'fl-edge-jetson-1').spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'jetson-1' });
+    expect(out.one('ConfigMap', 'fl-label-jetson-2').data).toEqual({ node: 'jetson-2', labels: 'kubernetes.io/cluster_id=jetson-2' });
+  });
+
+  test('shared objects once for the fleet: the node labeler and, in sidecar mode, one Node-reader binding for a group', () => {
+    expect(out.one('CronJob', 'fl-node-labeler').spec.schedule).toBe('*/10 * * * *');
+    expect(out.one('ClusterRoleBinding', 'fl-edge-task-managers').subjects).toEqual([
+      { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:serviceaccounts:fl-system' },
+    ]);
+    expect(out.all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.metadata.name)).toEqual(['fl-node-labeler', 'fl-edge-task-managers']);
+  });
+});
