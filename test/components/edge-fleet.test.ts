@@ -1,29 +1,15 @@
 import { Testing } from 'cdk8s';
-import { EdgeFleet, EdgeSite, OutputFile, siteDirs } from '../../lib';
+import { EdgeFleet, EdgeSite, OutputFile } from '../../lib';
 import { edgeFilePath } from '../../lib/edge/shards';
-import { CONTEXT, DB, objects } from './support';
+import { CONTEXT, DB, objects, siteSettings } from './support';
 
 /** A resolved edge node. */
 function site(nodeName: string, address: string): EdgeSite {
-  const image = 'registry.example.com/nsfl/nsfl-client-cpu:1.2.3';
   return {
     nodeName,
     address,
     arch: 'arm64',
-    settings: {
-      port: 22000,
-      workerPort: 8050,
-      runtime: ['pytorch'],
-      storageQuota: 10240,
-      registration: true,
-      clusterLabelKey: 'kubernetes.io/cluster_id',
-      clusterLabelValue: nodeName,
-      logLevel: 'INFO',
-      image,
-      executorImage: image,
-      env: {},
-      dirs: siteDirs({}, '/var/lib/neursafe-fl'),
-    },
+    settings: siteSettings(nodeName),
     tolerations: [],
     nodeLabels: { 'kubernetes.io/cluster_id': nodeName },
   };

@@ -1,22 +1,9 @@
 import { Testing } from 'cdk8s';
-import { siteDirs, TaskManager, TaskManagerProps, TaskManagerSettings } from '../../lib';
-import { container, CONTEXT, DB, envOf, expectSingleton, objects } from './support';
+import { TaskManager, TaskManagerProps, TaskManagerSettings } from '../../lib';
+import { container, CONTEXT, DB, envOf, expectSingleton, objects, siteSettings } from './support';
 
 /** Settings of a site, as the resolver gives them. */
-const SETTINGS: TaskManagerSettings = {
-  port: 22000,
-  workerPort: 8050,
-  runtime: ['pytorch'],
-  storageQuota: 10240,
-  registration: true,
-  clusterLabelKey: 'kubernetes.io/cluster_id',
-  clusterLabelValue: 'site-a',
-  logLevel: 'INFO',
-  image: 'registry.example.com/nsfl/nsfl-client-cpu:1.2.3',
-  executorImage: 'registry.example.com/nsfl/nsfl-client-cpu:1.2.3',
-  env: {},
-  dirs: siteDirs({}, '/var/lib/neursafe-fl'),
-};
+const SETTINGS = siteSettings('site-a');
 
 describe('TaskManager', () => {
   const build = (variant: TaskManagerProps['variant'], settings: TaskManagerSettings = SETTINGS) => {
