@@ -57,6 +57,9 @@ export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
 export { EdgeApiAccess, TaskManager, TaskManagerProps, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { EdgeFleet, EdgeFleetProps } from './edge/fleet';
+export { NetworkPolicies, NetworkPoliciesProps } from './components/network-policies';
+export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './components/network-flows';
+export { ArgoCdProps, ArgoCdSettings, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // Output
 export { FileChart, OutputFile } from './output';

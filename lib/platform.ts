@@ -25,6 +25,7 @@ import { EdgeSite } from './resolve/fleet';
 import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, resourceName } from './labels';
 import { FileChart } from './output';
+import { argoCdNames } from './resolve/names';
 import { resolveCloudSite } from './resolve/site';
 // network-policies: begin
 import { platformFlows } from './components/network-flows';
@@ -214,7 +215,9 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
   if (config.networkPolicies.enabled) {
     const edge = edgeSites.length > 0;
     new NetworkPolicies(new FileChart(app, 'network-policies', OUTPUT_FILES.networkPolicies), 'NetworkPolicies', {
-      config,
+      context,
+      defaultNamespace: config.networkPolicies.defaultNamespace,
+      dns: config.networkPolicies.dns,
       flows: platformFlows({
         config,
         jobScheduler: jobScheduler.service,
@@ -233,8 +236,10 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
   }
 
   if (config.gitops.argocd.enabled) {
-    new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', config);
-    new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', config);
+    const names = argoCdNames(config);
+    const argocd = config.gitops.argocd;
+    new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', { context, argocd, name: names.platform });
+    new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', { context, argocd, name: names.fleet });
   }
   return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress };
 }

@@ -7,7 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Config } from '../config/schema';
+import { PlatformContext } from './context';
 import { APP_NAME, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
 import { WORKLOAD_NAMESPACE } from './api-access';
 import { Flow, FlowPort, Peer } from './network-flows';
@@ -27,10 +27,17 @@ export const NETWORK_POLICY_WAVE = -2;
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {
-  /** The platform config. */
-  readonly config: Config;
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
   /** Every flow the platform needs. */
   readonly flows: readonly Flow[];
+  /**
+   * Also write the policy of coordinators and executors in namespace `default`.
+   * @default false
+   */
+  readonly defaultNamespace?: boolean;
+  /** The cluster DNS pods every pod may query: their namespace and labels. */
+  readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
 }
 
 /** The side of a flow a policy selects: the platform's pods, or coordinators and executors in `default`. */
@@ -47,16 +54,16 @@ interface PolicyRules {
 export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
-    const { config } = props;
-    const instance = instanceSelector(config);
+    const { context } = props;
+    const instance = instanceSelector(context);
     new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: metadata(resourceName(config, 'default-deny'), config.namespace, labels(config, 'setup')),
+      metadata: metadata(resourceName(context, 'default-deny'), context.namespace, labels(context, 'setup')),
       spec: { podSelector: { matchLabels: instance }, policyTypes: ['Ingress', 'Egress'] },
     });
 
     const policies = new Map<string, PolicyRules>();
     const rulesOf = (subject: Subject): PolicyRules | undefined => {
-      if (subject.kind === 'workloads' && !config.networkPolicies.defaultNamespace) return undefined;
+      if (subject.kind === 'workloads' && !props.defaultNamespace) return undefined;
       const key = JSON.stringify(subject);
       if (!policies.has(key)) policies.set(key, { subject, ingress: new Map(), egress: new Map() });
       return policies.get(key);
@@ -70,23 +77,23 @@ export class NetworkPolicies extends Construct {
     for (const flow of props.flows) {
       if (isSubject(flow.to)) {
         const r = rulesOf(flow.to);
-        if (r) add(r.ingress, policyPeers(config, flow.from, namespaceOf(config, flow.to)), flow.ports);
+        if (r) add(r.ingress, policyPeers(context, props.dns, flow.from, namespaceOf(context, flow.to)), flow.ports);
       }
       if (isSubject(flow.from)) {
         const r = rulesOf(flow.from);
-        if (r) add(r.egress, policyPeers(config, flow.to, namespaceOf(config, flow.from)), flow.ports);
+        if (r) add(r.egress, policyPeers(context, props.dns, flow.to, namespaceOf(context, flow.from)), flow.ports);
       }
     }
 
     for (const { subject, ingress, egress } of policies.values()) {
-      const name = policyName(config, subject);
+      const name = policyName(context, subject);
       const toPorts = (ports: FlowPort[]): k8s.NetworkPolicyPort[] =>
         ports.map((p) => ({ protocol: p.protocol, port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port) }));
       const workloads = subject.kind === 'workloads';
       new k8s.KubeNetworkPolicy(this, name, {
-        metadata: metadata(name, namespaceOf(config, subject), subjectLabels(config, subject)),
+        metadata: metadata(name, namespaceOf(context, subject), subjectLabels(context, subject)),
         spec: {
-          podSelector: podSelector(config, subject),
+          podSelector: podSelector(context, subject),
           // The policy in `default` isolates its pods on its own; the platform's are isolated by the default deny.
           policyTypes: workloads ? ['Ingress', 'Egress'] : [...(ingress.size > 0 ? ['Ingress'] : []), ...(egress.size > 0 ? ['Egress'] : [])],
           ...(ingress.size > 0 ? { ingress: [...ingress.values()].map((r) => ({ ...(r.peers ? { from: r.peers } : {}), ports: toPorts(r.ports) })) } : {}),
@@ -102,8 +109,8 @@ function isSubject(peer: Peer): peer is Subject {
 }
 
 /** The labels every pod of this platform instance carries. */
-function instanceSelector(config: Config): Record<string, string> {
-  const { 'app.kubernetes.io/component': _component, ...rest } = selectorLabels(config, 'setup');
+function instanceSelector(context: PlatformContext): Record<string, string> {
+  const { 'app.kubernetes.io/component': _component, ...rest } = selectorLabels(context, 'setup');
   return rest;
 }
 
@@ -112,43 +119,43 @@ function metadata(name: string, namespace: string, lbl: Record<string, string>):
 }
 
 /** The namespace a subject's pods live in. */
-function namespaceOf(config: Config, subject: Subject): string {
-  return subject.kind === 'workloads' ? WORKLOAD_NAMESPACE : config.namespace;
+function namespaceOf(context: PlatformContext, subject: Subject): string {
+  return subject.kind === 'workloads' ? WORKLOAD_NAMESPACE : context.namespace;
 }
 
-/** Name of a subject's policy, from the config's name and the component. */
-function policyName(config: Config, subject: Subject): string {
-  if (subject.kind === 'workloads') return resourceName(config, 'coordinators-executors');
-  if (subject.component === undefined) return resourceName(config, 'all-pods');
-  if (subject.site === 'edge') return resourceName(config, `edge-${subject.component}s`);
-  return resourceName(config, subject.component);
+/** Name of a subject's policy, from the context's name and the component. */
+function policyName(context: PlatformContext, subject: Subject): string {
+  if (subject.kind === 'workloads') return resourceName(context, 'coordinators-executors');
+  if (subject.component === undefined) return resourceName(context, 'all-pods');
+  if (subject.site === 'edge') return resourceName(context, `edge-${subject.component}s`);
+  return resourceName(context, subject.component);
 }
 
-function subjectLabels(config: Config, subject: Subject): Record<string, string> {
-  return subject.kind === 'platform' && subject.component !== undefined ? labels(config, subject.component) : labels(config, 'setup');
+function subjectLabels(context: PlatformContext, subject: Subject): Record<string, string> {
+  return subject.kind === 'platform' && subject.component !== undefined ? labels(context, subject.component) : labels(context, 'setup');
 }
 
 /** The pods a subject's policy selects. */
-function podSelector(config: Config, subject: Subject): k8s.LabelSelector {
+function podSelector(context: PlatformContext, subject: Subject): k8s.LabelSelector {
   // Every pod in `default` but the platform's own (when the platform itself runs there).
   if (subject.kind === 'workloads') return { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'NotIn', values: [APP_NAME] }] };
-  if (subject.component === undefined) return { matchLabels: instanceSelector(config) };
+  if (subject.component === undefined) return { matchLabels: instanceSelector(context) };
   if (subject.site === 'edge') {
-    return { matchLabels: selectorLabels(config, subject.component), matchExpressions: [{ key: SITE_LABEL, operator: 'NotIn', values: [CLOUD_SITE] }] };
+    return { matchLabels: selectorLabels(context, subject.component), matchExpressions: [{ key: SITE_LABEL, operator: 'NotIn', values: [CLOUD_SITE] }] };
   }
-  return { matchLabels: selectorLabels(config, subject.component, subject.site === 'cloud' ? CLOUD_SITE : undefined) };
+  return { matchLabels: selectorLabels(context, subject.component, subject.site === 'cloud' ? CLOUD_SITE : undefined) };
 }
 
 const namespaceSelector = (name: string): k8s.LabelSelector => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: name } });
 
 /** The NetworkPolicy peers of a flow's other end, seen from a policy in `policyNamespace`; undefined: any address. */
-function policyPeers(config: Config, peer: Peer, policyNamespace: string): k8s.NetworkPolicyPeer[] | undefined {
+function policyPeers(context: PlatformContext, dns: NetworkPoliciesProps['dns'], peer: Peer, policyNamespace: string): k8s.NetworkPolicyPeer[] | undefined {
   switch (peer.kind) {
     case 'platform':
       return [
         {
-          podSelector: podSelector(config, peer),
-          ...(policyNamespace === config.namespace ? {} : { namespaceSelector: namespaceSelector(config.namespace) }),
+          podSelector: podSelector(context, peer),
+          ...(policyNamespace === context.namespace ? {} : { namespaceSelector: namespaceSelector(context.namespace) }),
         },
       ];
     case 'workloads':
@@ -156,7 +163,7 @@ function policyPeers(config: Config, peer: Peer, policyNamespace: string): k8s.N
     case 'cluster':
       return [{ namespaceSelector: {} }];
     case 'dns':
-      return [{ namespaceSelector: namespaceSelector(config.networkPolicies.dns.namespace), podSelector: { matchLabels: { ...config.networkPolicies.dns.podLabels } } }];
+      return [{ namespaceSelector: namespaceSelector(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }];
     case 'anywhere':
       return undefined;
   }

@@ -12,12 +12,13 @@
  * Every object belongs to exactly one Application. Names never equal the
  * config's `name` (the `app.kubernetes.io/instance` value every object
  * carries), so label tracking cannot claim untracked objects such as the
- * database's PVC (see ./rules.ts).
+ * database's PVC (see lib/resolve/gitops-rules.ts).
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Config } from '../config/schema';
 import { EDGE_DIR } from '../edge/shards';
+import { PlatformContext } from '../components/context';
 import { labels } from '../labels';
 import { argoCdNames } from '../resolve/names';
 
@@ -50,15 +51,27 @@ function edgeShardsGlob(path: string): string {
   return base === '' || base === '.' ? `${EDGE_DIR}/*` : `${base}/${EDGE_DIR}/*`;
 }
 
+/** The Argo CD settings of the config (`gitops.argocd`). */
+export type ArgoCdSettings = Config['gitops']['argocd'];
+
+/** Props of {@link PlatformApplication} and {@link FleetApplicationSet}. */
+export interface ArgoCdProps {
+  /** Names and labels of the platform instance; its namespace is where the Applications deploy. */
+  readonly context: PlatformContext;
+  /** Repository, revision, path, project, destination and sync policy. */
+  readonly argocd: ArgoCdSettings;
+  /** Name of the Application (platform), or of the ApplicationSet and prefix of its Applications (fleet). */
+  readonly name: string;
+}
+
 /** `spec` parts both kinds of Application share: project, destination, sync policy. */
-function applicationSpec(config: Config, path: string, syncOptions: string[]) {
-  const a = config.gitops.argocd;
+function applicationSpec(namespace: string, a: ArgoCdSettings, path: string, syncOptions: string[]) {
   const d = a.destination;
   return {
     project: a.project,
     // Presence of repoURL is guaranteed by the config rules.
     source: { repoURL: a.repoURL!, targetRevision: a.targetRevision, path, directory: { recurse: false } },
-    destination: { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace: config.namespace },
+    destination: { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace },
     syncPolicy: {
       ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
       syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', ...syncOptions],
@@ -68,35 +81,35 @@ function applicationSpec(config: Config, path: string, syncOptions: string[]) {
 
 /** The platform's Application: the top-level files of the output folder. */
 export class PlatformApplication extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
     super(scope, id);
+    const { context, argocd: a } = props;
     new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
       metadata: {
-        name: argoCdNames(config).platform,
-        namespace: config.gitops.argocd.namespace,
-        labels: labels(config, 'setup'),
+        name: props.name,
+        namespace: a.namespace,
+        labels: labels(context, 'setup'),
         // Deleting the Application deletes what it deployed, except the Namespace (Delete=false), so the
         // untracked database PVC and generated Secrets in it survive.
         finalizers: [RESOURCES_FINALIZER],
       },
-      spec: applicationSpec(config, config.gitops.argocd.path, []),
+      spec: applicationSpec(context.namespace, a, a.path, []),
     });
   }
 }
 
 /** The edge fleet's ApplicationSet: one Application per shard folder `<path>/edge/<shard>/`. */
 export class FleetApplicationSet extends Construct {
-  constructor(scope: Construct, id: string, config: Config) {
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
     super(scope, id);
-    const a = config.gitops.argocd;
-    const { fleet } = argoCdNames(config);
-    const spec = applicationSpec(config, '{{.path.path}}', a.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []);
+    const { context, argocd: a, name: fleet } = props;
+    const spec = applicationSpec(context.namespace, a, '{{.path.path}}', a.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []);
     new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'ApplicationSet',
-      metadata: { name: fleet, namespace: a.namespace, labels: labels(config, 'task-manager') },
+      metadata: { name: fleet, namespace: a.namespace, labels: labels(context, 'task-manager') },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
@@ -104,7 +117,7 @@ export class FleetApplicationSet extends Construct {
         template: {
           metadata: {
             name: `${fleet}-{{.path.basename}}`,
-            labels: labels(config, 'task-manager'),
+            labels: labels(context, 'task-manager'),
             // With a Git webhook, only commits that touch this shard's folder refresh it.
             annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
             // A shard whose folder is gone (its last node removed) takes its objects with it; they hold no state.
