@@ -61,6 +61,7 @@ describe('the bundled config', () => {
       ['outside → proxy gRPC (external Service)', outside, 'nsfl-proxy-external', 'grpc'],
       ['job scheduler → proxy HTTP (routes)', js, 'nsfl-proxy', 'http'],
       ['proxy → selector', proxy, 'nsfl-client-selector', 'grpc'],
+      ['job scheduler → selector (checks the clients before a job starts)', js, 'nsfl-client-selector', 'grpc'],
       ['job scheduler → model manager', js, 'nsfl-model-manager', 'http'],
       ['coordinator → job scheduler', coordinator, 'nsfl-job-scheduler', 'http'],
       ['coordinator → selector', coordinator, 'nsfl-client-selector', 'grpc'],

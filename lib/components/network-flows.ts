@@ -156,6 +156,8 @@ export function platformFlows(s: FlowSources): Flow[] {
   allow(js, proxy, tcp(s.proxy.port('http')));
   // The proxy's /ClientService upstream.
   allow(proxy, selector, selectorGrpc);
+  // Before it starts a job, the job scheduler asks the selector whether enough clients are free (CheckClientsResource).
+  allow(js, selector, selectorGrpc);
   // The job scheduler is given MODEL_MANAGER_ADDRESS.
   allow(js, mm, mmHttp);
   // Coordinators call the job scheduler (heartbeats), the selector, the model manager and the proxy.
