@@ -1,5 +1,5 @@
 /**
- * Who talks to whom, on which ports: the platform's network flows (SPEC.md)
+ * Who talks to whom, on which ports: the platform's network flows, as the programs' code makes them
  * as data, built from the ports the constructs that own the Services expose
  * and from the resolved sites. The NetworkPolicies (network-policies.ts) are
  * rendered from this list; nothing here repeats a port number.
@@ -10,7 +10,7 @@ import { Component } from '../labels';
 import { EdgeSite } from '../resolve/fleet';
 import { TaskManagerSettings } from '../resolve/site';
 
-/** The port coordinators listen on: a constant of the job scheduler (SPEC.md), not a setting. */
+/** The port coordinators listen on: a constant of the job scheduler and the coordinator image, not a setting. */
 export const COORDINATOR_PORT = 50051;
 
 /** The DNS port. */

@@ -16,7 +16,7 @@ function errors(config: Record<string, any>): string[] {
 }
 
 describe('the component registry', () => {
-  test('component label values, as DESIGN.md lists them plus the object store and set-up objects', () => {
+  test('component label values, the platform components plus the object store and set-up objects', () => {
     expect(COMPONENT_NAMES).toEqual(['job-scheduler', 'model-manager', 'client-selector', 'proxy', 'api-gateway', 'task-manager', 'database', 'object-storage', 'setup']);
   });
 
