@@ -1,5 +1,5 @@
 /**
- * The NetworkPolicies allow exactly the platform's flows : every
+ * The NetworkPolicies allow exactly the platform's flows: every
  * connection the contract needs is allowed, a sample of those it does not
  * need is denied. Checked with a NetworkPolicy evaluator over the output
  * (test/support/netpol.ts), not a snapshot; the flows below are written from
