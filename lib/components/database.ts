@@ -7,6 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { splitHostPort } from '../config/addresses';
 import { HOST_PORT, Resources } from '../config/schema';
 import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
@@ -293,12 +294,6 @@ export class Database extends Construct {
       },
     });
   }
-}
-
-/** host and port of a `host:port` address. */
-function splitHostPort(address: string): [string, string] {
-  const i = address.lastIndexOf(':');
-  return [address.slice(0, i), address.slice(i + 1)];
 }
 
 /** Shell script of the PostgreSQL set-up: wait for the server, then run the SQL with the roles' names and passwords as psql variables. */

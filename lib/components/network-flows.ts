@@ -4,6 +4,7 @@
  * and from the resolved sites. The NetworkPolicies (network-policies.ts) are
  * rendered from this list; nothing here repeats a port number.
  */
+import { splitHostPort } from '../config/addresses';
 import { Config } from '../config/schema';
 import { METASERVER_PORT } from '../config/defaults';
 import { Component } from '../labels';
@@ -102,7 +103,7 @@ const ANYWHERE: Peer = { kind: 'anywhere' };
 
 /** The port of a `host:port` address. */
 function portOf(hostPort: string): number {
-  return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
+  return Number(splitHostPort(hostPort)[1]);
 }
 
 /** MongoDB's default port, for URI hosts without one and for `mongodb+srv://` (whose ports DNS decides). */

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
+import { splitHostPort } from '../config/addresses';
 import { quantityValue } from '../config/k8s-rules';
 import { Resources } from '../config/schema';
 import { PlatformContext } from './context';
@@ -164,8 +165,7 @@ export function initContainer(context: PlatformContext, name: string, script: st
  * connections, so a program that connects once at start does not crash-loop.
  */
 export function waitForTcp(context: PlatformContext, what: string, address: string): k8s.Container {
-  const i = address.lastIndexOf(':');
-  const [host, port] = [address.slice(0, i), address.slice(i + 1)];
+  const [host, port] = splitHostPort(address);
   return initContainer(
     context,
     `wait-for-${what}`,

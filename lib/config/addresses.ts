@@ -28,6 +28,12 @@ export const GIT_REPO_URL = new RegExp(`^((https?|ssh|git)://([^\\s@/]+@)?${HOST
 /** A MongoDB connection string: `mongodb://` or `mongodb+srv://`, optional user, one or more hosts, optional database and options. */
 export const MONGODB_URI = new RegExp(`^mongodb(\\+srv)?://([^\\s@/]+@)?${HOST_SOURCE}(:${PORT_SOURCE})?(,${HOST_SOURCE}(:${PORT_SOURCE})?)*(/[^\\s?]*)?(\\?[^\\s]*)?$`);
 
+/** The host and the port of a `host:port` address (the port after the last colon, as the programs split it). */
+export function splitHostPort(address: string): [host: string, port: string] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), address.slice(i + 1)];
+}
+
 /** The host of `host:port`, of a `scheme://[user@]host[:port]...` URL, or of a MongoDB URI (its first host). */
 export function hostOf(address: string): string {
   const noScheme = address.replace(/^[a-z+]+:\/\//, '').replace(/^[^@/]*@/, '');

@@ -131,6 +131,10 @@ export function tolerationProblems(t: TolerationLike): { field: keyof Toleration
 
 /** True when one absolute path is the other or lies inside it (two mounts that would shadow each other). */
 export function pathsOverlap(a: string, b: string): boolean {
-  const inside = (x: string, y: string) => x === y || y === '/' || x.startsWith(`${y}/`);
-  return inside(a, b) || inside(b, a);
+  return isWithin(a, b) || isWithin(b, a);
+}
+
+/** True when the absolute path `dir` is `root` or inside it. */
+export function isWithin(dir: string, root: string): boolean {
+  return dir === root || root === '/' || dir.startsWith(`${root}/`);
 }

@@ -3,7 +3,7 @@
  * reports a field path and a message; `load.ts` adds file and line.
  */
 import { HOST_PORT } from '../config/addresses';
-import { pathsOverlap } from '../config/k8s-rules';
+import { isWithin, pathsOverlap } from '../config/k8s-rules';
 import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
 import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from './site-dirs';
@@ -170,11 +170,6 @@ export function platformRules(c: Config): RuleIssue[] {
   }
   issues.push(...uniquePorts(nodePorts, (p, other) => `NodePort ${p.port} is already used by ${other}; NodePorts are cluster-wide and must be unique`));
   return issues;
-}
-
-/** True when `dir` is `root` or inside it. */
-function isWithin(dir: string, root: string): boolean {
-  return root === '/' || dir === root || dir.startsWith(`${root}/`);
 }
 
 /**
