@@ -22,7 +22,10 @@ import { ProgramService } from './components/workload';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
-import { ARGOCD_DIR, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
+import { CertificateAuthority } from './components/certificates';
+import { hostOf } from './config/addresses';
+import { resolveTls } from './resolve/tls';
+import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, resourceName } from './labels';
 import { FileChart } from './output';
 import { argoCdNames } from './resolve/names';
@@ -43,6 +46,7 @@ export const OUTPUT_FILES = {
   edge: '30-edge.k8s.yaml',
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
+  argocdCertManager: `${ARGOCD_DIR}/cert-manager.k8s.yaml`,
   networkPolicies: '05-network-policies.k8s.yaml',
 } as const;
 
@@ -93,6 +97,9 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
   new NodeReaderRole(cluster, 'NodeReaderRole', { context });
 
   const platform = new FileChart(app, 'platform', OUTPUT_FILES.platform);
+  const tls = resolveTls(config);
+  const issuance = tls?.issuance;
+  if (issuance) new CertificateAuthority(platform, 'CertificateAuthority', { context, issuance });
   const secrets = new Secrets(platform, 'Secrets', {
     context,
     routeToken: config.routeToken,
@@ -108,7 +115,19 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
     postgresImage: config.images.postgres,
     mongoImage: config.images.mongo,
     ...(dbConfig.type === 'embedded'
-      ? { embedded: { ...dbConfig.embedded, superuser: secrets.databaseSuperuser, users: secrets.databaseUsers } }
+      ? {
+          embedded: {
+            ...dbConfig.embedded,
+            superuser: secrets.databaseSuperuser,
+            users: secrets.databaseUsers,
+            tls: tls && {
+              secretName: tls.databaseSecret,
+              issuance,
+              allowPlaintext: tls.plaintextDatabase,
+              externalHosts: config.edge.databaseAddress === undefined ? [] : [hostOf(config.edge.databaseAddress)],
+            },
+          },
+        }
       : // Presence is guaranteed by the config rules.
         { external: { ...dbConfig.external!, type: dbConfig.type } }),
   });
@@ -131,6 +150,12 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
     dnsServiceIP: config.cluster.dnsServiceIP,
     selector: selector.service,
     routeToken: secrets.routeToken,
+    tls: tls && {
+      secretName: tls.proxySecret,
+      issuance,
+      coordinatorName: tls.coordinatorHost,
+      externalHosts: [config.proxy.externalAddress, config.edge.proxyAddress].flatMap((a) => (a === undefined ? [] : [hostOf(a)])),
+    },
   });
   const jobScheduler = new JobScheduler(platform, 'JobScheduler', {
     context,
@@ -142,6 +167,12 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
     modelManager: modelManager.service,
     proxy: proxy.service,
     routeToken: secrets.routeToken,
+    coordinatorTls: tls && {
+      folder: tls.coordinatorFolder,
+      secrets: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorSecret(ns)])),
+      issuance,
+      hostName: tls.coordinatorHost,
+    },
   });
   if (config.apiGateway.enabled) {
     new ApiGateway(platform, 'ApiGateway', {
@@ -163,6 +194,8 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
       resources: o.resources,
       root,
       credentials: secrets.objectStorage,
+      // The coordinators' private keys are files of the shared root: never served as objects.
+      hiddenFolders: tls ? config.sharedRoot.namespaces.map((ns) => `${ns}/${tls.coordinatorFolder}`) : [],
     }).service;
   }
   const { apiGateway, objectStorage, proxy: proxyConfig } = config;
@@ -189,6 +222,7 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
       ],
       variant: { kind: 'cluster' },
       settings: cloudSite,
+      tls: tls && { secretName: tls.taskManagerSecret, issuance },
     });
   }
 
@@ -206,10 +240,11 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
       db: edgeDb,
       // Presence is guaranteed by the edge rules.
       proxyAddress: edgeProxyAddress!,
+      tls: tls && { secretName: tls.edgeNodeSecret, issuance },
     });
-    if (database.serviceName && config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
-      database.exposeForEdge(config.database.embedded.edgeNodePort);
-    }
+    const embedded = config.database.type === 'embedded' ? config.database.embedded : undefined;
+    if (database.serviceName && embedded?.edgeNodePort !== undefined) database.exposeForEdge({ type: 'NodePort', nodePort: embedded.edgeNodePort });
+    if (database.serviceName && embedded?.edgeLoadBalancer !== undefined) database.exposeForEdge({ type: 'LoadBalancer', ...embedded.edgeLoadBalancer });
   }
 
   if (config.networkPolicies.enabled) {
@@ -240,6 +275,9 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
     const argocd = config.gitops.argocd;
     new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', { context, argocd, name: names.platform });
     new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', { context, argocd, name: names.fleet });
+    if (argocd.certManager.enabled) {
+      new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager });
+    }
   }
   return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress };
 }

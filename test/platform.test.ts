@@ -212,7 +212,11 @@ describe('proxy', () => {
     expect(c.workingDir).toBeUndefined();
     expect(c.securityContext.runAsNonRoot).toBe(false);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
-    expect(c.volumeMounts).toEqual([{ name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true }]);
+    // nginx.conf over the image's, and the ssl folder (TLS is on by default).
+    expect(c.volumeMounts).toEqual([
+      { name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true },
+      { name: 'ssl', mountPath: '/etc/neursafe-fl/ssl', readOnly: true },
+    ]);
   });
 
   test('the selector upstream is a fully qualified Service port; the listen ports are the Service ports', () => {
@@ -222,7 +226,8 @@ describe('proxy', () => {
     const svc = out.get('Service', 'nsfl-proxy', ns);
     const grpc = svc.spec.ports.find((p: any) => p.name === 'grpc').port;
     const http = svc.spec.ports.find((p: any) => p.name === 'http').port;
-    expect(conf).toContain(`listen ${grpc} http2;`);
+    // TLS is on by default: the gRPC port is the stream server that splits TLS from plaintext.
+    expect(conf).toMatch(new RegExp(`stream \\{[\\s\\S]*listen ${grpc};[\\s\\S]*\\n\\}\\n\\nhttp \\{`));
     expect(conf).toMatch(new RegExp(`listen ${http};`));
     expect(spec.initContainers.map((i: any) => i.name)).toContain('wait-for-client-selector');
   });

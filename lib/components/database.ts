@@ -12,10 +12,13 @@ import { HOST_PORT, Resources } from '../config/schema';
 import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
+import { renderPgHba } from '../render/pg-hba';
 import { PlatformContext } from './context';
 import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from './pod';
 import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
 import { SetupJob, syncWave } from './setup-job';
+import { certificateOf, ProgramTls } from './certificates';
+import { databaseCaFolder, postgresTlsEnv } from './tls';
 
 /** How programs reach the database. */
 export interface DatabaseConnection {
@@ -29,15 +32,29 @@ export interface DatabaseConnection {
   readonly credentials: Readonly<Record<DatabaseUser, Credentials>>;
   /** host:port to wait for before a program starts; undefined when it cannot be told (e.g. mongodb+srv). */
   readonly waitAddress?: string;
+  /**
+   * The server demands TLS: clients verify it with `ca.crt` of this Secret
+   * (any Secret signed by the platform's CA: a client's own where it has one).
+   * @default none: plaintext
+   */
+  readonly tls?: { readonly caSecret: string };
 }
 
-/** Environment variables of a program: its table and its own credentials. */
+/** Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings. */
 export function databaseEnv(db: DatabaseConnection, user: DatabaseUser): k8s.EnvVar[] {
   return [
     ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: DATABASE_USERS[user].collection }),
     secretEnv('DB_USERNAME', db.credentials[user].username),
     secretEnv('DB_PASSWORD', db.credentials[user].password),
+    ...(db.tls ? postgresTlsEnv() : []),
   ];
+}
+
+/** The CA file a client of a TLS database mounts (see {@link databaseEnv}); none without TLS. */
+export function databaseCa(db: DatabaseConnection): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  if (!db.tls) return { volumes: [], mounts: [] };
+  const { volume, mount } = databaseCaFolder(db.tls.caSecret);
+  return { volumes: [volume], mounts: [mount] };
 }
 
 /** The first host:port of a MongoDB URI, or the address itself when it is host:port. */
@@ -47,6 +64,9 @@ export function waitAddressOf(address: string): string | undefined {
   if (!m) return undefined;
   return m[1].includes(':') ? m[1] : `${m[1]}:27017`;
 }
+
+/** The name of the embedded PostgreSQL's pg_hba.conf in its ConfigMap. */
+const PG_HBA_FILE = 'pg_hba.conf';
 
 /** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
 export const DATABASE_WAVE = -1;
@@ -69,6 +89,23 @@ export interface EmbeddedDatabaseProps {
   readonly superuser: Credentials;
   /** Each program's own login role, limited to its table. */
   readonly users: Readonly<Record<DatabaseUser, Credentials>>;
+  /**
+   * Serve TLS with the certificate in this Secret (`tls.crt`, `tls.key`,
+   * `ca.crt`) and demand it from every other host, unless `allowPlaintext`.
+   * @default none: plaintext only
+   */
+  readonly tls?: DatabaseTls;
+}
+
+/** The embedded database's TLS. */
+export interface DatabaseTls extends ProgramTls {
+  /** Also accept unencrypted connections from other hosts. */
+  readonly allowPlaintext: boolean;
+  /**
+   * Host names or addresses edge nodes reach it at, for its certificate.
+   * @default none
+   */
+  readonly externalHosts?: readonly string[];
 }
 
 /** An external database, by address and Secret reference. */
@@ -87,6 +124,13 @@ export interface ExternalDatabaseProps {
     readonly passwordKey: string;
   };
 }
+
+/** How the embedded database is exposed to edge nodes without cluster networking. */
+export type DatabaseEdgeExposure =
+  /** A NodePort on every cloud node. */
+  | { readonly type: 'NodePort'; readonly nodePort: number }
+  /** A cloud load balancer admitting only these source ranges (CIDRs). */
+  | { readonly type: 'LoadBalancer'; readonly sourceRanges: readonly string[]; readonly annotations: Readonly<Record<string, string>> };
 
 /** Props of {@link Database}: exactly one of `embedded` and `external`. */
 export interface DatabaseProps {
@@ -143,8 +187,20 @@ export class Database extends Construct {
     const name = resourceName(context, 'database');
     this.serviceName = name;
     const address = `${name}.${context.namespace}.svc:${Database.PORT}`;
-    this.connection = { type: 'postgreSQL', address, name: props.databaseName, credentials: db.users, waitAddress: address };
+    this.connection = {
+      type: 'postgreSQL',
+      address,
+      name: props.databaseName,
+      credentials: db.users,
+      waitAddress: address,
+      ...(db.tls ? { tls: { caSecret: db.tls.secretName } } : {}),
+    };
     const superuser = db.superuser;
+    const tls = db.tls && this.tlsServer(db.tls);
+    if (db.tls) {
+      const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
+      certificateOf(this, context, db.tls, 'database', [...short, ...(db.tls.externalHosts ?? [])]);
+    }
 
     const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
 
@@ -173,11 +229,13 @@ export class Database extends Construct {
             securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             automountServiceAccountToken: false,
             affinity: cloudOnlyAffinity(),
+            ...(tls ? { initContainers: [tls.initContainer] } : {}),
             containers: [
               {
                 name: 'postgres',
                 image: props.postgresImage,
                 imagePullPolicy: context.images.pullPolicy,
+                ...(tls ? { args: tls.args } : {}),
                 ports: [{ name: 'postgres', containerPort: Database.PORT }],
                 env: [
                   ...env({ POSTGRES_DB: props.databaseName, PGDATA: `${dataMount}/pgdata` }),
@@ -200,9 +258,10 @@ export class Database extends Construct {
                   limits: { cpu: '1', memory: '1Gi' },
                 }),
                 securityContext: securityContext({ user: 999 }),
-                volumeMounts: [{ name: 'data', mountPath: dataMount }],
+                volumeMounts: [{ name: 'data', mountPath: dataMount }, ...(tls ? tls.mounts : [])],
               },
             ],
+            ...(tls ? { volumes: tls.volumes } : {}),
           },
         },
         volumeClaimTemplates: [
@@ -219,6 +278,50 @@ export class Database extends Construct {
       },
     });
     this.setupJob(superuser, { claim: databaseClaimName(context), users: db.users });
+  }
+
+  /**
+   * What serving TLS adds to the PostgreSQL pod: pg_hba.conf (TLS for every
+   * other host), and an init container that copies the key into a memory
+   * folder owned by PostgreSQL's user with mode 0600, as PostgreSQL demands
+   * of a key file its user owns (a Secret volume's files belong to root).
+   * A new certificate is read at the next start.
+   */
+  private tlsServer(tls: DatabaseTls): { initContainer: k8s.Container; args: string[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[] } {
+    const { context } = this.props;
+    const name = resourceName(context, 'database-hba');
+    new k8s.KubeConfigMap(this, 'Hba', {
+      metadata: { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
+      data: { [PG_HBA_FILE]: renderPgHba({ allowPlaintext: tls.allowPlaintext }) },
+    });
+    const secretDir = '/etc/neursafe-fl/tls-secret';
+    const tlsDir = '/etc/neursafe-fl/tls';
+    const hbaDir = '/etc/neursafe-fl/postgres';
+    return {
+      initContainer: {
+        name: 'tls-files',
+        image: this.props.postgresImage,
+        imagePullPolicy: context.images.pullPolicy,
+        command: ['sh', '-c', `set -eu\ninstall -m 0600 ${secretDir}/tls.key ${tlsDir}/server.key\ninstall -m 0644 ${secretDir}/tls.crt ${tlsDir}/server.crt`],
+        resources: resources(undefined, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
+        securityContext: securityContext({ user: 999, readOnlyRoot: true }),
+        volumeMounts: [
+          { name: 'tls-secret', mountPath: secretDir, readOnly: true },
+          { name: 'tls', mountPath: tlsDir },
+        ],
+      },
+      args: ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsDir}/server.crt`, '-c', `ssl_key_file=${tlsDir}/server.key`, '-c', `hba_file=${hbaDir}/${PG_HBA_FILE}`],
+      mounts: [
+        { name: 'tls', mountPath: tlsDir, readOnly: true },
+        { name: 'hba', mountPath: hbaDir, readOnly: true },
+      ],
+      volumes: [
+        // Readable by the pod's group (fsGroup 999), so the init container, running as PostgreSQL's user, can copy it.
+        { name: 'tls-secret', secret: { secretName: tls.secretName, defaultMode: 0o440 } },
+        { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+        { name: 'hba', configMap: { name } },
+      ],
+    };
   }
 
   /**
@@ -251,15 +354,16 @@ export class Database extends Construct {
     const script = mongo
       ? mongoSetupScript(db.address, db.name, `${scriptDir}/${file}`)
       : postgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
+    const ca = databaseCa(db);
     const client: k8s.Container = {
       name: 'tables',
       image: mongo ? this.props.mongoImage : this.props.postgresImage,
       imagePullPolicy: context.images.pullPolicy,
       command: ['sh', '-c', script],
-      env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' })],
+      env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' }), ...(db.tls ? postgresTlsEnv() : [])],
       resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
       securityContext: securityContext({ user: 999, readOnlyRoot: true }),
-      volumeMounts: [{ name: 'setup-script', mountPath: scriptDir, readOnly: true }, { name: 'setup-home', mountPath: '/home/setup' }],
+      volumeMounts: [{ name: 'setup-script', mountPath: scriptDir, readOnly: true }, { name: 'setup-home', mountPath: '/home/setup' }, ...ca.mounts],
     };
     const annotation = INITIALIZED_ANNOTATION;
     new SetupJob(this, 'Setup', {
@@ -271,6 +375,7 @@ export class Database extends Construct {
       volumes: [
         { name: 'setup-script', configMap: { name } },
         { name: 'setup-home', emptyDir: {} },
+        ...ca.volumes,
       ],
       script: embedded
         ? `set -eu\nkubectl -n ${context.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
@@ -280,17 +385,26 @@ export class Database extends Construct {
   }
 
   /**
-   * Exposes the embedded database on a NodePort of every cloud node, for edge
-   * task managers that have no cluster networking.
+   * Exposes the embedded database to edge task managers that have no cluster
+   * networking: on a NodePort of every cloud node (which no source rule can
+   * restrict: kube-proxy rewrites the source), or through a cloud load
+   * balancer that admits only `sourceRanges`.
    */
-  public exposeForEdge(nodePort: number): void {
+  public exposeForEdge(expose: DatabaseEdgeExposure): void {
     const { context } = this.props;
+    const lb = expose.type === 'LoadBalancer' ? expose : undefined;
     new k8s.KubeService(this, 'EdgeService', {
-      metadata: { name: `${this.serviceName}-edge`, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
+      metadata: {
+        name: `${this.serviceName}-edge`,
+        namespace: context.namespace,
+        labels: labels(context, 'database'),
+        annotations: { ...syncWave(DATABASE_WAVE), ...(lb?.annotations ?? {}) },
+      },
       spec: {
-        type: 'NodePort',
+        type: expose.type,
         selector: selectorLabels(context, 'database'),
-        ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT), nodePort }],
+        ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT), ...(expose.type === 'NodePort' ? { nodePort: expose.nodePort } : {}) }],
+        ...(lb ? { loadBalancerSourceRanges: [...lb.sourceRanges] } : {}),
       },
     });
   }

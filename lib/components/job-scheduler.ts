@@ -7,8 +7,12 @@ import { Construct } from 'constructs';
 import { platformImage } from '../images';
 import { COMPONENTS } from '../registry';
 import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
-import { databaseEnv, DatabaseConnection } from './database';
-import { env, httpProbes, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
+import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { k8s } from 'cdk8s-plus-28';
+import { CertificateIssuance } from '../resolve/tls';
+import { certificateOf } from './certificates';
+import { SSL_FILES } from './tls';
+import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
@@ -35,6 +39,62 @@ export interface JobSchedulerProps extends ComponentProps {
   readonly proxy: ProgramService;
   /** The route-registration token shared with the proxy. */
   readonly routeToken: SecretKeyRef;
+  /**
+   * Coordinators' certificates to publish into the shared root at start.
+   * @default none: jobs run without TLS
+   */
+  readonly coordinatorTls?: CoordinatorTls;
+}
+
+/** The coordinators' certificates, one per FL namespace. */
+export interface CoordinatorTls {
+  /** Folder inside each FL namespace's folder of the shared root; jobs name it in their config key `ssl`. */
+  readonly folder: string;
+  /** Secret (`tls.crt`, `tls.key`, `ca.crt`) of each FL namespace's coordinators, by namespace. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * How cert-manager issues them.
+   * @default none: the Secrets exist already
+   */
+  readonly issuance?: CertificateIssuance;
+  /** The host name their certificates carry (the proxy checks it). */
+  readonly hostName: string;
+}
+
+/**
+ * An init container that writes each FL namespace's coordinator certificate
+ * into `<shared root>/<namespace>/<folder>/` as the `ssl` folder coordinators
+ * open (cert.pem, private.key, trusted.pem), replacing each file atomically.
+ * The job scheduler mounts that folder into every coordinator of the
+ * namespace whose job config sets `ssl: <folder>`. Runs at each start of the
+ * job scheduler, so a restart publishes renewed certificates.
+ */
+function publishCoordinatorCertificates(context: JobSchedulerProps['context'], root: SharedRoot, tls: CoordinatorTls): { container: k8s.Container; volume: k8s.Volume } {
+  const source = '/etc/neursafe-fl/coordinator-tls';
+  const namespaces = Object.keys(tls.secrets).sort();
+  const volume: k8s.Volume = {
+    name: 'coordinator-tls',
+    projected: {
+      defaultMode: 0o400,
+      sources: namespaces.map((ns) => ({ secret: { name: tls.secrets[ns], items: SSL_FILES.map((f) => ({ key: f.key, path: `${ns}/${f.path}` })) } })),
+    },
+  };
+  const script = [
+    'set -eu',
+    `for ns in ${namespaces.join(' ')}; do`,
+    `  dir="${SharedRoot.MOUNT_PATH}/$ns/${tls.folder}"`,
+    '  mkdir -p "$dir"',
+    '  chmod 0700 "$dir"',
+    `  for f in ${SSL_FILES.map((f) => f.path).join(' ')}; do`,
+    `    cp "${source}/$ns/$f" "$dir/.$f.new"`,
+    '    chmod 0600 "$dir/.$f.new"',
+    '    mv -f "$dir/.$f.new" "$dir/$f"',
+    '  done',
+    `  echo "published the coordinators' certificate of namespace $ns"`,
+    'done',
+  ].join('\n');
+  const container = initContainer(context, 'publish-coordinator-certificates', script, [root.mount, { name: volume.name, mountPath: source, readOnly: true }], true);
+  return { container, volume };
 }
 
 /** The job scheduler: Deployment, Service, ServiceAccount and its bindings. */
@@ -46,6 +106,12 @@ export class JobScheduler extends Construct {
     super(scope, id);
     const { context, root, db } = props;
     const api = apiProxySidecar(context);
+    const dbCa = databaseCa(db);
+    const coordinatorTls = props.coordinatorTls;
+    const publish = coordinatorTls && publishCoordinatorCertificates(context, root, coordinatorTls);
+    for (const [ns, secretName] of Object.entries(coordinatorTls?.secrets ?? {})) {
+      certificateOf(new Construct(this, `Coordinators-${ns}`), context, { secretName, issuance: coordinatorTls!.issuance }, 'job-scheduler', [coordinatorTls!.hostName]);
+    }
     const workload = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'job-scheduler',
@@ -78,13 +144,13 @@ export class JobScheduler extends Construct {
         ],
         ...httpProbes('/api/v1/health', props.port),
         securityContext: securityContext({ root: true }),
-        volumeMounts: [root.mount],
+        volumeMounts: [root.mount, ...dbCa.mounts],
       }),
       pod: {
         // It dials coordinators (Services in `default`) by bare name with its own resolver.
         ...(context.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
-        initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
-        volumes: [root.volume, ...api.volumes],
+        initContainers: [root.prepareContainer(), ...(publish ? [publish.container] : []), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
+        volumes: [root.volume, ...api.volumes, ...dbCa.volumes, ...(publish ? [publish.volume] : [])],
       },
     });
     this.service = workload.service;

@@ -5,7 +5,7 @@
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
 import { COMPONENTS } from '../registry';
-import { databaseEnv, DatabaseConnection } from './database';
+import { databaseCa, databaseEnv, DatabaseConnection } from './database';
 import { env, httpProbes, secretEnv, securityContext, waitForTcp } from './pod';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
@@ -50,6 +50,7 @@ export class ModelManager extends Construct {
   constructor(scope: Construct, id: string, props: ModelManagerProps) {
     super(scope, id);
     const { context, root, db, s3 } = props;
+    const dbCa = databaseCa(db);
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'model-manager',
@@ -78,11 +79,11 @@ export class ModelManager extends Construct {
         ],
         ...httpProbes('/api/v1/health', props.port),
         securityContext: securityContext({ root: true }),
-        volumeMounts: [root.mount],
+        volumeMounts: [root.mount, ...dbCa.mounts],
       },
       pod: {
         initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
-        volumes: [root.volume],
+        volumes: [root.volume, ...dbCa.volumes],
       },
     }).service;
   }

@@ -11,6 +11,7 @@
  * instead.
  */
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from './pod';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
@@ -28,6 +29,13 @@ export interface ObjectStorageProps extends Omit<ComponentProps, 'image' | 'env'
   readonly nodePort?: number;
   /** The shared root it serves. */
   readonly root: SharedRoot;
+  /**
+   * Folders of the shared root (relative paths) it must not serve, such as
+   * the coordinators' certificate folders: each is covered by an empty,
+   * read-only folder in its container.
+   * @default none
+   */
+  readonly hiddenFolders?: readonly string[];
   /** Access and secret key (`MINIO_ROOT_USER`, `MINIO_ROOT_PASSWORD`). */
   readonly credentials: { readonly accessKey: SecretKeyRef; readonly secretKey: SecretKeyRef };
 }
@@ -42,6 +50,7 @@ export class ObjectStorage extends Construct {
     const { context, root } = props;
     const dataPath = '/data';
     const mount = { ...root.mount, mountPath: dataPath };
+    const hidden = props.hiddenFolders ?? [];
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'object-storage',
@@ -57,11 +66,11 @@ export class ObjectStorage extends Construct {
         ...httpProbes('/minio/health/live', props.port),
         // Writes the platform's files as root, like the programs that read them.
         securityContext: securityContext({ root: true }),
-        volumeMounts: [mount],
+        volumeMounts: [mount, ...hidden.map((f) => ({ name: 'hidden', mountPath: `${dataPath}/${f}`, readOnly: true }))],
       },
       pod: {
         initContainers: [initContainer(context, 'format-fs', fsFormatScript(dataPath), [mount], true)],
-        volumes: [root.volume],
+        volumes: [root.volume, ...(hidden.length > 0 ? [{ name: 'hidden', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }] : [])],
       },
     }).service;
   }

@@ -8,6 +8,8 @@ import { platformImage } from '../images';
 import { COMPONENTS } from '../registry';
 import { renderNginxConf } from '../render/nginx-conf';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from './pod';
+import { certificateOf, ProgramTls } from './certificates';
+import { sslFolder } from './tls';
 import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
 /** Where the image expects its configuration. */
@@ -48,7 +50,26 @@ export interface ProxyProps extends ComponentProps {
   readonly selector: ProgramService;
   /** The route-registration token shared with the job scheduler. */
   readonly routeToken: SecretKeyRef;
+  /**
+   * Mutual TLS on the gRPC port (plaintext stays for `/ClientService`, which task managers never encrypt).
+   * @default none: plaintext gRPC
+   */
+  readonly tls?: ProxyTls;
 }
+
+/** The proxy's TLS. */
+export interface ProxyTls extends ProgramTls {
+  /** Host name in the coordinators' certificates, which the proxy checks. */
+  readonly coordinatorName: string;
+  /**
+   * Host names or addresses it is reached at from outside the cluster, for its certificate.
+   * @default none
+   */
+  readonly externalHosts?: readonly string[];
+}
+
+/** Loopback ports the TLS split may use for its two gRPC servers; the first two not taken by the proxy's own ports. */
+const LOOPBACK_PORTS = [10443, 10444, 10445, 10446];
 
 /** The proxy: Deployment, internal and external Services, nginx.conf. */
 export class Proxy extends Construct {
@@ -64,12 +85,15 @@ export class Proxy extends Construct {
     const { context, expose } = props;
     this.externalAddress = props.externalAddress;
     const selectorHost = props.selector.fqdn;
+    const [tlsPort, plainPort] = LOOPBACK_PORTS.filter((p) => p !== props.grpcPort && p !== props.httpPort);
+    const ssl = props.tls && sslFolder(props.tls.secretName);
     const nginxConf = renderNginxConf({
       grpcPort: props.grpcPort,
       httpPort: props.httpPort,
       selectorUpstream: `${selectorHost}:${props.selector.port('grpc')}`,
       sharedDictSize: props.sharedDictSize,
       clientMaxBodySize: props.clientMaxBodySize,
+      tls: props.tls && { sslDir: ssl!.mount.mountPath, coordinatorName: props.tls.coordinatorName, tlsPort, plainPort },
     });
     const dnsIP = props.dnsServiceIP;
     const workload = new ProgramWorkload(this, 'Workload', {
@@ -96,7 +120,7 @@ export class Proxy extends Construct {
         ...httpProbes('/api/v1/health', props.httpPort),
         // nginx's root master switches workers to an unprivileged user and chowns its temp folders.
         securityContext: securityContext({ root: true, add: ['CHOWN', 'SETGID', 'SETUID'] }),
-        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: NGINX_CONF, subPath: 'nginx.conf', readOnly: true }],
+        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: NGINX_CONF, subPath: 'nginx.conf', readOnly: true }, ...(ssl ? [ssl.mount] : [])],
       },
       pod: {
         // The Lua code takes the first IPv4 address on the first line of
@@ -107,9 +131,13 @@ export class Proxy extends Construct {
           // nginx resolves the selector once at start and exits if it cannot.
           initContainer(context, 'wait-for-client-selector', `until nslookup ${selectorHost} ${dnsIP} >/dev/null 2>&1; do echo "waiting for ${selectorHost}"; sleep 2; done`),
         ],
+        ...(ssl ? { volumes: [ssl.volume] } : {}),
       },
     });
     this.service = workload.service;
     this.externalService = workload.externalService!;
+    if (props.tls) {
+      certificateOf(this, context, props.tls, 'proxy', [...this.service.hostNames, ...this.externalService.hostNames, ...(props.tls.externalHosts ?? [])]);
+    }
   }
 }

@@ -13,7 +13,9 @@ import { TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
-import { databaseEnv, DatabaseConnection } from './database';
+import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { certificateOf, ProgramTls } from './certificates';
+import { sslFolder } from './tls';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
 import { checkPort, ProgramService, singletonDeployment } from './workload';
 
@@ -63,6 +65,11 @@ export interface TaskManagerProps {
   readonly waitFor: readonly { readonly what: string; readonly address: string }[];
   /** The variant. */
   readonly variant: TaskManagerVariant;
+  /**
+   * Its certificate: its `ssl` folder, for mutual TLS with coordinators and the proxy.
+   * @default none: plaintext gRPC
+   */
+  readonly tls?: ProgramTls;
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
@@ -88,10 +95,12 @@ export class TaskManager extends Construct {
     checkPort(this, 'props.settings.port', s.port);
     checkPort(this, 'props.settings.workerPort', s.workerPort);
 
-    this.externalAddress = edge
-      ? `${edge.nodeAddress}:${s.port}`
-      : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] }).address('grpc');
+    const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
+    this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
+    if (props.tls) certificateOf(this, context, props.tls, 'task-manager', service ? service.hostNames : [edge!.nodeAddress], site);
 
+    const ssl = props.tls && sslFolder(props.tls.secretName);
+    const dbCa = databaseCa(props.db);
     this.setupJson = renderTaskManagerSetup({
       server: props.server,
       externalAddress: this.externalAddress,
@@ -103,6 +112,7 @@ export class TaskManager extends Construct {
       logLevel: s.logLevel,
       label: s.label,
       maxTaskParallelism: s.maxTaskParallelism,
+      ssl: ssl?.mount.mountPath,
     });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name, namespace: context.namespace, labels: labels(context, 'task-manager', site) },
@@ -193,10 +203,19 @@ export class TaskManager extends Construct {
               ...dirs.map((d) => d.mount),
               { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true },
               tmp.mount,
+              ...(ssl ? [ssl.mount] : []),
+              ...dbCa.mounts,
             ],
           },
         ],
-        volumes: [...dirs.map((d) => d.volume), { name: 'config', configMap: { name } }, tmp.volume, ...(sidecar ? sidecar.volumes : [])],
+        volumes: [
+          ...dirs.map((d) => d.volume),
+          { name: 'config', configMap: { name } },
+          tmp.volume,
+          ...(sidecar ? sidecar.volumes : []),
+          ...(ssl ? [ssl.volume] : []),
+          ...dbCa.volumes,
+        ],
       },
     });
   }

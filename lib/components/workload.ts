@@ -128,6 +128,8 @@ export class ProgramService extends Construct {
   public readonly dnsName: string;
   /** `name.namespace.svc.cluster.local`, for resolvers without a search list (nginx). */
   public readonly fqdn: string;
+  /** Every name the Service resolves by, short to fully qualified (a certificate's host names). */
+  public readonly hostNames: readonly string[];
   private readonly ports: Map<string, number>;
 
   constructor(scope: Construct, id: string, props: ProgramServiceProps) {
@@ -136,6 +138,7 @@ export class ProgramService extends Construct {
     this.name = props.name;
     this.dnsName = `${props.name}.${context.namespace}.svc`;
     this.fqdn = `${this.dnsName}.cluster.local`;
+    this.hostNames = [props.name, `${props.name}.${context.namespace}`, this.dnsName, this.fqdn];
     this.ports = new Map(props.ports.map((p) => [p.name, p.port]));
     new k8s.KubeService(this, 'Resource', {
       metadata: {

@@ -14,6 +14,8 @@ const PORT_SOURCE = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{
 
 /** A dotted IPv4 address, each part 0-255 without leading zeros. */
 export const IPV4 = new RegExp(`^${IPV4_SOURCE}$`);
+/** An IPv4 CIDR block, prefix 0-32. */
+export const IPV4_CIDR = new RegExp(`^${IPV4_SOURCE}/(3[0-2]|[12]?[0-9])$`);
 /** An IPv4 address or a host name. */
 export const HOST = new RegExp(`^${HOST_SOURCE}$`);
 /** `host:port`, port 1-65535. */

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import {
-  explainHost, explainHostPort, explainIpv4, explainUrl, GIT_REPO_URL, HOST, HOST_PORT, hostOf, HTTP_URL, HTTPS_URL, IPV4, isLocalOnly, isSpecialIpv4,
+  explainHost, explainHostPort, explainIpv4, explainUrl, GIT_REPO_URL, HOST, HOST_PORT, hostOf, HTTP_URL, HTTPS_URL, IPV4, IPV4_CIDR, isLocalOnly, isSpecialIpv4,
   MONGODB_URI,
 } from './addresses';
 import {
@@ -96,6 +96,9 @@ export const externalHostPort = z
   .refine((a) => !isLocalOnly(a.slice(0, a.lastIndexOf(':'))), {
     error: 'must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0',
   });
+
+/** An IPv4 CIDR block, e.g. `203.0.113.0/24`. */
+export const ipv4Cidr = z.string().regex(IPV4_CIDR, { error: 'must be an IPv4 CIDR block, e.g. 203.0.113.0/24 (one address: 203.0.113.10/32)' });
 
 /** An `http://` or `https://` URL of a host and optional port (no path), e.g. `http://minio.example.com:9000`. */
 export const httpUrl = z.string().regex(HTTP_URL, { error: (iss) => explainUrl(iss.input, ['http', 'https'], 'http://minio.example.com:9000') });

@@ -13,12 +13,13 @@ import { z } from 'zod';
 import { TASK_MANAGER_DEFAULTS } from './defaults';
 import {
   absolutePath, annotations, databaseAddress, dns1035Label, dnsLabel, dnsSubdomain, envVars, externalHostPort, externalHttpsUrl, externalIpv4,
-  freeText, gitRepoUrl, host, httpUrl, ingressHost, ipv4, labelKey, labelValue, nodeName, nodePort, port, positiveQuantity, resourcesSchema,
+  freeText, gitRepoUrl, host, httpUrl, ingressHost, ipv4, ipv4Cidr, labelKey, labelValue, nodeName, nodePort, port, positiveQuantity, resourcesSchema,
   secretKey, toleration,
 } from './fields';
 // network-policies: begin
 import { networkPoliciesSchema } from './network-policies';
 // network-policies: end
+import { tlsSchema } from './tls';
 
 export * from './fields';
 export { HOST_PORT } from './addresses';
@@ -263,7 +264,14 @@ export const configSchema = z
               .describe('Existing credentials; default: a Secret generated in the cluster on first install.'),
             edgeNodePort: nodePort
               .optional()
-              .describe('Expose the embedded database on this NodePort for edge task managers (only when there are edge nodes).'),
+              .describe('Expose the embedded database on this NodePort for edge task managers (only when there are edge nodes). A NodePort cannot be restricted by source address (see edgeLoadBalancer).'),
+            edgeLoadBalancer: z
+              .strictObject({
+                sourceRanges: z.array(ipv4Cidr).min(1).max(256).describe('The only source addresses the load balancer admits (loadBalancerSourceRanges): your edge nodes\' addresses or networks as the cloud sees them.'),
+                annotations: annotations.default({}).describe('Annotations of the Service (e.g. for your cloud\'s load balancer).'),
+              })
+              .optional()
+              .describe('Expose the embedded database for edge task managers through a cloud load balancer that admits only sourceRanges, instead of edgeNodePort; set edge.databaseAddress to its address.'),
             resources: resourcesSchema.optional(),
           })
           .prefault({})
@@ -401,6 +409,7 @@ export const configSchema = z
       .prefault({})
       .describe('The API gateway: a Gateway API HTTPRoute (default) or an Ingress.'),
     taskManager: cloudTaskManager.prefault({}),
+    tls: tlsSchema,
     // network-policies: begin
     networkPolicies: networkPoliciesSchema,
     // network-policies: end
@@ -441,6 +450,18 @@ export const configSchema = z
               .refine((d) => d.server === undefined || d.name === undefined, { error: 'set either server or name, not both' })
               .prefault({})
               .describe('Cluster the Applications deploy to.'),
+            certManager: z
+              .strictObject({
+                enabled: z.boolean().default(false).describe("Also write an Argo CD Application that installs cert-manager from its official Helm chart (dist/argocd/cert-manager.k8s.yaml). Leave false when cert-manager is installed otherwise; it must be installed once per cluster."),
+                chartVersion: z
+                  .string()
+                  .regex(/^v\d+\.\d+\.\d+$/, { error: 'must be a cert-manager release, e.g. v1.19.1' })
+                  .default('v1.19.1')
+                  .describe("Version of the jetstack/cert-manager chart; pick one that supports your cluster's Kubernetes version (cert-manager.io/docs/releases)."),
+                namespace: dnsLabel.default('cert-manager').describe('Namespace cert-manager runs in.'),
+              })
+              .prefault({})
+              .describe('cert-manager, a prerequisite of tls.certificates certManager.'),
           })
           .prefault({})
           .describe('Argo CD: the platform\'s Application and the edge fleet\'s ApplicationSet (see docs/gitops.md).'),

@@ -15,6 +15,7 @@ import { EdgeApiAccess, TaskManager } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from '../resolve/fleet';
+import { CertificateIssuance } from '../resolve/tls';
 import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
@@ -60,6 +61,22 @@ export interface EdgeFleetProps {
   readonly db: DatabaseConnection;
   /** The proxy's gRPC address as reachable from edge nodes. */
   readonly proxyAddress: string;
+  /**
+   * Each node's certificate, for mutual TLS (and the CA its database connection verifies with).
+   * @default none: plaintext
+   */
+  readonly tls?: EdgeTls;
+}
+
+/** The edge nodes' certificates. */
+export interface EdgeTls {
+  /** The Secret of a node's certificate. */
+  readonly secretName: (nodeName: string) => string;
+  /**
+   * How cert-manager issues them (one Certificate per node, in the node's file).
+   * @default none: the Secrets exist already
+   */
+  readonly issuance?: CertificateIssuance;
 }
 
 /** Every edge node's task manager, the node labeler and the fleet's one Node-reader binding. */
@@ -74,15 +91,19 @@ export class EdgeFleet extends Construct {
     for (const site of sites) {
       // Construct ids are node names, never list positions.
       const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, props.shards));
+      const tls = props.tls && { secretName: props.tls.secretName(site.nodeName), issuance: props.tls.issuance };
+      // Each node verifies the database with its own Secret's CA: another Secret would be copied to the node whole.
+      const db = props.db.tls && tls ? { ...props.db, tls: { caSecret: tls.secretName } } : props.db;
       new TaskManager(file, 'TaskManager', {
         context,
         name: edgeResourceName(context, site.nodeName),
         site: site.nodeName,
         settings: site.settings,
         server: props.proxyAddress,
-        db: props.db,
+        db,
+        tls,
         waitFor: [
-          ...(props.db.waitAddress ? [{ what: 'database', address: props.db.waitAddress }] : []),
+          ...(db.waitAddress ? [{ what: 'database', address: db.waitAddress }] : []),
           { what: 'proxy', address: props.proxyAddress },
         ],
         variant: {

@@ -64,14 +64,19 @@ export interface ArgoCdProps {
   readonly name: string;
 }
 
+/** An Application's destination: the configured cluster, the given namespace. */
+function destinationOf(a: ArgoCdSettings, namespace: string) {
+  const d = a.destination;
+  return { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace };
+}
+
 /** `spec` parts both kinds of Application share: project, destination, sync policy. */
 function applicationSpec(namespace: string, a: ArgoCdSettings, path: string, syncOptions: string[]) {
-  const d = a.destination;
   return {
     project: a.project,
     // Presence of repoURL is guaranteed by the config rules.
     source: { repoURL: a.repoURL!, targetRevision: a.targetRevision, path, directory: { recurse: false } },
-    destination: { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace },
+    destination: destinationOf(a, namespace),
     syncPolicy: {
       ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
       syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', ...syncOptions],
@@ -124,6 +129,42 @@ export class FleetApplicationSet extends Construct {
             finalizers: [RESOURCES_FINALIZER],
           },
           spec,
+        },
+      },
+    });
+  }
+}
+
+/** The official cert-manager Helm chart repository. */
+export const CERT_MANAGER_CHART_REPO = 'https://charts.jetstack.io';
+
+/**
+ * cert-manager from its official Helm chart, pinned, for clusters that do
+ * not run it yet (`gitops.argocd.certManager`). Its CRDs are kept when the
+ * chart is removed (`crds.keep`), so Certificates and their Secrets survive.
+ */
+export class CertManagerApplication extends Construct {
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+    super(scope, id);
+    const { context, argocd: a } = props;
+    const cm = a.certManager;
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
+      spec: {
+        project: a.project,
+        source: {
+          repoURL: CERT_MANAGER_CHART_REPO,
+          chart: 'cert-manager',
+          targetRevision: cm.chartVersion,
+          helm: { valuesObject: { crds: { enabled: true, keep: true } } },
+        },
+        destination: destinationOf(a, cm.namespace),
+        syncPolicy: {
+          ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
+          // The CRDs are too large for client-side apply's last-applied annotation.
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
         },
       },
     });

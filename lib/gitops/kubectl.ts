@@ -6,6 +6,7 @@
 import { Config } from '../config/schema';
 import { APP_NAME } from '../labels';
 import { EDGE_DIR } from '../edge/shards';
+import { resolveTls } from '../resolve/tls';
 
 /**
  * Kinds `kubectl apply --prune` may delete: every kind the output holds
@@ -31,15 +32,19 @@ const PRUNE_ALLOWLIST: readonly string[] = [
 ];
 
 /**
- * The kinds `kubectl apply --prune` may delete for this config: the HTTPRoute
- * only when the output has one (the kind exists only where the Gateway API's
- * CRDs are installed, and kubectl fails on an allowlisted kind it cannot find).
+ * The kinds `kubectl apply --prune` may delete for this config: custom kinds
+ * (the HTTPRoute, cert-manager's) only when the output has them, since they
+ * exist only where their CRDs are installed and kubectl fails on an
+ * allowlisted kind it cannot find. cert-manager keeps a pruned Certificate's
+ * Secret.
  */
 export function pruneAllowlist(config: Config): string[] {
   const gateway = config.apiGateway.enabled
     ? [config.apiGateway.type === 'httpRoute' ? 'gateway.networking.k8s.io/v1/HTTPRoute' : 'networking.k8s.io/v1/Ingress']
     : [];
-  return [...PRUNE_ALLOWLIST, ...gateway];
+  const issuance = resolveTls(config)?.issuance;
+  const certificates = issuance ? ['cert-manager.io/v1/Certificate', ...(issuance.ca ? ['cert-manager.io/v1/Issuer'] : [])] : [];
+  return [...PRUNE_ALLOWLIST, ...gateway, ...certificates];
 }
 
 /** The label selector of every object the platform's output holds (Argo CD objects apart). */

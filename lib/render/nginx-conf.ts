@@ -16,6 +16,23 @@ export interface NginxConfInput {
   readonly sharedDictSize: string;
   /** `client_max_body_size`, e.g. 1000M. */
   readonly clientMaxBodySize: string;
+  /**
+   * Mutual TLS on the gRPC port.
+   * @default none: plaintext gRPC
+   */
+  readonly tls?: NginxTls;
+}
+
+/** Mutual TLS of the proxy's gRPC traffic. */
+export interface NginxTls {
+  /** Folder with cert.pem, private.key and trusted.pem: the proxy's certificate (server and client) and the CA. */
+  readonly sslDir: string;
+  /** Host name the coordinators' certificates carry (`grpc_ssl_name`). */
+  readonly coordinatorName: string;
+  /** Loopback port of the TLS gRPC server. */
+  readonly tlsPort: number;
+  /** Loopback port of the plaintext gRPC server (`/ClientService` only). */
+  readonly plainPort: number;
 }
 
 /** The text of nginx.conf. */
@@ -31,7 +48,7 @@ env TOKEN;
 events {
     worker_connections 1024;
 }
-
+${input.tls ? grpcSplit(input.grpcPort, input.tls) : ''}
 http {
     access_log /dev/stdout;
     client_max_body_size ${input.clientMaxBodySize};
@@ -67,20 +84,7 @@ http {
         }
     }
 
-    # gRPC: task managers and coordinators.
-    server {
-        listen ${input.grpcPort} http2;
-
-        location /ClientService {
-            grpc_pass grpc://selector;
-        }
-
-        location / {
-            rewrite_by_lua_file lua/router.lua;
-            grpc_pass grpc://coordinator;
-        }
-    }
-
+${grpcServers(input)}
     # HTTP, cluster-internal only: health and coordinator route registration.
     server {
         listen ${input.httpPort};
@@ -93,6 +97,109 @@ http {
         location /api/v1/internal/routers {
             content_by_lua_file lua/router_table.lua;
         }
+    }
+}
+`;
+}
+
+/** The plaintext gRPC server (no TLS), or the two loopback servers behind the split (TLS). */
+function grpcServers(input: NginxConfInput): string {
+  const tls = input.tls;
+  if (tls === undefined) {
+    return `    # gRPC: task managers and coordinators.
+    server {
+        listen ${input.grpcPort} http2;
+
+        location /ClientService {
+            grpc_pass grpc://selector;
+        }
+
+        location / {
+            rewrite_by_lua_file lua/router.lua;
+            grpc_pass grpc://coordinator;
+        }
+    }
+`;
+  }
+  const dir = tls.sslDir;
+  return `    # gRPC over mutual TLS: task results for coordinators. The caller must present
+    # a certificate signed by the platform's CA; the proxy presents its own to the
+    # coordinator and checks the coordinator's.
+    server {
+        listen 127.0.0.1:${tls.tlsPort} ssl http2;
+        ssl_certificate ${dir}/cert.pem;
+        ssl_certificate_key ${dir}/private.key;
+        ssl_client_certificate ${dir}/trusted.pem;
+        ssl_verify_client on;
+        ssl_protocols TLSv1.2 TLSv1.3;
+
+        location /ClientService {
+            grpc_pass grpc://selector;
+        }
+
+        location / {
+            rewrite_by_lua_file lua/router.lua;
+            grpc_pass grpcs://coordinator;
+            grpc_ssl_certificate ${dir}/cert.pem;
+            grpc_ssl_certificate_key ${dir}/private.key;
+            grpc_ssl_trusted_certificate ${dir}/trusted.pem;
+            grpc_ssl_verify on;
+            grpc_ssl_name ${tls.coordinatorName};
+            grpc_ssl_protocols TLSv1.2 TLSv1.3;
+        }
+    }
+
+    # gRPC in plaintext: only the task managers' Register, Report and Quit calls
+    # (/ClientService), which the programs never encrypt.
+    server {
+        listen 127.0.0.1:${tls.plainPort} http2;
+
+        location /ClientService {
+            grpc_pass grpc://selector;
+        }
+
+        location / {
+            return 403;
+        }
+    }
+`;
+}
+
+/**
+ * The stream server on the gRPC port: one port receives TLS connections
+ * (task results) and plaintext ones (registration) from the same task
+ * manager. The first byte tells them apart (0x16 starts every TLS
+ * handshake); the connection is passed on unread to the matching loopback
+ * server. The proxy image's OpenResty 1.19.3.1 has stream Lua and its
+ * `peek`, but no ssl_preread module.
+ */
+function grpcSplit(grpcPort: number, tls: NginxTls): string {
+  return `
+stream {
+    upstream grpc_by_protocol {
+        server 127.0.0.1:${tls.tlsPort};  # placeholder; the peer is chosen per connection below
+        balancer_by_lua_block {
+            local balancer = require "ngx.balancer"
+            local ok, err = balancer.set_current_peer("127.0.0.1", ngx.ctx.grpc_port)
+            if not ok then
+                ngx.log(ngx.ERR, "failed to choose the gRPC server: ", err)
+                return ngx.exit(ngx.ERROR)
+            end
+        }
+    }
+
+    server {
+        listen ${grpcPort};
+        preread_by_lua_block {
+            local sock = assert(ngx.req.socket())
+            local first, err = sock:peek(1)
+            if not first then
+                ngx.log(ngx.INFO, "connection closed before its first byte: ", err)
+                return ngx.exit(ngx.ERROR)
+            end
+            ngx.ctx.grpc_port = first == "\\22" and ${tls.tlsPort} or ${tls.plainPort}
+        }
+        proxy_pass grpc_by_protocol;
     }
 }
 `;

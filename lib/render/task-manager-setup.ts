@@ -29,6 +29,11 @@ export interface TaskManagerSetupInput {
   readonly label?: string;
   /** Most tasks at once. */
   readonly maxTaskParallelism?: number;
+  /**
+   * The `ssl` folder (cert.pem, private.key, trusted.pem): mutual TLS for its gRPC server and its task results.
+   * @default none: plaintext
+   */
+  readonly ssl?: string;
 }
 
 /**
@@ -52,6 +57,7 @@ export function renderTaskManagerSetup(input: TaskManagerSetupInput): string {
     log_level: input.logLevel,
     ...(input.label !== undefined ? { label: input.label } : {}),
     ...(input.maxTaskParallelism !== undefined ? { max_task_parallelism: input.maxTaskParallelism } : {}),
+    ...(input.ssl !== undefined ? { ssl: input.ssl } : {}),
   };
   return `${JSON.stringify(file, null, 2)}\n`;
 }

@@ -186,7 +186,7 @@ export function edgeRules(c: Config): RuleIssue[] {
   const db = c.database;
   if (edge.databaseAddress === undefined) {
     if (db.type === 'embedded' && !edge.edgeMesh) {
-      error(['edge', 'databaseAddress'], 'edge nodes need a database address they can reach: set database.embedded.edgeNodePort and edge.databaseAddress to <cloud node address>:<that port> (or declare edge.edgeMesh)', ['edge', 'nodes']);
+      error(['edge', 'databaseAddress'], 'edge nodes need a database address they can reach: set database.embedded.edgeNodePort and edge.databaseAddress to <cloud node address>:<that port>, or database.embedded.edgeLoadBalancer and edge.databaseAddress to its address (or declare edge.edgeMesh)', ['edge', 'nodes']);
     } else if (db.type !== 'embedded' && db.external && !edge.edgeMesh && isClusterInternalHost(hostOf(db.external.address))) {
       error(['database', 'external', 'address'], `"${db.external.address}" is a cluster-internal name edge nodes cannot resolve: set edge.databaseAddress to an address they can reach`);
     }
@@ -197,12 +197,17 @@ export function edgeRules(c: Config): RuleIssue[] {
     if (db.type !== 'mongo' && !HOST_PORT.test(edge.databaseAddress)) {
       error(['edge', 'databaseAddress'], `database.type is ${db.type === 'embedded' ? 'embedded (PostgreSQL)' : db.type}, whose addresses must be exactly host:port, e.g. 203.0.113.10:30432; found "${edge.databaseAddress}"`);
     }
-    if (db.type === 'embedded' && db.embedded.edgeNodePort === undefined && !edge.edgeMesh) {
-      error(['database', 'embedded', 'edgeNodePort'], 'edge.databaseAddress is set but the embedded database is not exposed: set database.embedded.edgeNodePort', ['edge', 'databaseAddress']);
+    if (db.type === 'embedded' && db.embedded.edgeNodePort === undefined && db.embedded.edgeLoadBalancer === undefined && !edge.edgeMesh) {
+      error(['database', 'embedded', 'edgeNodePort'], 'edge.databaseAddress is set but the embedded database is not exposed: set database.embedded.edgeNodePort or database.embedded.edgeLoadBalancer', ['edge', 'databaseAddress']);
     }
   }
-  if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined) {
-    warn(['database', 'embedded', 'edgeNodePort'], `the embedded database is exposed on NodePort ${db.embedded.edgeNodePort} of every cloud node for edge task managers; restrict who can reach it (firewall or network policy)`);
+  if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined && db.embedded.edgeLoadBalancer !== undefined) {
+    error(['database', 'embedded', 'edgeLoadBalancer'], 'set one way to expose the embedded database to edge nodes, not both', ['database', 'embedded', 'edgeNodePort']);
+  } else if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined) {
+    warn(
+      ['database', 'embedded', 'edgeNodePort'],
+      `the embedded database is exposed on NodePort ${db.embedded.edgeNodePort} of every cloud node for edge task managers, and a NodePort cannot be restricted by source address (kube-proxy rewrites it); restrict it with your cloud nodes' firewall, or use database.embedded.edgeLoadBalancer with sourceRanges`,
+    );
   }
   if (edge.apiAccess.server && !edge.edgeMesh && isClusterInternalHost(hostOf(edge.apiAccess.server))) {
     error(['edge', 'apiAccess', 'server'], `"${edge.apiAccess.server}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh`);

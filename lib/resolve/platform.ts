@@ -9,6 +9,7 @@ import { EdgeSite, resolveFleet } from './fleet';
 import { gitopsRules } from './gitops-rules';
 import { allocatePorts } from './ports';
 import { platformRules } from './rules';
+import { tlsRules } from './tls';
 
 /** What resolving a config gives besides its problems. */
 export interface ResolvedPlatform {
@@ -26,7 +27,7 @@ export function resolvePlatform(config: Config, previousPorts: ReadonlyMap<strin
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
   return {
-    issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...allocation.issues, ...fleet.issues],
+    issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...tlsRules(config), ...allocation.issues, ...fleet.issues],
     result: { edgeSites: fleet.sites, edgePorts: allocation.ports },
   };
 }

@@ -24,6 +24,11 @@
  *   (installed under the alias `argo-cd-crd-schema`). Its generator turned
  *   `x-kubernetes-preserve-unknown-fields` objects into `properties: {}`, so an
  *   object schema with neither properties nor additionalProperties is free-form.
+ * - cert-manager `cert-manager.io/v1` CRDs (`Certificate`, `Issuer`,
+ *   `ClusterIssuer`): cert-manager v1.11.2's, the same way, from
+ *   `@kubernetes-models/cert-manager@4.3.1` (alias `cert-manager-crd-schema`),
+ *   the last release that ships them as JSON literals. Enums are checked (a
+ *   private key `algorithm`, a certificate's `usages`).
  * - Gateway API `gateway.networking.k8s.io/v1` CRDs (`Gateway`, `HTTPRoute`):
  *   the standard channel of Gateway API v1.0.0, the same way, from
  *   `@kubernetes-models/gateway-api@0.5.1` (alias `gateway-api-crd-schema`).
@@ -214,6 +219,7 @@ interface OpenApiSchema {
 const CRD_SOURCES: ReadonlyMap<string, { readonly pkg: string; readonly kinds: readonly string[] }> = new Map([
   ['argoproj.io/v1alpha1', { pkg: 'argo-cd-crd-schema', kinds: ['Application', 'AppProject', 'ApplicationSet'] }],
   ['gateway.networking.k8s.io/v1', { pkg: 'gateway-api-crd-schema', kinds: ['Gateway', 'HTTPRoute'] }],
+  ['cert-manager.io/v1', { pkg: 'cert-manager-crd-schema', kinds: ['Certificate', 'Issuer', 'ClusterIssuer'] }],
 ]);
 
 /** Reads the `const schema = {...};` JSON literal that the package's model file registers. */

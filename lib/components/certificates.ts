@@ -1,0 +1,146 @@
+/**
+ * cert-manager objects: the platform's CA (a self-signed root and a CA
+ * Issuer over it) and one Certificate per program, each written by
+ * cert-manager into a Secret with `tls.crt`, `tls.key` and `ca.crt`. The
+ * programs accept RSA keys only (their TLS 1.2 ciphers are ECDHE-RSA), and
+ * each certificate serves both directions of mutual TLS.
+ */
+import { isIP } from 'node:net';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Component } from '../registry';
+import { labels } from '../labels';
+import { CertificateIssuance } from '../resolve/tls';
+import { PlatformContext } from './context';
+import { syncWave } from './setup-job';
+
+/** Sync wave of the TLS objects: after the Namespace (-3), before the database (-1) and the programs. */
+export const TLS_WAVE = -2;
+
+/**
+ * Annotations of every cert-manager object: its sync wave, and Argo CD may
+ * sync it while cert-manager's CRDs are being installed by another Application.
+ */
+function annotations(wave: number): Record<string, string> {
+  return { ...syncWave(wave), 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
+}
+
+/** Props of {@link CertificateAuthority}. */
+export interface CertificateAuthorityProps {
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
+  /** The issuance settings; a CA is made only when `issuance.ca` is set. */
+  readonly issuance: CertificateIssuance;
+}
+
+/**
+ * The platform's own CA: a self-signed Issuer signs a CA Certificate into its
+ * Secret, and a CA Issuer over that Secret signs every program's certificate.
+ * The CA's Secret lives in the platform namespace; it is state, kept when the
+ * Certificate is deleted (cert-manager leaves Secrets behind by default).
+ */
+export class CertificateAuthority extends Construct {
+  constructor(scope: Construct, id: string, props: CertificateAuthorityProps) {
+    super(scope, id);
+    const { context, issuance } = props;
+    const ca = issuance.ca;
+    if (ca === undefined) return;
+    const meta = (name: string, wave: number) => ({ name, namespace: context.namespace, labels: labels(context, 'setup'), annotations: annotations(wave) });
+    new ApiObject(this, 'SelfSigned', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: meta(ca.selfSignedIssuer, TLS_WAVE - 1),
+      spec: { selfSigned: {} },
+    });
+    new ApiObject(this, 'Root', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(ca.secretName, TLS_WAVE - 1),
+      spec: {
+        isCA: true,
+        commonName: `${context.name} Neursafe FL CA`,
+        secretName: ca.secretName,
+        duration: ca.duration,
+        privateKey: { algorithm: 'RSA', size: 4096, rotationPolicy: 'Never' },
+        issuerRef: { group: 'cert-manager.io', kind: 'Issuer', name: ca.selfSignedIssuer },
+      },
+    });
+    new ApiObject(this, 'Issuer', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: meta(issuance.issuer.name, TLS_WAVE),
+      spec: { ca: { secretName: ca.secretName } },
+    });
+  }
+}
+
+/** Props of {@link ProgramCertificate}. */
+export interface ProgramCertificateProps {
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
+  /** Issuer, lifetime, renewal and key size. */
+  readonly issuance: CertificateIssuance;
+  /** The Secret cert-manager writes (also the Certificate's name). */
+  readonly secretName: string;
+  /** Component label of the Certificate. */
+  readonly component: Component;
+  /**
+   * Site label (task managers).
+   * @default none
+   */
+  readonly site?: string;
+  /**
+   * Host names and IP addresses the program is reached at. The programs do not
+   * check host names, nginx checks the coordinators' (`grpc_ssl_name`), and the
+   * names help anyone who inspects a certificate.
+   */
+  readonly hosts: readonly string[];
+}
+
+/** One program's certificate: RSA, for both server and client authentication. */
+export class ProgramCertificate extends Construct {
+  constructor(scope: Construct, id: string, props: ProgramCertificateProps) {
+    super(scope, id);
+    const { context, issuance } = props;
+    const hosts = [...new Set(props.hosts)];
+    const ipAddresses = hosts.filter((h) => isIP(h) !== 0);
+    const dnsNames = hosts.filter((h) => isIP(h) === 0);
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: {
+        name: props.secretName,
+        namespace: context.namespace,
+        labels: labels(context, props.component, props.site),
+        annotations: annotations(TLS_WAVE),
+      },
+      spec: {
+        secretName: props.secretName,
+        duration: issuance.duration,
+        renewBefore: issuance.renewBefore,
+        privateKey: { algorithm: 'RSA', size: issuance.rsaKeySize, rotationPolicy: 'Always' },
+        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+        ...(dnsNames.length > 0 ? { dnsNames } : {}),
+        ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
+        issuerRef: { group: 'cert-manager.io', kind: issuance.issuer.kind, name: issuance.issuer.name },
+      },
+    });
+  }
+}
+
+/** A program's TLS: the Secret it reads and, when cert-manager issues it, how. */
+export interface ProgramTls {
+  /** Secret with `tls.crt`, `tls.key` and `ca.crt`. */
+  readonly secretName: string;
+  /**
+   * How cert-manager issues it.
+   * @default none: the Secret exists already (certificates you bring)
+   */
+  readonly issuance?: CertificateIssuance;
+}
+
+/** The program's Certificate when cert-manager issues it (see {@link ProgramCertificate}); nothing for a Secret you bring. */
+export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, component: Component, hosts: readonly string[], site?: string): void {
+  if (tls.issuance === undefined) return;
+  new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, component, site, hosts });
+}

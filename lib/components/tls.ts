@@ -1,0 +1,57 @@
+/**
+ * How a certificate Secret reaches a program: the programs' `ssl` folder
+ * (exactly `cert.pem`, `private.key` and `trusted.pem`, mapped from the keys
+ * cert-manager writes) and the CA file PostgreSQL clients verify the server with.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { env } from './pod';
+
+/** Where a program's `ssl` folder is mounted. */
+export const SSL_DIR = '/etc/neursafe-fl/ssl';
+
+/** The `ssl` folder's files, from a cert-manager Secret's keys. */
+export const SSL_FILES = [
+  { key: 'tls.crt', path: 'cert.pem' },
+  { key: 'tls.key', path: 'private.key' },
+  { key: 'ca.crt', path: 'trusted.pem' },
+] as const;
+
+/** Volume name of the `ssl` folder. */
+const SSL_VOLUME = 'ssl';
+
+/**
+ * The `ssl` folder of a program: a projected Secret volume whose file names
+ * are the ones the programs open, readable by their owner only (the
+ * programs that read it run as root).
+ */
+export function sslFolder(secretName: string, mountPath: string = SSL_DIR): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+  return {
+    volume: { name: SSL_VOLUME, projected: { defaultMode: 0o400, sources: [{ secret: { name: secretName, items: SSL_FILES.map((f) => ({ ...f })) } }] } },
+    mount: { name: SSL_VOLUME, mountPath, readOnly: true },
+  };
+}
+
+/** Where PostgreSQL clients find the CA that signed the database's certificate. */
+export const DATABASE_CA_DIR = '/etc/neursafe-fl/database-ca';
+
+/**
+ * The CA file of a PostgreSQL client: only `ca.crt` of a Secret signed by
+ * the platform's CA, world-readable (a CA certificate is public; the
+ * clients run as various users).
+ */
+export function databaseCaFolder(secretName: string): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+  const name = 'database-ca';
+  return {
+    volume: { name, projected: { defaultMode: 0o444, sources: [{ secret: { name: secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } },
+    mount: { name, mountPath: DATABASE_CA_DIR, readOnly: true },
+  };
+}
+
+/**
+ * libpq's environment for TLS: encrypt, and verify that the server's
+ * certificate is signed by the CA (the server's host name is not checked:
+ * edge nodes may reach it at any address).
+ */
+export function postgresTlsEnv(): k8s.EnvVar[] {
+  return env({ PGSSLMODE: 'verify-ca', PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt` });
+}

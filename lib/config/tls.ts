@@ -1,0 +1,80 @@
+/**
+ * The `tls` section of `platform.yaml`: mutual TLS on the FL gRPC hops and
+ * TLS to the embedded database, with certificates from cert-manager or from
+ * Secrets the user already has (docs/security.md, Encryption).
+ */
+import { z } from 'zod';
+import { dnsSubdomain } from './fields';
+
+/**
+ * A Go duration as cert-manager reads it: hours, minutes and seconds, e.g. `8760h` or `2160h30m`.
+ * cert-manager refuses certificates shorter than one hour.
+ */
+export const GO_DURATION = /^(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+s)?$/;
+
+/** Seconds of a {@link GO_DURATION}. */
+export function durationSeconds(duration: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration)!;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+const duration = z.string().regex(GO_DURATION, { error: 'must be a duration in hours, minutes and seconds, e.g. 8760h (one year) or 720h30m', abort: true });
+
+/**
+ * A folder name inside an FL namespace's folder: a name, not a path. A leading
+ * "." is allowed (it hides the folder from `ls`), "." and ".." are not.
+ */
+const folderInNamespace = z
+  .string()
+  .max(255, { error: 'must be at most 255 characters (a folder name)', abort: true })
+  .regex(/^(?!\.\.?$)[A-Za-z0-9._-]+$/, { error: 'must be a single folder name (letters, digits, ".", "_", "-"; no "/", not "." or ".."), e.g. .nsfl-tls' });
+
+/** Schema of `tls`. */
+export const tlsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Mutual TLS on every FL gRPC hop the programs can encrypt (task managers ↔ proxy ↔ coordinators, coordinators → task managers) and TLS for every remote connection to the embedded database. false only for a lab: every byte, credentials included, then crosses the network in plaintext.',
+      ),
+    certificates: z
+      .enum(['certManager', 'existing'])
+      .default('certManager')
+      .describe('certManager: cert-manager issues and renews every certificate (it must be installed, see gitops.argocd.certManager); existing: Secrets you create (keys tls.crt, tls.key, ca.crt; RSA keys; one CA for all), named in tls.existingSecrets.'),
+    certManager: z
+      .strictObject({
+        issuer: z
+          .strictObject({
+            kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer').describe('Kind of the issuer (an Issuer must be in the platform namespace).'),
+            name: dnsSubdomain.describe('Name of the issuer.'),
+          })
+          .optional()
+          .describe("Sign with an issuer you run; it must return the CA's certificate as ca.crt (the CA and Vault issuers do). Default: a CA created here (a self-signed root kept in the Secret <name>-ca)."),
+        caDuration: duration.default('87600h').describe('Lifetime of the CA created here (default ten years).'),
+        duration: duration.default('8760h').describe('Lifetime of each program\'s certificate (default one year).'),
+        renewBefore: duration.default('720h').describe('How long before expiry cert-manager renews a certificate (default 30 days). Programs read their certificate at start only: restart them after a renewal (docs/security.md).'),
+        rsaKeySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(2048).describe('RSA key size (the programs accept RSA keys only).'),
+      })
+      .prefault({})
+      .describe('Certificates from cert-manager (tls.certificates certManager).'),
+    existingSecrets: z
+      .strictObject({
+        proxy: dnsSubdomain.optional().describe('The proxy\'s Secret; default <name>-proxy-tls.'),
+        taskManager: dnsSubdomain.optional().describe('The cloud task manager\'s Secret; default <name>-task-manager-tls.'),
+        database: dnsSubdomain.optional().describe('The embedded database\'s Secret; default <name>-database-tls.'),
+        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace; default <name>-coordinator-tls-<namespace>, one per namespace.'),
+        edgeNodePrefix: dnsSubdomain.optional().describe('Edge node N\'s Secret is <edgeNodePrefix>N; default prefix <name>-tls-.'),
+      })
+      .prefault({})
+      .describe('Secret names (tls.certificates existing). Each holds tls.crt, tls.key and ca.crt, as cert-manager writes them.'),
+    coordinatorFolder: folderInNamespace
+      .default('.nsfl-tls')
+      .describe("Folder, inside each FL namespace's folder of the shared root, that holds the coordinators' certificate; jobs name it in their config key \"ssl\" (docs/security.md)."),
+    plaintextDatabase: z
+      .boolean()
+      .default(false)
+      .describe('Also accept unencrypted connections to the embedded database from other hosts (pods and edge nodes). Off: every remote connection must use TLS. Turning it on is warned.'),
+  })
+  .prefault({})
+  .describe('Encryption: mutual TLS for FL traffic and TLS to the database (docs/security.md).');

@@ -1,0 +1,123 @@
+/**
+ * TLS, fully resolved: which Secret holds each program's certificate, how
+ * certificates are issued, and the rules relating the `tls` fields to the
+ * rest of the config.
+ */
+import type { RuleIssue } from '../config/errors';
+import { Config } from '../config/schema';
+import { durationSeconds } from '../config/tls';
+import { resourceName } from '../labels';
+
+/** How cert-manager issues the certificates (tls.certificates certManager). */
+export interface CertificateIssuance {
+  /** The issuer every program's Certificate names. */
+  readonly issuer: { readonly kind: 'Issuer' | 'ClusterIssuer'; readonly name: string };
+  /**
+   * The CA made here: a self-signed Issuer signs it into this Secret, and the issuer above is a CA Issuer over it.
+   * @default none: the user's issuer signs
+   */
+  readonly ca?: { readonly secretName: string; readonly selfSignedIssuer: string; readonly duration: string };
+  /** Lifetime of each program's certificate (Go duration). */
+  readonly duration: string;
+  /** Renewal before expiry (Go duration). */
+  readonly renewBefore: string;
+  /** RSA key size. */
+  readonly rsaKeySize: number;
+}
+
+/** TLS of the platform, when on. */
+export interface TlsSettings {
+  /**
+   * cert-manager issuance.
+   * @default none: the Secrets exist already (tls.certificates existing)
+   */
+  readonly issuance?: CertificateIssuance;
+  /** Secret (tls.crt, tls.key, ca.crt) of the proxy. */
+  readonly proxySecret: string;
+  /** Secret of the cloud task manager. */
+  readonly taskManagerSecret: string;
+  /** Secret of the embedded database's server certificate. */
+  readonly databaseSecret: string;
+  /** Secret of the coordinators of one FL namespace. */
+  readonly coordinatorSecret: (namespace: string) => string;
+  /** Secret of one edge node's task manager. */
+  readonly edgeNodeSecret: (node: string) => string;
+  /** Host name in the coordinators' certificates, which the proxy checks (`.internal`: a name no public DNS serves). */
+  readonly coordinatorHost: string;
+  /** Folder inside each FL namespace's folder that holds the coordinators' certificate (jobs' `ssl`). */
+  readonly coordinatorFolder: string;
+  /** The embedded database also accepts plaintext connections from other hosts. */
+  readonly plaintextDatabase: boolean;
+}
+
+/** The TLS settings, or undefined when TLS is off. */
+export function resolveTls(config: Config): TlsSettings | undefined {
+  const tls = config.tls;
+  if (!tls.enabled) return undefined;
+  const existing = tls.certificates === 'existing' ? tls.existingSecrets : {};
+  const cm = tls.certManager;
+  const issuance: CertificateIssuance | undefined =
+    tls.certificates === 'existing'
+      ? undefined
+      : {
+          issuer: cm.issuer ?? { kind: 'Issuer', name: resourceName(config, 'ca') },
+          ca: cm.issuer ? undefined : { secretName: resourceName(config, 'ca'), selfSignedIssuer: resourceName(config, 'selfsigned'), duration: cm.caDuration },
+          duration: cm.duration,
+          renewBefore: cm.renewBefore,
+          rsaKeySize: cm.rsaKeySize,
+        };
+  // Per-namespace and per-node families each have a prefix of their own, so no name can produce another's.
+  const edgePrefix = existing.edgeNodePrefix ?? resourceName(config, 'tls-');
+  return {
+    issuance,
+    proxySecret: existing.proxy ?? resourceName(config, 'proxy-tls'),
+    taskManagerSecret: existing.taskManager ?? resourceName(config, 'task-manager-tls'),
+    databaseSecret: existing.database ?? resourceName(config, 'database-tls'),
+    coordinatorSecret: (ns) => existing.coordinators ?? resourceName(config, `coordinator-tls-${ns}`),
+    edgeNodeSecret: (node) => `${edgePrefix}${node}`,
+    coordinatorHost: `coordinators.${config.name}.internal`,
+    coordinatorFolder: tls.coordinatorFolder,
+    plaintextDatabase: tls.plaintextDatabase,
+  };
+}
+
+/** cert-manager's shortest certificate lifetime, in seconds. */
+const MIN_DURATION = 3600;
+
+/** Rules of the `tls` section. */
+export function tlsRules(c: Config): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const tls = c.tls;
+  if (!tls.enabled) {
+    issues.push({
+      path: ['tls', 'enabled'],
+      severity: 'warning',
+      message: 'TLS is off: model updates, task commands and database credentials cross the network in plaintext (a lab only)',
+    });
+    return issues;
+  }
+  if (tls.plaintextDatabase && c.database.type === 'embedded') {
+    issues.push({
+      path: ['tls', 'plaintextDatabase'],
+      severity: 'warning',
+      message: 'the embedded database also accepts unencrypted connections from other hosts: its passwords and rows can be read on the way',
+    });
+  }
+  if (tls.certificates === 'certManager') {
+    const cm = tls.certManager;
+    for (const key of ['duration', 'caDuration'] as const) {
+      if (durationSeconds(cm[key]) < MIN_DURATION) {
+        issues.push({ path: ['tls', 'certManager', key], severity: 'error', message: `must be at least 1h (cert-manager's shortest certificate lifetime); found ${cm[key]}` });
+      }
+    }
+    if (durationSeconds(cm.renewBefore) >= durationSeconds(cm.duration)) {
+      issues.push({
+        path: ['tls', 'certManager', 'renewBefore'],
+        severity: 'error',
+        message: `must be shorter than tls.certManager.duration (${cm.duration}), or cert-manager renews the certificate as soon as it is issued; found ${cm.renewBefore}`,
+        related: ['tls', 'certManager', 'duration'],
+      });
+    }
+  }
+  return issues;
+}
