@@ -5,10 +5,13 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { COMPONENTS } from '../registry';
 import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
+import { clientSelectorComponent } from './client-selector';
 import { databaseEnv, DatabaseConnection } from './database';
+import { defineComponent } from './define';
+import { modelManagerComponent } from './model-manager';
 import { env, httpProbes, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
+import { proxyComponent } from './proxy';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
@@ -51,7 +54,7 @@ export class JobScheduler extends Construct {
       component: 'job-scheduler',
       ports: [{ name: 'http', port: props.port }],
       identity: { role: roleNames(context).jobScheduler },
-      image: platformImage(context, COMPONENTS['job-scheduler'].image, props.image),
+      image: platformImage(context, jobSchedulerComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       sidecars: [api.container],
@@ -90,3 +93,22 @@ export class JobScheduler extends Construct {
     this.service = workload.service;
   }
 }
+
+/** The job scheduler in the registry. */
+export const jobSchedulerComponent = defineComponent({
+  name: 'job-scheduler',
+  image: 'nsfl-job-scheduler',
+  configKey: 'jobScheduler',
+  build: (scope, { config, context, secrets, database, root, built }) =>
+    new JobScheduler(scope, 'JobScheduler', {
+      context,
+      ...config.jobScheduler,
+      coordinatorImage: config.images.coordinator,
+      db: database,
+      root,
+      selector: built(clientSelectorComponent).service,
+      modelManager: built(modelManagerComponent).service,
+      proxy: built(proxyComponent).service,
+      routeToken: secrets.routeToken,
+    }),
+});

@@ -11,6 +11,7 @@
  * instead.
  */
 import { Construct } from 'constructs';
+import { defineComponent } from './define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from './pod';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
@@ -93,3 +94,21 @@ export function fsFormatScript(dataPath: string): string {
     'echo "$f: created (filesystem mode)"',
   ].join('\n');
 }
+
+/** The object storage in the registry: built when `objectStorage.type` is embedded. */
+export const objectStorageComponent = defineComponent({
+  name: 'object-storage',
+  build: (scope, { config, context, secrets, root }) => {
+    const o = config.objectStorage;
+    if (o.type !== 'embedded') return undefined;
+    return new ObjectStorage(scope, 'ObjectStorage', {
+      context,
+      image: config.images.minio,
+      port: o.port,
+      nodePort: o.nodePort,
+      resources: o.resources,
+      root,
+      credentials: secrets.objectStorage,
+    });
+  },
+});
