@@ -1,7 +1,8 @@
 /**
  * The library's public face: the platform as one construct, each component
  * as a construct with typed props, the shared context, the component
- * registry and the config types. Another cdk8s app imports from here:
+ * registry (whose entries, `COMPONENTS.<name>`, are the components'
+ * definitions; `defineComponent` makes one of your own) and the config types. Another cdk8s app imports from here:
  *
  *   import { NeursafePlatform, TaskManager } from '<this package>/lib';
  *   const platform = new NeursafePlatform(app, 'fl', { config: { name: 'fl', version: '0.1.0', ... } });
@@ -14,7 +15,7 @@ export { NeursafePlatform, NeursafePlatformProps } from './neursafe-platform';
 export { buildPlatform, OUTPUT_FILES, PlatformParts } from './platform';
 
 // Config: types, schema, loading
-export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, configSchema } from './config/schema';
+export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, componentSection, configSchema } from './config/schema';
 export { LoadedConfig, LoadOptions, loadConfig, parseConfig } from './load';
 export { ConfigError, ConfigIssue, formatIssue } from './config/errors';
 export { EdgeSite } from './resolve/fleet';
@@ -22,7 +23,9 @@ export { SiteDirs, siteDirs } from './resolve/site-dirs';
 
 // What every construct shares
 export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './components/context';
-export { COMPONENTS, COMPONENT_NAMES, Component, ComponentEntry, PlatformImage } from './registry';
+export { COMPONENTS, COMPONENT_NAMES, Component, PlatformImage, REGISTRY, platformComponents } from './registry';
+export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './components/define';
+export { ComponentEntry, platformConfigSchema } from './config/components';
 export { labels, resourceName, selectorLabels, APP_NAME, SITE_LABEL } from './labels';
 export { platformImage } from './images';
 export { SecretKeyRef } from './components/pod';

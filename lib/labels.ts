@@ -1,11 +1,9 @@
 /**
  * Resource names and the recommended Kubernetes labels. Names come from the
  * config's `name` and a component (or edge node) name, never from list
- * positions or hashes.
+ * positions or hashes. A component is named by its registry entry's `name`
+ * (lib/registry.ts), the `app.kubernetes.io/component` value.
  */
-import { Component } from './registry';
-
-export type { Component };
 
 /** What names and labels are made of: the instance name and the version. */
 export interface LabelContext {
@@ -30,7 +28,7 @@ export function resourceName(context: Pick<LabelContext, 'name'>, suffix: string
  * Labels that never change for the life of a workload: the only ones used in
  * selectors (a Deployment's selector is immutable).
  */
-export function selectorLabels(context: Pick<LabelContext, 'name'>, component: Component, site?: string): Record<string, string> {
+export function selectorLabels(context: Pick<LabelContext, 'name'>, component: string, site?: string): Record<string, string> {
   return {
     'app.kubernetes.io/name': APP_NAME,
     'app.kubernetes.io/instance': context.name,
@@ -40,7 +38,7 @@ export function selectorLabels(context: Pick<LabelContext, 'name'>, component: C
 }
 
 /** The full recommended label set of an object. */
-export function labels(context: LabelContext, component: Component, site?: string): Record<string, string> {
+export function labels(context: LabelContext, component: string, site?: string): Record<string, string> {
   return {
     ...selectorLabels(context, component, site),
     'app.kubernetes.io/part-of': APP_NAME,

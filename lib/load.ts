@@ -1,13 +1,18 @@
 /**
  * Loading a config, as the command line and the library do it: read the
  * file (config layer), validate its shape, then check and resolve it
- * (resolve layer). Every problem comes back located in the file.
+ * (resolve layer). Every problem comes back located in the file. The
+ * components' sections and per-component rules come from the registry,
+ * handed to those layers here.
  */
+import { ComponentDefinition } from './components/define';
+import { platformConfigSchema } from './config/components';
 import { ConfigIssue } from './config/errors';
 import { readConfigFile, validateConfig } from './config/load';
 import { Config } from './config/schema';
 import { EdgeSite } from './resolve/fleet';
 import { resolvePlatform } from './resolve/platform';
+import { platformComponents } from './registry';
 
 /** A valid config, resolved, and the warnings found on the way. */
 export interface LoadedConfig {
@@ -19,12 +24,20 @@ export interface LoadedConfig {
   readonly warnings: readonly ConfigIssue[];
   /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
   readonly edgePorts: ReadonlyMap<string, number>;
+  /** The components it was checked for, in build order: the registered ones, then `LoadOptions.components`. */
+  readonly components: readonly ComponentDefinition[];
 }
 
 /** What a load takes from outside the config file. */
 export interface LoadOptions {
   /** Edge nodes' ports recorded by the previous synth (the output folder's record); default: none. */
   readonly previousPorts?: ReadonlyMap<string, number>;
+  /**
+   * Components besides the registered ones (a library user's own): their
+   * config sections are accepted and checked too. Build with the same ones.
+   * @default none
+   */
+  readonly components?: readonly ComponentDefinition[];
 }
 
 /**
@@ -41,6 +54,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
  */
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const previous = options.previousPorts ?? new Map<string, number>();
-  const { config, result, warnings } = validateConfig(text, file, (c) => resolvePlatform(c, previous));
-  return { config, warnings, ...result };
+  const components = platformComponents(options.components);
+  const { config, result, warnings } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components));
+  return { config, warnings, ...result, components };
 }

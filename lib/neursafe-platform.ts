@@ -10,6 +10,7 @@ import { buildPlatform, PlatformParts } from './platform';
 import { Proxy } from './components/proxy';
 import { PlatformContext } from './components/context';
 import { DatabaseConnection } from './components/database';
+import { ComponentDefinition } from './components/define';
 
 /** Props of {@link NeursafePlatform}. */
 export interface NeursafePlatformProps {
@@ -24,6 +25,13 @@ export interface NeursafePlatformProps {
    * @default '<NeursafePlatform props.config>'
    */
   readonly configName?: string;
+  /**
+   * Components of your own (made with `defineComponent`), built after the
+   * registered ones; their config sections are accepted and checked in
+   * `config`. A loaded config brings its own (`LoadOptions.components`).
+   * @default none
+   */
+  readonly components?: readonly ComponentDefinition[];
 }
 
 /** A loaded config (from `loadConfig`/`parseConfig`), not a config object. */
@@ -54,8 +62,8 @@ export class NeursafePlatform extends Construct {
     super(scope, id);
     this.loaded = isLoaded(props.config)
       ? props.config
-      : parseConfig(stringify(props.config), props.configName ?? '<NeursafePlatform props.config>');
-    const parts: PlatformParts = buildPlatform(this, this.loaded.config, this.loaded.edgeSites);
+      : parseConfig(stringify(props.config), props.configName ?? '<NeursafePlatform props.config>', { components: props.components });
+    const parts: PlatformParts = buildPlatform(this, this.loaded.config, this.loaded.edgeSites, this.loaded.components);
     this.context = parts.context;
     this.database = parts.database;
     this.edgeDatabase = parts.edgeDatabase;

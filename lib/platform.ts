@@ -5,20 +5,17 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { NodeReaderRole, WorkloadRoles } from './components/api-access';
-import { ApiGateway } from './components/api-gateway';
-import { ClientSelector } from './components/client-selector';
+import { clientSelectorComponent } from './components/client-selector';
 import { PlatformContext, platformContext } from './components/context';
 import { Database, DatabaseConnection, waitAddressOf } from './components/database';
-import { ClientEndpoints } from './components/endpoints';
-import { JobScheduler } from './components/job-scheduler';
-import { ModelManager } from './components/model-manager';
-import { ObjectStorage } from './components/object-storage';
-import { Proxy } from './components/proxy';
+import { buildComponents, ComponentDefinition } from './components/define';
+import { jobSchedulerComponent } from './components/job-scheduler';
+import { modelManagerComponent } from './components/model-manager';
+import { objectStorageComponent } from './components/object-storage';
+import { Proxy, proxyComponent } from './components/proxy';
 import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
-import { TaskManager } from './components/task-manager';
-import { ProgramService } from './components/workload';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
@@ -26,8 +23,9 @@ import { CertificateAuthority } from './components/certificates';
 import { hostOf } from './config/addresses';
 import { resolveTls } from './resolve/tls';
 import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
-import { APP_NAME, resourceName } from './labels';
+import { APP_NAME } from './labels';
 import { FileChart } from './output';
+import { REGISTRY } from './registry';
 import { argoCdNames } from './resolve/names';
 import { resolveCloudSite } from './resolve/site';
 // network-policies: begin
@@ -68,8 +66,14 @@ export interface PlatformParts {
  * Builds every chart of the platform into `app`: the App (each chart a
  * top-level output file, as synth.ts expects), or any construct of another
  * cdk8s app (see lib/neursafe-platform.ts).
+ * @param components the components to build, in order; the config must have been checked for them (`LoadedConfig.components`)
  */
-export function buildPlatform(app: Construct, config: Config, edgeSites: readonly EdgeSite[]): PlatformParts {
+export function buildPlatform(
+  app: Construct,
+  config: Config,
+  edgeSites: readonly EdgeSite[],
+  components: readonly ComponentDefinition[] = REGISTRY,
+): PlatformParts {
   const cluster = new FileChart(app, 'cluster', OUTPUT_FILES.cluster);
   if (config.namespace !== 'default') {
     new k8s.KubeNamespace(cluster, 'Namespace', {
@@ -135,96 +139,9 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
 
   const root = new SharedRoot(context, config.sharedRoot);
   new WorkloadRoles(platform, 'WorkloadRoles', { context });
-  const selector = new ClientSelector(platform, 'ClientSelector', { context, ...config.clientSelector });
-  const modelStorage = config.modelStorage;
-  const modelManager = new ModelManager(platform, 'ModelManager', {
-    context,
-    ...config.modelManager,
-    s3: modelStorage.type === 's3' ? modelStorage.s3 : undefined,
-    db,
-    root,
-  });
-  const proxy = new Proxy(platform, 'Proxy', {
-    context,
-    ...config.proxy,
-    dnsServiceIP: config.cluster.dnsServiceIP,
-    selector: selector.service,
-    routeToken: secrets.routeToken,
-    tls: tls && {
-      secretName: tls.proxySecret,
-      issuance,
-      coordinatorName: tls.coordinatorHost,
-      externalHosts: [config.proxy.externalAddress, config.edge.proxyAddress].flatMap((a) => (a === undefined ? [] : [hostOf(a)])),
-    },
-  });
-  const jobScheduler = new JobScheduler(platform, 'JobScheduler', {
-    context,
-    ...config.jobScheduler,
-    coordinatorImage: config.images.coordinator,
-    db,
-    root,
-    selector: selector.service,
-    modelManager: modelManager.service,
-    proxy: proxy.service,
-    routeToken: secrets.routeToken,
-    coordinatorTls: tls && {
-      folder: tls.coordinatorFolder,
-      secrets: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorSecret(ns)])),
-      issuance,
-      hostName: tls.coordinatorHost,
-    },
-  });
-  if (config.apiGateway.enabled) {
-    new ApiGateway(platform, 'ApiGateway', {
-      context,
-      ...config.apiGateway,
-      clientMaxBodySize: config.proxy.clientMaxBodySize,
-      jobScheduler: jobScheduler.service,
-      modelManager: modelManager.service,
-    });
-  }
-  let objectStorageService: ProgramService | undefined;
-  if (config.objectStorage.type === 'embedded') {
-    const o = config.objectStorage;
-    objectStorageService = new ObjectStorage(platform, 'ObjectStorage', {
-      context,
-      image: config.images.minio,
-      port: o.port,
-      nodePort: o.nodePort,
-      resources: o.resources,
-      root,
-      credentials: secrets.objectStorage,
-      // The coordinators' private keys are files of the shared root: never served as objects.
-      hiddenFolders: tls ? config.sharedRoot.namespaces.map((ns) => `${ns}/${tls.coordinatorFolder}`) : [],
-    }).service;
-  }
-  const { apiGateway, objectStorage, proxy: proxyConfig } = config;
-  new ClientEndpoints(platform, 'Endpoints', {
-    context,
-    apiGateway: apiGateway.enabled ? apiGateway : undefined,
-    objectStorage: objectStorage.type === 'embedded' ? { nodePort: objectStorage.nodePort } : { endpoint: objectStorage.external!.endpoint },
-    proxy: { externalAddress: proxyConfig.externalAddress, nodePort: proxyConfig.expose.type === 'NodePort' ? proxyConfig.expose.nodePort : undefined },
-  });
-
+  const { built, flows } = buildComponents(platform, { config, context, secrets, database: db, root, tls }, components);
+  const proxy = built(proxyComponent);
   const cloudSite = resolveCloudSite(config);
-  if (cloudSite) {
-    const grpc = proxy.service.address('grpc');
-    new TaskManager(platform, 'TaskManager', {
-      context,
-      name: resourceName(config, 'task-manager'),
-      site: 'cloud',
-      server: grpc,
-      db,
-      waitFor: [
-        ...(db.waitAddress ? [{ what: 'database', address: db.waitAddress }] : []),
-        { what: 'client-selector', address: selector.service.address('grpc') },
-        { what: 'proxy', address: grpc },
-      ],
-      variant: { kind: 'cluster' },
-      settings: cloudSite,
-      tls: tls && { secretName: tls.taskManagerSecret, issuance },
-    });
-  }
 
   const edgeDb = edgeDatabase(config, db);
   const edgeProxyAddress = config.edge.proxyAddress ?? proxy.externalAddress;
@@ -253,20 +170,24 @@ export function buildPlatform(app: Construct, config: Config, edgeSites: readonl
       context,
       defaultNamespace: config.networkPolicies.defaultNamespace,
       dns: config.networkPolicies.dns,
-      flows: platformFlows({
-        config,
-        jobScheduler: jobScheduler.service,
-        modelManager: modelManager.service,
-        selector: selector.service,
-        proxy: proxy.service,
-        objectStorage: objectStorageService,
-        databasePort: database.serviceName === undefined ? undefined : Database.PORT,
-        databaseAddress: db.address,
-        cloudTaskManager: cloudSite,
-        edgeSites,
-        edgeProxyAddress: edge ? edgeProxyAddress : undefined,
-        edgeDatabaseAddress: edge ? edgeDb.address : undefined,
-      }),
+      flows: [
+        ...platformFlows({
+          config,
+          jobScheduler: built(jobSchedulerComponent).service,
+          modelManager: built(modelManagerComponent).service,
+          selector: built(clientSelectorComponent).service,
+          proxy: proxy.service,
+          objectStorage: built(objectStorageComponent)?.service,
+          databasePort: database.serviceName === undefined ? undefined : Database.PORT,
+          databaseAddress: db.address,
+          cloudTaskManager: cloudSite,
+          edgeSites,
+          edgeProxyAddress: edge ? edgeProxyAddress : undefined,
+          edgeDatabaseAddress: edge ? edgeDb.address : undefined,
+        }),
+        // The flows components declare themselves.
+        ...flows,
+      ],
     });
   }
 

@@ -1,59 +1,63 @@
 /**
- * The platform's components, in one list. Each entry decides a component's
- * `app.kubernetes.io/component` value, its upstream image and which per-component
- * config rules apply; labels, images, config rules and tests read it from here.
- * Adding a component is one entry here plus its construct (docs/developing.md).
+ * The platform's components, in one list: each entry is the definition its
+ * file exports (components/define.ts), and decides the component's
+ * `app.kubernetes.io/component` value, its upstream image, its config section
+ * and how it is built. lib/platform.ts builds them in this order, the config
+ * schema takes their sections, the per-component config rules check them.
+ * Adding a component is its file plus one entry here (docs/developing.md).
+ *
+ * The registry sits at the top, beside lib/platform.ts: the config and
+ * resolve layers never import it; lib/load.ts hands them its entries' data.
  */
+import { apiGatewayComponent } from './components/api-gateway';
+import { clientSelectorComponent } from './components/client-selector';
+import { ComponentDefinition, defineComponent } from './components/define';
+import { setupComponent } from './components/endpoints';
+import { jobSchedulerComponent } from './components/job-scheduler';
+import { modelManagerComponent } from './components/model-manager';
+import { objectStorageComponent } from './components/object-storage';
+import { proxyComponent } from './components/proxy';
+import { taskManagerComponent } from './components/task-manager';
 
-/** What the registry knows about one component. */
-export interface ComponentEntry {
-  /**
-   * Upstream image name the platform project builds for it (`<images.registry>/<image>:<images.tag>`).
-   * @default none: the component runs a third-party image named in `images`, or none of its own
-   */
-  readonly image?: string;
-  /**
-   * Its section of platform.yaml when that section has `image` and `env` keys: the
-   * `latest`-tag rule and the managed-environment rule (config/rules.ts) check them.
-   * @default none: no per-component image or env keys
-   */
-  readonly configKey?: string;
-}
-
-/** Every component, keyed by its `app.kubernetes.io/component` value. */
-export const COMPONENTS = {
-  'job-scheduler': { image: 'nsfl-job-scheduler', configKey: 'jobScheduler' },
-  'model-manager': { image: 'nsfl-model-manager', configKey: 'modelManager' },
-  'client-selector': { image: 'nsfl-selector', configKey: 'clientSelector' },
-  proxy: { image: 'nsfl-proxy', configKey: 'proxy' },
-  'api-gateway': {},
-  'task-manager': { image: 'nsfl-client-cpu', configKey: 'taskManager' },
-  database: {},
-  'object-storage': {},
+/**
+ * Every component, in build order: each is built after the ones whose
+ * objects it uses.
+ */
+export const REGISTRY = [
+  /** Built by lib/platform.ts before any component: every program is given its connection. */
+  defineComponent({ name: 'database' }),
+  clientSelectorComponent,
+  modelManagerComponent,
+  proxyComponent,
+  jobSchedulerComponent,
+  apiGatewayComponent,
+  objectStorageComponent,
   /** Set-up Jobs, their RBAC and the wiring objects (Endpoints, Argo CD Application). */
-  setup: {},
-} as const satisfies Record<string, ComponentEntry>;
+  setupComponent,
+  taskManagerComponent,
+] as const satisfies readonly ComponentDefinition[];
 
-/** `app.kubernetes.io/component` values. */
-export type Component = keyof typeof COMPONENTS;
+/** `app.kubernetes.io/component` values of the registered components. */
+export type Component = (typeof REGISTRY)[number]['name'];
+
+/** The registered components by `app.kubernetes.io/component` value. */
+export const COMPONENTS = Object.fromEntries(REGISTRY.map((c) => [c.name, c])) as {
+  readonly [N in Component]: Extract<(typeof REGISTRY)[number], { readonly name: N }>;
+};
 
 /** Every `app.kubernetes.io/component` value, in registry order. */
-export const COMPONENT_NAMES = Object.keys(COMPONENTS) as Component[];
+export const COMPONENT_NAMES: readonly Component[] = REGISTRY.map((c) => c.name);
+
+/** The config sections the per-component image and env rules check, in registry order. */
+export const COMPONENT_CONFIG_KEYS: readonly string[] = REGISTRY.flatMap((c: ComponentDefinition) => (c.configKey === undefined ? [] : [c.configKey]));
 
 /** Images the platform project builds that belong to no component of their own: coordinators, created per job. */
 export const JOB_IMAGES = ['nsfl-coordinator'] as const;
 
-type ImageOf<C> = C extends { readonly image: infer I extends string } ? I : never;
-
 /** The upstream image names the platform project builds. */
-export type PlatformImage = ImageOf<(typeof COMPONENTS)[Component]> | (typeof JOB_IMAGES)[number];
+export type PlatformImage = NonNullable<(typeof REGISTRY)[number]['image']> | (typeof JOB_IMAGES)[number];
 
-type ConfigKeyOf<C> = C extends { readonly configKey: infer K extends string } ? K : never;
-
-/** Config sections of components with their own `image` and `env` keys. */
-export type ComponentConfigKey = ConfigKeyOf<(typeof COMPONENTS)[Component]>;
-
-/** The config sections the per-component image and env rules check, in registry order. */
-export const COMPONENT_CONFIG_KEYS: readonly ComponentConfigKey[] = Object.values(COMPONENTS).flatMap((c: ComponentEntry) =>
-  c.configKey === undefined ? [] : [c.configKey as ComponentConfigKey],
-);
+/** The registered components followed by `extra` (a library user's own), in build order. */
+export function platformComponents(extra: readonly ComponentDefinition[] = []): readonly ComponentDefinition[] {
+  return [...REGISTRY, ...extra];
+}

@@ -6,12 +6,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { ComponentDefinition } from './components/define';
 import { LoadedConfig } from './load';
 import { Config } from './config/schema';
 import { parsePortRecord, PORTS_FILE, renderPortRecord } from './resolve/ports';
 import { EdgeSite } from './resolve/fleet';
 import { FileChart, OutputFile } from './output';
 import { buildPlatform } from './platform';
+import { REGISTRY } from './registry';
 import { DOCUMENT_SEPARATOR, yamlDocument } from './render/yaml';
 
 /** The header of every generated file. */
@@ -22,7 +24,7 @@ export type Manifests = Map<string, Record<string, any>[]>;
 
 /** Builds the platform and returns its objects grouped by output file, paths sorted. */
 export function synthManifests(config: Config, edgeSites: readonly EdgeSite[]): Manifests {
-  return collectObjects(config, edgeSites, (json) => json);
+  return collectObjects(config, edgeSites, REGISTRY, (json) => json);
 }
 
 /**
@@ -30,9 +32,14 @@ export function synthManifests(config: Config, edgeSites: readonly EdgeSite[]): 
  * objects in construct order, each passed through `convert` as soon as cdk8s
  * has rendered it.
  */
-function collectObjects<T>(config: Config, edgeSites: readonly EdgeSite[], convert: (json: Record<string, any>) => T): Map<string, T[]> {
+function collectObjects<T>(
+  config: Config,
+  edgeSites: readonly EdgeSite[],
+  components: readonly ComponentDefinition[],
+  convert: (json: Record<string, any>) => T,
+): Map<string, T[]> {
   const app = new App();
-  buildPlatform(app, config, edgeSites);
+  buildPlatform(app, config, edgeSites, components);
   const files = new Map<string, T[]>();
   const add = (file: string, objects: T[]) => {
     if (objects.length > 0) files.set(file, [...(files.get(file) ?? []), ...objects]);
@@ -60,7 +67,7 @@ function collectObjects<T>(config: Config, edgeSites: readonly EdgeSite[], conve
 /** Every file of the output folder for a loaded config: the manifests and the edge nodes' port record. */
 export function synthFiles(loaded: LoadedConfig): Map<string, string> {
   // Each object becomes YAML as soon as it is rendered, so the JSON of the whole fleet never piles up.
-  const documents = collectObjects(loaded.config, loaded.edgeSites, yamlDocument);
+  const documents = collectObjects(loaded.config, loaded.edgeSites, loaded.components, yamlDocument);
   const files = new Map([...documents].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
   if (loaded.edgePorts.size > 0) files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

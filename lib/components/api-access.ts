@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PlatformContext } from './context';
-import { Component, labels, resourceName } from '../labels';
+import { labels, resourceName } from '../labels';
 import { env, kubectlContainer } from './pod';
 
 /** The namespace the programs create coordinator and executor pods in (hard-coded upstream). */
@@ -77,7 +77,7 @@ export interface ProgramIdentityProps {
   /** ServiceAccount name (also the binding names). */
   readonly name: string;
   /** Component label. */
-  readonly component: Component;
+  readonly component: string;
   /**
    * Site label, for task managers.
    * @default no site label

@@ -12,6 +12,9 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { labels, resourceName } from '../labels';
 import { PlatformContext } from './context';
+import { defineComponent } from './define';
+import { jobSchedulerComponent } from './job-scheduler';
+import { modelManagerComponent } from './model-manager';
 import { ProgramService } from './workload';
 
 /** How a route matches a path: a regular expression, or the exact path. */
@@ -148,3 +151,18 @@ export class ApiGateway extends Construct {
     });
   }
 }
+
+/** The API gateway in the registry: built when `apiGateway.enabled`. */
+export const apiGatewayComponent = defineComponent({
+  name: 'api-gateway',
+  build: (scope, { config, context, built }) =>
+    config.apiGateway.enabled
+      ? new ApiGateway(scope, 'ApiGateway', {
+          context,
+          ...config.apiGateway,
+          clientMaxBodySize: config.proxy.clientMaxBodySize,
+          jobScheduler: built(jobSchedulerComponent).service,
+          modelManager: built(modelManagerComponent).service,
+        })
+      : undefined,
+});

@@ -8,7 +8,6 @@
 import { isIP } from 'node:net';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Component } from '../registry';
 import { labels } from '../labels';
 import { CertificateIssuance } from '../resolve/tls';
 import { PlatformContext } from './context';
@@ -83,7 +82,7 @@ export interface ProgramCertificateProps {
   /** The Secret cert-manager writes (also the Certificate's name). */
   readonly secretName: string;
   /** Component label of the Certificate. */
-  readonly component: Component;
+  readonly component: string;
   /**
    * Site label (task managers).
    * @default none
@@ -140,7 +139,7 @@ export interface ProgramTls {
 }
 
 /** The program's Certificate when cert-manager issues it (see {@link ProgramCertificate}); nothing for a Secret you bring. */
-export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, component: Component, hosts: readonly string[], site?: string): void {
+export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, component: string, hosts: readonly string[], site?: string): void {
   if (tls.issuance === undefined) return;
   new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, component, site, hosts });
 }

@@ -4,8 +4,8 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { COMPONENTS } from '../registry';
 import { renderSelectorConfig } from '../render/selector-config';
+import { defineComponent } from './define';
 import { env, securityContext, tcpProbes } from './pod';
 import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
@@ -48,7 +48,7 @@ export class ClientSelector extends Construct {
       component: 'client-selector',
       ports: [{ name: 'grpc', port: props.port }],
       configFiles: { [CONFIG_FILE]: configJson },
-      image: platformImage(context, COMPONENTS['client-selector'].image, props.image),
+      image: platformImage(context, clientSelectorComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       container: {
@@ -63,3 +63,11 @@ export class ClientSelector extends Construct {
     }).service;
   }
 }
+
+/** The client selector in the registry. */
+export const clientSelectorComponent = defineComponent({
+  name: 'client-selector',
+  image: 'nsfl-selector',
+  configKey: 'clientSelector',
+  build: (scope, { config, context }) => new ClientSelector(scope, 'ClientSelector', { context, ...config.clientSelector }),
+});

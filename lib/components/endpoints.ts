@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { labels, resourceName } from '../labels';
 import { PlatformContext } from './context';
+import { defineComponent } from './define';
 
 /** Props of {@link ClientEndpoints}. */
 export interface ClientEndpointsProps {
@@ -43,3 +44,21 @@ export class ClientEndpoints extends Construct {
     });
   }
 }
+
+/**
+ * The set-up objects in the registry. Their Jobs come with what they set up
+ * (the Secrets, the database); what is built in registry order is the
+ * wiring: the endpoints ConfigMap.
+ */
+export const setupComponent = defineComponent({
+  name: 'setup',
+  build: (scope, { config, context }) => {
+    const { apiGateway, objectStorage, proxy } = config;
+    return new ClientEndpoints(scope, 'Endpoints', {
+      context,
+      apiGateway: apiGateway.enabled ? apiGateway : undefined,
+      objectStorage: objectStorage.type === 'embedded' ? { nodePort: objectStorage.nodePort } : { endpoint: objectStorage.external!.endpoint },
+      proxy: { externalAddress: proxy.externalAddress, nodePort: proxy.expose.type === 'NodePort' ? proxy.expose.nodePort : undefined },
+    });
+  },
+});

@@ -5,14 +5,17 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { COMPONENTS } from '../registry';
 import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
-import { databaseCa, databaseEnv, DatabaseConnection } from './database';
 import { k8s } from 'cdk8s-plus-28';
 import { CertificateIssuance } from '../resolve/tls';
 import { certificateOf } from './certificates';
-import { SSL_FILES } from './tls';
+import { clientSelectorComponent } from './client-selector';
+import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { defineComponent } from './define';
+import { modelManagerComponent } from './model-manager';
 import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
+import { proxyComponent } from './proxy';
+import { SSL_FILES } from './tls';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
@@ -117,7 +120,7 @@ export class JobScheduler extends Construct {
       component: 'job-scheduler',
       ports: [{ name: 'http', port: props.port }],
       identity: { role: roleNames(context).jobScheduler },
-      image: platformImage(context, COMPONENTS['job-scheduler'].image, props.image),
+      image: platformImage(context, jobSchedulerComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       sidecars: [api.container],
@@ -156,3 +159,28 @@ export class JobScheduler extends Construct {
     this.service = workload.service;
   }
 }
+
+/** The job scheduler in the registry. */
+export const jobSchedulerComponent = defineComponent({
+  name: 'job-scheduler',
+  image: 'nsfl-job-scheduler',
+  configKey: 'jobScheduler',
+  build: (scope, { config, context, secrets, database, root, tls, built }) =>
+    new JobScheduler(scope, 'JobScheduler', {
+      context,
+      ...config.jobScheduler,
+      coordinatorImage: config.images.coordinator,
+      db: database,
+      root,
+      selector: built(clientSelectorComponent).service,
+      modelManager: built(modelManagerComponent).service,
+      proxy: built(proxyComponent).service,
+      routeToken: secrets.routeToken,
+      coordinatorTls: tls && {
+        folder: tls.coordinatorFolder,
+        secrets: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorSecret(ns)])),
+        issuance: tls.issuance,
+        hostName: tls.coordinatorHost,
+      },
+    }),
+});

@@ -4,8 +4,8 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { COMPONENTS } from '../registry';
 import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { defineComponent } from './define';
 import { env, httpProbes, secretEnv, securityContext, waitForTcp } from './pod';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
@@ -55,7 +55,7 @@ export class ModelManager extends Construct {
       context,
       component: 'model-manager',
       ports: [{ name: 'http', port: props.port }],
-      image: platformImage(context, COMPONENTS['model-manager'].image, props.image),
+      image: platformImage(context, modelManagerComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       container: {
@@ -88,3 +88,18 @@ export class ModelManager extends Construct {
     }).service;
   }
 }
+
+/** The model manager in the registry. */
+export const modelManagerComponent = defineComponent({
+  name: 'model-manager',
+  image: 'nsfl-model-manager',
+  configKey: 'modelManager',
+  build: (scope, { config, context, database, root }) =>
+    new ModelManager(scope, 'ModelManager', {
+      context,
+      ...config.modelManager,
+      s3: config.modelStorage.type === 's3' ? config.modelStorage.s3 : undefined,
+      db: database,
+      root,
+    }),
+});

@@ -7,7 +7,6 @@
 import { splitHostPort } from '../config/addresses';
 import { Config } from '../config/schema';
 import { METASERVER_PORT } from '../config/defaults';
-import { Component } from '../labels';
 import { EdgeSite } from '../resolve/fleet';
 import { TaskManagerSettings } from '../resolve/site';
 
@@ -38,7 +37,7 @@ export type Peer =
    * for task managers, the cloud site's or the edge sites'), or every one
    * when `component` is undefined.
    */
-  | { readonly kind: 'platform'; readonly component?: Component; readonly site?: 'cloud' | 'edge' }
+  | { readonly kind: 'platform'; readonly component?: string; readonly site?: 'cloud' | 'edge' }
   /** Coordinators and executors: pods the programs create in namespace `default`. */
   | { readonly kind: 'workloads' }
   /** Any pod in any namespace (e.g. the API gateway's controller, wherever it runs). */
@@ -97,7 +96,7 @@ const dnsPorts: readonly FlowPort[] = [
   { port: DNS_PORT, protocol: 'UDP' },
   { port: DNS_PORT, protocol: 'TCP' },
 ];
-const platform = (component?: Component, site?: 'cloud' | 'edge'): Peer => ({ kind: 'platform', component, site });
+const platform = (component?: string, site?: 'cloud' | 'edge'): Peer => ({ kind: 'platform', component, site });
 const WORKLOADS: Peer = { kind: 'workloads' };
 const ANYWHERE: Peer = { kind: 'anywhere' };
 

@@ -12,6 +12,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { defineComponent } from './define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from './pod';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
@@ -102,3 +103,23 @@ export function fsFormatScript(dataPath: string): string {
     'echo "$f: created (filesystem mode)"',
   ].join('\n');
 }
+
+/** The object storage in the registry: built when `objectStorage.type` is embedded. */
+export const objectStorageComponent = defineComponent({
+  name: 'object-storage',
+  build: (scope, { config, context, secrets, root, tls }) => {
+    const o = config.objectStorage;
+    if (o.type !== 'embedded') return undefined;
+    return new ObjectStorage(scope, 'ObjectStorage', {
+      context,
+      image: config.images.minio,
+      port: o.port,
+      nodePort: o.nodePort,
+      resources: o.resources,
+      root,
+      credentials: secrets.objectStorage,
+      // The coordinators' private keys are files of the shared root: never served as objects.
+      hiddenFolders: tls ? config.sharedRoot.namespaces.map((ns) => `${ns}/${tls.coordinatorFolder}`) : [],
+    });
+  },
+});

@@ -5,9 +5,11 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { COMPONENTS } from '../registry';
 import { renderNginxConf } from '../render/nginx-conf';
+import { clientSelectorComponent } from './client-selector';
+import { defineComponent } from './define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from './pod';
+import { hostOf } from '../config/addresses';
 import { certificateOf, ProgramTls } from './certificates';
 import { sslFolder } from './tls';
 import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
@@ -110,7 +112,7 @@ export class Proxy extends Construct {
         annotations: expose.annotations,
       },
       configFiles: { 'nginx.conf': nginxConf },
-      image: platformImage(context, COMPONENTS.proxy.image, props.image),
+      image: platformImage(context, proxyComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       // The image's own command and working directory (/nginx) are kept: the Lua path is relative to it.
@@ -141,3 +143,24 @@ export class Proxy extends Construct {
     }
   }
 }
+
+/** The proxy in the registry. */
+export const proxyComponent = defineComponent({
+  name: 'proxy',
+  image: 'nsfl-proxy',
+  configKey: 'proxy',
+  build: (scope, { config, context, secrets, tls, built }) =>
+    new Proxy(scope, 'Proxy', {
+      context,
+      ...config.proxy,
+      dnsServiceIP: config.cluster.dnsServiceIP,
+      selector: built(clientSelectorComponent).service,
+      routeToken: secrets.routeToken,
+      tls: tls && {
+        secretName: tls.proxySecret,
+        issuance: tls.issuance,
+        coordinatorName: tls.coordinatorHost,
+        externalHosts: [config.proxy.externalAddress, config.edge.proxyAddress].flatMap((a) => (a === undefined ? [] : [hostOf(a)])),
+      },
+    }),
+});

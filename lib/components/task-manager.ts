@@ -6,15 +6,18 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { METASERVER_PORT } from '../config/defaults';
+import { METASERVER_PORT, TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { PlatformContext } from './context';
-import { labels } from '../labels';
-import { TaskManagerSettings } from '../resolve/site';
+import { labels, resourceName } from '../labels';
+import { resolveCloudSite, TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
-import { databaseCa, databaseEnv, DatabaseConnection } from './database';
 import { certificateOf, ProgramTls } from './certificates';
+import { clientSelectorComponent } from './client-selector';
+import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { defineComponent } from './define';
+import { proxyComponent } from './proxy';
 import { sslFolder } from './tls';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
 import { checkPort, ProgramService, singletonDeployment } from './workload';
@@ -220,3 +223,30 @@ export class TaskManager extends Construct {
     });
   }
 }
+
+/** The cloud task manager in the registry: built when `taskManager.enabled` (edge nodes' are the edge fleet's). */
+export const taskManagerComponent = defineComponent({
+  name: 'task-manager',
+  image: TASK_MANAGER_DEFAULTS.image,
+  configKey: 'taskManager',
+  build: (scope, { config, context, database: db, tls, built }) => {
+    const settings = resolveCloudSite(config);
+    if (!settings) return undefined;
+    const grpc = built(proxyComponent).service.address('grpc');
+    return new TaskManager(scope, 'TaskManager', {
+      context,
+      name: resourceName(config, 'task-manager'),
+      site: 'cloud',
+      server: grpc,
+      db,
+      waitFor: [
+        ...(db.waitAddress ? [{ what: 'database', address: db.waitAddress }] : []),
+        { what: 'client-selector', address: built(clientSelectorComponent).service.address('grpc') },
+        { what: 'proxy', address: grpc },
+      ],
+      variant: { kind: 'cluster' },
+      settings,
+      tls: tls && { secretName: tls.taskManagerSecret, issuance: tls.issuance },
+    });
+  },
+});

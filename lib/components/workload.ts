@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Resources } from '../config/schema';
-import { Component, labels, resourceName, selectorLabels } from '../labels';
+import { labels, resourceName, selectorLabels } from '../labels';
 import { ProgramIdentity } from './api-access';
 import { PlatformContext } from './context';
 import { CHECKSUM_ANNOTATION, checksum, cloudOnlyAffinity, podDefaults, resources } from './pod';
@@ -26,7 +26,7 @@ export interface SingletonProps {
   /** Deployment name. */
   readonly name: string;
   /** Component label. */
-  readonly component: Component;
+  readonly component: string;
   /**
    * Site label (task managers).
    * @default no site label
@@ -95,7 +95,7 @@ export interface ProgramServiceProps {
   /** Service name. */
   readonly name: string;
   /** Component label (selects the component's pods). */
-  readonly component: Component;
+  readonly component: string;
   /**
    * Site label (task managers).
    * @default no site label
@@ -226,7 +226,7 @@ export interface ProgramWorkloadProps {
   /** Names, labels and pod defaults of the platform instance. */
   readonly context: PlatformContext;
   /** Component label; also the main container's name. */
-  readonly component: Component;
+  readonly component: string;
   /**
    * Name of the Services, the ConfigMap, the ServiceAccount and the Deployment.
    * @default `<context.name>-<component>`

@@ -6,6 +6,8 @@
 
 /** A task manager site's settings when nothing sets them. */
 export const TASK_MANAGER_DEFAULTS = {
+  /** Upstream image name (`<images.registry>/<image>:<images.tag>`); for edge nodes, of amd64 ones. */
+  image: 'nsfl-client-cpu',
   /** gRPC port; for edge nodes, where port allocation starts. */
   port: 22000,
   /** WORKER_PORT of executors. */

@@ -5,9 +5,12 @@
 import { z } from 'zod';
 import { configSchema } from './schema';
 
-/** The JSON Schema editors use to complete and check platform.yaml. */
-export function platformJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/**
+ * The JSON Schema editors use to complete and check platform.yaml.
+ * @param config the zod schema: config/schema.ts, or it plus the sections components bring (config/components.ts)
+ */
+export function platformJsonSchema(config: z.ZodType = configSchema): Record<string, unknown> {
+  const schema = z.toJSONSchema(config, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     ...schema,
     $id: 'https://neursafe.io/schemas/platform.schema.json',
@@ -16,6 +19,6 @@ export function platformJsonSchema(): Record<string, unknown> {
 }
 
 /** The committed text of schema/platform.schema.json. */
-export function platformJsonSchemaText(): string {
-  return `${JSON.stringify(platformJsonSchema(), null, 2)}\n`;
+export function platformJsonSchemaText(config: z.ZodType = configSchema): string {
+  return `${JSON.stringify(platformJsonSchema(config), null, 2)}\n`;
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Pair, visit, YAMLMap } from 'yaml';
-import type { core } from 'zod';
+import type { core, z } from 'zod';
 import { ConfigError, ConfigIssue, formatPath, RuleIssue } from './errors';
 import { Config, configSchema } from './schema';
 
@@ -57,9 +57,10 @@ export function readConfigFile(file: string): string {
 
 /**
  * Validates config text: YAML, the schema, then `check`; `file` is only used in messages.
+ * @param schema the schema of platform.yaml: config/schema.ts, or it plus the sections components bring (config/components.ts)
  * @throws ConfigError with every problem found, when there is at least one error.
  */
-export function validateConfig<T>(text: string, file: string, check: ConfigCheck<T>): ValidConfig<T> {
+export function validateConfig<T>(text: string, file: string, check: ConfigCheck<T>, schema: z.ZodType<Config> = configSchema): ValidConfig<T> {
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check is quadratic in a mapping's size: duplicateKeys() does it in linear time.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true });
@@ -96,12 +97,12 @@ export function validateConfig<T>(text: string, file: string, check: ConfigCheck
   // A rule about a field that is not written (one to add) shows the line of a related field that is.
   const shownAt = (r: RuleIssue) => (r.related && valueAt(raw, r.path) === undefined && valueAt(raw, r.related) !== undefined ? r.related : r.path);
   const toIssue = (r: RuleIssue): ConfigIssue => ({ file, ...locate(shownAt(r)), path: formatPath(r.path), message: r.message, severity: r.severity });
-  const parsed = configSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const shapeIssues = parsed.error.issues.flatMap((issue) => zodIssues(issue, raw, file, locate));
     // Report the cross-field problems too, checked on the config without the broken fields.
     const bad = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path]));
-    throw new ConfigError([...shapeIssues, ...rulesWithout(raw, bad, check).map(toIssue)]);
+    throw new ConfigError([...shapeIssues, ...rulesWithout(raw, bad, check, schema).map(toIssue)]);
   }
   const { issues, result } = check(parsed.data);
   const ruleIssues = issues.map(toIssue);
@@ -114,13 +115,13 @@ export function validateConfig<T>(text: string, file: string, check: ConfigCheck
  * their defaults apply), minus any about those fields; none when the config
  * still does not parse (e.g. a required field is broken).
  */
-function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[], check: ConfigCheck<unknown>): RuleIssue[] {
+function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[], check: ConfigCheck<unknown>, schema: z.ZodType<Config>): RuleIssue[] {
   const pruned = structuredClone(raw);
   for (const path of broken) {
     const parent = valueAt(pruned, path.slice(0, -1));
     if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
   }
-  const reparsed = configSchema.safeParse(pruned);
+  const reparsed = schema.safeParse(pruned);
   if (!reparsed.success) return [];
   // A rule's path touches a broken field when one is a prefix of the other.
   const id = (p: readonly PropertyKey[]) => JSON.stringify(p.map(String));

@@ -10,6 +10,7 @@
  * that uses them. The output depends only on the schema, so it is
  * deterministic.
  */
+import type { z } from 'zod';
 import { platformJsonSchema } from './json-schema';
 
 /** The parts of a JSON Schema node the reference reads. */
@@ -237,7 +238,10 @@ class ReferenceWriter {
   }
 }
 
-/** The configuration reference of platform.yaml as Markdown (the generated part of docs/configuration.md). */
-export function configReferenceMarkdown(): string {
-  return new ReferenceWriter(platformJsonSchema() as JsonSchema).render();
+/**
+ * The configuration reference of platform.yaml as Markdown (the generated part of docs/configuration.md).
+ * @param config the zod schema (see {@link platformJsonSchema}); default: config/schema.ts
+ */
+export function configReferenceMarkdown(config?: z.ZodType): string {
+  return new ReferenceWriter(platformJsonSchema(config) as JsonSchema).render();
 }

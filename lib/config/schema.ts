@@ -60,6 +60,17 @@ const componentBase = {
   env: extraEnv,
 };
 
+/**
+ * The config section of a component that runs a program: its own `fields`
+ * plus `logLevel`, `image`, `resources` and `env` (which the latest-tag and
+ * managed-environment rules check). A section left out is read as `{}`: its
+ * defaults apply (and a required field of its own is reported missing).
+ */
+export function componentSection<F extends z.core.$ZodLooseShape>(fields: F, description: string) {
+  const section = z.strictObject({ ...fields, ...componentBase });
+  return section.prefault({} as z.input<typeof section>).describe(description);
+}
+
 /** The settings of a task manager site, shared by the cloud task manager and edge defaults. */
 const siteDirs = z.strictObject({
   lmdb: absolutePath.optional().describe('Task metadata (LMDB) folder.'),

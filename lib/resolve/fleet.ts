@@ -93,7 +93,7 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
     const port = ports.get(node.name);
     if (port === undefined) return; // reported by the allocation
     const ls = levels(config, node);
-    const image = imageFor(ls, node.arch, 'images', 'image') ?? (node.arch === 'amd64' ? platformImage(config, 'nsfl-client-cpu') : undefined);
+    const image = imageFor(ls, node.arch, 'images', 'image') ?? (node.arch === 'amd64' ? platformImage(config, TASK_MANAGER_DEFAULTS.image) : undefined);
     if (image === undefined) {
       issues.push({
         path: ['edge', 'nodes', index, 'arch'],

@@ -2,6 +2,7 @@
  * The resolve layer's entry: every cross-field rule of a parsed config, and
  * the resolved edge fleet with each node's task manager port.
  */
+import type { ComponentEntry } from '../config/components';
 import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
 import { edgeRules } from './edge-rules';
@@ -22,12 +23,17 @@ export interface ResolvedPlatform {
 /**
  * Checks and resolves a parsed config.
  * @param previousPorts the edge nodes' ports recorded by the previous synth
+ * @param components the registry's entries (their config sections get the per-component rules)
  */
-export function resolvePlatform(config: Config, previousPorts: ReadonlyMap<string, number>): { issues: RuleIssue[]; result: ResolvedPlatform } {
+export function resolvePlatform(
+  config: Config,
+  previousPorts: ReadonlyMap<string, number>,
+  components: readonly ComponentEntry[],
+): { issues: RuleIssue[]; result: ResolvedPlatform } {
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
   return {
-    issues: [...platformRules(config), ...edgeRules(config), ...gitopsRules(config), ...tlsRules(config), ...allocation.issues, ...fleet.issues],
+    issues: [...platformRules(config, components), ...edgeRules(config), ...gitopsRules(config), ...tlsRules(config), ...allocation.issues, ...fleet.issues],
     result: { edgeSites: fleet.sites, edgePorts: allocation.ports },
   };
 }

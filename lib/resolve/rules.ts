@@ -6,8 +6,8 @@ import { HOST_PORT } from '../config/addresses';
 import { isWithin, pathsOverlap } from '../config/k8s-rules';
 import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
+import type { ComponentEntry } from '../config/components';
 import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from './site-dirs';
-import { COMPONENT_CONFIG_KEYS } from '../registry';
 
 /**
  * Environment variables the generator sets itself; `env` maps of components
@@ -116,8 +116,11 @@ export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
   return uniquePorts(ports, (p, other) => `port ${p.port} of ${p.what} is already used by ${other} in the same pod`);
 }
 
-/** The platform's cross-field rules (the edge fleet's are in edge/rules.ts). */
-export function platformRules(c: Config): RuleIssue[] {
+/**
+ * The platform's cross-field rules (the edge fleet's are in edge/rules.ts).
+ * @param components the registry's entries: the sections at their config keys get the per-component image and env rules
+ */
+export function platformRules(c: Config, components: readonly ComponentEntry[]): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const need = (cond: boolean, path: PropertyKey[], message: string, related?: PropertyKey[]) => {
     if (cond) issues.push({ path, message, severity: 'error', related });
@@ -129,9 +132,12 @@ export function platformRules(c: Config): RuleIssue[] {
   for (const key of ['coordinator', 'kubectl', 'busybox', 'postgres', 'mongo', 'minio'] as const) {
     issues.push(...latestRule(c, c.images[key], ['images', key]));
   }
-  for (const comp of COMPONENT_CONFIG_KEYS) {
-    issues.push(...latestRule(c, c[comp].image, [comp, 'image']));
-    issues.push(...envRule(c[comp].env, [comp, 'env']));
+  // In the config's order (the schema's), so the messages follow the file's layout.
+  const componentKeys = new Set(components.flatMap((comp) => (comp.configKey === undefined ? [] : [comp.configKey])));
+  for (const key of Object.keys(c).filter((k) => componentKeys.has(k))) {
+    const section = (c as Readonly<Record<string, { readonly image?: string; readonly env?: Record<string, string> }>>)[key];
+    issues.push(...latestRule(c, section.image, [key, 'image']));
+    if (section.env !== undefined) issues.push(...envRule(section.env, [key, 'env']));
   }
   issues.push(...latestRule(c, c.taskManager.executorImage, ['taskManager', 'executorImage']));
 

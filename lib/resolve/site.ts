@@ -4,8 +4,8 @@
  */
 import { Resources } from '../config/schema';
 import { Config } from '../config/schema';
+import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { platformImage } from '../images';
-import { COMPONENTS } from '../registry';
 import { cloudSiteRoot, SiteDirs, siteDirs } from './site-dirs';
 
 /** The fully resolved settings of one site. */
@@ -55,7 +55,7 @@ export interface TaskManagerSettings {
 export function resolveCloudSite(config: Config): TaskManagerSettings | undefined {
   const tm = config.taskManager;
   if (!tm.enabled) return undefined;
-  const image = platformImage(config, COMPONENTS['task-manager'].image, tm.image);
+  const image = platformImage(config, TASK_MANAGER_DEFAULTS.image, tm.image);
   return {
     port: tm.port,
     workerPort: tm.workerPort,

@@ -16,8 +16,8 @@ function errors(config: Record<string, any>): string[] {
 }
 
 describe('the component registry', () => {
-  test('component label values, the platform components plus the object store and set-up objects', () => {
-    expect(COMPONENT_NAMES).toEqual(['job-scheduler', 'model-manager', 'client-selector', 'proxy', 'api-gateway', 'task-manager', 'database', 'object-storage', 'setup']);
+  test('component label values in build order: the platform components plus the database, object store and set-up objects', () => {
+    expect(COMPONENT_NAMES).toEqual(['database', 'client-selector', 'model-manager', 'proxy', 'job-scheduler', 'api-gateway', 'object-storage', 'setup', 'task-manager']);
   });
 
   test('every component with a config section has an image of its own', () => {
