@@ -64,7 +64,11 @@ export const tlsSchema = z
         taskManager: dnsSubdomain.optional().describe('The cloud task manager\'s Secret; default <name>-task-manager-tls.'),
         database: dnsSubdomain.optional().describe('The embedded database\'s Secret; default <name>-database-tls.'),
         coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace; default <name>-coordinator-tls-<namespace>, one per namespace.'),
-        edgeNodePrefix: dnsSubdomain.optional().describe('Edge node N\'s Secret is <edgeNodePrefix>N; default prefix <name>-tls-.'),
+        edgeNodePrefix: z
+          .string()
+          .max(190, { error: 'must be at most 190 characters (node names follow it in a Secret name)', abort: true })
+          .regex(/^[a-z0-9][-a-z0-9.]*$/, { error: 'must be the start of a Secret name: lower-case letters, digits, "-" and ".", e.g. fl-edge-' })
+          .optional().describe('Edge node N\'s Secret is <edgeNodePrefix>N; default prefix <name>-tls-.'),
       })
       .prefault({})
       .describe('Secret names (tls.certificates existing). Each holds tls.crt, tls.key and ca.crt, as cert-manager writes them.'),

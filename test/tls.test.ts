@@ -1,0 +1,242 @@
+/**
+ * Encryption, checked on the output the way the programs will read it: every
+ * gRPC program that can speak TLS gets an `ssl` folder with exactly the
+ * three files it opens, the proxy's nginx.conf terminates and originates
+ * mutual TLS and leaves plaintext only to /ClientService, the coordinators'
+ * certificate folder is published into each FL namespace and hidden from the
+ * upload endpoint, the embedded database refuses plaintext from other hosts
+ * and every client verifies it, and every certificate is an RSA one from the
+ * platform's CA, valid against cert-manager's CRD schema.
+ */
+import { validateManifest } from './support/k8s-schema';
+import { configErrors, containers, plainEnv, synth, Synthesized, withOverrides } from './support/platform';
+
+const ns = 'neursafe-fl';
+
+/** The files of an `ssl` folder as the programs open them, and the cert-manager keys they come from. */
+const SSL_ITEMS = [
+  { key: 'tls.crt', path: 'cert.pem' },
+  { key: 'tls.key', path: 'private.key' },
+  { key: 'ca.crt', path: 'trusted.pem' },
+];
+
+/** Every pod template of the output, with the file it is in. */
+function podTemplates(out: Synthesized): { file: string; obj: any; spec: any }[] {
+  return out.objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.obj.kind))
+    .map((o) => ({ ...o, spec: o.obj.spec.template.spec }));
+}
+
+/** The `ssl` folder of a pod's container: the Secret it comes from and where it is mounted, checked to map all three files. */
+function sslFolderOf(spec: any, container: any): { secret: string; path: string } | undefined {
+  const mount = (container.volumeMounts ?? []).find((m: any) => m.name === 'ssl');
+  if (mount === undefined) return undefined;
+  const volume = spec.volumes.find((v: any) => v.name === 'ssl');
+  const source = volume.projected.sources[0].secret;
+  expect(source.items).toEqual(SSL_ITEMS);
+  expect(mount.readOnly).toBe(true);
+  return { secret: source.name, path: mount.mountPath };
+}
+
+/** The text of a task manager's task_manager_setup.json, parsed. */
+function setupOf(out: Synthesized, name: string): any {
+  return JSON.parse(out.get('ConfigMap', name, ns).data['task_manager_setup.json']);
+}
+
+describe('the bundled config: TLS on every hop the programs can encrypt', () => {
+  const out = synth();
+  const nginx: string = out.get('ConfigMap', 'nsfl-proxy', ns).data['nginx.conf'];
+  const certificates = out.all('Certificate');
+  const certificateOf = (secret: string) => certificates.find((c) => c.spec.secretName === secret);
+
+  test('task managers (cloud and every edge node) use their ssl folder for their server and their task results', () => {
+    const sites = ['nsfl-task-manager', 'nsfl-edge-edge-node-1', 'nsfl-edge-edge-node-2'];
+    for (const name of sites) {
+      const spec = out.get('Deployment', name, ns).spec.template.spec;
+      const main = spec.containers.find((c: any) => c.name === 'task-manager');
+      const ssl = sslFolderOf(spec, main);
+      // The program reads its folder from the setup file's `ssl` key: it must be where the Secret is mounted.
+      expect(ssl).toBeDefined();
+      expect(setupOf(out, name).ssl).toBe(ssl!.path);
+      // Each site has a certificate of its own.
+      expect(certificateOf(ssl!.secret)).toBeDefined();
+    }
+  });
+
+  test('the proxy has its ssl folder, and nginx.conf reads the three files from it', () => {
+    const spec = out.get('Deployment', 'nsfl-proxy', ns).spec.template.spec;
+    const ssl = sslFolderOf(spec, spec.containers[0])!;
+    for (const f of ['cert.pem', 'private.key']) {
+      expect(nginx).toContain(`ssl_certificate${f === 'private.key' ? '_key' : ''} ${ssl.path}/${f};`);
+      expect(nginx).toContain(`grpc_ssl_certificate${f === 'private.key' ? '_key' : ''} ${ssl.path}/${f};`);
+    }
+    expect(nginx).toContain(`ssl_client_certificate ${ssl.path}/trusted.pem;`);
+    expect(nginx).toContain(`grpc_ssl_trusted_certificate ${ssl.path}/trusted.pem;`);
+  });
+
+  test('nginx.conf: one gRPC port, TLS and plaintext told apart per connection; mutual TLS both ways; plaintext only to /ClientService', () => {
+    const grpcPort = out.get('Service', 'nsfl-proxy', ns).spec.ports.find((p: any) => p.name === 'grpc').port;
+    const stream = /\nstream \{([\s\S]*?)\n\}\n/.exec(nginx)![1];
+    // The Service's gRPC port is the stream server (no TLS of its own: it passes each connection on unread).
+    expect(stream).toMatch(new RegExp(`listen ${grpcPort};`));
+    const [, tlsPort, plainPort] = /first == "\\22" and (\d+) or (\d+)/.exec(stream)!;
+    const servers = nginx.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
+    const tlsServer = servers.find((s) => s.includes(`listen 127.0.0.1:${tlsPort} ssl http2;`))!;
+    const plainServer = servers.find((s) => s.includes(`listen 127.0.0.1:${plainPort} http2;`))!;
+    // A TLS ClientHello (first byte 0x16) goes to the TLS server, which demands a client certificate from the CA.
+    expect(tlsServer).toContain('ssl_verify_client on;');
+    expect(tlsServer).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
+    // Task results reach coordinators over TLS, with the proxy's client certificate, checking the coordinator's.
+    const toCoordinators = /location \/ \{([\s\S]*?)\n        \}/.exec(tlsServer)![1];
+    expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
+    expect(toCoordinators).toContain('grpc_ssl_verify on;');
+    const sslName = /grpc_ssl_name (\S+);/.exec(toCoordinators)![1];
+    const coordinatorCert = certificates.find((c) => c.metadata.name === 'nsfl-coordinator-tls-default');
+    expect(coordinatorCert.spec.dnsNames).toContain(sslName);
+    // Plaintext serves the registration calls the programs never encrypt, and nothing else.
+    expect(plainServer).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
+    expect(plainServer).toMatch(/location \/ \{\s*return 403;/);
+    expect(plainServer).not.toContain('coordinator');
+  });
+
+  test("coordinators: each FL namespace's certificate is published into its folder of the shared root, and hidden from the upload endpoint", () => {
+    const js = out.get('Deployment', 'nsfl-job-scheduler', ns).spec.template.spec;
+    const publish = js.initContainers.find((c: any) => c.name === 'publish-coordinator-certificates');
+    const script: string = publish.command[2];
+    // The job config's `ssl: .nsfl-tls` is read relative to <shared root>/<namespace>/.
+    expect(script).toContain('for ns in default; do');
+    expect(script).toContain('dir="/workspace/$ns/.nsfl-tls"');
+    expect(script).toMatch(/for f in cert\.pem private\.key trusted\.pem/);
+    expect(script).toContain('chmod 0600');
+    const volume = js.volumes.find((v: any) => v.name === 'coordinator-tls');
+    expect(volume.projected.sources).toEqual([
+      { secret: { name: 'nsfl-coordinator-tls-default', items: SSL_ITEMS.map((i) => ({ key: i.key, path: `default/${i.path}` })) } },
+    ]);
+    // The S3 endpoint serves the shared root: an empty read-only folder covers the certificate folder.
+    const minio = out.get('Deployment', 'nsfl-object-storage', ns).spec.template.spec;
+    const cover = minio.containers[0].volumeMounts.find((m: any) => m.mountPath === '/data/default/.nsfl-tls');
+    expect(cover.readOnly).toBe(true);
+    expect(minio.volumes.find((v: any) => v.name === cover.name).emptyDir).toBeDefined();
+  });
+
+  test('the embedded database demands TLS from every other host, with its key owned by PostgreSQL and mode 0600', () => {
+    const hba: string = out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'];
+    const rules = hba.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.trim().split(/\s+/));
+    // Only the pod itself (socket, loopback) may skip TLS; every other address must use it.
+    for (const [type, , , address] of rules) {
+      if (type === 'host') expect(['127.0.0.1/32', '::1/128']).toContain(address);
+    }
+    expect(rules.filter(([type]) => type === 'hostssl').map((r) => r[3])).toEqual(['0.0.0.0/0', '::/0']);
+    const sts = out.get('StatefulSet', 'nsfl-database', ns).spec.template.spec;
+    const args: string[] = sts.containers[0].args;
+    expect(args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/neursafe-fl/postgres/pg_hba.conf']));
+    const copy = sts.initContainers.find((c: any) => c.name === 'tls-files');
+    expect(copy.securityContext.runAsUser).toBe(sts.containers[0].securityContext.runAsUser);
+    expect(copy.command[2]).toContain('install -m 0600 /etc/neursafe-fl/tls-secret/tls.key /etc/neursafe-fl/tls/server.key');
+    expect(args).toContain('ssl_key_file=/etc/neursafe-fl/tls/server.key');
+  });
+
+  test('every database client verifies the server with the CA (PGSSLMODE=verify-ca) from a file it mounts', () => {
+    const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec, c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
+    // The job scheduler, the model manager, the set-up Job's psql, the cloud and both edge task managers.
+    expect(clients.length).toBe(6);
+    for (const { spec, c } of clients) {
+      const e = plainEnv(c);
+      expect(e.PGSSLMODE).toBe('verify-ca');
+      const mount = c.volumeMounts.find((m: any) => e.PGSSLROOTCERT === `${m.mountPath}/ca.crt`);
+      const volume = spec.volumes.find((v: any) => v.name === mount.name);
+      expect(volume.projected.sources[0].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+    }
+  });
+
+  test('an edge node receives no Secret but its own (KubeEdge copies every referenced Secret to the node)', () => {
+    for (const { file, spec } of podTemplates(out).filter((p) => p.file.startsWith('edge/'))) {
+      const node = spec.nodeSelector['kubernetes.io/hostname'];
+      const secrets = new Set<string>();
+      for (const v of spec.volumes) for (const s of v.projected?.sources ?? []) if (s.secret) secrets.add(s.secret.name);
+      for (const v of spec.volumes) if (v.secret) secrets.add(v.secret.secretName);
+      for (const c of spec.containers) for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) secrets.add(e.valueFrom.secretKeyRef.name);
+      expect([...secrets].filter((s) => !s.includes(node) && s !== 'nsfl-db-edge-task-manager')).toEqual([]);
+      expect(file).toContain(node);
+    }
+  });
+
+  test("every certificate is RSA, for server and client, from the platform's CA; the cert-manager objects are valid", () => {
+    const issuers = out.all('Issuer');
+    const ca = issuers.find((i) => i.spec.ca !== undefined);
+    const root = certificates.find((c) => c.spec.secretName === ca.spec.ca.secretName);
+    expect(root.spec.isCA).toBe(true);
+    expect(issuers.find((i) => i.metadata.name === root.spec.issuerRef.name).spec.selfSigned).toEqual({});
+    for (const c of certificates.filter((x) => !x.spec.isCA)) {
+      // The programs' TLS 1.2 ciphers are ECDHE-RSA: an ECDSA key fails the handshake.
+      expect(c.spec.privateKey.algorithm).toBe('RSA');
+      expect(c.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+      expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: ca.metadata.name });
+    }
+    for (const o of [...certificates, ...issuers]) expect(validateManifest(o)).toEqual([]);
+    // One per program: proxy, cloud task manager, database, each FL namespace's coordinators, each edge node.
+    expect(certificates.map((c) => c.metadata.name).sort()).toEqual([
+      'nsfl-ca', 'nsfl-coordinator-tls-default', 'nsfl-database-tls', 'nsfl-proxy-tls', 'nsfl-task-manager-tls', 'nsfl-tls-edge-node-1', 'nsfl-tls-edge-node-2',
+    ]);
+    // An edge node's Certificate is in its own file, so it comes and goes with the node.
+    expect(out.objects.find((o) => o.obj.kind === 'Certificate' && o.obj.metadata.name === 'nsfl-tls-edge-node-1')!.file).toMatch(/^edge\/s\d+\/edge-node-1\.k8s\.yaml$/);
+  });
+});
+
+describe('TLS settings', () => {
+  test('certificates you bring: no cert-manager objects, the named Secrets are mounted', () => {
+    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-' } } }));
+    expect(out.all('Certificate')).toEqual([]);
+    expect(out.all('Issuer')).toEqual([]);
+    const proxy = out.get('Deployment', 'nsfl-proxy', ns).spec.template.spec;
+    expect(proxy.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name).toBe('my-proxy');
+    const edge = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec;
+    expect(edge.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name).toBe('my-edge-edge-node-1');
+  });
+
+  test('your own issuer signs every certificate; no CA is made', () => {
+    const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca' } } } }));
+    expect(out.all('Issuer')).toEqual([]);
+    for (const c of out.all('Certificate')) expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
+  });
+
+  test('plaintext to the database from other hosts is an explicit, warned choice', () => {
+    const out = synth(withOverrides({ tls: { plaintextDatabase: true } }));
+    expect(out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf']).toMatch(/^host\s+all\s+all\s+0\.0\.0\.0\/0/m);
+    expect(out.warnings.some((w) => w.includes('unencrypted'))).toBe(true);
+  });
+
+  test('TLS off (a lab): no ssl folders, no certificates, plaintext gRPC, and a warning', () => {
+    const out = synth(withOverrides({ tls: { enabled: false } }));
+    expect(out.all('Certificate')).toEqual([]);
+    expect(out.get('ConfigMap', 'nsfl-proxy', ns).data['nginx.conf']).not.toContain('stream {');
+    expect(setupOf(out, 'nsfl-task-manager').ssl).toBeUndefined();
+    expect(out.objects.filter((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'nsfl-database-hba')).toEqual([]);
+    expect(out.warnings.some((w) => w.includes('TLS is off'))).toBe(true);
+  });
+
+  test('renewal must come before expiry', () => {
+    expect(configErrors(withOverrides({ tls: { certManager: { duration: '720h', renewBefore: '720h' } } })).join('\n')).toMatch(
+      /tls\.certManager\.renewBefore: must be shorter than tls\.certManager\.duration/,
+    );
+    expect(configErrors(withOverrides({ tls: { certManager: { duration: '1y' } } })).join('\n')).toMatch(/tls\.certManager\.duration: must be a duration/);
+  });
+
+  test('the database behind a load balancer admits only the edge source ranges', () => {
+    const text = withOverrides({ database: { embedded: { edgeNodePort: null, edgeLoadBalancer: { sourceRanges: ['192.0.2.0/24'] } } } });
+    const svc = synth(text).get('Service', 'nsfl-database-edge', ns);
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.loadBalancerSourceRanges).toEqual(['192.0.2.0/24']);
+    expect(configErrors(withOverrides({ database: { embedded: { edgeLoadBalancer: { sourceRanges: ['192.0.2.0/24'] } } } })).join('\n')).toMatch(
+      /database\.embedded\.edgeLoadBalancer: set one way/,
+    );
+  });
+
+  test("cert-manager's optional Argo CD Application installs the pinned official chart and keeps its CRDs", () => {
+    const out = synth(withOverrides({ gitops: { argocd: { certManager: { enabled: true } } } }));
+    const app = out.get('Application', 'cert-manager');
+    expect(app.spec.source).toMatchObject({ repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', targetRevision: 'v1.19.1' });
+    expect(app.spec.source.helm.valuesObject.crds).toEqual({ enabled: true, keep: true });
+    expect(validateManifest(app)).toEqual([]);
+  });
+});
