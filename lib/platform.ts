@@ -19,7 +19,7 @@ import { SharedRoot } from './components/shared-root';
 import { Config } from './config/schema';
 import { EdgeFleet } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
-import { CertificateAuthority } from './components/certificates';
+import { CertificateAuthority, CertificateReloader } from './components/certificates';
 import { hostOf } from './config/addresses';
 import { resolveTls } from './resolve/tls';
 import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
@@ -103,7 +103,10 @@ export function buildPlatform(
   const platform = new FileChart(app, 'platform', OUTPUT_FILES.platform);
   const tls = resolveTls(config);
   const issuance = tls?.issuance;
-  if (issuance) new CertificateAuthority(platform, 'CertificateAuthority', { context, issuance });
+  if (issuance) {
+    new CertificateAuthority(platform, 'CertificateAuthority', { context, issuance });
+    new CertificateReloader(platform, 'CertificateReloader', { context });
+  }
   const secrets = new Secrets(platform, 'Secrets', {
     context,
     routeToken: config.routeToken,

@@ -122,7 +122,7 @@ describe('the bundled fleet', () => {
     expect(script.match(/kubectl /g)).toHaveLength(3);
     expect(script).toContain('kubectl label node "$node" $missing --overwrite');
     expect(script).toContain('done < todo');
-    expect(out.objects.find((o) => o.obj.kind === 'CronJob')!.file).toBe('30-edge.k8s.yaml');
+    expect(out.objects.find((o) => o.obj.kind === 'CronJob' && o.obj.metadata.name === 'nsfl-node-labeler')!.file).toBe('30-edge.k8s.yaml');
     expect(out.all('Job').map((j) => j.metadata.name)).not.toContain('nsfl-node-labeler');
   });
 });

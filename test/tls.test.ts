@@ -8,6 +8,10 @@
  * and every client verifies it, and every certificate is an RSA one from the
  * platform's CA, valid against cert-manager's CRD schema.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { validateManifest } from './support/k8s-schema';
 import { configErrors, containers, plainEnv, synth, Synthesized, withOverrides } from './support/platform';
 
@@ -238,5 +242,73 @@ describe('TLS settings', () => {
     expect(app.spec.source).toMatchObject({ repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', targetRevision: 'v1.19.1' });
     expect(app.spec.source.helm.valuesObject.crds).toEqual({ enabled: true, keep: true });
     expect(validateManifest(app)).toEqual([]);
+  });
+});
+
+describe('renewed certificates are loaded: the reloader restarts what read the old one', () => {
+  const out = synth();
+  const ns = 'neursafe-fl';
+
+  test("each program's Certificate names the workload that reads it, and carries that workload's pod labels (the reloader's join key)", () => {
+    for (const c of out.all('Certificate').filter((x) => !x.spec.isCA)) {
+      const [kind, name] = c.metadata.annotations['fl.neursafe.io/restart'].split('/');
+      const workload = out.get(kind === 'deployment' ? 'Deployment' : 'StatefulSet', name, ns);
+      const podLabels = workload.spec.template.metadata.labels;
+      for (const k of ['app.kubernetes.io/component', 'fl.neursafe.io/site']) expect(c.metadata.labels[k]).toBe(podLabels[k]);
+      // The workload really mounts that Secret (directly, or to publish it for coordinators).
+      expect(JSON.stringify(workload.spec.template.spec.volumes)).toContain(`"${c.spec.secretName}"`);
+    }
+  });
+
+  /** Runs the reloader's script against a stand-in kubectl that answers the three lists; returns what it restarted. */
+  function reload(lists: { pods: string; certs: string; workloads: string }): { status: number | null; restarted: string[]; output: string } {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-reload-'));
+    fs.mkdirSync(path.join(state, 'bin'));
+    for (const [f, text] of Object.entries(lists)) fs.writeFileSync(path.join(state, f), text);
+    fs.writeFileSync(
+      path.join(state, 'bin', 'kubectl'),
+      `#!/bin/sh
+case "$*" in
+  *"get pods "*) cat "$STATE/pods" ;;
+  *"get certificates "*) cat "$STATE/certs" ;;
+  *"get deployments,statefulsets "*) cat "$STATE/workloads" ;;
+  *"rollout restart "*) echo "$5" >> "$STATE/restarted" ;;
+  *) exit 1 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const cron = out.get('CronJob', 'nsfl-certificate-reloader', ns);
+    const script: string = cron.spec.jobTemplate.spec.template.spec.containers[0].command[2];
+    fs.mkdirSync(path.join(state, 'home'));
+    const run = spawnSync('sh', ['-c', script], { env: { PATH: `${path.join(state, 'bin')}:${process.env.PATH}`, STATE: state, HOME: path.join(state, 'home') }, encoding: 'utf8' });
+    const file = path.join(state, 'restarted');
+    const restarted = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
+    fs.rmSync(state, { recursive: true, force: true });
+    return { status: run.status, restarted, output: run.stdout + run.stderr };
+  }
+
+  test('it restarts exactly the workloads whose pods started before their certificate was issued, once', () => {
+    const r = reload({
+      pods: [
+        'proxy/ 2026-01-01T00:00:00Z', // started before its certificate's renewal
+        'task-manager/cloud 2026-06-01T00:00:00Z', // started after
+        'task-manager/edge-node-1 2026-01-01T00:00:00Z', // before, but already restarted since (an offline node's pod)
+        'database/ 2026-01-01T00:00:00Z',
+        'database/ 2026-05-30T00:00:00Z',
+        'job-scheduler/ ', // pending: no start time yet
+      ].join('\n'),
+      certs: [
+        'proxy/ 2026-05-01T00:00:00Z deployment/nsfl-proxy',
+        'task-manager/cloud 2026-05-01T00:00:00Z deployment/nsfl-task-manager',
+        'task-manager/edge-node-1 2026-05-01T00:00:00Z deployment/nsfl-edge-edge-node-1',
+        'database/ 2026-05-01T00:00:00Z statefulset/nsfl-database',
+        'job-scheduler/  deployment/nsfl-job-scheduler', // not issued yet
+      ].join('\n'),
+      workloads: ['Deployment/nsfl-proxy ', 'Deployment/nsfl-edge-edge-node-1 2026-05-02T00:00:00Z', 'StatefulSet/nsfl-database '].join('\n'),
+    });
+    expect(r.status).toBe(0);
+    expect(r.restarted.sort()).toEqual(['deployment/nsfl-proxy', 'statefulset/nsfl-database']);
+    expect(r.output).toContain('restarted 2 workload(s)');
   });
 });

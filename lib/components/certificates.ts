@@ -8,10 +8,10 @@
 import { isIP } from 'node:net';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { labels } from '../labels';
+import { labels, resourceName, SITE_LABEL } from '../labels';
 import { CertificateIssuance } from '../resolve/tls';
 import { PlatformContext } from './context';
-import { syncWave } from './setup-job';
+import { SetupJob, syncWave } from './setup-job';
 
 /** Sync wave of the TLS objects: after the Namespace (-3), before the database (-1) and the programs. */
 export const TLS_WAVE = -2;
@@ -94,7 +94,16 @@ export interface ProgramCertificateProps {
    * names help anyone who inspects a certificate.
    */
   readonly hosts: readonly string[];
+  /**
+   * The workload (`deployment/<name>`, `statefulset/<name>`) whose pods read
+   * the certificate at start: the {@link CertificateReloader} restarts it
+   * after a renewal.
+   */
+  readonly restart: string;
 }
+
+/** Annotation of a Certificate: the workload to restart after a renewal. */
+export const RESTART_ANNOTATION = 'fl.neursafe.io/restart';
 
 /** One program's certificate: RSA, for both server and client authentication. */
 export class ProgramCertificate extends Construct {
@@ -111,7 +120,7 @@ export class ProgramCertificate extends Construct {
         name: props.secretName,
         namespace: context.namespace,
         labels: labels(context, props.component, props.site),
-        annotations: annotations(TLS_WAVE),
+        annotations: { ...annotations(TLS_WAVE), [RESTART_ANNOTATION]: props.restart },
       },
       spec: {
         secretName: props.secretName,
@@ -139,7 +148,64 @@ export interface ProgramTls {
 }
 
 /** The program's Certificate when cert-manager issues it (see {@link ProgramCertificate}); nothing for a Secret you bring. */
-export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, component: string, hosts: readonly string[], site?: string): void {
+export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'restart'>): void {
   if (tls.issuance === undefined) return;
-  new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, component, site, hosts });
+  new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, ...of });
+}
+
+/** How often the {@link CertificateReloader} looks for renewed certificates (cron). */
+export const RELOAD_SCHEDULE = '23 * * * *';
+
+/** Props of {@link CertificateReloader}. */
+export interface CertificateReloaderProps {
+  /** Names, labels, namespace and the kubectl image of the platform instance. */
+  readonly context: PlatformContext;
+}
+
+/**
+ * The programs read their certificate once, at start. This CronJob restarts
+ * (`kubectl rollout restart`) each workload named by a Certificate's
+ * {@link RESTART_ANNOTATION} whose pods started before the certificate was
+ * issued (`status.notBefore`) and that was not restarted since: three list
+ * calls, then one restart per renewed certificate, whatever the fleet's size.
+ */
+export class CertificateReloader extends Construct {
+  constructor(scope: Construct, id: string, props: CertificateReloaderProps) {
+    super(scope, id);
+    const { context } = props;
+    const ns = context.namespace;
+    const instance = `app.kubernetes.io/instance=${context.name}`;
+    // Pods and certificates are joined on <component>/<site>: a Certificate carries its workload's pod labels.
+    const key = `{.metadata.labels.app\\.kubernetes\\.io/component}/{.metadata.labels.${SITE_LABEL.replace(/\./g, '\\.')}}`;
+    const script = [
+      'set -eu',
+      'cd "$HOME"',
+      `kubectl -n ${ns} get pods -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.startTime}{"\\n"}{end}' > pods`,
+      `kubectl -n ${ns} get certificates -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.notBefore}{" "}{.metadata.annotations.${RESTART_ANNOTATION.replace(/\./g, '\\.')}}{"\\n"}{end}' > certs`,
+      `kubectl -n ${ns} get deployments,statefulsets -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}{"\\n"}{end}' > workloads`,
+      // Restart when a pod started before the certificate was issued, unless the workload was restarted since.
+      "awk 'FILENAME == \"workloads\" { restarted[tolower($1)] = $2; next }",
+      '     FILENAME == "pods" { if ($2 != "" && (!($1 in oldest) || $2 < oldest[$1])) oldest[$1] = $2; next }',
+      '     NF == 3 && ($1 in oldest) && oldest[$1] < $2 && !(($3 in restarted) && restarted[$3] >= $2) { print $3 }\' workloads pods certs | sort -u > todo',
+      'n=0; failed=0',
+      'while read -r workload; do',
+      `  if kubectl -n ${ns} rollout restart "$workload"; then n=$((n + 1)); else failed=$((failed + 1)); fi`,
+      'done < todo',
+      'echo "restarted $n workload(s) to load renewed certificates, $failed failed"',
+      '[ "$failed" -eq 0 ]',
+    ].join('\n');
+    new SetupJob(this, 'Reloader', {
+      context,
+      name: resourceName(context, 'certificate-reloader'),
+      script,
+      wave: 0,
+      ttlSecondsAfterFinished: 300,
+      schedule: RELOAD_SCHEDULE,
+      rules: [
+        { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+        { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['list', 'patch'] },
+      ],
+    });
+  }
 }

@@ -199,7 +199,7 @@ export class Database extends Construct {
     const tls = db.tls && this.tlsServer(db.tls);
     if (db.tls) {
       const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
-      certificateOf(this, context, db.tls, 'database', [...short, ...(db.tls.externalHosts ?? [])]);
+      certificateOf(this, context, db.tls, { component: 'database', hosts: [...short, ...(db.tls.externalHosts ?? [])], restart: `statefulset/${name}` });
     }
 
     const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };

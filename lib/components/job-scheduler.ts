@@ -112,9 +112,6 @@ export class JobScheduler extends Construct {
     const dbCa = databaseCa(db);
     const coordinatorTls = props.coordinatorTls;
     const publish = coordinatorTls && publishCoordinatorCertificates(context, root, coordinatorTls);
-    for (const [ns, secretName] of Object.entries(coordinatorTls?.secrets ?? {})) {
-      certificateOf(new Construct(this, `Coordinators-${ns}`), context, { secretName, issuance: coordinatorTls!.issuance }, 'job-scheduler', [coordinatorTls!.hostName]);
-    }
     const workload = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'job-scheduler',
@@ -157,6 +154,14 @@ export class JobScheduler extends Construct {
       },
     });
     this.service = workload.service;
+    for (const [ns, secretName] of Object.entries(coordinatorTls?.secrets ?? {})) {
+      // Restarting the job scheduler publishes the renewed certificate for the coordinators of later jobs.
+      certificateOf(new Construct(this, `Coordinators-${ns}`), context, { secretName, issuance: coordinatorTls!.issuance }, {
+        component: 'job-scheduler',
+        hosts: [coordinatorTls!.hostName],
+        restart: `deployment/${workload.name}`,
+      });
+    }
   }
 }
 

@@ -139,7 +139,8 @@ export class Proxy extends Construct {
     this.service = workload.service;
     this.externalService = workload.externalService!;
     if (props.tls) {
-      certificateOf(this, context, props.tls, 'proxy', [...this.service.hostNames, ...this.externalService.hostNames, ...(props.tls.externalHosts ?? [])]);
+      const hosts = [...this.service.hostNames, ...this.externalService.hostNames, ...(props.tls.externalHosts ?? [])];
+      certificateOf(this, context, props.tls, { component: 'proxy', hosts, restart: `deployment/${workload.name}` });
     }
   }
 }

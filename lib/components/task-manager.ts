@@ -100,7 +100,9 @@ export class TaskManager extends Construct {
 
     const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
     this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
-    if (props.tls) certificateOf(this, context, props.tls, 'task-manager', service ? service.hostNames : [edge!.nodeAddress], site);
+    if (props.tls) {
+      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts: service ? service.hostNames : [edge!.nodeAddress], restart: `deployment/${name}` });
+    }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
     const dbCa = databaseCa(props.db);
