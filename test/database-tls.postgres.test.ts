@@ -1,0 +1,234 @@
+/**
+ * The embedded PostgreSQL's TLS, run for real: a throwaway CA signs a server
+ * certificate (openssl), the init container's own command copies the key as
+ * the generated StatefulSet does, and PostgreSQL starts with the generated
+ * args and pg_hba.conf (file paths moved to a temp folder). It listens on
+ * 127.0.0.1 (loopback, as the probes reach it) and 127.0.0.2. A connection
+ * to 127.0.0.2 still comes from 127.0.0.1 (Linux's route for 127/8 has
+ * src 127.0.0.1), so "another host" is a relay here that connects from
+ * 127.0.0.2, which no loopback line of pg_hba.conf matches. psql, with the
+ * programs' libpq TLS environment, shows what the cluster's clients get. Needs the PostgreSQL server binaries
+ * and openssl; without a server the test is skipped, unless
+ * REQUIRE_POSTGRES=1, where its absence fails it.
+ */
+import { execFile, execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { Database } from '../lib';
+import { postgresTlsEnv } from '../lib/components/tls';
+import { CONTEXT, DB, objects } from './components/support';
+
+/** The folder of initdb and pg_ctl, if a server is installed. */
+function serverBin(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return undefined;
+  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? path.join(base, versions[0], 'bin') : undefined;
+}
+
+const bin = serverBin();
+if (!bin && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POSTGRES=1 but no PostgreSQL server is installed (apt-get install postgresql)');
+const describeWithServer = bin ? describe : describe.skip;
+
+/** The embedded database's StatefulSet and pg_hba.conf ConfigMap, as the generator writes them with TLS. */
+function generated(allowPlaintext: boolean): { sts: any; hba: string } {
+  const chart = Testing.chart();
+  const superuser = { username: { name: 'fl-database', key: 'username' }, password: { name: 'fl-database', key: 'password' } };
+  new Database(chart, 'Database', {
+    context: CONTEXT,
+    databaseName: 'neursafe_fl',
+    postgresImage: 'postgres:16.4',
+    mongoImage: 'mongo:7.0',
+    embedded: { storageSize: '1Gi', superuser, users: DB.credentials, tls: { secretName: 'fl-database-tls', allowPlaintext } },
+  });
+  const out = objects(chart);
+  const cm = out.one('ConfigMap', 'fl-database-hba');
+  const files = Object.values(cm.data) as string[];
+  if (files.length !== 1) throw new Error('expected one file in the pg_hba.conf ConfigMap');
+  return { sts: out.one('StatefulSet'), hba: files[0] };
+}
+
+describeWithServer('embedded PostgreSQL TLS against a real server', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-pgtls-'));
+  const data = path.join(dir, 'data');
+  // Another range than database-setup.postgres.test.ts (40000+), which may run at the same time.
+  const port = 20000 + (process.pid % 20000);
+  /** "Another host": a byte relay on 127.0.0.2 that reaches the server from 127.0.0.2 (TLS is negotiated in-band, so it passes through). */
+  let relay: net.Server | undefined;
+  let relayPort = 0;
+  const root = process.getuid?.() === 0;
+  const asPostgres = (cmd: string, args: string[]) =>
+    // initdb and postgres refuse to run as root; the pod runs them (and the init container) as PostgreSQL's user.
+    execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8', stdio: 'pipe' });
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+  const { sts, hba } = generated(false);
+  const pod = sts.spec.template.spec;
+  const postgres = pod.containers.find((c: any) => c.name === 'postgres');
+  const init = pod.initContainers.find((c: any) => c.name === 'tls-files');
+  /** Each mounted folder of the pod → its stand-in in the temp folder, named after its volume. */
+  const folders = new Map<string, string>();
+  for (const m of [...init.volumeMounts, ...postgres.volumeMounts]) {
+    if (m.name !== 'data') folders.set(m.mountPath, path.join(dir, m.name));
+  }
+  /** A path or argument of the pod, with its folders moved to the temp folder (longest first: one may prefix another). */
+  const local = (s: string) => [...folders.keys()].sort((a, b) => b.length - a.length).reduce((acc, from) => acc.split(from).join(folders.get(from)!), s);
+  const hbaFile = () => {
+    const arg = (postgres.args as string[]).find((a) => a.startsWith('hba_file='));
+    if (!arg) throw new Error('no hba_file in the server args');
+    return local(arg.slice('hba_file='.length));
+  };
+  const tlsDir = local(init.volumeMounts.find((m: any) => m.name === 'tls').mountPath);
+  const keyFile = () => local((postgres.args as string[]).find((a) => a.startsWith('ssl_key_file='))!.slice('ssl_key_file='.length));
+
+  beforeAll(async () => {
+    fs.chmodSync(dir, 0o777);
+    // A throwaway CA, a server certificate it signs, and an unrelated CA.
+    const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=nsfl test CA', ...caExt);
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '1', '-subj', '/CN=unrelated CA', ...caExt);
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=fl-database');
+    fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,IP:127.0.0.2\n');
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
+
+    // The cert-manager Secret as the pod mounts it: tls.key and tls.crt, mode 0440 (the volume's defaultMode), group PostgreSQL's (fsGroup).
+    const secretVolume = pod.volumes.find((v: any) => v.name === 'tls-secret');
+    const secretDir = folders.get(init.volumeMounts.find((m: any) => m.name === 'tls-secret').mountPath)!;
+    fs.mkdirSync(secretDir, { mode: 0o755 });
+    for (const [key, from] of [['tls.key', 'server.key'], ['tls.crt', 'server.crt'], ['ca.crt', 'ca.crt']]) {
+      const to = path.join(secretDir, key);
+      fs.copyFileSync(path.join(dir, from), to);
+      if (root) execFileSync('chgrp', ['postgres', to]);
+      fs.chmodSync(to, secretVolume.secret.defaultMode);
+    }
+    // The memory folder (an emptyDir: writable by the pod's user) and the ConfigMap's pg_hba.conf.
+    fs.mkdirSync(tlsDir, { mode: 0o777 });
+    fs.chmodSync(tlsDir, 0o777);
+    fs.mkdirSync(path.dirname(hbaFile()), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(hbaFile(), hba, { mode: 0o644 });
+
+    // The init container's own command, as PostgreSQL's user.
+    expect(init.command.slice(0, 2)).toEqual(['sh', '-c']);
+    asPostgres('sh', ['-c', local(init.command[2])]);
+
+    fs.writeFileSync(path.join(dir, 'pw'), 'superpass', { mode: 0o644 });
+    asPostgres(path.join(bin!, 'initdb'), ['-D', data, '-U', 'neursafe', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256']);
+    // The container's args (paths moved), plus where this test's server listens.
+    const args = [...(postgres.args as string[]).map(local), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1,127.0.0.2'];
+    const options = args.map((a) => `'${a}'`).join(' ');
+    try {
+      asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, '-w', '-t', '30', '-l', path.join(dir, 'log'), '-o', options, 'start']);
+    } catch (e) {
+      // The reason (e.g. "private key file ... has group or world access") is in the server's log, removed in afterAll.
+      throw new Error(`PostgreSQL did not start with the generated TLS settings:\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`);
+    }
+    const superuser = (sql: string) => execFileSync('psql', ['-h', dir, '-p', String(port), '-U', 'neursafe', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
+    superuser('CREATE DATABASE neursafe_fl');
+    superuser(`CREATE ROLE app LOGIN PASSWORD 'app-pass'`);
+
+    relay = net.createServer((client) => {
+      const upstream = net.connect({ host: '127.0.0.2', port, localAddress: '127.0.0.2' });
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay!.listen(0, '127.0.0.2', resolve));
+    relayPort = (relay.address() as net.AddressInfo).port;
+  }, 60000);
+
+  afterAll(async () => {
+    if (relay) await new Promise((resolve) => relay!.close(resolve));
+    try {
+      if (fs.existsSync(path.join(data, 'postmaster.pid'))) asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * psql as the password role `app`, from `from` (127.0.0.1: loopback;
+   * another: through the relay), with extra environment (libpq's PGSSL*
+   * variables); exit code and output. Asynchronous: the relay runs in this process.
+   */
+  function psql(from: '127.0.0.1' | 'another', extraEnv: Record<string, string>, statement = 'SELECT 1'): Promise<{ status: number | null; output: string }> {
+    const [host, p] = from === 'another' ? ['127.0.0.2', relayPort] : ['127.0.0.1', port];
+    const args = ['-h', host, '-p', String(p), '-U', 'app', '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', statement];
+    const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: 'app-pass', PGCONNECT_TIMEOUT: '5', ...extraEnv };
+    return new Promise((resolve) =>
+      execFile('psql', args, { env, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
+    );
+  }
+
+  /** The programs' libpq TLS environment (postgresTlsEnv), with the CA file at `ca`. */
+  function programTls(ca: string): Record<string, string> {
+    const vars = Object.fromEntries(postgresTlsEnv().map((e) => [e.name, e.value!]));
+    expect(vars).toMatchObject({ PGSSLMODE: 'verify-ca' });
+    return { ...vars, PGSSLROOTCERT: ca };
+  }
+
+  const SSL_IN_USE = 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
+  const CLIENT = 'SELECT inet_client_addr()';
+
+  test('the init container leaves the key as PostgreSQL demands, and the server starts with it serving TLS', async () => {
+    const key = fs.statSync(keyFile());
+    // The copied key is private to PostgreSQL's user (0600, owned by it), or PostgreSQL would refuse to start.
+    expect(key.mode & 0o777).toBe(0o600);
+    expect(key.uid).toBe(root ? Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()) : process.getuid!());
+    // The server really runs with TLS on, using the certificate and key from the generated args.
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).not.toMatch(/FATAL/);
+    expect((await psql('127.0.0.1', {}, 'SHOW ssl')).output.trim()).toBe('on');
+  });
+
+  test('connections through the relay come from 127.0.0.2, which is another host to pg_hba.conf', async () => {
+    // Guards the tests below: they test a remote client, not the loopback exemption.
+    expect(await psql('another', programTls(path.join(dir, 'ca.crt')), CLIENT)).toEqual({ status: 0, output: '127.0.0.2\n' });
+  });
+
+  test('another host without TLS is refused', async () => {
+    const run = await psql('another', { PGSSLMODE: 'disable' });
+    // A client on another host cannot send passwords and data in the clear.
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/no pg_hba\.conf entry for host "127\.0\.0\.2", user "app", database "neursafe_fl", no encryption/);
+  });
+
+  test('another host with the programs\' settings (verify-ca, our CA) connects, encrypted', async () => {
+    const run = await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE);
+    // The programs, configured as generated, reach the database from other pods, and the session is encrypted.
+    expect(run).toEqual({ status: 0, output: 't\n' });
+  });
+
+  test('a server certificate not signed by the configured CA is rejected', async () => {
+    const run = await psql('another', programTls(path.join(dir, 'other-ca.crt')));
+    // A client talks only to the database whose certificate our CA signed, not to an impostor.
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/certificate verify failed/);
+  });
+
+  test('loopback without TLS still works (the probes and the image\'s own set-up use it)', async () => {
+    const run = await psql('127.0.0.1', { PGSSLMODE: 'disable' }, SSL_IN_USE);
+    // The readiness and liveness probes, and the image's init scripts, keep working inside the pod.
+    expect(run).toEqual({ status: 0, output: 'f\n' });
+    const probe = postgres.readinessProbe.exec.command as string[];
+    const ready = spawnSync(probe[0], probe.slice(1), { env: { PATH: process.env.PATH!, PGPORT: String(port), POSTGRES_USER: 'app', POSTGRES_DB: 'neursafe_fl' }, encoding: 'utf8' });
+    // The generated readiness probe itself reports the server ready.
+    expect(ready.status).toBe(0);
+  });
+
+  test('with allowPlaintext, another host may connect without TLS (and still with it)', async () => {
+    fs.writeFileSync(hbaFile(), generated(true).hba);
+    asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, 'reload']);
+    // The reload is asynchronous: wait (briefly) until the postmaster has read the new file.
+    let run = await psql('another', { PGSSLMODE: 'disable' }, SSL_IN_USE);
+    for (let i = 0; i < 50 && run.status !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = await psql('another', { PGSSLMODE: 'disable' }, SSL_IN_USE);
+    }
+    // An operator who opted in to plaintext gets unencrypted connections from other hosts.
+    expect(run).toEqual({ status: 0, output: 'f\n' });
+    // TLS clients are unaffected by the opt-in.
+    expect(await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE)).toEqual({ status: 0, output: 't\n' });
+  });
+});
