@@ -105,7 +105,7 @@ export function buildPlatform(
   const issuance = tls?.issuance;
   if (issuance) {
     new CertificateAuthority(platform, 'CertificateAuthority', { context, issuance });
-    new CertificateReloader(platform, 'CertificateReloader', { context });
+    if (issuance.restartSchedule) new CertificateReloader(platform, 'CertificateReloader', { context, schedule: issuance.restartSchedule });
   }
   const secrets = new Secrets(platform, 'Secrets', {
     context,

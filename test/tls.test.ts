@@ -136,8 +136,14 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/neursafe-fl/postgres/pg_hba.conf']));
     const copy = sts.initContainers.find((c: any) => c.name === 'tls-files');
     expect(copy.securityContext.runAsUser).toBe(sts.containers[0].securityContext.runAsUser);
-    expect(copy.command[2]).toContain('install -m 0600 /etc/neursafe-fl/tls-secret/tls.key /etc/neursafe-fl/tls/server.key');
+    expect(copy.command[2]).toContain('install -m 0600 /etc/neursafe-fl/tls-secret/tls.key /etc/neursafe-fl/tls/.server.key.new');
+    expect(copy.command[2]).toContain('mv -f /etc/neursafe-fl/tls/.server.key.new /etc/neursafe-fl/tls/server.key');
     expect(args).toContain('ssl_key_file=/etc/neursafe-fl/tls/server.key');
+    // A renewed certificate or a changed pg_hba.conf is loaded in place: the programs never reopen a lost connection.
+    const sidecar = sts.containers.find((c: any) => c.name === 'tls-reload');
+    expect(sidecar.command[2]).toContain(copy.command[2].split('\n').slice(1).join('\n    '));
+    expect(sidecar.command[2]).toContain('SELECT pg_reload_conf()');
+    expect(out.get('Certificate', 'nsfl-database-tls', ns).metadata.annotations['fl.neursafe.io/restart']).toBeUndefined();
   });
 
   test('every database client verifies the server with the CA (PGSSLMODE=verify-ca) from a file it mounts', () => {
@@ -250,7 +256,10 @@ describe('renewed certificates are loaded: the reloader restarts what read the o
   const ns = 'neursafe-fl';
 
   test("each program's Certificate names the workload that reads it, and carries that workload's pod labels (the reloader's join key)", () => {
-    for (const c of out.all('Certificate').filter((x) => !x.spec.isCA)) {
+    const restarted = out.all('Certificate').filter((x) => x.metadata.annotations['fl.neursafe.io/restart'] !== undefined);
+    // Every program's but the CA's and the database's (which reloads in place).
+    expect(restarted).toHaveLength(out.all('Certificate').length - 2);
+    for (const c of restarted) {
       const [kind, name] = c.metadata.annotations['fl.neursafe.io/restart'].split('/');
       const workload = out.get(kind === 'deployment' ? 'Deployment' : 'StatefulSet', name, ns);
       const podLabels = workload.spec.template.metadata.labels;

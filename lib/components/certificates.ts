@@ -95,11 +95,11 @@ export interface ProgramCertificateProps {
    */
   readonly hosts: readonly string[];
   /**
-   * The workload (`deployment/<name>`, `statefulset/<name>`) whose pods read
-   * the certificate at start: the {@link CertificateReloader} restarts it
-   * after a renewal.
+   * The workload (`deployment/<name>`) whose pods read the certificate at
+   * start: the {@link CertificateReloader} restarts it after a renewal.
+   * @default none: the program reloads the certificate itself
    */
-  readonly restart: string;
+  readonly restart?: string;
 }
 
 /** Annotation of a Certificate: the workload to restart after a renewal. */
@@ -120,7 +120,7 @@ export class ProgramCertificate extends Construct {
         name: props.secretName,
         namespace: context.namespace,
         labels: labels(context, props.component, props.site),
-        annotations: { ...annotations(TLS_WAVE), [RESTART_ANNOTATION]: props.restart },
+        annotations: { ...annotations(TLS_WAVE), ...(props.restart ? { [RESTART_ANNOTATION]: props.restart } : {}) },
       },
       spec: {
         secretName: props.secretName,
@@ -153,13 +153,12 @@ export function certificateOf(scope: Construct, context: PlatformContext, tls: P
   new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, ...of });
 }
 
-/** How often the {@link CertificateReloader} looks for renewed certificates (cron). */
-export const RELOAD_SCHEDULE = '23 * * * *';
-
 /** Props of {@link CertificateReloader}. */
 export interface CertificateReloaderProps {
   /** Names, labels, namespace and the kubectl image of the platform instance. */
   readonly context: PlatformContext;
+  /** When to look for renewed certificates (cron). */
+  readonly schedule: string;
 }
 
 /**
@@ -200,7 +199,7 @@ export class CertificateReloader extends Construct {
       script,
       wave: 0,
       ttlSecondsAfterFinished: 300,
-      schedule: RELOAD_SCHEDULE,
+      schedule: props.schedule,
       rules: [
         { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },

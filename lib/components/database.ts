@@ -68,6 +68,9 @@ export function waitAddressOf(address: string): string | undefined {
 /** The name of the embedded PostgreSQL's pg_hba.conf in its ConfigMap. */
 const PG_HBA_FILE = 'pg_hba.conf';
 
+/** How often the embedded database's sidecar looks for a renewed certificate, in seconds. */
+const DATABASE_TLS_CHECK_SECONDS = 300;
+
 /** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
 export const DATABASE_WAVE = -1;
 
@@ -196,10 +199,11 @@ export class Database extends Construct {
       ...(db.tls ? { tls: { caSecret: db.tls.secretName } } : {}),
     };
     const superuser = db.superuser;
-    const tls = db.tls && this.tlsServer(db.tls);
+    const tls = db.tls && this.tlsServer(db.tls, superuser);
     if (db.tls) {
       const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
-      certificateOf(this, context, db.tls, { component: 'database', hosts: [...short, ...(db.tls.externalHosts ?? [])], restart: `statefulset/${name}` });
+      // No restart after a renewal: the tls-reload sidecar reloads it in place (a restart would cut every program's connection).
+      certificateOf(this, context, db.tls, { component: 'database', hosts: [...short, ...(db.tls.externalHosts ?? [])] });
     }
 
     const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
@@ -260,6 +264,7 @@ export class Database extends Construct {
                 securityContext: securityContext({ user: 999 }),
                 volumeMounts: [{ name: 'data', mountPath: dataMount }, ...(tls ? tls.mounts : [])],
               },
+              ...(tls ? [tls.sidecar] : []),
             ],
             ...(tls ? { volumes: tls.volumes } : {}),
           },
@@ -282,12 +287,15 @@ export class Database extends Construct {
 
   /**
    * What serving TLS adds to the PostgreSQL pod: pg_hba.conf (TLS for every
-   * other host), and an init container that copies the key into a memory
-   * folder owned by PostgreSQL's user with mode 0600, as PostgreSQL demands
-   * of a key file its user owns (a Secret volume's files belong to root).
-   * A new certificate is read at the next start.
+   * other host); an init container that copies the certificate and key into
+   * a memory folder, the key owned by PostgreSQL's user with mode 0600 as
+   * PostgreSQL demands of a key file its user owns (a Secret volume's files
+   * belong to root); and a sidecar that copies a renewed certificate the same
+   * way, and has PostgreSQL reload it and a changed pg_hba.conf
+   * (`pg_reload_conf()`): neither restarts the database nor cuts the
+   * programs' connections, which they never reopen.
    */
-  private tlsServer(tls: DatabaseTls): { initContainer: k8s.Container; args: string[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[] } {
+  private tlsServer(tls: DatabaseTls, superuser: Credentials): { initContainer: k8s.Container; sidecar: k8s.Container; args: string[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[] } {
     const { context } = this.props;
     const name = resourceName(context, 'database-hba');
     new k8s.KubeConfigMap(this, 'Hba', {
@@ -297,26 +305,62 @@ export class Database extends Construct {
     const secretDir = '/etc/neursafe-fl/tls-secret';
     const tlsDir = '/etc/neursafe-fl/tls';
     const hbaDir = '/etc/neursafe-fl/postgres';
+    // Both files are written beside their target, then renamed: PostgreSQL never reads half a file.
+    const copy = [
+      `install -m 0600 ${secretDir}/tls.key ${tlsDir}/.server.key.new`,
+      `install -m 0644 ${secretDir}/tls.crt ${tlsDir}/.server.crt.new`,
+      `mv -f ${tlsDir}/.server.key.new ${tlsDir}/server.key`,
+      `mv -f ${tlsDir}/.server.crt.new ${tlsDir}/server.crt`,
+    ];
+    const hba = `${hbaDir}/${PG_HBA_FILE}`;
+    const seenHba = `${tlsDir}/.${PG_HBA_FILE}.loaded`;
+    const reload = [
+      'set -eu',
+      `cp ${hba} ${seenHba}`,
+      // The Secret's and the ConfigMap's files change in place (the volumes are not subPaths).
+      `while sleep ${DATABASE_TLS_CHECK_SECONDS}; do`,
+      '  changed=""',
+      `  if [ "$(cat ${secretDir}/tls.crt)" != "$(cat ${tlsDir}/server.crt)" ]; then`,
+      ...copy.map((l) => `    ${l}`),
+      '    changed="the renewed certificate"',
+      '  fi',
+      `  if [ "$(cat ${hba})" != "$(cat ${seenHba})" ]; then cp ${hba} ${seenHba}; changed="\${changed:+$changed and }the new pg_hba.conf"; fi`,
+      '  if [ -n "$changed" ]; then',
+      '    psql -h 127.0.0.1 -d "$POSTGRES_DB" -Atqc "SELECT pg_reload_conf()" >/dev/null',
+      '    echo "loaded $changed"',
+      '  fi',
+      'done',
+    ].join('\n');
+    const small = resources(undefined, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
+    const writeMounts = [
+      { name: 'tls-secret', mountPath: secretDir, readOnly: true },
+      { name: 'tls', mountPath: tlsDir },
+      { name: 'hba', mountPath: hbaDir, readOnly: true },
+    ];
+    const container = (containerName: string, script: string, extraEnv: k8s.EnvVar[]): k8s.Container => ({
+      name: containerName,
+      image: this.props.postgresImage,
+      imagePullPolicy: context.images.pullPolicy,
+      command: ['sh', '-c', script],
+      ...(extraEnv.length > 0 ? { env: extraEnv } : {}),
+      resources: small,
+      securityContext: securityContext({ user: 999, readOnlyRoot: true }),
+      volumeMounts: writeMounts,
+    });
     return {
-      initContainer: {
-        name: 'tls-files',
-        image: this.props.postgresImage,
-        imagePullPolicy: context.images.pullPolicy,
-        command: ['sh', '-c', `set -eu\ninstall -m 0600 ${secretDir}/tls.key ${tlsDir}/server.key\ninstall -m 0644 ${secretDir}/tls.crt ${tlsDir}/server.crt`],
-        resources: resources(undefined, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
-        securityContext: securityContext({ user: 999, readOnlyRoot: true }),
-        volumeMounts: [
-          { name: 'tls-secret', mountPath: secretDir, readOnly: true },
-          { name: 'tls', mountPath: tlsDir },
-        ],
-      },
+      initContainer: container('tls-files', ['set -eu', ...copy].join('\n'), []),
+      sidecar: container('tls-reload', reload, [
+        ...env({ POSTGRES_DB: this.props.databaseName }),
+        secretEnv('PGUSER', superuser.username),
+        secretEnv('PGPASSWORD', superuser.password),
+      ]),
       args: ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsDir}/server.crt`, '-c', `ssl_key_file=${tlsDir}/server.key`, '-c', `hba_file=${hbaDir}/${PG_HBA_FILE}`],
       mounts: [
         { name: 'tls', mountPath: tlsDir, readOnly: true },
         { name: 'hba', mountPath: hbaDir, readOnly: true },
       ],
       volumes: [
-        // Readable by the pod's group (fsGroup 999), so the init container, running as PostgreSQL's user, can copy it.
+        // Readable by the pod's group (fsGroup 999), so the copies, running as PostgreSQL's user, can read it.
         { name: 'tls-secret', secret: { secretName: tls.secretName, defaultMode: 0o440 } },
         { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
         { name: 'hba', configMap: { name } },

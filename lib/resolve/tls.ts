@@ -23,6 +23,11 @@ export interface CertificateIssuance {
   readonly renewBefore: string;
   /** RSA key size. */
   readonly rsaKeySize: number;
+  /**
+   * When to restart the programs whose certificate was renewed (cron).
+   * @default none: the operator restarts them
+   */
+  readonly restartSchedule?: string;
 }
 
 /** TLS of the platform, when on. */
@@ -65,6 +70,7 @@ export function resolveTls(config: Config): TlsSettings | undefined {
           duration: cm.duration,
           renewBefore: cm.renewBefore,
           rsaKeySize: cm.rsaKeySize,
+          restartSchedule: cm.restart.enabled ? cm.restart.schedule : undefined,
         };
   // Per-namespace and per-node families each have a prefix of their own, so no name can produce another's.
   const edgePrefix = existing.edgeNodePrefix ?? resourceName(config, 'tls-');
