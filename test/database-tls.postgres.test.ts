@@ -51,6 +51,9 @@ function generated(allowPlaintext: boolean): { sts: any; hba: string } {
   return { sts: out.one('StatefulSet'), hba: files[0] };
 }
 
+// psql runs as a child process beside the relay: leave room on a loaded 2-core machine.
+jest.setTimeout(30000);
+
 describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-pgtls-'));
   const data = path.join(dir, 'data');
