@@ -261,7 +261,8 @@ describe('renewed certificates are loaded: the reloader restarts what read the o
     expect(restarted).toHaveLength(out.all('Certificate').length - 2);
     for (const c of restarted) {
       const [kind, name] = c.metadata.annotations['fl.neursafe.io/restart'].split('/');
-      const workload = out.get(kind === 'deployment' ? 'Deployment' : 'StatefulSet', name, ns);
+      expect(kind).toBe('deployment');
+      const workload = out.get('Deployment', name, ns);
       const podLabels = workload.spec.template.metadata.labels;
       for (const k of ['app.kubernetes.io/component', 'fl.neursafe.io/site']) expect(c.metadata.labels[k]).toBe(podLabels[k]);
       // The workload really mounts that Secret (directly, or to publish it for coordinators).
@@ -280,7 +281,7 @@ describe('renewed certificates are loaded: the reloader restarts what read the o
 case "$*" in
   *"get pods "*) cat "$STATE/pods" ;;
   *"get certificates "*) cat "$STATE/certs" ;;
-  *"get deployments,statefulsets "*) cat "$STATE/workloads" ;;
+  *"get deployments "*) cat "$STATE/workloads" ;;
   *"rollout restart "*) echo "$5" >> "$STATE/restarted" ;;
   *) exit 1 ;;
 esac
@@ -303,21 +304,22 @@ esac
         'proxy/ 2026-01-01T00:00:00Z', // started before its certificate's renewal
         'task-manager/cloud 2026-06-01T00:00:00Z', // started after
         'task-manager/edge-node-1 2026-01-01T00:00:00Z', // before, but already restarted since (an offline node's pod)
-        'database/ 2026-01-01T00:00:00Z',
-        'database/ 2026-05-30T00:00:00Z',
-        'job-scheduler/ ', // pending: no start time yet
+        'job-scheduler/ 2026-01-01T00:00:00Z', // one of its pods started before
+        'job-scheduler/ 2026-05-30T00:00:00Z',
+        'model-manager/ 2026-01-01T00:00:00Z', // no certificate
+        'task-manager/edge-node-2 ', // pending: no start time yet
       ].join('\n'),
       certs: [
         'proxy/ 2026-05-01T00:00:00Z deployment/nsfl-proxy',
         'task-manager/cloud 2026-05-01T00:00:00Z deployment/nsfl-task-manager',
         'task-manager/edge-node-1 2026-05-01T00:00:00Z deployment/nsfl-edge-edge-node-1',
-        'database/ 2026-05-01T00:00:00Z statefulset/nsfl-database',
-        'job-scheduler/  deployment/nsfl-job-scheduler', // not issued yet
+        'job-scheduler/ 2026-05-01T00:00:00Z deployment/nsfl-job-scheduler',
+        'task-manager/edge-node-2  deployment/nsfl-edge-edge-node-2', // not issued yet
       ].join('\n'),
-      workloads: ['Deployment/nsfl-proxy ', 'Deployment/nsfl-edge-edge-node-1 2026-05-02T00:00:00Z', 'StatefulSet/nsfl-database '].join('\n'),
+      workloads: ['Deployment/nsfl-proxy ', 'Deployment/nsfl-edge-edge-node-1 2026-05-02T00:00:00Z', 'Deployment/nsfl-job-scheduler 2026-04-01T00:00:00Z'].join('\n'),
     });
     expect(r.status).toBe(0);
-    expect(r.restarted.sort()).toEqual(['deployment/nsfl-proxy', 'statefulset/nsfl-database']);
+    expect(r.restarted.sort()).toEqual(['deployment/nsfl-job-scheduler', 'deployment/nsfl-proxy']);
     expect(r.output).toContain('restarted 2 workload(s)');
   });
 });

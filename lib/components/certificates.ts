@@ -181,7 +181,7 @@ export class CertificateReloader extends Construct {
       'cd "$HOME"',
       `kubectl -n ${ns} get pods -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.startTime}{"\\n"}{end}' > pods`,
       `kubectl -n ${ns} get certificates -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.notBefore}{" "}{.metadata.annotations.${RESTART_ANNOTATION.replace(/\./g, '\\.')}}{"\\n"}{end}' > certs`,
-      `kubectl -n ${ns} get deployments,statefulsets -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}{"\\n"}{end}' > workloads`,
+      `kubectl -n ${ns} get deployments -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}{"\\n"}{end}' > workloads`,
       // Restart when a pod started before the certificate was issued, unless the workload was restarted since.
       "awk 'FILENAME == \"workloads\" { restarted[tolower($1)] = $2; next }",
       '     FILENAME == "pods" { if ($2 != "" && (!($1 in oldest) || $2 < oldest[$1])) oldest[$1] = $2; next }',
@@ -203,7 +203,7 @@ export class CertificateReloader extends Construct {
       rules: [
         { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-        { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['list', 'patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'patch'] },
       ],
     });
   }
