@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { validateManifest } from './support/k8s-schema';
+import { external, NetworkEvaluator } from './support/netpol';
 import { configErrors, containers, plainEnv, synth, Synthesized, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
@@ -234,9 +235,15 @@ describe('TLS settings', () => {
 
   test('the database behind a load balancer admits only the edge source ranges', () => {
     const text = withOverrides({ database: { embedded: { edgeNodePort: null, edgeLoadBalancer: { sourceRanges: ['192.0.2.0/24'] } } } });
-    const svc = synth(text).get('Service', 'nsfl-database-edge', ns);
+    const out = synth(text);
+    const svc = out.get('Service', 'nsfl-database-edge', ns);
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.loadBalancerSourceRanges).toEqual(['192.0.2.0/24']);
+    // The load balancer keeps client addresses, so the database's NetworkPolicy admits only the edge range as well.
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
+    const net = new NetworkEvaluator(out.objects.map((o) => o.obj), []);
+    expect(net.allowsService(external('an edge node', '192.0.2.11'), 'nsfl-database-edge', 'postgres')).toBe(true);
+    expect(net.allowsService(external('a stranger', '198.51.100.7'), 'nsfl-database-edge', 'postgres')).toBe(false);
     expect(configErrors(withOverrides({ database: { embedded: { edgeLoadBalancer: { sourceRanges: ['192.0.2.0/24'] } } } })).join('\n')).toMatch(
       /database\.embedded\.edgeLoadBalancer: set one way/,
     );

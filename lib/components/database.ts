@@ -448,7 +448,8 @@ export class Database extends Construct {
         type: expose.type,
         selector: selectorLabels(context, 'database'),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT), ...(expose.type === 'NodePort' ? { nodePort: expose.nodePort } : {}) }],
-        ...(lb ? { loadBalancerSourceRanges: [...lb.sourceRanges] } : {}),
+        // Local keeps the clients' addresses, so the database's NetworkPolicy can admit only sourceRanges too.
+        ...(lb ? { loadBalancerSourceRanges: [...lb.sourceRanges], externalTrafficPolicy: 'Local' } : {}),
       },
     });
   }

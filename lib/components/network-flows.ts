@@ -45,7 +45,9 @@ export type Peer =
   /** The cluster DNS pods. */
   | { readonly kind: 'dns' }
   /** Any address, in or outside the cluster (NodePorts, the API server, external services). */
-  | { readonly kind: 'anywhere' };
+  | { readonly kind: 'anywhere' }
+  /** Only these addresses outside the pod network (CIDRs), e.g. edge networks behind a load balancer that keeps client addresses. */
+  | { readonly kind: 'addresses'; readonly cidrs: readonly string[] };
 
 /** Traffic the platform needs: connections from `from` to `to` on `ports`. */
 export interface Flow {
@@ -175,9 +177,11 @@ export function platformFlows(s: FlowSources): Flow[] {
   const dbClients = [js, mm, ...(cloudTm ? [cloudTm] : []), setup];
   if (s.databasePort !== undefined) {
     for (const client of dbClients) allow(client, platform('database'), tcp(s.databasePort));
-    // Edge task managers reach it on its edge NodePort or through EdgeMesh (the config rules require one of them):
-    // either way from a node's address, which no selector names.
-    if (s.edgeSites.length > 0) allow(ANYWHERE, platform('database'), tcp(s.databasePort));
+    // Edge task managers reach it on its edge NodePort or load balancer, or through EdgeMesh (the config rules require
+    // one of them): from a node's address, which no selector names. Only the load balancer keeps the edge nodes'
+    // addresses (externalTrafficPolicy: Local), so only there can the policy name them.
+    const lb = config.database.type === 'embedded' && !config.edge.edgeMesh ? config.database.embedded.edgeLoadBalancer : undefined;
+    if (s.edgeSites.length > 0) allow(lb ? { kind: 'addresses', cidrs: lb.sourceRanges } : ANYWHERE, platform('database'), tcp(s.databasePort));
   } else {
     for (const client of dbClients) allow(client, ANYWHERE, tcp(...databasePorts(s.databaseAddress)));
   }

@@ -166,5 +166,7 @@ function policyPeers(context: PlatformContext, dns: NetworkPoliciesProps['dns'],
       return [{ namespaceSelector: namespaceSelector(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }];
     case 'anywhere':
       return undefined;
+    case 'addresses':
+      return peer.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
   }
 }
