@@ -48,21 +48,43 @@ export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, Workl
 export { SetupJob, SetupJobProps } from './components/setup-job';
 
 // One construct per component
-export { JobScheduler, JobSchedulerProps } from './components/job-scheduler';
+export { CoordinatorTls, JobScheduler, JobSchedulerProps } from './components/job-scheduler';
 export { ModelManager, ModelManagerProps, ModelS3Storage } from './components/model-manager';
 export { ClientSelector, ClientSelectorProps } from './components/client-selector';
-export { Proxy, ProxyExpose, ProxyProps } from './components/proxy';
+export { Proxy, ProxyExpose, ProxyProps, ProxyTls } from './components/proxy';
 export { ApiGateway, ApiGatewayProps, GatewayRef } from './components/api-gateway';
 export { ObjectStorage, ObjectStorageProps } from './components/object-storage';
-export { Database, DatabaseConnection, DatabaseProps, EmbeddedDatabaseProps, ExternalDatabaseProps } from './components/database';
+export {
+  Database,
+  DatabaseConnection,
+  DatabaseEdgeExposure,
+  DatabaseProps,
+  DatabaseTls,
+  EmbeddedDatabaseProps,
+  ExternalDatabaseProps,
+} from './components/database';
 export { Credentials, Secrets, SecretsProps } from './components/secrets';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
 export { EdgeApiAccess, TaskManager, TaskManagerProps, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
-export { EdgeFleet, EdgeFleetProps } from './edge/fleet';
+export { EdgeFleet, EdgeFleetProps, EdgeTls } from './edge/fleet';
 export { NetworkPolicies, NetworkPoliciesProps } from './components/network-policies';
 export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './components/network-flows';
-export { ArgoCdProps, ArgoCdSettings, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
+export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
+
+// TLS
+export {
+  CertificateAuthority,
+  CertificateAuthorityProps,
+  CertificateReloader,
+  CertificateReloaderProps,
+  ProgramCertificate,
+  ProgramCertificateProps,
+  ProgramTls,
+  RESTART_ANNOTATION,
+} from './components/certificates';
+export { SSL_DIR, SSL_FILES, sslFolder } from './components/tls';
+export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 
 // Output
 export { FileChart, OutputFile } from './output';
