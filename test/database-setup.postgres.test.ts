@@ -13,18 +13,9 @@ import * as path from 'path';
 import { postgresSetupScript } from '../lib/components/database';
 import { DATABASE_USERS, DatabaseUser } from '../lib/resolve/database-users';
 import { renderPostgresSetup, roleVariables } from '../lib/render/database-setup';
+import { describeWithServer, POSTGRES_BIN } from './support/postgres';
 
-/** The folder of initdb and pg_ctl, if a server is installed. */
-function serverBin(): string | undefined {
-  const base = '/usr/lib/postgresql';
-  if (!fs.existsSync(base)) return undefined;
-  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  return versions.length > 0 ? path.join(base, versions[0], 'bin') : undefined;
-}
-
-const bin = serverBin();
-if (!bin && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POSTGRES=1 but no PostgreSQL server is installed (apt-get install postgresql)');
-const describeWithServer = bin ? describe : describe.skip;
+const bin = POSTGRES_BIN;
 
 describeWithServer('database set-up against a real PostgreSQL', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-pg-'));

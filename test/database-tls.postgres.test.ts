@@ -20,18 +20,9 @@ import { Testing } from 'cdk8s';
 import { Database } from '../lib';
 import { postgresTlsEnv } from '../lib/components/tls';
 import { CONTEXT, DB, objects } from './components/support';
+import { describeWithServer, POSTGRES_BIN } from './support/postgres';
 
-/** The folder of initdb and pg_ctl, if a server is installed. */
-function serverBin(): string | undefined {
-  const base = '/usr/lib/postgresql';
-  if (!fs.existsSync(base)) return undefined;
-  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  return versions.length > 0 ? path.join(base, versions[0], 'bin') : undefined;
-}
-
-const bin = serverBin();
-if (!bin && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POSTGRES=1 but no PostgreSQL server is installed (apt-get install postgresql)');
-const describeWithServer = bin ? describe : describe.skip;
+const bin = POSTGRES_BIN;
 
 /** The embedded database's StatefulSet and pg_hba.conf ConfigMap, as the generator writes them with TLS. */
 function generated(allowPlaintext: boolean): { sts: any; hba: string } {
