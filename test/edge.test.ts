@@ -305,7 +305,7 @@ describe('invalid fleets', () => {
 
 // Correctness at fleet size needs only enough nodes to mix every kind of entry
 // (architectures, a profile, a disabled node); speed is npm run bench's job, and
-// manifests.test.ts validates a 1,000-node fleet's every object.
+// manifests.test.ts validates a 200-node fleet's every object.
 describe('a mixed fleet', () => {
   const n = 40;
   const nodes = Array.from({ length: n }, (_, i) => ({
