@@ -11,7 +11,7 @@
  * and openssl; without a server the test is skipped, unless
  * REQUIRE_POSTGRES=1, where its absence fails it.
  */
-import { execFile, execFileSync, spawnSync } from 'child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -224,5 +224,46 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     expect(run).toEqual({ status: 0, output: 'f\n' });
     // TLS clients are unaffected by the opt-in.
     expect(await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE)).toEqual({ status: 0, output: 't\n' });
+  });
+  test('a renewed certificate is loaded in place by the tls-reload sidecar, without a restart', async () => {
+    // cert-manager renews the Secret with a new key, here from a new CA so the switch is visible to clients.
+    const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca2.key', '-out', 'ca2.crt', '-days', '1', '-subj', '/CN=nsfl renewed CA', ...caExt);
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server2.key', '-out', 'server2.csr', '-subj', '/CN=fl-database');
+    openssl('x509', '-req', '-in', 'server2.csr', '-CA', 'ca2.crt', '-CAkey', 'ca2.key', '-CAcreateserial', '-out', 'server2.crt', '-days', '1', '-extfile', 'server.ext');
+    const secretDir = folders.get(init.volumeMounts.find((m: any) => m.name === 'tls-secret').mountPath)!;
+    for (const [key, from] of [['tls.key', 'server2.key'], ['tls.crt', 'server2.crt']]) {
+      const to = path.join(secretDir, key);
+      fs.copyFileSync(path.join(dir, from), to);
+      fs.chmodSync(to, pod.volumes.find((v: any) => v.name === 'tls-secret').secret.defaultMode);
+    }
+    const startedAt = fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0];
+    // The sidecar's own script, its paths moved and its wait shortened, as PostgreSQL's user with the pod's environment.
+    const sidecar = pod.containers.find((c: any) => c.name === 'tls-reload');
+    const script = local(sidecar.command[2]).replace(/while sleep \d+; do/, 'while sleep 0.2; do');
+    const env = { PATH: process.env.PATH!, POSTGRES_DB: 'neursafe_fl', PGUSER: 'neursafe', PGPASSWORD: 'superpass', PGPORT: String(port) };
+    // Its own process group, so that stopping it also stops its `sleep`.
+    const child = root ? spawn('runuser', ['-u', 'postgres', '--', 'sh', '-c', script], { env, detached: true }) : spawn('sh', ['-c', script], { env, detached: true });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    try {
+      for (let i = 0; i < 100 && !output.includes('loaded'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain('loaded the renewed certificate');
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
+    // The copied key is still private to PostgreSQL's user.
+    expect(fs.statSync(keyFile()).mode & 0o777).toBe(0o600);
+    // New connections get the renewed certificate (signed by the new CA; the old CA no longer verifies it)...
+    let run = await psql('another', programTls(path.join(dir, 'ca2.crt')), SSL_IN_USE);
+    for (let i = 0; i < 50 && run.status !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = await psql('another', programTls(path.join(dir, 'ca2.crt')), SSL_IN_USE);
+    }
+    expect(run).toEqual({ status: 0, output: 't\n' });
+    expect((await psql('another', programTls(path.join(dir, 'ca.crt')))).output).toMatch(/certificate verify failed/);
+    // ...from the same server process: the programs' open connections were never cut.
+    expect(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]).toBe(startedAt);
   });
 });
