@@ -45,6 +45,11 @@ describe('nginx.conf', () => {
   test('braces balance', () => {
     expect((conf.match(/\{/g) ?? []).length).toBe((conf.match(/\}/g) ?? []).length);
   });
+
+  test('without TLS, clients reach the gRPC server directly: no PROXY protocol expected', () => {
+    expect(conf).not.toContain('stream {');
+    expect(conf).not.toContain('proxy_protocol');
+  });
 });
 
 test('selector config: strings for the flags the program lower-cases, the strategy when given', () => {

@@ -86,8 +86,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(stream).toMatch(new RegExp(`listen ${grpcPort};`));
     const [, tlsPort, plainPort] = /first == "\\22" and (\d+) or (\d+)/.exec(stream)!;
     const servers = nginx.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
-    const tlsServer = servers.find((s) => s.includes(`listen 127.0.0.1:${tlsPort} ssl http2;`))!;
-    const plainServer = servers.find((s) => s.includes(`listen 127.0.0.1:${plainPort} http2;`))!;
+    const tlsServer = servers.find((s) => s.includes(`listen 127.0.0.1:${tlsPort} ssl http2 proxy_protocol;`))!;
+    const plainServer = servers.find((s) => s.includes(`listen 127.0.0.1:${plainPort} http2 proxy_protocol;`))!;
     // A TLS ClientHello (first byte 0x16) goes to the TLS server, which demands a client certificate from the CA.
     expect(tlsServer).toContain('ssl_verify_client on;');
     expect(tlsServer).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
@@ -102,6 +102,26 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(plainServer).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
     expect(plainServer).toMatch(/location \/ \{\s*return 403;/);
     expect(plainServer).not.toContain('coordinator');
+  });
+
+  test("nginx.conf: the split passes on each client's address (PROXY protocol), so the gRPC servers log task managers, not 127.0.0.1", () => {
+    const stream = /\nstream \{([\s\S]*?)\n\}\n/.exec(nginx)![1];
+    const streamServer = stream.split(/\n    server \{/)[1];
+    expect(streamServer).toContain('proxy_protocol on;');
+    const [, tlsPort, plainPort] = /first == "\\22" and (\d+) or (\d+)/.exec(stream)!;
+    const http = nginx.slice(nginx.indexOf('\nhttp {'));
+    const servers = http.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
+    for (const port of [tlsPort, plainPort]) {
+      const server = servers.find((s) => s.includes(`listen 127.0.0.1:${port} `))!;
+      // Each server behind the split expects the header, and trusts it only from the split (loopback).
+      expect(server).toMatch(new RegExp(`listen 127\\.0\\.0\\.1:${port} [^;]*\\bproxy_protocol;`));
+      expect(server).toContain('set_real_ip_from 127.0.0.1;');
+      expect(server).toContain('real_ip_header proxy_protocol;');
+    }
+    // Servers reached directly (the HTTP port) get no header, so they must not expect one.
+    const direct = servers.filter((s) => !s.includes('listen 127.0.0.1:'));
+    expect(direct.length).toBeGreaterThan(0);
+    for (const server of direct) expect(server).not.toContain('proxy_protocol');
   });
 
   test("coordinators: each FL namespace's certificate is published into its folder of the shared root, and hidden from the upload endpoint", () => {

@@ -126,7 +126,10 @@ function grpcServers(input: NginxConfInput): string {
     # a certificate signed by the platform's CA; the proxy presents its own to the
     # coordinator and checks the coordinator's.
     server {
-        listen 127.0.0.1:${tls.tlsPort} ssl http2;
+        listen 127.0.0.1:${tls.tlsPort} ssl http2 proxy_protocol;
+        # The split connects from loopback; the client's address comes in the PROXY header.
+        set_real_ip_from 127.0.0.1;
+        real_ip_header proxy_protocol;
         ssl_certificate ${dir}/cert.pem;
         ssl_certificate_key ${dir}/private.key;
         ssl_client_certificate ${dir}/trusted.pem;
@@ -152,7 +155,9 @@ function grpcServers(input: NginxConfInput): string {
     # gRPC in plaintext: only the task managers' Register, Report and Quit calls
     # (/ClientService), which the programs never encrypt.
     server {
-        listen 127.0.0.1:${tls.plainPort} http2;
+        listen 127.0.0.1:${tls.plainPort} http2 proxy_protocol;
+        set_real_ip_from 127.0.0.1;
+        real_ip_header proxy_protocol;
 
         location /ClientService {
             grpc_pass grpc://selector;
@@ -171,7 +176,9 @@ function grpcServers(input: NginxConfInput): string {
  * manager. The first byte tells them apart (0x16 starts every TLS
  * handshake); the connection is passed on unread to the matching loopback
  * server. The proxy image's OpenResty 1.19.3.1 has stream Lua and its
- * `peek`, but no ssl_preread module.
+ * `peek`, but no ssl_preread module. The PROXY protocol carries the client's
+ * address to that server (its http_realip module takes it from there), so
+ * the logs show task managers, not 127.0.0.1.
  */
 function grpcSplit(grpcPort: number, tls: NginxTls): string {
   return `
@@ -200,6 +207,7 @@ stream {
             ngx.ctx.grpc_port = first == "\\22" and ${tls.tlsPort} or ${tls.plainPort}
         }
         proxy_pass grpc_by_protocol;
+        proxy_protocol on;  # the loopback servers' logs would otherwise show only 127.0.0.1
     }
 }
 `;
