@@ -248,8 +248,9 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     try {
-      for (let i = 0; i < 100 && !output.includes('loaded'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(output).toContain('loaded the renewed certificate');
+      for (let i = 0; i < 100 && !output.includes('reloaded'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain('copied the renewed certificate');
+      expect(output).toContain('PostgreSQL reloaded its certificate and pg_hba.conf');
     } finally {
       process.kill(-child.pid!, 'SIGKILL');
     }

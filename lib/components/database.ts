@@ -317,17 +317,18 @@ export class Database extends Construct {
     const reload = [
       'set -eu',
       `cp ${hba} ${seenHba}`,
+      // Reload once after a start too: a copy made before this container last stopped may not be loaded yet.
+      'pending=yes',
       // The Secret's and the ConfigMap's files change in place (the volumes are not subPaths).
       `while sleep ${DATABASE_TLS_CHECK_SECONDS}; do`,
-      '  changed=""',
       `  if [ "$(cat ${secretDir}/tls.crt)" != "$(cat ${tlsDir}/server.crt)" ]; then`,
       ...copy.map((l) => `    ${l}`),
-      '    changed="the renewed certificate"',
+      '    echo "copied the renewed certificate"; pending=yes',
       '  fi',
-      `  if [ "$(cat ${hba})" != "$(cat ${seenHba})" ]; then cp ${hba} ${seenHba}; changed="\${changed:+$changed and }the new pg_hba.conf"; fi`,
-      '  if [ -n "$changed" ]; then',
-      '    psql -h 127.0.0.1 -d "$POSTGRES_DB" -Atqc "SELECT pg_reload_conf()" >/dev/null',
-      '    echo "loaded $changed"',
+      `  if [ "$(cat ${hba})" != "$(cat ${seenHba})" ]; then cp ${hba} ${seenHba}; echo "pg_hba.conf changed"; pending=yes; fi`,
+      // A failed reload (the server restarting) is tried again on the next round.
+      '  if [ "$pending" = yes ] && psql -h 127.0.0.1 -d "$POSTGRES_DB" -Atqc "SELECT pg_reload_conf()" >/dev/null; then',
+      '    echo "PostgreSQL reloaded its certificate and pg_hba.conf"; pending=no',
       '  fi',
       'done',
     ].join('\n');
