@@ -18,7 +18,7 @@ import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityCont
 import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
 import { SetupJob, syncWave } from './setup-job';
 import { certificateOf, ProgramTls } from './certificates';
-import { databaseCaFolder, postgresTlsEnv } from './tls';
+import { databaseCaFolder, postgresTlsEnv, TLS_CHECK_SECONDS } from './tls';
 
 /** How programs reach the database. */
 export interface DatabaseConnection {
@@ -67,9 +67,6 @@ export function waitAddressOf(address: string): string | undefined {
 
 /** The name of the embedded PostgreSQL's pg_hba.conf in its ConfigMap. */
 const PG_HBA_FILE = 'pg_hba.conf';
-
-/** How often the embedded database's sidecar looks for a renewed certificate, in seconds. */
-const DATABASE_TLS_CHECK_SECONDS = 300;
 
 /** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
 export const DATABASE_WAVE = -1;
@@ -320,7 +317,7 @@ export class Database extends Construct {
       // Reload once after a start too: a copy made before this container last stopped may not be loaded yet.
       'pending=yes',
       // The Secret's and the ConfigMap's files change in place (the volumes are not subPaths).
-      `while sleep ${DATABASE_TLS_CHECK_SECONDS}; do`,
+      `while sleep ${TLS_CHECK_SECONDS}; do`,
       `  if [ "$(cat ${secretDir}/tls.crt)" != "$(cat ${tlsDir}/server.crt)" ]; then`,
       ...copy.map((l) => `    ${l}`),
       '    echo "copied the renewed certificate"; pending=yes',

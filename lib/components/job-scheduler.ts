@@ -15,7 +15,7 @@ import { defineComponent } from './define';
 import { modelManagerComponent } from './model-manager';
 import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
 import { proxyComponent } from './proxy';
-import { SSL_FILES } from './tls';
+import { SSL_FILES, TLS_CHECK_SECONDS } from './tls';
 import { SharedRoot } from './shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
@@ -43,7 +43,7 @@ export interface JobSchedulerProps extends ComponentProps {
   /** The route-registration token shared with the proxy. */
   readonly routeToken: SecretKeyRef;
   /**
-   * Coordinators' certificates to publish into the shared root at start.
+   * Coordinators' certificates to publish into the shared root (at start, and again when renewed).
    * @default none: jobs run without TLS
    */
   readonly coordinatorTls?: CoordinatorTls;
@@ -65,14 +65,19 @@ export interface CoordinatorTls {
 }
 
 /**
- * An init container that writes each FL namespace's coordinator certificate
- * into `<shared root>/<namespace>/<folder>/` as the `ssl` folder coordinators
- * open (cert.pem, private.key, trusted.pem), replacing each file atomically.
- * The job scheduler mounts that folder into every coordinator of the
- * namespace whose job config sets `ssl: <folder>`. Runs at each start of the
- * job scheduler, so a restart publishes renewed certificates.
+ * Writes each FL namespace's coordinator certificate into
+ * `<shared root>/<namespace>/<folder>/` as the `ssl` folder coordinators
+ * open (cert.pem, private.key, trusted.pem, private to root), replacing each
+ * changed file atomically: an init container before the job scheduler
+ * starts, and a sidecar that does it again when cert-manager renews a
+ * Secret. The job scheduler mounts that folder into every coordinator of
+ * the namespace whose job config sets `ssl: <folder>`.
  */
-function publishCoordinatorCertificates(context: JobSchedulerProps['context'], root: SharedRoot, tls: CoordinatorTls): { container: k8s.Container; volume: k8s.Volume } {
+function publishCoordinatorCertificates(
+  context: JobSchedulerProps['context'],
+  root: SharedRoot,
+  tls: CoordinatorTls,
+): { init: k8s.Container; sidecar: k8s.Container; volume: k8s.Volume } {
   const source = '/etc/neursafe-fl/coordinator-tls';
   const namespaces = Object.keys(tls.secrets).sort();
   const volume: k8s.Volume = {
@@ -82,22 +87,28 @@ function publishCoordinatorCertificates(context: JobSchedulerProps['context'], r
       sources: namespaces.map((ns) => ({ secret: { name: tls.secrets[ns], items: SSL_FILES.map((f) => ({ key: f.key, path: `${ns}/${f.path}` })) } })),
     },
   };
-  const script = [
-    'set -eu',
-    `for ns in ${namespaces.join(' ')}; do`,
-    `  dir="${SharedRoot.MOUNT_PATH}/$ns/${tls.folder}"`,
-    '  mkdir -p "$dir"',
-    '  chmod 0700 "$dir"',
-    `  for f in ${SSL_FILES.map((f) => f.path).join(' ')}; do`,
-    `    cp "${source}/$ns/$f" "$dir/.$f.new"`,
-    '    chmod 0600 "$dir/.$f.new"',
-    '    mv -f "$dir/.$f.new" "$dir/$f"',
+  const publish = [
+    'publish() {',
+    `  for ns in ${namespaces.join(' ')}; do`,
+    `    dir="${SharedRoot.MOUNT_PATH}/$ns/${tls.folder}"`,
+    '    mkdir -p "$dir"',
+    '    chmod 0700 "$dir"',
+    `    for f in ${SSL_FILES.map((f) => f.path).join(' ')}; do`,
+    `      [ -f "$dir/$f" ] && [ "$(cat "${source}/$ns/$f")" = "$(cat "$dir/$f")" ] && continue`,
+    `      cp "${source}/$ns/$f" "$dir/.$f.new"`,
+    '      chmod 0600 "$dir/.$f.new"',
+    '      mv -f "$dir/.$f.new" "$dir/$f"',
+    `      echo "published $f of the coordinators' certificate of namespace $ns"`,
+    '    done',
     '  done',
-    `  echo "published the coordinators' certificate of namespace $ns"`,
-    'done',
-  ].join('\n');
-  const container = initContainer(context, 'publish-coordinator-certificates', script, [root.mount, { name: volume.name, mountPath: source, readOnly: true }], true);
-  return { container, volume };
+    '}',
+  ];
+  const mounts = [root.mount, { name: volume.name, mountPath: source, readOnly: true }];
+  const init = initContainer(context, 'publish-coordinator-certificates', ['set -eu', ...publish, 'publish'].join('\n'), mounts, true);
+  // The projected volume's files change in place when a Secret is renewed (it is not a subPath).
+  const loop = ['set -eu', ...publish, `while sleep ${TLS_CHECK_SECONDS}; do publish; done`].join('\n');
+  const sidecar = initContainer(context, 'republish-coordinator-certificates', loop, mounts, true);
+  return { init, sidecar, volume };
 }
 
 /** The job scheduler: Deployment, Service, ServiceAccount and its bindings. */
@@ -120,7 +131,7 @@ export class JobScheduler extends Construct {
       image: platformImage(context, jobSchedulerComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      sidecars: [api.container],
+      sidecars: [api.container, ...(publish ? [publish.sidecar] : [])],
       container: (service) => ({
         env: [
           ...env({
@@ -149,17 +160,16 @@ export class JobScheduler extends Construct {
       pod: {
         // It dials coordinators (Services in `default`) by bare name with its own resolver.
         ...(context.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
-        initContainers: [root.prepareContainer(), ...(publish ? [publish.container] : []), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
+        initContainers: [root.prepareContainer(), ...(publish ? [publish.init] : []), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
         volumes: [root.volume, ...api.volumes, ...dbCa.volumes, ...(publish ? [publish.volume] : [])],
       },
     });
     this.service = workload.service;
+    // No restart after a renewal: the sidecar publishes the renewed certificate for the coordinators of later jobs.
     for (const [ns, secretName] of Object.entries(coordinatorTls?.secrets ?? {})) {
-      // Restarting the job scheduler publishes the renewed certificate for the coordinators of later jobs.
       certificateOf(new Construct(this, `Coordinators-${ns}`), context, { secretName, issuance: coordinatorTls!.issuance }, {
         component: 'job-scheduler',
         hosts: [coordinatorTls!.hostName],
-        restart: `deployment/${workload.name}`,
       });
     }
   }

@@ -4,6 +4,7 @@
  * API the job scheduler calls.
  */
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import { platformImage } from '../images';
 import { renderNginxConf } from '../render/nginx-conf';
 import { clientSelectorComponent } from './client-selector';
@@ -11,7 +12,8 @@ import { defineComponent } from './define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from './pod';
 import { hostOf } from '../config/addresses';
 import { certificateOf, ProgramTls } from './certificates';
-import { sslFolder } from './tls';
+import { PlatformContext } from './context';
+import { sslFolder, SSL_FILES, TLS_CHECK_SECONDS } from './tls';
 import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
 
 /** Where the image expects its configuration. */
@@ -70,6 +72,35 @@ export interface ProxyTls extends ProgramTls {
   readonly externalHosts?: readonly string[];
 }
 
+/**
+ * A sidecar that has nginx load a renewed certificate: it compares the `ssl`
+ * folder with what nginx last loaded and sends SIGHUP to nginx's master
+ * (found through the pod's shared process namespace: the `nginx` process
+ * whose parent is not one). New workers read the new files, open connections
+ * finish on the old ones, and the coordinators' routes survive, because
+ * nginx keeps `lua_shared_dict` zones across reloads.
+ */
+function certificateReloader(context: PlatformContext, sslDir: string, mount: k8s.VolumeMount): k8s.Container {
+  const files = SSL_FILES.map((f) => `${sslDir}/${f.path}`).join(' ');
+  const script = [
+    'set -eu',
+    `seen=$(cat ${files} | md5sum)`,
+    `while sleep ${TLS_CHECK_SECONDS}; do`,
+    `  now=$(cat ${files} | md5sum)`,
+    '  [ "$now" != "$seen" ] || continue',
+    '  master=""',
+    '  for p in /proc/[0-9]*; do',
+    '    [ "$(cat "$p/comm" 2>/dev/null)" = nginx ] || continue',
+    '    parent=$(cut -d " " -f 4 "$p/stat" 2>/dev/null) || continue',
+    '    [ "$(cat "/proc/$parent/comm" 2>/dev/null)" = nginx ] || { master=${p#/proc/}; break; }',
+    '  done',
+    '  if [ -n "$master" ] && kill -HUP "$master"; then echo "nginx (pid $master) reloaded its certificate"; seen=$now; fi',
+    'done',
+  ].join('\n');
+  // Root, like nginx's master: a signal needs the same user (no capability is added).
+  return initContainer(context, 'tls-reload', script, [mount], true);
+}
+
 /** Loopback ports the TLS split may use for its two gRPC servers; the first two not taken by the proxy's own ports. */
 const LOOPBACK_PORTS = [10443, 10444, 10445, 10446];
 
@@ -115,6 +146,7 @@ export class Proxy extends Construct {
       image: platformImage(context, proxyComponent.image, props.image),
       resources: props.resources,
       defaultResources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      ...(ssl ? { sidecars: [certificateReloader(context, ssl.mount.mountPath, ssl.mount)] } : {}),
       // The image's own command and working directory (/nginx) are kept: the Lua path is relative to it.
       container: {
         // Not JOB_SCHEDULER_ADDRESS: with it the Lua start-up aborts before it reads its DNS server.
@@ -129,6 +161,8 @@ export class Proxy extends Construct {
         // resolv.conf as its DNS server: make that line the cluster DNS.
         dnsPolicy: 'None',
         dnsConfig: { nameservers: [dnsIP] },
+        // The certificate reloader signals nginx's master.
+        ...(ssl ? { shareProcessNamespace: true } : {}),
         initContainers: [
           // nginx resolves the selector once at start and exits if it cannot.
           initContainer(context, 'wait-for-client-selector', `until nslookup ${selectorHost} ${dnsIP} >/dev/null 2>&1; do echo "waiting for ${selectorHost}"; sleep 2; done`),
@@ -140,7 +174,8 @@ export class Proxy extends Construct {
     this.externalService = workload.externalService!;
     if (props.tls) {
       const hosts = [...this.service.hostNames, ...this.externalService.hostNames, ...(props.tls.externalHosts ?? [])];
-      certificateOf(this, context, props.tls, { component: 'proxy', hosts, restart: `deployment/${workload.name}` });
+      // No restart after a renewal (it would drop the routes of running jobs): the sidecar reloads nginx.
+      certificateOf(this, context, props.tls, { component: 'proxy', hosts });
     }
   }
 }

@@ -16,6 +16,13 @@ export const SSL_FILES = [
   { key: 'ca.crt', path: 'trusted.pem' },
 ] as const;
 
+/**
+ * How often the sidecars that load renewed certificates in place (proxy,
+ * database, coordinators' folders) compare the Secret's files with what was
+ * loaded, in seconds; cert-manager renews weeks before expiry.
+ */
+export const TLS_CHECK_SECONDS = 300;
+
 /** Volume name of the `ssl` folder. */
 const SSL_VOLUME = 'ssl';
 

@@ -53,13 +53,13 @@ export const tlsSchema = z
           .describe("Sign with an issuer you run; it must return the CA's certificate as ca.crt (the CA and Vault issuers do). Default: a CA created here (a self-signed root kept in the Secret <name>-ca)."),
         caDuration: duration.default('87600h').describe('Lifetime of the CA created here (default ten years).'),
         duration: duration.default('8760h').describe('Lifetime of each program\'s certificate (default one year).'),
-        renewBefore: duration.default('720h').describe('How long before expiry cert-manager renews a certificate (default 30 days). Programs read their certificate at start only: restart them after a renewal (docs/security.md).'),
+        renewBefore: duration.default('720h').describe('How long before expiry cert-manager renews a certificate (default 30 days). The proxy, the database and the coordinators\' folders load a renewal in place; task managers read theirs at start only (see restart).'),
         restart: z
           .strictObject({
             enabled: z
               .boolean()
               .default(true)
-              .describe('Restart, on the schedule, each program whose certificate was renewed since it started (the programs read certificates at start only). Restarting the proxy drops the routes of running jobs: pick a quiet hour. false: restart them yourself within renewBefore (docs/security.md).'),
+              .describe('Restart, on the schedule, each task manager whose certificate was renewed since it started (they read it at start only): a restart fails the tasks it runs, so pick a quiet hour. false: restart them yourself within renewBefore (docs/security.md).'),
             schedule: z
               .string()
               .regex(/^(\S+\s+){4}\S+$/, { error: 'must be a cron schedule of five fields, e.g. "30 3 * * *" (03:30 every day)' })
@@ -67,7 +67,7 @@ export const tlsSchema = z
               .describe('When to look for renewed certificates (cron, in the controller manager\'s time zone): default 03:30 every day.'),
           })
           .prefault({})
-          .describe('Restarts after a renewal. The embedded database needs none: it reloads its certificate in place.'),
+          .describe('Restarts of task managers after a renewal. The proxy, the database and the coordinators\' folders need none: sidecars load their renewed certificates in place.'),
         rsaKeySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(2048).describe('RSA key size (the programs accept RSA keys only).'),
       })
       .prefault({})
