@@ -494,7 +494,19 @@ describe('every workload', () => {
     const before = deployment('nsfl-proxy').spec.template.metadata.annotations['checksum/config'];
     const after = synth(withOverrides({ proxy: { clientMaxBodySize: '2000M' } })).get('Deployment', 'nsfl-proxy').spec.template.metadata.annotations['checksum/config'];
     expect(after).not.toBe(before);
-    expect(deployment('nsfl-job-scheduler').spec.template.metadata.annotations).toBeUndefined();
+    // A program without config files has no checksum to roll on.
+    expect(deployment('nsfl-job-scheduler').spec.template.metadata.annotations['checksum/config']).toBeUndefined();
+  });
+
+  test('with sidecars, `kubectl logs` and `exec` pick the program, not a sidecar', () => {
+    for (const [name, main] of [['nsfl-proxy', 'proxy'], ['nsfl-job-scheduler', 'job-scheduler'], ['nsfl-task-manager', 'task-manager']]) {
+      const template = deployment(name).spec.template;
+      expect(template.spec.containers.length).toBeGreaterThan(1);
+      expect(template.metadata.annotations['kubectl.kubernetes.io/default-container']).toBe(main);
+      expect(template.spec.containers.map((c: any) => c.name)).toContain(main);
+    }
+    // A pod with one container needs no choice.
+    expect(deployment('nsfl-model-manager').spec.template.metadata.annotations).toBeUndefined();
   });
 
   test('imagePullSecrets and per-component images come from config', () => {

@@ -162,6 +162,7 @@ export class TaskManager extends Construct {
       component: 'task-manager',
       site,
       configFiles: [this.setupJson],
+      mainContainer: 'task-manager',
       cloudOnly: !edge,
       // In the cloud, run where the site folders are: on the nodes labelled for this site.
       nodeLabels: edge ? undefined : { [s.clusterLabelKey]: s.clusterLabelValue },

@@ -49,12 +49,24 @@ export interface SingletonProps {
    * @default none
    */
   readonly nodeLabels?: Record<string, string>;
+  /**
+   * The program's container, which `kubectl logs` and `kubectl exec` pick when
+   * the pod has sidecars and none is named.
+   * @default the first container
+   */
+  readonly mainContainer?: string;
 }
+
+/** Pod annotation: the container kubectl picks when none is named. */
+const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
 /** A one-replica Deployment with the Recreate strategy and selectors on stable labels only. */
 export function singletonDeployment(scope: Construct, id: string, props: SingletonProps): k8s.KubeDeployment {
   const { context, name, component, site } = props;
-  const annotations = props.configFiles && props.configFiles.length > 0 ? { [CHECKSUM_ANNOTATION]: checksum(...props.configFiles) } : undefined;
+  const annotations = {
+    ...(props.configFiles && props.configFiles.length > 0 ? { [CHECKSUM_ANNOTATION]: checksum(...props.configFiles) } : {}),
+    ...(props.mainContainer !== undefined && props.pod.containers.length > 1 ? { [DEFAULT_CONTAINER_ANNOTATION]: props.mainContainer } : {}),
+  };
   return new k8s.KubeDeployment(scope, id, {
     metadata: { name, namespace: context.namespace, labels: labels(context, component, site) },
     spec: {
@@ -63,7 +75,7 @@ export function singletonDeployment(scope: Construct, id: string, props: Singlet
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selectorLabels(context, component, site) },
       template: {
-        metadata: { labels: labels(context, component, site), ...(annotations ? { annotations } : {}) },
+        metadata: { labels: labels(context, component, site), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
         spec: {
           ...podDefaults(context),
           automountServiceAccountToken: false,
@@ -321,6 +333,7 @@ export class ProgramWorkload extends Construct {
       name,
       component,
       configFiles: files && Object.values(files),
+      mainContainer: props.containerName ?? component,
       pod: {
         ...(identity ? { serviceAccountName: identity.serviceAccountName, automountServiceAccountToken: true } : {}),
         ...pod,
