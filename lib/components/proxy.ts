@@ -73,33 +73,53 @@ export interface ProxyTls extends ProgramTls {
 }
 
 /**
- * A sidecar that has nginx load a renewed certificate: it compares the `ssl`
- * folder with what nginx last loaded and sends SIGHUP to nginx's master
- * (found through the pod's shared process namespace: the `nginx` process
- * whose parent is not one). New workers read the new files, open connections
- * finish on the old ones, and the coordinators' routes survive, because
- * nginx keeps `lua_shared_dict` zones across reloads.
+ * A sidecar that has nginx load a renewed certificate: when the `ssl`
+ * folder differs from what nginx last loaded, it sends SIGHUP to nginx's
+ * master (found through the pod's shared process namespace: the `nginx`
+ * process whose parent is not one) and checks that new workers started,
+ * which nginx does only when the new files load; otherwise it says so and
+ * tries again. Open connections finish on the old workers, and the
+ * coordinators' routes survive, because nginx keeps `lua_shared_dict` zones
+ * across reloads. It also reloads once after it starts, in case a renewal
+ * came while it was down.
  */
 function certificateReloader(context: PlatformContext, sslDir: string, mount: k8s.VolumeMount): k8s.Container {
   const files = SSL_FILES.map((f) => `${sslDir}/${f.path}`).join(' ');
   const script = [
     'set -eu',
-    `seen=$(cat ${files} | md5sum)`,
-    `while sleep ${TLS_CHECK_SECONDS}; do`,
-    `  now=$(cat ${files} | md5sum)`,
-    '  [ "$now" != "$seen" ] || continue',
-    '  master=""',
+    // The pids of the nginx processes whose parent is $1 (no argument: nginx's master, whose parent is not nginx).
+    'nginx_children() {',
     '  for p in /proc/[0-9]*; do',
     '    [ "$(cat "$p/comm" 2>/dev/null)" = nginx ] || continue',
     '    parent=$(cut -d " " -f 4 "$p/stat" 2>/dev/null) || continue',
-    '    [ "$(cat "/proc/$parent/comm" 2>/dev/null)" = nginx ] || { master=${p#/proc/}; break; }',
+    '    if [ -n "${1:-}" ]; then [ "$parent" = "$1" ] && echo "${p#/proc/}"',
+    '    elif [ "$(cat "/proc/$parent/comm" 2>/dev/null)" != nginx ]; then echo "${p#/proc/}"; fi',
     '  done',
-    '  if [ -n "$master" ] && kill -HUP "$master"; then echo "nginx (pid $master) reloaded its certificate"; seen=$now; fi',
+    '  return 0',
+    '}',
+    'loaded=""',
+    `while sleep ${TLS_CHECK_SECONDS}; do`,
+    `  now=$(cat ${files} | md5sum)`,
+    '  [ "$now" != "$loaded" ] || continue',
+    '  master=$(nginx_children | head -n 1)',
+    '  [ -n "$master" ] || { echo "nginx is not running"; continue; }',
+    '  before=$(nginx_children "$master")',
+    '  kill -HUP "$master" || continue',
+    `  sleep ${RELOAD_SETTLE_SECONDS}`,
+    '  after=$(nginx_children "$master")',
+    '  if [ -n "$after" ] && [ "$after" != "$before" ]; then',
+    '    echo "nginx (pid $master) reloaded its certificate"; loaded=$now',
+    '  else',
+    `    echo "nginx (pid $master) kept its old certificate: does the new key belong to it? Trying again in ${TLS_CHECK_SECONDS} s"`,
+    '  fi',
     'done',
   ].join('\n');
   // Root, like nginx's master: a signal needs the same user (no capability is added).
   return initContainer(context, 'tls-reload', script, [mount], true);
 }
+
+/** Seconds the proxy's certificate reloader gives nginx to start new workers after SIGHUP. */
+const RELOAD_SETTLE_SECONDS = 5;
 
 /** Loopback ports the TLS split may use for its two gRPC servers; the first two not taken by the proxy's own ports. */
 const LOOPBACK_PORTS = [10443, 10444, 10445, 10446];
