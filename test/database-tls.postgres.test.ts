@@ -52,6 +52,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   const port = 20000 + (process.pid % 20000);
   /** "Another host": a byte relay on 127.0.0.2 that reaches the server from 127.0.0.2 (TLS is negotiated in-band, so it passes through). */
   let relay: net.Server | undefined;
+  /** The relay's open sockets, ended in afterAll. */
+  const relayed = new Set<net.Socket>();
   let relayPort = 0;
   const root = process.getuid?.() === 0;
   const asPostgres = (cmd: string, args: string[]) =>
@@ -125,6 +127,10 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
 
     relay = net.createServer((client) => {
       const upstream = net.connect({ host: '127.0.0.2', port, localAddress: '127.0.0.2' });
+      for (const socket of [client, upstream]) {
+        relayed.add(socket);
+        socket.on('close', () => relayed.delete(socket));
+      }
       client.pipe(upstream).pipe(client);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
@@ -134,11 +140,14 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   }, 60000);
 
   afterAll(async () => {
-    if (relay) await new Promise((resolve) => relay!.close(resolve));
+    // The server first, whatever happens to the relay: a server left running outlives the test run.
     try {
       if (fs.existsSync(path.join(data, 'postmaster.pid'))) asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      // close() waits for open connections: end them.
+      for (const socket of relayed) socket.destroy();
+      if (relay) await new Promise((resolve) => relay!.close(resolve));
     }
   });
 
