@@ -162,8 +162,9 @@ export interface CertificateReloaderProps {
 }
 
 /**
- * The programs read their certificate once, at start. This CronJob restarts
- * (`kubectl rollout restart`) each workload named by a Certificate's
+ * For programs that read their certificate once, at start, and have no
+ * sidecar to reload it (the task managers): this CronJob restarts
+ * (`kubectl rollout restart`) each Deployment named by a Certificate's
  * {@link RESTART_ANNOTATION} whose pods started before the certificate was
  * issued (`status.notBefore`) and that was not restarted since: three list
  * calls, then one restart per renewed certificate, whatever the fleet's size.
