@@ -90,11 +90,14 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     const plainServer = servers.find((s) => s.includes(`listen 127.0.0.1:${plainPort} http2 proxy_protocol;`))!;
     // A TLS ClientHello (first byte 0x16) goes to the TLS server, which demands a client certificate from the CA.
     expect(tlsServer).toContain('ssl_verify_client on;');
+    // Chains through intermediate CAs (an issuer of yours) verify; nginx's default depth is 1.
+    expect(tlsServer).toContain('ssl_verify_depth 4;');
     expect(tlsServer).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
     // Task results reach coordinators over TLS, with the proxy's client certificate, checking the coordinator's.
     const toCoordinators = /location \/ \{([\s\S]*?)\n        \}/.exec(tlsServer)![1];
     expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
     expect(toCoordinators).toContain('grpc_ssl_verify on;');
+    expect(toCoordinators).toContain('grpc_ssl_verify_depth 4;');
     const sslName = /grpc_ssl_name (\S+);/.exec(toCoordinators)![1];
     const coordinatorCert = certificates.find((c) => c.metadata.name === 'nsfl-coordinator-tls-default');
     expect(coordinatorCert.spec.dnsNames).toContain(sslName);

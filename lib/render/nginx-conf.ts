@@ -134,6 +134,7 @@ function grpcServers(input: NginxConfInput): string {
         ssl_certificate_key ${dir}/private.key;
         ssl_client_certificate ${dir}/trusted.pem;
         ssl_verify_client on;
+        ssl_verify_depth 4;  # an issuer of yours may sign through intermediate CAs
         ssl_protocols TLSv1.2 TLSv1.3;
 
         location /ClientService {
@@ -147,6 +148,7 @@ function grpcServers(input: NginxConfInput): string {
             grpc_ssl_certificate_key ${dir}/private.key;
             grpc_ssl_trusted_certificate ${dir}/trusted.pem;
             grpc_ssl_verify on;
+            grpc_ssl_verify_depth 4;
             grpc_ssl_name ${tls.coordinatorName};
             grpc_ssl_protocols TLSv1.2 TLSv1.3;
         }
