@@ -11,6 +11,7 @@ import { Proxy } from './components/proxy';
 import { PlatformContext } from './components/context';
 import { DatabaseConnection } from './components/database';
 import { ComponentDefinition } from './components/define';
+import { EdgeTls } from './edge/fleet';
 
 /** Props of {@link NeursafePlatform}. */
 export interface NeursafePlatformProps {
@@ -57,6 +58,8 @@ export class NeursafePlatform extends Construct {
   public readonly proxy: Proxy;
   /** host:port at which edge nodes reach the proxy, when the config says. */
   public readonly edgeProxyAddress?: string;
+  /** The edge nodes' certificates, when TLS is on: give an edge site added by hand its own with `edgeSiteWiring`. */
+  public readonly edgeTls?: EdgeTls;
 
   constructor(scope: Construct, id: string, props: NeursafePlatformProps) {
     super(scope, id);
@@ -69,5 +72,6 @@ export class NeursafePlatform extends Construct {
     this.edgeDatabase = parts.edgeDatabase;
     this.proxy = parts.proxy;
     this.edgeProxyAddress = parts.edgeProxyAddress;
+    this.edgeTls = parts.edgeTls;
   }
 }

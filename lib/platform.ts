@@ -17,7 +17,7 @@ import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { Config } from './config/schema';
-import { EdgeFleet } from './edge/fleet';
+import { EdgeFleet, EdgeTls } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
 import { CertificateAuthority, CertificateReloader } from './components/certificates';
 import { hostOf } from './config/addresses';
@@ -60,6 +60,11 @@ export interface PlatformParts {
   readonly proxy: Proxy;
   /** host:port at which edge nodes reach the proxy's gRPC port, when known (`edge.proxyAddress`, else `proxy.externalAddress`). */
   readonly edgeProxyAddress?: string;
+  /**
+   * The edge nodes' certificates (see `edgeSiteWiring`).
+   * @default none: TLS is off
+   */
+  readonly edgeTls?: EdgeTls;
 }
 
 /**
@@ -147,6 +152,7 @@ export function buildPlatform(
   const cloudSite = resolveCloudSite(config);
 
   const edgeDb = edgeDatabase(config, db);
+  const edgeTls: EdgeTls | undefined = tls && { secretName: tls.edgeNodeSecret, issuance };
   const edgeProxyAddress = config.edge.proxyAddress ?? proxy.externalAddress;
   if (edgeSites.length > 0) {
     const edgeChart = new FileChart(app, 'edge', OUTPUT_FILES.edge);
@@ -160,7 +166,7 @@ export function buildPlatform(
       db: edgeDb,
       // Presence is guaranteed by the edge rules.
       proxyAddress: edgeProxyAddress!,
-      tls: tls && { secretName: tls.edgeNodeSecret, issuance },
+      tls: edgeTls,
     });
     const embedded = config.database.type === 'embedded' ? config.database.embedded : undefined;
     if (database.serviceName && embedded?.edgeNodePort !== undefined) database.exposeForEdge({ type: 'NodePort', nodePort: embedded.edgeNodePort });
@@ -203,7 +209,7 @@ export function buildPlatform(
       new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager });
     }
   }
-  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress };
+  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls };
 }
 
 /** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */

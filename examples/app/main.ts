@@ -6,7 +6,7 @@
  *   npx tsx examples/app/main.ts      # writes examples/app/dist/
  */
 import { App, Chart } from 'cdk8s';
-import { NeursafePlatform, resourceName, siteDirs, TaskManager } from '../../lib';
+import { edgeSiteWiring, NeursafePlatform, resourceName, siteDirs, TASK_MANAGER_DEFAULTS, TaskManager } from '../../lib';
 
 /** The edge node of the hand-made site. */
 const NODE = { name: 'jetson-1', address: '192.168.1.20' };
@@ -27,12 +27,15 @@ export function buildExample(app: App): { platform: NeursafePlatform; edgeSite: 
   const server = platform.edgeProxyAddress!;
   const image = `${context.images.registry}/nsfl-client-cpu:${context.images.tag}`;
   const edgeSite = new Chart(app, 'edge-site', { disableResourceNameHashes: true });
+  // Its own certificate (TLS is on by default), and the database verified with its CA, as every fleet node has.
+  const { db, tls } = edgeSiteWiring(platform.edgeDatabase, platform.edgeTls, NODE.name);
   new TaskManager(edgeSite, 'TaskManager', {
     context,
     name: resourceName(context, `edge-${NODE.name}`),
     site: NODE.name,
     server,
-    db: platform.edgeDatabase,
+    db,
+    tls,
     waitFor: [{ what: 'proxy', address: server }],
     variant: {
       kind: 'edge',
@@ -44,14 +47,10 @@ export function buildExample(app: App): { platform: NeursafePlatform; edgeSite: 
       clusterDns: false,
     },
     settings: {
-      port: 22000,
-      workerPort: 8050,
+      ...TASK_MANAGER_DEFAULTS,
       runtime: ['pytorch'],
-      storageQuota: 10240,
-      registration: true,
       clusterLabelKey: 'kubernetes.io/cluster_id',
       clusterLabelValue: NODE.name,
-      logLevel: 'INFO',
       image,
       executorImage: image,
       env: {},

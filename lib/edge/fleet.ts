@@ -16,6 +16,7 @@ import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from '../resolve/fleet';
 import { CertificateIssuance } from '../resolve/tls';
+import { ProgramTls } from '../components/certificates';
 import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
@@ -79,6 +80,17 @@ export interface EdgeTls {
   readonly issuance?: CertificateIssuance;
 }
 
+/**
+ * An edge node's task manager TLS and database connection: its own
+ * certificate, and the database verified with that certificate's CA (any
+ * other Secret a pod uses is copied to the node whole, keys included).
+ */
+export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined, nodeName: string): { db: DatabaseConnection; tls?: ProgramTls } {
+  if (tls === undefined) return { db };
+  const own: ProgramTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance };
+  return { db: db.tls ? { ...db, tls: { caSecret: own.secretName } } : db, tls: own };
+}
+
 /** Every edge node's task manager, the node labeler and the fleet's one Node-reader binding. */
 export class EdgeFleet extends Construct {
   constructor(scope: Construct, id: string, props: EdgeFleetProps) {
@@ -91,9 +103,7 @@ export class EdgeFleet extends Construct {
     for (const site of sites) {
       // Construct ids are node names, never list positions.
       const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, props.shards));
-      const tls = props.tls && { secretName: props.tls.secretName(site.nodeName), issuance: props.tls.issuance };
-      // Each node verifies the database with its own Secret's CA: another Secret would be copied to the node whole.
-      const db = props.db.tls && tls ? { ...props.db, tls: { caSecret: tls.secretName } } : props.db;
+      const { db, tls } = edgeSiteWiring(props.db, props.tls, site.nodeName);
       new TaskManager(file, 'TaskManager', {
         context,
         name: edgeResourceName(context, site.nodeName),

@@ -3,7 +3,7 @@
  * connections a component is wired to, and a look at a chart's objects.
  */
 import { Chart, Testing } from 'cdk8s';
-import { DatabaseConnection, PlatformContext, ProgramService, SharedRoot, siteDirs, TaskManagerSettings } from '../../lib';
+import { DatabaseConnection, PlatformContext, ProgramService, SharedRoot, siteDirs, TASK_MANAGER_DEFAULTS, TaskManagerSettings } from '../../lib';
 import { DATABASE_USERS } from '../../lib/resolve/database-users';
 
 /** A small platform instance. */
@@ -82,14 +82,10 @@ export function expectSingleton(deployment: any, component: string, site?: strin
 export function siteSettings(clusterLabelValue: string): TaskManagerSettings {
   const image = 'registry.example.com/nsfl/nsfl-client-cpu:1.2.3';
   return {
-    port: 22000,
-    workerPort: 8050,
+    ...TASK_MANAGER_DEFAULTS,
     runtime: ['pytorch'],
-    storageQuota: 10240,
-    registration: true,
     clusterLabelKey: 'kubernetes.io/cluster_id',
     clusterLabelValue,
-    logLevel: 'INFO',
     image,
     executorImage: image,
     env: {},
