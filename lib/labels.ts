@@ -37,6 +37,11 @@ export function selectorLabels(context: Pick<LabelContext, 'name'>, component: s
   };
 }
 
+/** A label selector (`kubectl -l`) of every object of the platform instance. */
+export function instanceSelector(context: Pick<LabelContext, 'name'>): string {
+  return `app.kubernetes.io/part-of=${APP_NAME},app.kubernetes.io/instance=${context.name}`;
+}
+
 /** The full recommended label set of an object. */
 export function labels(context: LabelContext, component: string, site?: string): Record<string, string> {
   return {

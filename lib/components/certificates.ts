@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { labels, resourceName, SITE_LABEL } from '../labels';
+import { instanceSelector, labels, resourceName, SITE_LABEL } from '../labels';
 import { CertificateIssuance } from '../resolve/tls';
 import { PlatformContext } from './context';
 import { SetupJob, syncWave } from './setup-job';
@@ -174,15 +174,17 @@ export class CertificateReloader extends Construct {
     super(scope, id);
     const { context } = props;
     const ns = context.namespace;
-    const instance = `app.kubernetes.io/instance=${context.name}`;
+    const instance = instanceSelector(context);
+    /** A label or annotation key as a kubectl JSONPath member (dots escaped). */
+    const member = (key: string) => key.replace(/\./g, '\\.');
     // Pods and certificates are joined on <component>/<site>: a Certificate carries its workload's pod labels.
-    const key = `{.metadata.labels.app\\.kubernetes\\.io/component}/{.metadata.labels.${SITE_LABEL.replace(/\./g, '\\.')}}`;
+    const key = `{.metadata.labels.${member('app.kubernetes.io/component')}}/{.metadata.labels.${member(SITE_LABEL)}}`;
     const script = [
       'set -eu',
       'cd "$HOME"',
       `kubectl -n ${ns} get pods -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.startTime}{"\\n"}{end}' > pods`,
-      `kubectl -n ${ns} get certificates -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.notBefore}{" "}{.metadata.annotations.${RESTART_ANNOTATION.replace(/\./g, '\\.')}}{"\\n"}{end}' > certs`,
-      `kubectl -n ${ns} get deployments -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}{"\\n"}{end}' > workloads`,
+      `kubectl -n ${ns} get certificates -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.notBefore}{" "}{.metadata.annotations.${member(RESTART_ANNOTATION)}}{"\\n"}{end}' > certs`,
+      `kubectl -n ${ns} get deployments -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}{.spec.template.metadata.annotations.${member('kubectl.kubernetes.io/restartedAt')}}{"\\n"}{end}' > workloads`,
       // Restart when a pod started before the certificate was issued, unless the workload was restarted since.
       "awk 'FILENAME == \"workloads\" { restarted[tolower($1)] = $2; next }",
       '     FILENAME == "pods" { if ($2 != "" && (!($1 in oldest) || $2 < oldest[$1])) oldest[$1] = $2; next }',

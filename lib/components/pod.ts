@@ -144,10 +144,13 @@ export function pullSecrets(context: PlatformContext): k8s.LocalObjectReference[
   return context.images.pullSecrets.length > 0 ? context.images.pullSecrets.map((name) => ({ name })) : undefined;
 }
 
-/** Resources of the small init containers. */
+/** Resources of the small busybox containers. */
 const INIT_RESOURCES: Resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
 
-/** A busybox init container that runs a shell script. */
+/**
+ * A small busybox container that runs a shell script: an init container, or
+ * a sidecar loop such as those that load renewed certificates.
+ */
 export function initContainer(context: PlatformContext, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
   return {
     name,

@@ -66,7 +66,8 @@ export interface ProxyTls extends ProgramTls {
   /** Host name in the coordinators' certificates, which the proxy checks. */
   readonly coordinatorName: string;
   /**
-   * Host names or addresses it is reached at from outside the cluster, for its certificate.
+   * Other host names or addresses it is reached at from outside the cluster
+   * (besides `externalAddress`'s), for its certificate.
    * @default none
    */
   readonly externalHosts?: readonly string[];
@@ -193,7 +194,8 @@ export class Proxy extends Construct {
     this.service = workload.service;
     this.externalService = workload.externalService!;
     if (props.tls) {
-      const hosts = [...this.service.hostNames, ...this.externalService.hostNames, ...(props.tls.externalHosts ?? [])];
+      const external = props.externalAddress === undefined ? [] : [hostOf(props.externalAddress)];
+      const hosts = [...this.service.hostNames, ...this.externalService.hostNames, ...external, ...(props.tls.externalHosts ?? [])];
       // No restart after a renewal (it would drop the routes of running jobs): the sidecar reloads nginx.
       certificateOf(this, context, props.tls, { component: 'proxy', hosts });
     }
@@ -216,7 +218,7 @@ export const proxyComponent = defineComponent({
         secretName: tls.proxySecret,
         issuance: tls.issuance,
         coordinatorName: tls.coordinatorHost,
-        externalHosts: [config.proxy.externalAddress, config.edge.proxyAddress].flatMap((a) => (a === undefined ? [] : [hostOf(a)])),
+        externalHosts: config.edge.proxyAddress === undefined ? [] : [hostOf(config.edge.proxyAddress)],
       },
     }),
 });

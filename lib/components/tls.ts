@@ -32,9 +32,20 @@ const SSL_VOLUME = 'ssl';
  * programs that read it run as root).
  */
 export function sslFolder(secretName: string, mountPath: string = SSL_DIR): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+  return secretFiles(SSL_VOLUME, secretName, SSL_FILES, 0o400, mountPath);
+}
+
+/** A read-only folder of some keys of a Secret, each under its own file name. */
+function secretFiles(
+  volumeName: string,
+  secretName: string,
+  items: readonly { readonly key: string; readonly path: string }[],
+  defaultMode: number,
+  mountPath: string,
+): { volume: k8s.Volume; mount: k8s.VolumeMount } {
   return {
-    volume: { name: SSL_VOLUME, projected: { defaultMode: 0o400, sources: [{ secret: { name: secretName, items: SSL_FILES.map((f) => ({ ...f })) } }] } },
-    mount: { name: SSL_VOLUME, mountPath, readOnly: true },
+    volume: { name: volumeName, projected: { defaultMode, sources: [{ secret: { name: secretName, items: items.map((i) => ({ ...i })) } }] } },
+    mount: { name: volumeName, mountPath, readOnly: true },
   };
 }
 
@@ -47,11 +58,7 @@ export const DATABASE_CA_DIR = '/etc/neursafe-fl/database-ca';
  * clients run as various users).
  */
 export function databaseCaFolder(secretName: string): { volume: k8s.Volume; mount: k8s.VolumeMount } {
-  const name = 'database-ca';
-  return {
-    volume: { name, projected: { defaultMode: 0o444, sources: [{ secret: { name: secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } },
-    mount: { name, mountPath: DATABASE_CA_DIR, readOnly: true },
-  };
+  return secretFiles('database-ca', secretName, [{ key: 'ca.crt', path: 'ca.crt' }], 0o444, DATABASE_CA_DIR);
 }
 
 /**

@@ -4,7 +4,7 @@
  * nodes included), never the Namespace or the state in it.
  */
 import { Config } from '../config/schema';
-import { APP_NAME } from '../labels';
+import { instanceSelector } from '../labels';
 import { EDGE_DIR } from '../edge/shards';
 import { resolveTls } from '../resolve/tls';
 
@@ -49,7 +49,7 @@ export function pruneAllowlist(config: Config): string[] {
 
 /** The label selector of every object the platform's output holds (Argo CD objects apart). */
 export function pruneSelector(config: Config): string {
-  return `app.kubernetes.io/part-of=${APP_NAME},app.kubernetes.io/instance=${config.name}`;
+  return instanceSelector(config);
 }
 
 /**
