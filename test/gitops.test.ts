@@ -10,7 +10,7 @@ import { parseConfig } from '../lib/load';
 import { edgeFilePath, shardOf } from '../lib/edge/shards';
 import { applicationOfFile } from '../lib/gitops/argocd';
 import { argoCdNames } from '../lib/resolve/names';
-import { kubectlApplyCommand, pruneAllowlist } from '../lib/gitops/kubectl';
+import { kubectlApplyCommand, pruneAllowlist, pruneSelector } from '../lib/gitops/kubectl';
 import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { fleetConfig } from './support/fleet';
 import { validateManifest } from './support/k8s-schema';
@@ -91,6 +91,57 @@ describe('resource tracking', () => {
     expect(owner.get('Namespace//neursafe-fl')).toBe('nsfl-platform');
     for (const [id, app] of owner) if (CLUSTER_SCOPED.has(id.split('/')[0])) expect({ id, app }).toEqual({ id, app: 'nsfl-platform' });
     expect(new Set(owner.values())).toEqual(new Set(['nsfl-platform', `nsfl-edge-${shardOf('edge-node-1', 32)}`, `nsfl-edge-${shardOf('edge-node-2', 32)}`]));
+  });
+});
+
+describe("Argo CD's label tracking rewrites app.kubernetes.io/instance: every selector still finds what it must", () => {
+  const text = withOverrides({ edge: { apiAccess: { mode: 'sidecar' } } });
+  const { config } = parseConfig(text, 'platform.yaml');
+  const out = synth(text);
+  const INSTANCE = 'app.kubernetes.io/instance';
+  /** Every pod template of the output (pods: Argo CD labels only the objects it applies, not what controllers create from them). */
+  const templates = (objects: any[]) =>
+    objects.flatMap((o) => [o.spec?.template, o.spec?.jobTemplate?.spec?.template].filter((t) => t?.spec?.containers !== undefined).map((t) => ({ kind: 'Pod', owner: idOf(o), ...t })));
+  /** The objects Argo CD applies, each with its instance label set to its Application's name, as label tracking leaves them. */
+  const synced = out.objects.filter((o) => applicationOfFile(config, o.file) !== undefined);
+  const rewritten = synced.map(({ file, obj }) => ({ ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [INSTANCE]: applicationOfFile(config, file) } } }));
+  const before = synced.map((o) => o.obj);
+  /** Whether labels match an equality selector `a=b,c=d`. */
+  const matches = (labels: Record<string, string> | undefined, selector: string) =>
+    selector.split(',').every((term) => {
+      const [k, v] = term.split('=');
+      return labels?.[k] === v;
+    });
+  /** What a `kubectl -l` selector finds among the objects and their pods. */
+  const found = (objects: any[], selector: string) => [...objects, ...templates(objects)].filter((o) => matches(o.metadata?.labels, selector)).map((o) => o.owner ?? idOf(o)).sort();
+  /** Every `kubectl ... -l <selector>` in the generated scripts, and the kubectl path's prune selector. */
+  const selectors = [
+    ...new Set([
+      ...templates(before).flatMap((t) => t.spec.containers.flatMap((c: any) => [...JSON.stringify([c.command, c.args]).matchAll(/kubectl [^"]*?-l ([^\s"]+)/g)].map((m) => m[1]))),
+      pruneSelector(config),
+    ]),
+  ];
+
+  test('the rewrite changes what the app.kubernetes.io/instance label selects (the premise)', () => {
+    expect(rewritten.filter((o) => o.metadata.labels[INSTANCE] !== config.name).length).toBeGreaterThan(0);
+    expect(found(rewritten, `${INSTANCE}=${config.name}`)).not.toEqual(found(before, `${INSTANCE}=${config.name}`));
+  });
+
+  test("kubectl selectors (the certificate reloader's lists, the prune) select the same objects after the rewrite", () => {
+    // The reloader's and the prune's selector, and the node labeler's.
+    expect(selectors.length).toBeGreaterThanOrEqual(2);
+    for (const selector of selectors) {
+      expect({ selector, found: found(rewritten, selector) }).toEqual({ selector, found: found(before, selector) });
+      expect(found(before, selector).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('workload and Service selectors match pod labels, which the rewrite leaves alone', () => {
+    for (const o of rewritten.filter((x) => ['Deployment', 'StatefulSet', 'Service'].includes(x.kind) && x.spec.selector !== undefined)) {
+      const sel: Record<string, string> = o.spec.selector.matchLabels ?? o.spec.selector;
+      const selector = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+      expect({ id: idOf(o), selectsPods: templates(rewritten).some((t) => matches(t.metadata.labels, selector)) }).toEqual({ id: idOf(o), selectsPods: true });
+    }
   });
 });
 
@@ -196,7 +247,7 @@ describe('the kubectl path', () => {
       for (const { file, obj } of out.objects) {
         if (file.startsWith('argocd/')) continue;
         const l = obj.metadata.labels ?? {};
-        expect({ id: idOf(obj), sel: [l['app.kubernetes.io/part-of'], l['app.kubernetes.io/instance']] }).toEqual({ id: idOf(obj), sel: ['neursafe-fl', 'nsfl'] });
+        expect({ id: idOf(obj), sel: [l['app.kubernetes.io/part-of'], l['fl.neursafe.io/instance']] }).toEqual({ id: idOf(obj), sel: ['neursafe-fl', 'nsfl'] });
         const kind = `${obj.apiVersion.includes('/') ? obj.apiVersion : `core/${obj.apiVersion}`}/${obj.kind}`;
         if (obj.kind === 'Namespace') expect(pruneAllowlist(config)).not.toContain(kind);
         else expect(pruneAllowlist(config)).toContain(kind);

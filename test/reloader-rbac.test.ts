@@ -121,6 +121,14 @@ describeWithKubectl('the certificate reloader with the real kubectl, against RBA
     expect(granted(role.rules)).toEqual(used);
   });
 
+  test("it still restarts them after Argo CD's label tracking rewrote app.kubernetes.io/instance on every object it applied", async () => {
+    // Argo CD labels the Deployments and Certificates it applies with the Application's name; pods keep their template's labels.
+    const tracked = clusterOf(out).map((o) => (o.kind === 'Pod' ? o : { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'app.kubernetes.io/instance': 'nsfl-platform' } } }));
+    const { status, output, server } = await runReloader(out, role.rules, tracked);
+    expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining(`restarted ${toRestart.length} workload(s)`) });
+    expect(server.requests.filter((r) => r.verb === 'patch').map((p) => p.name).sort()).toEqual(toRestart);
+  });
+
   test('a Role without `get` on Deployments (the old one) has every restart refused', async () => {
     const old = role.rules.map((r: Rule) => (r.resources?.includes('deployments') ? { ...r, verbs: r.verbs.filter((v) => v !== 'get') } : r));
     const { status, output, server } = await runReloader(out, old);

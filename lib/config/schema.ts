@@ -202,7 +202,7 @@ export const configSchema = z
     name: dns1035Label
       .max(40, { error: 'must be at most 40 characters (it prefixes every resource name, e.g. nsfl)' })
       .default('nsfl')
-      .describe('Prefix of every resource name and the app.kubernetes.io/instance label.'),
+      .describe('Prefix of every resource name, and the app.kubernetes.io/instance and fl.neursafe.io/instance labels.'),
     namespace: dnsLabel.default('neursafe-fl').describe('Namespace the platform runs in (coordinators and executors always run in "default").'),
     version: labelValue.default('0.1.0').describe('Platform version, written to the app.kubernetes.io/version label.'),
     images: z
