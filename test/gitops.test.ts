@@ -158,6 +158,29 @@ describe('the Argo CD objects', () => {
     for (const obj of argo) expect(validateManifest(obj)).toEqual([]);
   });
 
+  test('every Application and the ApplicationSet template retries a failed sync with backoff (a first install outlives an unready webhook)', () => {
+    const withCertManager = (extra: object) => synth(withOverrides({ gitops: { argocd: { certManager: { enabled: true }, ...extra } } }));
+    const specs = (out: Synthesized) => [
+      ...out.all('Application').map((a) => ({ name: a.metadata.name, spec: a.spec })),
+      ...out.all('ApplicationSet').map((a) => ({ name: `${a.metadata.name} (template)`, spec: a.spec.template.spec })),
+    ];
+    const out = withCertManager({});
+    expect(specs(out).map((s) => s.name).sort()).toEqual(['cert-manager', 'nsfl-edge (template)', 'nsfl-platform']);
+    for (const { name, spec } of specs(out)) {
+      expect({ name, retry: spec.syncPolicy.retry }).toEqual({ name, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } });
+    }
+    for (const obj of out.objects.filter((o) => o.file.startsWith('argocd/'))) expect(validateManifest(obj.obj)).toEqual([]);
+    // Configurable, and checked.
+    const tuned = withCertManager({ automated: false, retry: { limit: 10, backoff: { duration: '30s', maxDuration: '10m' } } });
+    for (const { name, spec } of specs(tuned)) {
+      expect({ name, retry: spec.syncPolicy.retry }).toEqual({ name, retry: { limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } } });
+    }
+    expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: '10m', maxDuration: '5m' } } } } }))).toEqual([
+      expect.stringContaining('gitops.argocd.retry.backoff.maxDuration: maxDuration must not be shorter than duration'),
+    ]);
+    expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: 'soon' } } } } }))).toEqual([expect.stringContaining('gitops.argocd.retry.backoff.duration: must be a duration')]);
+  });
+
   test('names, project, destination and sync policy come from the config', () => {
     const out = synth(variants[1][1]);
     const app = out.get('Application', 'nsfl-platform', 'argocd');
@@ -185,6 +208,7 @@ describe('the Argo CD objects', () => {
     expect(set.template.spec.syncPolicy).toEqual({
       automated: { prune: true, selfHeal: true },
       syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'ApplyOutOfSyncOnly=true'],
+      retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
     });
     // Edge Deployments (Progressing or Degraded while their node is offline) are never in the platform's Application.
     expect(out.objects.filter((o) => o.obj.kind === 'Deployment' && !o.file.includes('/')).map((o) => o.obj.metadata.name)).not.toContain('nsfl-edge-edge-node-1');
