@@ -353,7 +353,13 @@ export const configSchema = z
       .prefault({})
       .describe('The in-pod Kubernetes API proxy of the job scheduler and task managers.'),
     jobScheduler: z
-      .strictObject({ port: port.default(8088).describe('HTTP port (HTTP_PORT).'), ...componentBase })
+      .strictObject({
+        port: port.default(8088).describe('HTTP port (HTTP_PORT).'),
+        coordinatorPort: port
+          .default(50051)
+          .describe("gRPC port of the coordinators: the job's `port` key, which every job must set to this value. The NetworkPolicies allow the job scheduler and the proxy to reach coordinators on this port only."),
+        ...componentBase,
+      })
       .prefault({})
       .describe('The job scheduler.'),
     modelManager: z
