@@ -23,7 +23,7 @@ import { CertificateAuthority, CertificateReloader } from './components/certific
 import { hostOf } from './config/addresses';
 import { resolveTls } from './resolve/tls';
 import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
-import { APP_NAME } from './labels';
+import { APP_NAME, INSTANCE_LABEL } from './labels';
 import { FileChart } from './output';
 import { REGISTRY } from './registry';
 import { argoCdNames } from './resolve/names';
@@ -94,6 +94,7 @@ export function buildPlatform(
         labels: {
           'app.kubernetes.io/part-of': APP_NAME,
           // So `kubectl apply -l` (the kubectl path's selector) applies it; pruning never lists Namespaces.
+          [INSTANCE_LABEL]: config.name,
           'app.kubernetes.io/instance': config.name,
           'app.kubernetes.io/managed-by': 'cdk8s',
           // The platform mounts host paths (the shared root, task manager site folders).

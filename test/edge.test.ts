@@ -51,8 +51,8 @@ describe('the bundled fleet', () => {
   });
 
   test('the mounted setup file has the node address and host port as external_address, and the proxy external address as server', () => {
-    // edge.defaults.port is where allocation starts: each node gets a port of its own.
-    const expected: Record<string, [string, number]> = { 'edge-node-1': ['192.0.2.11:30090', 30090], 'edge-node-2': ['192.0.2.12:30091', 30091] };
+    // edge.defaults.port is where allocation starts: each node gets a port of its own, past the proxy's 30091 and 30092.
+    const expected: Record<string, [string, number]> = { 'edge-node-1': ['192.0.2.11:30090', 30090], 'edge-node-2': ['192.0.2.12:30093', 30093] };
     for (const [n, [addr, port]] of Object.entries(expected)) {
       const cm = out.get('ConfigMap', `nsfl-edge-${n}`, ns);
       const setup = JSON.parse(cm.data['task_manager_setup.json']);
