@@ -60,9 +60,21 @@ describe('a port of its own for every task manager', () => {
     ['proxy.httpPort', { proxy: { httpPort: 30500 } }, 30500],
     ['objectStorage.nodePort', {}, 30900],
     ['database.embedded.edgeNodePort', {}, 30432],
+    // On an edge node the TLS tunnel listens on the node's own loopback (hostNetwork).
+    ['tls.tunnelPort', {}, 21091],
   ])("a node's explicit port that the platform uses (%s) is an error naming both fields", (field, extra, port) => {
     const errs = configErrors(withOverrides({ ...extra, edge: { nodes: [node('a', 1, { port })] } }));
     expect(errs).toEqual([expect.stringMatching(new RegExp(`error: edge\\.nodes\\[0\\]\\.port: port ${port} is the platform's own \\(${field.replace(/\./g, '\\.')}\\)`))]);
+  });
+
+  test("the TLS tunnel's port: below the NodePort range (kube-proxy catches loopback NodePorts), and no other port of a task manager's pod", () => {
+    expect(configErrors(withOverrides({ tls: { tunnelPort: 30091 } }))).toEqual([expect.stringContaining('tls.tunnelPort: must be below 30000')]);
+    expect(configErrors(withOverrides({ taskManager: { port: 21091 } }))).toEqual([
+      expect.stringContaining('tls.tunnelPort: port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the task manager (taskManager.port) in the same pod'),
+    ]);
+    expect(configErrors(withOverrides({ apiProxy: { port: 21091 } })).join('\n')).toContain('port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the API proxy sidecar (apiProxy.port) in the same pod');
+    // Without TLS there is no tunnel, and the port is free.
+    expect(configErrors(withOverrides({ tls: { enabled: false }, taskManager: { port: 21091 } }))).toEqual([]);
   });
 
   test('a recorded port that the platform now uses is reallocated, with a warning naming the field', () => {

@@ -478,7 +478,7 @@ describe('renewed certificates are loaded in place where a restart would hurt', 
     }
   });
 
-  test("the job scheduler's sidecar republishes a renewed coordinator certificate, private to root, and leaves unchanged files alone", async () => {
+  test("the job scheduler's sidecar republishes a renewed coordinator certificate, private to root, as a whole new version", async () => {
     const pod = out.get('Deployment', 'nsfl-job-scheduler', ns).spec.template.spec;
     const sidecar = pod.containers.find((c: any) => c.name === 'republish-coordinator-certificates');
     // The init container runs the same publishing before the job scheduler starts.
@@ -496,12 +496,13 @@ describe('renewed certificates are loaded in place where a restart would hurt', 
       for (const f of SSL_ITEMS) expect(fs.readFileSync(published(f.path), 'utf8')).toBe(`${f.path} v1`);
       expect(fs.statSync(published('private.key')).mode & 0o777).toBe(0o600);
       expect(fs.statSync(path.dirname(published('x'))).mode & 0o777).toBe(0o700);
-      const trusted = fs.statSync(published('trusted.pem')).ino;
+      const version = fs.readlinkSync(published('..data'));
       fs.writeFileSync(path.join(source, 'default', 'cert.pem'), 'cert.pem v2');
       await until(() => fs.readFileSync(published('cert.pem'), 'utf8') === 'cert.pem v2');
-      // Renewed: later jobs' coordinators get the new certificate; files that did not change are not rewritten.
-      expect(fs.readFileSync(published('cert.pem'), 'utf8')).toBe('cert.pem v2');
-      expect(fs.statSync(published('trusted.pem')).ino).toBe(trusted);
+      // Renewed: later jobs' coordinators get the new certificate, in a version folder of its own with the other files beside it.
+      expect(fs.readlinkSync(published('..data'))).not.toBe(version);
+      expect(fs.readFileSync(published('trusted.pem'), 'utf8')).toBe('trusted.pem v1');
+      expect(fs.statSync(published('private.key')).mode & 0o777).toBe(0o600);
     } finally {
       process.kill(-run.pid!, 'SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

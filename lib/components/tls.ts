@@ -67,7 +67,11 @@ export function databaseCaFolder(secretName: string): { volume: k8s.Volume; moun
  * (`verify-full`), so no other certificate of the platform's CA can pose as
  * the database. The database's certificate carries every host clients use:
  * its Service names and `edge.databaseAddress`'s host.
+ * @param hostAddress the IP address to connect to (`PGHOSTADDR`) while the
+ *   certificate is checked against the host name in `DB_ADDRESS`: libpq
+ *   before PostgreSQL 14 never matches an IP address in a certificate, and
+ *   the programs' images may have one that old
  */
-export function postgresTlsEnv(): k8s.EnvVar[] {
-  return env({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt` });
+export function postgresTlsEnv(hostAddress?: string): k8s.EnvVar[] {
+  return env({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt`, ...(hostAddress === undefined ? {} : { PGHOSTADDR: hostAddress }) });
 }

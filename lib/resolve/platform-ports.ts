@@ -28,6 +28,7 @@ export function platformPorts(config: Config): PlatformPort[] {
   if (config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
     ports.push({ port: config.database.embedded.edgeNodePort, field: 'database.embedded.edgeNodePort' });
   }
-  // LEAD: add config.tls.tunnelPort (the TLS tunnel's loopback port in every task manager pod, and on hostNetwork edge nodes).
+  // The TLS tunnel's loopback port in every task manager pod (on an edge node, the node's own).
+  if (config.tls.enabled) ports.push({ port: config.tls.tunnelPort, field: 'tls.tunnelPort' });
   return ports;
 }
