@@ -31,6 +31,7 @@ import { argoCdNames } from './resolve/names';
 import { resolveCloudSite } from './resolve/site';
 // network-policies: begin
 import { platformFlows } from './components/network-flows';
+import { gatewayDataPlane, namespaceIsolation } from './resolve/api-gateway';
 import { NetworkPolicies } from './components/network-policies';
 // network-policies: end
 
@@ -182,6 +183,7 @@ export function buildPlatform(
       context,
       defaultNamespace: config.networkPolicies.defaultNamespace,
       dns: config.networkPolicies.dns,
+      isolation: namespaceIsolation(config),
       flows: [
         ...platformFlows({
           config,
@@ -193,6 +195,7 @@ export function buildPlatform(
           databasePort: database.serviceName === undefined ? undefined : Database.PORT,
           databaseAddress: db.address,
           cloudTaskManager: cloudSite,
+          gatewayDataPlane: gatewayDataPlane(config),
           edgeSites,
           edgeProxyAddress: edge ? edgeProxyAddress : undefined,
           edgeDatabaseAddress: edge ? edgeDb.address : undefined,

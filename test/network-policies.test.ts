@@ -13,12 +13,17 @@ import { synth, Synthesized, withOverrides } from './support/platform';
 /** Pods the output does not hold: coordinators and executors in `default`, a gateway controller, DNS, a stranger. */
 const coordinator = makePod('default-job1', 'default', { app: 'default-job1' }, [{ port: 50051, protocol: 'TCP' }], '10.244.5.1');
 const executor = makePod('train-job1-22000-0', 'default', { app: 'train-job1' }, [{ port: 8050, protocol: 'TCP' }], '10.244.5.2');
-const gateway = makePod('gateway-envoy', 'gateway-system', { app: 'envoy' }, [], '10.244.6.1');
+/** The bundled Gateway's data plane: beside the Gateway "gateway" in the platform namespace, with the GEP-1762 label. */
+const gateway = makePod('gateway-istio', 'neursafe-fl', { 'gateway.networking.k8s.io/gateway-name': 'gateway' }, [], '10.244.6.1');
+/** A shared Gateway's data plane in a namespace of its own. */
+const sharedGateway = makePod('envoy-shared', 'gateway-system', { app: 'envoy', gateway: 'shared' }, [], '10.244.6.2');
+/** Anything else started in the platform namespace. */
+const intruder = makePod('debug', 'neursafe-fl', { app: 'debug' }, [{ port: 8080, protocol: 'TCP' }], '10.244.6.3');
 const dns = makePod('coredns', 'kube-system', { 'k8s-app': 'kube-dns' }, [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }], '10.244.7.1');
 const stranger = makePod('web', 'tenant', { app: 'web' }, [], '10.244.8.1');
 const outside = external('a user or an edge node', '198.51.100.7');
 const apiServer = external('the API server', '192.0.2.1');
-const EXTRA = [coordinator, executor, gateway, dns, stranger];
+const EXTRA = [coordinator, executor, gateway, sharedGateway, intruder, dns, stranger];
 
 function evaluator(out: Synthesized): NetworkEvaluator {
   return new NetworkEvaluator(out.objects.map((o) => o.obj), EXTRA);
@@ -30,7 +35,7 @@ describe('the bundled config', () => {
   const pod = (name: string) => net.pod(name, 'neursafe-fl');
   const [js, mm, selector, proxy, db, tm, minio] = ['nsfl-job-scheduler', 'nsfl-model-manager', 'nsfl-client-selector', 'nsfl-proxy', 'nsfl-database', 'nsfl-task-manager', 'nsfl-object-storage'].map(pod);
   const setupJobs = ['nsfl-generate-secrets', 'nsfl-database-setup', 'nsfl-node-labeler'].map(pod);
-  const platformPods = [...net.pods.values()].filter((p) => p.namespace === 'neursafe-fl');
+  const platformPods = [...net.pods.values()].filter((p) => p.namespace === 'neursafe-fl' && p !== gateway && p !== intruder);
   const edgeTm = net.pod('nsfl-edge-edge-node-1');
 
   test('the policies are valid Kubernetes 1.28 objects that pass the API server rules, in their own file', () => {
@@ -54,7 +59,7 @@ describe('the bundled config', () => {
 
   test('every flow of the contract is allowed', () => {
     const needed: [string, Endpoint, string, string][] = [
-      // The API gateway's controller, from its own namespace.
+      // The API gateway's data plane: the Gateway's pods beside it.
       ['gateway → job scheduler', gateway, 'nsfl-job-scheduler', 'http'],
       ['gateway → model manager', gateway, 'nsfl-model-manager', 'http'],
       // Task managers outside the cluster, through the NodePort.
@@ -106,6 +111,12 @@ describe('the bundled config', () => {
       ['outside → selector', outside, 'nsfl-client-selector', 'grpc'],
       ['another namespace → selector', stranger, 'nsfl-client-selector', 'grpc'],
       ['outside → job scheduler, bypassing the gateway', outside, 'nsfl-job-scheduler', 'http'],
+      // Only the gateway's data plane reaches the API: not every pod of every namespace.
+      ['another namespace → job scheduler', stranger, 'nsfl-job-scheduler', 'http'],
+      ['another namespace → model manager', stranger, 'nsfl-model-manager', 'http'],
+      ['another Gateway\'s data plane → job scheduler', sharedGateway, 'nsfl-job-scheduler', 'http'],
+      ['another pod of the platform namespace → job scheduler', intruder, 'nsfl-job-scheduler', 'http'],
+      ['another pod of the platform namespace → model manager', intruder, 'nsfl-model-manager', 'http'],
       ['task manager → job scheduler', tm, 'nsfl-job-scheduler', 'http'],
       ['model manager → proxy gRPC', mm, 'nsfl-proxy', 'grpc'],
       ['selector → database', selector, 'nsfl-database', 'postgres'],
@@ -128,6 +139,17 @@ describe('the bundled config', () => {
     expect(net.allows(tm, coordinator, 50051)).toBe(false);
     expect(net.allows(js, executor, 8050)).toBe(false);
     expect(net.allows(js, outside, 5432)).toBe(false);
+  });
+
+  test('the namespace is the platform\'s own: anything else started there is isolated both ways, the Gateway\'s data plane beside it stays open', () => {
+    expect(out.get('NetworkPolicy', 'nsfl-default-deny', 'neursafe-fl').spec.podSelector).toEqual({});
+    expect([net.isolated(intruder, 'Ingress'), net.isolated(intruder, 'Egress')]).toEqual([true, true]);
+    expect(net.allows(stranger, intruder, 8080)).toBe(false);
+    expect(net.allows(intruder, outside, 443)).toBe(false);
+    expect(net.allows(intruder, dns, 53, 'UDP')).toBe(false);
+    // The data plane's own flows are its implementation's (xDS, its listeners): not the platform's to list.
+    expect(net.allows(outside, gateway, 80)).toBe(true);
+    expect(net.allows(gateway, external('its control plane', '10.96.0.20'), 15012)).toBe(true);
   });
 });
 

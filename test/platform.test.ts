@@ -283,14 +283,14 @@ describe('API gateway', () => {
   });
 
   test('the Gateway, its namespace and listener, and the host are config', () => {
-    const custom = synth(withOverrides({ apiGateway: { host: 'fl.example.com', gateway: { name: 'public', namespace: 'gateways', sectionName: 'http' } } }));
+    const custom = synth(withOverrides({ apiGateway: { hostnames: ['fl.example.com'], gateway: { name: 'public', namespace: 'gateways', sectionName: 'http' } } }));
     const r = custom.get('HTTPRoute', 'nsfl-api-gateway', ns);
     expect(r.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways', sectionName: 'http' }]);
     expect(r.spec.hostnames).toEqual(['fl.example.com']);
   });
 
   test('an Ingress stays an option; ingress-nginx annotations only for the class nginx', () => {
-    const nginx = synth(withOverrides({ apiGateway: { type: 'ingress' } })).get('Ingress', 'nsfl-api-gateway', ns);
+    const nginx = synth(withOverrides({ apiGateway: { type: 'ingress', dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })).get('Ingress', 'nsfl-api-gateway', ns);
     expect(nginx.metadata.annotations).toEqual({
       'nginx.ingress.kubernetes.io/use-regex': 'true',
       'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
@@ -304,7 +304,7 @@ describe('API gateway', () => {
       expect([path, hit?.backend.service.name]).toEqual([path, backend]);
     }
     expect(paths.every((p: any) => p.pathType === 'ImplementationSpecific')).toBe(true);
-    const traefik = synth(withOverrides({ apiGateway: { type: 'ingress', ingressClassName: 'traefik' } })).get('Ingress', 'nsfl-api-gateway', ns);
+    const traefik = synth(withOverrides({ apiGateway: { type: 'ingress', ingressClassName: 'traefik', dataPlane: { namespace: 'traefik' } } })).get('Ingress', 'nsfl-api-gateway', ns);
     expect(traefik.metadata.annotations).toBeUndefined();
     expect(traefik.spec.ingressClassName).toBe('traefik');
   });

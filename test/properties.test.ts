@@ -51,7 +51,7 @@ const FIELDS: [string, fc.Arbitrary<unknown>][] = [
   ['database.embedded.storageClassName', fc.constantFrom('fast-ssd', 'my class', 'Fast', 'a.b')],
   ['database.embedded.edgeNodePort', fc.integer({ min: 29990, max: 32800 })],
   ['apiGateway.ingressClassName', fc.constantFrom('nginx', 'nginx internal', '', 'ingress.example.com')],
-  ['apiGateway.host', fc.oneof(fc.constantFrom('fl.example.com', '*.example.com', '10.0.0.1', 'Bad Host'), fc.string({ maxLength: 12 }))],
+  ['apiGateway.hostnames', fc.array(fc.oneof(fc.constantFrom('fl.example.com', '*.example.com', '10.0.0.1', 'Bad Host'), fc.string({ maxLength: 12 })), { maxLength: 3 })],
   ['jobScheduler.resources', fc.constantFrom(
     { requests: { memory: '4Gi' } },
     { limits: { memory: '64Mi' } },

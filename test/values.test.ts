@@ -34,7 +34,7 @@ describe('values that reach a manifest or a program are checked where they are w
     ['storageSize 0', withOverrides({ database: { embedded: { storageSize: 0 } } }), 'database.embedded.storageSize: must be more than 0, found number 0'],
     ['memory in thousandths', withOverrides({ jobScheduler: { resources: { limits: { memory: '512m' } } } }), 'jobScheduler.resources.limits.memory: must be at least 1 byte, e.g. 256Mi or 1Gi'],
     ['requests above limits', withOverrides({ jobScheduler: { resources: { requests: { cpu: 2 }, limits: { cpu: '500m' } } } }), 'jobScheduler.resources.requests.cpu: request 2 is above limits.cpu 500m: a request may be at most its limit'],
-    ['an Ingress host that is an IP', withOverrides({ apiGateway: { host: '203.0.113.10' } }), 'apiGateway.host: must be a DNS name, not an IP address'],
+    ['an Ingress host that is an IP', withOverrides({ apiGateway: { hostnames: ['203.0.113.10'] } }), 'apiGateway.hostnames[0]: must be a DNS name, not an IP address'],
     ['a huge annotation', withOverrides({ proxy: { expose: { annotations: { big: 'x'.repeat(300 * 1024) } } } }), 'proxy.expose.annotations: annotations take 307203 bytes; the API server allows at most 262144 (256 KiB) per object'],
     ['an FL namespace that cannot name a coordinator Service', withOverrides({ sharedRoot: { namespaces: ['Team_A'] } }), 'sharedRoot.namespaces[0]: must be a DNS-1035 label'],
     ['an empty cluster label value', withOverrides({ taskManager: { clusterLabelValue: '' } }), 'taskManager.clusterLabelValue: must not be empty'],

@@ -69,10 +69,10 @@ export interface ApiGatewayProps {
   /** IngressClass (type ingress); ingress-nginx annotations are added only for the class "nginx". */
   readonly ingressClassName: string;
   /**
-   * Host name.
-   * @default any host
+   * Host names the API is served on (the HTTPRoute's `spec.hostnames`, one Ingress rule each).
+   * @default [] (every host of the Gateway's listeners, or of the Ingress controller)
    */
-  readonly host?: string;
+  readonly hostnames?: readonly string[];
   /** Largest request body (an nginx size such as 1000M), for the ingress-nginx class. */
   readonly clientMaxBodySize: string;
   /** The job scheduler's Service (port `http`). */
@@ -92,6 +92,7 @@ export class ApiGateway extends Construct {
       { service: props.modelManager, paths: GATEWAY_ROUTES.modelManager },
     ];
     const g = props;
+    const hostnames = g.hostnames ?? [];
     if (g.type === 'httpRoute') {
       new ApiObject(this, 'Resource', {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -107,7 +108,7 @@ export class ApiGateway extends Construct {
               ...(g.gateway.sectionName ? { sectionName: g.gateway.sectionName } : {}),
             },
           ],
-          ...(g.host ? { hostnames: [g.host] } : {}),
+          ...(hostnames.length > 0 ? { hostnames: [...hostnames] } : {}),
           rules: routes.map(({ service, paths }) => ({
             matches: paths.map((path) => ({ path })),
             backendRefs: [{ kind: 'Service', name: service.name, port: service.port('http') }],
@@ -133,20 +134,18 @@ export class ApiGateway extends Construct {
       },
       spec: {
         ingressClassName: g.ingressClassName,
-        rules: [
-          {
-            ...(g.host ? { host: g.host } : {}),
-            http: {
-              paths: routes.flatMap(({ service, paths }) =>
-                paths.map((p) => ({
-                  path: p.value,
-                  pathType: 'ImplementationSpecific',
-                  backend: { service: { name: service.name, port: { number: service.port('http') } } },
-                })),
-              ),
-            },
+        rules: (hostnames.length > 0 ? hostnames : [undefined]).map((host) => ({
+          ...(host ? { host } : {}),
+          http: {
+            paths: routes.flatMap(({ service, paths }) =>
+              paths.map((p) => ({
+                path: p.value,
+                pathType: 'ImplementationSpecific',
+                backend: { service: { name: service.name, port: { number: service.port('http') } } },
+              })),
+            ),
           },
-        ],
+        })),
       },
     });
   }

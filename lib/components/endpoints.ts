@@ -16,10 +16,10 @@ export interface ClientEndpointsProps {
   /** Names, labels and namespace of the platform instance. */
   readonly context: PlatformContext;
   /**
-   * The API gateway: its kind (for the placeholder of its address) and host.
+   * The API gateway: its kind (for the placeholder of its address) and host names (the first is its address).
    * @default disabled
    */
-  readonly apiGateway?: { readonly type: 'httpRoute' | 'ingress'; readonly host?: string };
+  readonly apiGateway?: { readonly type: 'httpRoute' | 'ingress'; readonly hostnames: readonly string[] };
   /** Where users upload to: the embedded endpoint's NodePort, or an external endpoint's URL. */
   readonly objectStorage: { readonly nodePort: number } | { readonly endpoint: string };
   /** Where sites outside the cluster reach the proxy's gRPC port: its known address, or its NodePort. */
@@ -36,7 +36,7 @@ export class ClientEndpoints extends Construct {
       metadata: { name: resourceName(context, 'endpoints'), namespace: context.namespace, labels: labels(context, 'setup') },
       data: {
         // `nsfl-ctl set config --api-server`: host[:port]; the CLI prepends http:// itself.
-        'api-server': apiGateway ? (apiGateway.host ?? (apiGateway.type === 'httpRoute' ? '<gateway address>' : '<ingress controller address>')) : 'disabled (apiGateway.enabled is false)',
+        'api-server': apiGateway ? (apiGateway.hostnames[0] ?? (apiGateway.type === 'httpRoute' ? '<gateway address>' : '<ingress controller address>')) : 'disabled (apiGateway.enabled is false)',
         // `nsfl-ctl set config --data-server`: a URL with its scheme; the CLI hands it to boto3 unchanged.
         'data-server': 'endpoint' in o ? o.endpoint : `http://${anyCloudNode}:${o.nodePort}`,
         'proxy-grpc': proxy.externalAddress ?? (proxy.nodePort !== undefined ? `${anyCloudNode}:${proxy.nodePort}` : '<the external Service address>'),

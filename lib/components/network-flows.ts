@@ -7,6 +7,7 @@
 import { splitHostPort } from '../config/addresses';
 import { Config } from '../config/schema';
 import { METASERVER_PORT } from '../config/defaults';
+import { GatewayDataPlane } from '../resolve/api-gateway';
 import { EdgeSite } from '../resolve/fleet';
 import { TaskManagerSettings } from '../resolve/site';
 
@@ -37,8 +38,10 @@ export type Peer =
   | { readonly kind: 'platform'; readonly component?: string; readonly site?: 'cloud' | 'edge' }
   /** Coordinators and executors: pods the programs create in namespace `default`. */
   | { readonly kind: 'workloads' }
-  /** Any pod in any namespace (e.g. the API gateway's controller, wherever it runs). */
-  | { readonly kind: 'cluster' }
+  /** Pods of another party in one namespace (e.g. the API gateway's data plane), by labels: every pod there when none. */
+  | { readonly kind: 'pods'; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }
+  /** Cilium's reserved identity `ingress`: requests from Cilium's own Gateway API and Ingress proxy. No NetworkPolicy can name it. */
+  | { readonly kind: 'ciliumIngress' }
   /** The cluster DNS pods. */
   | { readonly kind: 'dns' }
   /** Any address, in or outside the cluster (NodePorts, the API server, external services). */
@@ -82,6 +85,11 @@ export interface FlowSources {
   readonly databaseAddress: string;
   /** The cloud task manager's settings, when enabled. */
   readonly cloudTaskManager?: TaskManagerSettings;
+  /**
+   * The pods the API gateway's requests come from.
+   * @default none: no API gateway
+   */
+  readonly gatewayDataPlane?: GatewayDataPlane;
   /** The enabled edge sites. */
   readonly edgeSites: readonly EdgeSite[];
   /** The proxy's gRPC address as edge nodes reach it (when there are edge sites). */
@@ -144,10 +152,10 @@ export function platformFlows(s: FlowSources): Flow[] {
   // Every pod resolves names through the cluster DNS.
   allow(platform(), { kind: 'dns' }, dnsPorts);
 
-  // The API gateway's controller (a Gateway's data plane or an Ingress controller) runs in a namespace of its own choosing.
-  if (config.apiGateway.enabled) {
-    allow({ kind: 'cluster' }, js, jsHttp);
-    allow({ kind: 'cluster' }, mm, mmHttp);
+  // The API gateway's data plane (a Gateway's proxies or an Ingress controller), as the config names it.
+  if (s.gatewayDataPlane) {
+    allow(s.gatewayDataPlane, js, jsHttp);
+    allow(s.gatewayDataPlane, mm, mmHttp);
   }
   // Task managers outside the cluster reach the gRPC port through a NodePort, load balancer or external IP.
   allow(ANYWHERE, proxy, proxyGrpc);

@@ -1,12 +1,17 @@
 /**
  * NetworkPolicies rendered from the platform's flows (network-flows.ts): a
- * default deny of ingress and egress for every pod of the platform, then one
+ * default deny of ingress and egress for every pod of the platform's
+ * namespace (only the platform's pods when the namespace is shared), then one
  * policy per component allowing exactly the flows into and out of it. With
  * `networkPolicies.defaultNamespace`, one more policy in namespace `default`
- * isolates coordinators and executors the same way.
+ * isolates coordinators and executors the same way. Flows from Cilium's
+ * reserved `ingress` identity, which no NetworkPolicy can name, become
+ * CiliumNetworkPolicies.
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { NamespaceIsolation } from '../resolve/api-gateway';
 import { PlatformContext } from './context';
 import { APP_NAME, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
 import { WORKLOAD_NAMESPACE } from './api-access';
@@ -38,7 +43,15 @@ export interface NetworkPoliciesProps {
   readonly defaultNamespace?: boolean;
   /** The cluster DNS pods every pod may query: their namespace and labels. */
   readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  /**
+   * What the default deny selects: every pod of the platform's namespace, or only the platform's.
+   * @default only the platform's pods
+   */
+  readonly isolation?: NamespaceIsolation;
 }
+
+/** The Cilium identity of requests from Cilium's own Gateway API and Ingress proxy. */
+const CILIUM_INGRESS_ENTITY = 'ingress';
 
 /** The side of a flow a policy selects: the platform's pods, or coordinators and executors in `default`. */
 type Subject = Extract<Peer, { kind: 'platform' | 'workloads' }>;
@@ -55,11 +68,18 @@ export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const { context } = props;
-    const instance = instanceSelector(context);
+    const isolation = props.isolation ?? { wholeNamespace: false };
     new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: metadata(resourceName(context, 'default-deny'), context.namespace, labels(context, 'setup')),
-      spec: { podSelector: { matchLabels: instance }, policyTypes: ['Ingress', 'Egress'] },
+      spec: { podSelector: isolation.wholeNamespace ? {} : { matchLabels: instanceSelector(context) }, policyTypes: ['Ingress', 'Egress'] },
     });
+    if (isolation.openPods) {
+      // The API gateway's data plane beside the platform: its flows are its implementation's, so it stays open.
+      new k8s.KubeNetworkPolicy(this, 'GatewayDataPlane', {
+        metadata: metadata(resourceName(context, 'gateway-data-plane'), context.namespace, labels(context, 'api-gateway')),
+        spec: { podSelector: { matchLabels: { ...isolation.openPods } }, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] },
+      });
+    }
 
     const policies = new Map<string, PolicyRules>();
     const rulesOf = (subject: Subject): PolicyRules | undefined => {
@@ -74,7 +94,17 @@ export class NetworkPolicies extends Construct {
       for (const p of ports) if (!rule.ports.some((q) => q.port === p.port && q.protocol === p.protocol)) rule.ports.push(p);
       rules.set(key, rule);
     };
+    const fromCilium = new Map<string, { subject: Subject; ports: FlowPort[] }>();
     for (const flow of props.flows) {
+      if (flow.from.kind === 'ciliumIngress') {
+        if (isSubject(flow.to)) {
+          const key = JSON.stringify(flow.to);
+          const entry = fromCilium.get(key) ?? { subject: flow.to, ports: [] };
+          entry.ports.push(...flow.ports);
+          fromCilium.set(key, entry);
+        }
+        continue;
+      }
       if (isSubject(flow.to)) {
         const r = rulesOf(flow.to);
         if (r) add(r.ingress, policyPeers(context, props.dns, flow.from, namespaceOf(context, flow.to)), flow.ports);
@@ -98,6 +128,19 @@ export class NetworkPolicies extends Construct {
           policyTypes: workloads ? ['Ingress', 'Egress'] : [...(ingress.size > 0 ? ['Ingress'] : []), ...(egress.size > 0 ? ['Egress'] : [])],
           ...(ingress.size > 0 ? { ingress: [...ingress.values()].map((r) => ({ ...(r.peers ? { from: r.peers } : {}), ports: toPorts(r.ports) })) } : {}),
           ...(egress.size > 0 ? { egress: [...egress.values()].map((r) => ({ ...(r.peers ? { to: r.peers } : {}), ports: toPorts(r.ports) })) } : {}),
+        },
+      });
+    }
+
+    for (const { subject, ports } of fromCilium.values()) {
+      const name = `${policyName(context, subject)}-from-cilium-ingress`;
+      new ApiObject(this, name, {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumNetworkPolicy',
+        metadata: metadata(name, namespaceOf(context, subject), subjectLabels(context, subject)),
+        spec: {
+          endpointSelector: podSelector(context, subject),
+          ingress: [{ fromEntities: [CILIUM_INGRESS_ENTITY], toPorts: [{ ports: ports.map((p) => ({ port: String(p.port), protocol: p.protocol })) }] }],
         },
       });
     }
@@ -160,8 +203,16 @@ function policyPeers(context: PlatformContext, dns: NetworkPoliciesProps['dns'],
       ];
     case 'workloads':
       return [{ namespaceSelector: namespaceSelector(WORKLOAD_NAMESPACE) }];
-    case 'cluster':
-      return [{ namespaceSelector: {} }];
+    case 'pods':
+      return [
+        {
+          // Every pod of the other namespace when there are no labels; in the policy's own, the config rules require labels.
+          ...(Object.keys(peer.podLabels).length > 0 || peer.namespace === policyNamespace ? { podSelector: { matchLabels: { ...peer.podLabels } } } : {}),
+          ...(peer.namespace === policyNamespace ? {} : { namespaceSelector: namespaceSelector(peer.namespace) }),
+        },
+      ];
+    case 'ciliumIngress':
+      throw new Error('flows from Cilium\'s ingress identity are CiliumNetworkPolicies, not NetworkPolicy peers');
     case 'dns':
       return [{ namespaceSelector: namespaceSelector(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }];
     case 'anywhere':

@@ -21,6 +21,12 @@ export const networkPoliciesSchema = z
       .describe(
         'Also isolate coordinators and executors, which the programs create in namespace "default": one NetworkPolicy there selects every pod in "default" that is not a platform component and allows only the flows of coordinators and executors. Opt-in because the platform does not own "default": any other pod you run there is isolated too.',
       ),
+    sharedNamespace: z
+      .boolean()
+      .default(false)
+      .describe(
+        "The platform's namespace also runs workloads that are not the platform's: its default deny then selects only the platform's pods. false (the default): the namespace is the platform's own, and the deny selects every pod in it (podSelector: {}), so anything else started there is isolated too. A namespace named \"default\" is always treated as shared.",
+      ),
     apiServerPorts: z
       .array(port)
       .min(1)

@@ -427,7 +427,35 @@ export const configSchema = z
           .prefault({})
           .describe('The Gateway (type httpRoute), installed and run by you.'),
         ingressClassName: dnsSubdomain.default('nginx').describe('IngressClass (type ingress); ingress-nginx annotations are added only for the class "nginx".'),
-        host: ingressHost.optional().describe('Host name; default: any host.'),
+        hostnames: z
+          .array(ingressHost)
+          .max(16)
+          .refine((h) => new Set(h).size === h.length, { error: 'must not repeat a host name' })
+          .default([])
+          .describe(
+            'Host names the API is served on (the HTTPRoute\'s spec.hostnames, the Ingress\'s rules[].host); empty: every host of the Gateway\'s listeners or the Ingress controller. Required for an HTTPRoute on a Gateway in another namespace (a shared Gateway): without it the route would claim /api/v1/... on every host of the listener.',
+          ),
+        dataPlane: z
+          .strictObject({
+            namespace: dnsLabel
+              .optional()
+              .describe('Namespace of the pods that forward the API\'s requests (the Gateway\'s data plane or the Ingress controller); the NetworkPolicies admit only them. Default (type httpRoute): the Gateway\'s namespace; required for type ingress.'),
+            podLabels: z
+              .record(labelKey, labelValue)
+              .refine((l) => Object.keys(l).length <= 16, { error: 'must set at most 16 labels' })
+              .optional()
+              .describe(
+                'Labels of those pods. Default (type httpRoute): gateway.networking.k8s.io/gateway-name: <gateway.name>, the label Gateway API implementations that deploy a data plane per Gateway set (Istio, NGINX Gateway Fabric); Envoy Gateway: set its own labels and namespace. {} admits every pod of the namespace.',
+              ),
+            cilium: z
+              .boolean()
+              .default(false)
+              .describe(
+                "The gateway is Cilium's own (Cilium's Gateway API or Ingress support): its requests carry Cilium's reserved identity \"ingress\", which no pod selector matches, so a CiliumNetworkPolicy (cilium.io/v2) admits that entity instead; namespace and podLabels are then not used.",
+              ),
+          })
+          .prefault({})
+          .describe('The pods the API gateway\'s requests come from (docs/security.md, Isolation).'),
       })
       .prefault({})
       .describe('The API gateway: a Gateway API HTTPRoute (default) or an Ingress.'),

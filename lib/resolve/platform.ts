@@ -5,6 +5,7 @@
 import type { ComponentEntry } from '../config/components';
 import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
+import { apiGatewayRules } from './api-gateway';
 import { edgeRules } from './edge-rules';
 import { EdgeSite, resolveFleet } from './fleet';
 import { gitopsRules } from './gitops-rules';
@@ -33,7 +34,7 @@ export function resolvePlatform(
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
   return {
-    issues: [...platformRules(config, components), ...edgeRules(config), ...gitopsRules(config), ...tlsRules(config), ...allocation.issues, ...fleet.issues],
+    issues: [...platformRules(config, components), ...edgeRules(config), ...gitopsRules(config), ...tlsRules(config), ...apiGatewayRules(config), ...allocation.issues, ...fleet.issues],
     result: { edgeSites: fleet.sites, edgePorts: allocation.ports },
   };
 }

@@ -27,10 +27,17 @@ describe('ApiGateway', () => {
     ]);
   });
 
+  test('the HTTPRoute claims only its host names; without them, every host of the listeners', () => {
+    expect(build().one('HTTPRoute').spec.hostnames).toBeUndefined();
+    expect(build({ hostnames: ['fl.example.com', '*.fl.example.org'] }).one('HTTPRoute').spec.hostnames).toEqual(['fl.example.com', '*.fl.example.org']);
+  });
+
   test('an Ingress on request, with ingress-nginx annotations only for the class nginx', () => {
     expect(build({ type: 'ingress' }).one('Ingress').metadata.annotations).toMatchObject({ 'nginx.ingress.kubernetes.io/proxy-body-size': '1000M' });
-    const traefik = build({ type: 'ingress', ingressClassName: 'traefik', host: 'fl.example.com' }).one('Ingress');
+    const traefik = build({ type: 'ingress', ingressClassName: 'traefik', hostnames: ['fl.example.com', 'fl.example.org'] }).one('Ingress');
     expect(traefik.metadata.annotations).toBeUndefined();
-    expect(traefik.spec).toMatchObject({ ingressClassName: 'traefik', rules: [{ host: 'fl.example.com' }] });
+    expect(traefik.spec).toMatchObject({ ingressClassName: 'traefik', rules: [{ host: 'fl.example.com' }, { host: 'fl.example.org' }] });
+    expect(traefik.spec.rules[0].http).toEqual(traefik.spec.rules[1].http);
+    expect(build({ type: 'ingress' }).one('Ingress').spec.rules.map((r: any) => r.host)).toEqual([undefined]);
   });
 });

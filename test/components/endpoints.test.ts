@@ -7,7 +7,7 @@ describe('ClientEndpoints', () => {
     const chart = Testing.chart();
     new ClientEndpoints(chart, 'Endpoints', {
       context: CONTEXT,
-      apiGateway: { type: 'httpRoute', host: 'fl.example.com' },
+      apiGateway: { type: 'httpRoute', hostnames: ['fl.example.com', 'fl.example.org'] },
       objectStorage: { nodePort: 30900 },
       proxy: { externalAddress: '203.0.113.10:30091' },
     });
