@@ -44,7 +44,7 @@ export {
   WorkloadIdentityProps,
 } from './components/workload';
 export { SharedRoot, SharedRootProps } from './components/shared-root';
-export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, WorkloadRoles } from './components/api-access';
+export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, ServiceAccountToken, ServiceAccountTokenProps, WorkloadRoles } from './components/api-access';
 export { SetupJob, SetupJobProps } from './components/setup-job';
 
 // One construct per component
@@ -65,7 +65,7 @@ export {
 } from './components/database';
 export { Credentials, Secrets, SecretsProps } from './components/secrets';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
-export { EdgeApiAccess, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
+export { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';

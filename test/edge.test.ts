@@ -223,7 +223,7 @@ describe('defaults, profiles and overrides', () => {
 });
 
 test('node names cannot produce clashing resource names', () => {
-  const tricky = [node('a', 1), node('a-labels', 2), node('a-token', 3), node('node-labeler', 4), node('label-a', 5)];
+  const tricky = [node('a', 1), node('a-labels', 2), node('a-token', 3), node('node-labeler', 4), node('label-a', 5), node('task-managers', 6)];
   const out = synth(fleet(tricky, { apiAccess: { mode: 'sidecar' } }));
   const ids = out.objects.map(({ obj }) => `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
   expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
@@ -233,23 +233,33 @@ describe('sidecar API access', () => {
   const out = synth(fleet([node('n1', 1)], { apiAccess: { mode: 'sidecar', server: 'https://169.254.30.10:10550' } }));
   const spec = out.get('Deployment', 'nsfl-edge-n1', ns).spec.template.spec;
 
-  test('a kubectl proxy sidecar pointed at the configured server, with the node\'s own ServiceAccount and RBAC', () => {
+  test('a kubectl proxy sidecar pointed at the configured server, as the edge fleet\'s ServiceAccount', () => {
     expect(spec.hostNetwork).toBeUndefined();
-    expect(spec.serviceAccountName).toBe('nsfl-edge-n1');
+    expect(spec.serviceAccountName).toBe('nsfl-edge-task-managers');
     expect(spec.containers[0].command).toEqual(['kubectl', 'proxy', '--address=127.0.0.1', '--port=8001']);
     // kubectl's in-cluster config then targets that server with the token and CA.
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_HOST')).toBe('169.254.30.10');
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_PORT')).toBe('10550');
     expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
-    expect(out.get('RoleBinding', 'nsfl-edge-n1', 'default').roleRef.name).toBe('nsfl-task-manager');
-    // Nodes are read through one binding for the namespace's ServiceAccounts, not one per node.
-    expect(out.all('ClusterRoleBinding').filter((b) => b.metadata.name.startsWith('nsfl-edge-'))).toEqual([
-      expect.objectContaining({
-        metadata: expect.objectContaining({ name: 'nsfl-edge-task-managers' }),
-        roleRef: expect.objectContaining({ name: 'nsfl-task-manager-nodes' }),
-        subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${ns}` }],
-      }),
+  });
+
+  test('node access is bound to exactly that ServiceAccount, by one binding of each kind for the whole fleet', () => {
+    const account = [{ kind: 'ServiceAccount', name: 'nsfl-edge-task-managers', namespace: ns }];
+    expect(out.get('ServiceAccount', 'nsfl-edge-task-managers', ns).automountServiceAccountToken).toBe(false);
+    expect(out.get('RoleBinding', 'nsfl-edge-task-managers', 'default')).toMatchObject({ roleRef: { kind: 'Role', name: 'nsfl-task-manager' }, subjects: account });
+    expect(out.all('ClusterRoleBinding').filter((b) => b.roleRef.name === 'nsfl-task-manager-nodes').map((b) => [b.metadata.name, b.subjects])).toEqual([
+      ['nsfl-task-manager', [{ kind: 'ServiceAccount', name: 'nsfl-task-manager', namespace: ns }]],
+      ['nsfl-edge-task-managers', account],
     ]);
+    // No binding names a group: not every ServiceAccount of the namespace (with namespace "default", every workload there).
+    const bindings = [...out.all('ClusterRoleBinding'), ...out.all('RoleBinding')];
+    expect(bindings.flatMap((b) => b.subjects).filter((s: any) => s.kind !== 'ServiceAccount')).toEqual([]);
+    // One node or three: the same cluster-scoped objects, and no per-node ServiceAccount or binding.
+    const clusterScoped = (o: ReturnType<typeof synth>) => o.objects.filter(({ obj }) => obj.metadata.namespace === undefined).map(({ obj }) => `${obj.kind}/${obj.metadata.name}`).sort();
+    const three = synth(fleet([node('n1', 1), node('n2', 2), node('n3', 3)], { apiAccess: { mode: 'sidecar' } }));
+    expect(clusterScoped(three)).toEqual(clusterScoped(out));
+    expect(three.all('ServiceAccount').map((a) => a.metadata.name).filter((n) => n.startsWith('nsfl-edge-'))).toEqual(['nsfl-edge-task-managers']);
+    expect(three.all('RoleBinding').filter((b) => b.metadata.name.startsWith('nsfl-edge-')).length).toBe(1);
   });
 
   test('without EdgeMesh the pod resolves names with the node\'s resolver (there is no cluster DNS on the edge)', () => {
@@ -261,7 +271,10 @@ describe('sidecar API access', () => {
   test('a long-lived token Secret (filled in by the cluster) instead of expiring projected tokens', () => {
     expect(spec.automountServiceAccountToken).toBe(false);
     const secret = out.get('Secret', 'nsfl-edge-n1-token', ns);
-    expect(secret).toMatchObject({ type: 'kubernetes.io/service-account-token', metadata: { annotations: { 'kubernetes.io/service-account.name': 'nsfl-edge-n1' } } });
+    // Each node its own token of the shared account (in the node's file): deleting it revokes that node alone.
+    expect(secret).toMatchObject({ type: 'kubernetes.io/service-account-token', metadata: { annotations: { 'kubernetes.io/service-account.name': 'nsfl-edge-task-managers' } } });
+    expect(out.objects.find(({ obj }) => obj === secret)!.file).toMatch(/^edge\/.*n1\.k8s\.yaml$/);
+    expect(spec.volumes).toContainEqual({ name: 'api-token', secret: { secretName: 'nsfl-edge-n1-token' } });
     expect(secret.data).toBeUndefined();
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
   });

@@ -90,19 +90,12 @@ export interface ProgramIdentityProps {
    * @default none
    */
   readonly clusterRole?: string;
-  /**
-   * Issue a long-lived token Secret (for pods on nodes that go offline) instead of projected tokens.
-   * @default false
-   */
-  readonly longLivedToken?: boolean;
 }
 
 /** A program's own ServiceAccount and its bindings to the roles it needs. */
 export class ProgramIdentity extends Construct {
   /** The ServiceAccount name to run the pod as. */
   public readonly serviceAccountName: string;
-  /** Name of the long-lived token Secret, when one was asked for. */
-  public readonly tokenSecret?: string;
 
   constructor(scope: Construct, id: string, props: ProgramIdentityProps) {
     super(scope, id);
@@ -119,19 +112,6 @@ export class ProgramIdentity extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.role },
       subjects: [subject],
     });
-    if (props.longLivedToken) {
-      // The token controller fills in token, ca.crt and namespace; nothing secret is written here.
-      this.tokenSecret = `${name}-token`;
-      new k8s.KubeSecret(this, 'Token', {
-        metadata: {
-          name: this.tokenSecret,
-          namespace: context.namespace,
-          labels: lbl,
-          annotations: { 'kubernetes.io/service-account.name': name },
-        },
-        type: 'kubernetes.io/service-account-token',
-      });
-    }
     if (props.clusterRole) {
       new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
         metadata: { name, labels: lbl },
@@ -139,6 +119,43 @@ export class ProgramIdentity extends Construct {
         subjects: [subject],
       });
     }
+  }
+}
+
+/** Props of {@link ServiceAccountToken}. */
+export interface ServiceAccountTokenProps {
+  /** Names, labels and namespace of the platform instance. */
+  readonly context: PlatformContext;
+  /** Name of the Secret. */
+  readonly name: string;
+  /** The ServiceAccount whose token it holds. */
+  readonly serviceAccountName: string;
+  /** Labels of the Secret. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A long-lived token Secret of a ServiceAccount, for pods on nodes that go
+ * offline (projected tokens expire there). Each holder gets its own Secret,
+ * so deleting it revokes that holder's token only.
+ */
+export class ServiceAccountToken extends Construct {
+  /** Name of the Secret. */
+  public readonly secretName: string;
+
+  constructor(scope: Construct, id: string, props: ServiceAccountTokenProps) {
+    super(scope, id);
+    this.secretName = props.name;
+    // The token controller fills in token, ca.crt and namespace; nothing secret is written here.
+    new k8s.KubeSecret(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        namespace: props.context.namespace,
+        labels: { ...props.labels },
+        annotations: { 'kubernetes.io/service-account.name': props.serviceAccountName },
+      },
+      type: 'kubernetes.io/service-account-token',
+    });
   }
 }
 

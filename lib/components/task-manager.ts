@@ -12,7 +12,7 @@ import { labels, resourceName } from '../labels';
 import { resolveCloudSite, TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
-import { apiProxySidecar, ProgramIdentity, roleNames } from './api-access';
+import { apiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from './api-access';
 import { certificateOf, ProgramTls } from './certificates';
 import { clientSelectorComponent } from './client-selector';
 import { databaseCa, databaseEnv, DatabaseConnection } from './database';
@@ -29,8 +29,15 @@ import { checkPort, ProgramService, singletonDeployment } from './workload';
 export type EdgeApiAccess =
   /** The node's MetaServer on 127.0.0.1:10550 (plain HTTP, needs hostNetwork). */
   | { readonly mode: 'metaserver' }
-  /** A kubectl proxy sidecar with the node's own ServiceAccount; `server` overrides the in-cluster address. */
+  /** A kubectl proxy sidecar with the edge fleet's ServiceAccount; `server` overrides the in-cluster address. */
   | { readonly mode: 'sidecar'; readonly server?: string };
+
+/** An edge task manager's API access: in sidecar mode, as the edge fleet's one ServiceAccount. */
+export type EdgeApiIdentity =
+  /** The node's MetaServer (no ServiceAccount). */
+  | { readonly mode: 'metaserver' }
+  /** A kubectl proxy sidecar, authenticated as `serviceAccountName` with a token Secret of the node's own. */
+  | { readonly mode: 'sidecar'; readonly server?: string; readonly serviceAccountName: string };
 
 /** Where and how the task manager runs. */
 export type TaskManagerVariant =
@@ -46,7 +53,7 @@ export type TaskManagerVariant =
       /** Extra tolerations. */
       readonly tolerations: readonly k8s.Toleration[];
       /** API access. */
-      readonly api: EdgeApiAccess;
+      readonly api: EdgeApiIdentity;
       /** EdgeMesh serves cluster DNS on the node; without it the pod uses the node's resolver. */
       readonly clusterDns: boolean;
     };
@@ -138,9 +145,11 @@ export class TaskManager extends Construct {
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
-    // API access: the MetaServer on the node's loopback, or a kubectl proxy sidecar with its own identity.
+    // API access: a kubectl proxy sidecar with the cloud task manager's own identity, or on an edge node the
+    // MetaServer on the node's loopback, or a sidecar as the edge fleet's one ServiceAccount (nothing cluster-scoped
+    // per node), with a token Secret of the node's own: projected tokens expire on long-offline nodes.
     const metaserver = edge?.api.mode === 'metaserver';
-    const identity = metaserver
+    const identity = edge
       ? undefined
       : new ProgramIdentity(this, 'Identity', {
           context,
@@ -148,12 +157,12 @@ export class TaskManager extends Construct {
           component: 'task-manager',
           site,
           role: roleNames(context).taskManager,
-          // Edge task managers read Nodes through the fleet's one group binding (nothing cluster-scoped per node).
-          clusterRole: edge === undefined ? roleNames(context).taskManagerNodes : undefined,
-          // Projected tokens expire on long-offline edge nodes; a token Secret keeps working.
-          longLivedToken: edge !== undefined,
+          clusterRole: roleNames(context).taskManagerNodes,
         });
-    const sidecar = identity && apiProxySidecar(context, edge?.api.mode === 'sidecar' ? edge.api.server : undefined, identity.tokenSecret);
+    const edgeAccount = edge?.api.mode === 'sidecar' ? edge.api : undefined;
+    const token = edgeAccount && new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, 'task-manager', site) });
+    const serviceAccountName = identity?.serviceAccountName ?? edgeAccount?.serviceAccountName;
+    const sidecar = serviceAccountName !== undefined ? apiProxySidecar(context, edgeAccount?.server, token?.secretName) : undefined;
     const apiEnv = sidecar ? sidecar.env : env({ K8S_ADDRESS: METASERVER_ADDRESS, K8S_API_PROTOCOL: 'http' });
 
     // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
@@ -181,7 +190,7 @@ export class TaskManager extends Construct {
       // In the cloud, run where the site folders are: on the nodes labelled for this site.
       nodeLabels: edge ? undefined : { [s.clusterLabelKey]: s.clusterLabelValue },
       pod: {
-        ...(identity ? { serviceAccountName: identity.serviceAccountName, automountServiceAccountToken: identity.tokenSecret === undefined } : {}),
+        ...(serviceAccountName !== undefined ? { serviceAccountName, automountServiceAccountToken: token === undefined } : {}),
         ...(metaserver ? { hostNetwork: true } : {}),
         ...(edge ? { dnsPolicy: edge.clusterDns ? (metaserver ? 'ClusterFirstWithHostNet' : 'ClusterFirst') : 'Default' } : {}),
         ...(edge

@@ -172,7 +172,7 @@ const edgeSection = z
         mode: z
           .enum(['metaserver', 'sidecar'])
           .default('metaserver')
-          .describe('metaserver: the node\'s MetaServer on 127.0.0.1:10550 (hostNetwork); sidecar: a kubectl proxy sidecar with a per-node ServiceAccount.'),
+          .describe('metaserver: the node\'s MetaServer on 127.0.0.1:10550 (hostNetwork); sidecar: a kubectl proxy sidecar as the fleet\'s one ServiceAccount, with a token Secret per node.'),
         server: externalHttpsUrl
           .optional()
           .describe('sidecar mode: the API address (MetaServer https://169.254.30.10:10550 on KubeEdge 1.17+, or the cloud API server\'s external address); default: the in-cluster address MetaServer injects.'),

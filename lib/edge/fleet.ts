@@ -2,16 +2,16 @@
  * The edge fleet: one edge-variant TaskManager per enabled node, each in its
  * own output file (`edge/<shard>/<node>.k8s.yaml`) with the labels its node
  * must carry, plus the fleet's shared objects: one node labeler and, in
- * sidecar API mode, one Node-reader binding. Nothing cluster-scoped is
- * created per node.
+ * sidecar API mode, one ServiceAccount with its bindings. Nothing
+ * cluster-scoped is created per node.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { roleNames } from '../components/api-access';
+import { ProgramIdentity, roleNames } from '../components/api-access';
 import { PlatformContext } from '../components/context';
 import { DatabaseConnection } from '../components/database';
 import { SetupJob } from '../components/setup-job';
-import { EdgeApiAccess, TaskManager, TaskManagerTls } from '../components/task-manager';
+import { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerTls } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from '../resolve/fleet';
@@ -92,14 +92,15 @@ export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined,
   return { db: db.tls ? { ...db, tls: { ...db.tls, caSecret: own.secretName } } : db, tls: own };
 }
 
-/** Every edge node's task manager, the node labeler and the fleet's one Node-reader binding. */
+/** Every edge node's task manager, the node labeler and, in sidecar API mode, the fleet's one ServiceAccount. */
 export class EdgeFleet extends Construct {
   constructor(scope: Construct, id: string, props: EdgeFleetProps) {
     super(scope, id);
     const { context, sites } = props;
     if (sites.length === 0) return;
     this.labeler(context);
-    if (props.apiAccess.mode === 'sidecar') this.nodeReaders(context);
+    const api: EdgeApiIdentity =
+      props.apiAccess.mode === 'sidecar' ? { ...props.apiAccess, serviceAccountName: this.identity(context) } : { mode: 'metaserver' };
 
     for (const site of sites) {
       // Construct ids are node names, never list positions.
@@ -122,7 +123,7 @@ export class EdgeFleet extends Construct {
           nodeName: site.nodeName,
           nodeAddress: site.address,
           tolerations: site.tolerations,
-          api: props.apiAccess,
+          api,
           clusterDns: props.clusterDns,
         },
       });
@@ -187,15 +188,19 @@ export class EdgeFleet extends Construct {
   }
 
   /**
-   * Sidecar API mode: every edge task manager reads Nodes. One binding for
-   * the group of the platform namespace's ServiceAccounts, instead of one
-   * cluster-scoped binding per node.
+   * Sidecar API mode: the edge task managers' one ServiceAccount, bound to
+   * exactly what they do (executors in `default`, reading Nodes) and to no
+   * other account of the namespace. One account and one binding of each for
+   * the whole fleet: nothing cluster-scoped per node; each node gets a token
+   * Secret of its own (in its file), so one node's token can be revoked alone.
    */
-  private nodeReaders(context: PlatformContext): void {
-    new k8s.KubeClusterRoleBinding(this, 'NodeReaders', {
-      metadata: { name: resourceName(context, 'edge-task-managers'), labels: labels(context, 'task-manager') },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleNames(context).taskManagerNodes },
-      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${context.namespace}` }],
-    });
+  private identity(context: PlatformContext): string {
+    return new ProgramIdentity(this, 'Identity', {
+      context,
+      name: resourceName(context, 'edge-task-managers'),
+      component: 'task-manager',
+      role: roleNames(context).taskManager,
+      clusterRole: roleNames(context).taskManagerNodes,
+    }).serviceAccountName;
   }
 }

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { NodeReaderRole, ProgramIdentity, WorkloadRoles } from '../../lib';
+import { NodeReaderRole, ProgramIdentity, ServiceAccountToken, WorkloadRoles } from '../../lib';
 import { CONTEXT, objects } from './support';
 
 describe('WorkloadRoles, NodeReaderRole and ProgramIdentity', () => {
@@ -14,14 +14,25 @@ describe('WorkloadRoles, NodeReaderRole and ProgramIdentity', () => {
     expect(out.one('ClusterRole', 'fl-task-manager-nodes').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
   });
 
-  test('a program identity: its ServiceAccount, its bindings and, for offline nodes, a long-lived token', () => {
+  test('a program identity: its ServiceAccount and its bindings', () => {
     const chart = Testing.chart();
-    const id = new ProgramIdentity(chart, 'Identity', { context: CONTEXT, name: 'fl-edge-a', component: 'task-manager', site: 'a', role: 'fl-task-manager', longLivedToken: true });
+    const id = new ProgramIdentity(chart, 'Identity', { context: CONTEXT, name: 'fl-edge-task-managers', component: 'task-manager', role: 'fl-task-manager' });
     const out = objects(chart);
+    expect(id.serviceAccountName).toBe('fl-edge-task-managers');
     expect(out.one('ServiceAccount').automountServiceAccountToken).toBe(false);
-    expect(out.one('RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'fl-edge-a', namespace: 'fl-system' }]);
-    expect(id.tokenSecret).toBe('fl-edge-a-token');
-    expect(out.one('Secret').type).toBe('kubernetes.io/service-account-token');
-    expect(out.all.filter((o) => o.kind === 'ClusterRoleBinding')).toEqual([]);
+    expect(out.one('RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'fl-edge-task-managers', namespace: 'fl-system' }]);
+    expect(out.all.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'Secret')).toEqual([]);
+  });
+
+  test('a long-lived token Secret of a ServiceAccount, for pods on nodes that go offline', () => {
+    const chart = Testing.chart();
+    const token = new ServiceAccountToken(chart, 'Token', { context: CONTEXT, name: 'fl-edge-a-token', serviceAccountName: 'fl-edge-task-managers', labels: { a: 'b' } });
+    expect(token.secretName).toBe('fl-edge-a-token');
+    expect(objects(chart).one('Secret')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'fl-edge-a-token', namespace: 'fl-system', labels: { a: 'b' }, annotations: { 'kubernetes.io/service-account.name': 'fl-edge-task-managers' } },
+      type: 'kubernetes.io/service-account-token',
+    });
   });
 });

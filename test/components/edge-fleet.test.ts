@@ -36,11 +36,10 @@ describe('EdgeFleet', () => {
     expect(out.one('ConfigMap', 'fl-label-jetson-2').data).toEqual({ node: 'jetson-2', labels: 'kubernetes.io/cluster_id=jetson-2' });
   });
 
-  test('shared objects once for the fleet: the node labeler and, in sidecar mode, one Node-reader binding for a group', () => {
+  test('shared objects once for the fleet: the node labeler and, in sidecar mode, one ServiceAccount bound to read Nodes', () => {
     expect(out.one('CronJob', 'fl-node-labeler').spec.schedule).toBe('*/10 * * * *');
-    expect(out.one('ClusterRoleBinding', 'fl-edge-task-managers').subjects).toEqual([
-      { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:serviceaccounts:fl-system' },
-    ]);
+    expect(out.one('ClusterRoleBinding', 'fl-edge-task-managers').subjects).toEqual([{ kind: 'ServiceAccount', name: 'fl-edge-task-managers', namespace: 'fl-system' }]);
+    expect(out.all.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual(['fl-node-labeler', 'fl-edge-task-managers']);
     expect(out.all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.metadata.name)).toEqual(['fl-node-labeler', 'fl-edge-task-managers']);
   });
 });
