@@ -28,7 +28,7 @@ const cases: [string, () => string][] = [
     withOverrides({
       database: { type: 'mongo', embedded: null, external: { address: 'mongodb://db.example.com:27017/fl', credentials: { name: 'db' } } },
       modelStorage: { type: 's3', s3: { endpoint: 'http://s3.example.com:9000', credentials: { name: 's3' } } },
-      objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com' } },
+      objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com', deniesCoordinatorFolder: true } },
       proxy: { expose: { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } } },
       edge: { databaseAddress: 'mongodb://db.example.com:27017/fl' },
     })],

@@ -449,7 +449,7 @@ test('the endpoints users point the CLI at are published in one ConfigMap, the e
     'data-server': 'http://<any cloud node address>:30900',
     'proxy-grpc': '203.0.113.10:30091',
   });
-  const ext = synth(withOverrides({ objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com' } } }));
+  const ext = synth(withOverrides({ objectStorage: { type: 'external', external: { endpoint: 'https://s3.example.com', deniesCoordinatorFolder: true } } }));
   expect(ext.get('ConfigMap', 'nsfl-endpoints', ns).data['data-server']).toBe('https://s3.example.com');
   expect(ext.all('Deployment').map((d) => d.metadata.name)).not.toContain('nsfl-object-storage');
 });

@@ -341,7 +341,15 @@ export const configSchema = z
           .optional()
           .describe('Default: generated in the cluster on first install.'),
         external: z
-          .strictObject({ endpoint: httpUrl.describe('URL users upload to, with its scheme (the CLI hands it to boto3 as endpoint_url), e.g. https://uploads.example.com.') })
+          .strictObject({
+            endpoint: httpUrl.describe('URL users upload to, with its scheme (the CLI hands it to boto3 as endpoint_url), e.g. https://uploads.example.com.'),
+            deniesCoordinatorFolder: z
+              .boolean()
+              .default(false)
+              .describe(
+                "With tls.enabled: you state that the endpoint denies every request (read, list, write, delete) for keys under <tls.coordinatorFolder>/ in every FL namespace's bucket, e.g. by the bucket policy in docs/security.md (Jobs: the ssl key). The coordinators' private key is written to <sharedRoot.hostPath>/<namespace>/<tls.coordinatorFolder>/, which such an endpoint would serve as an object; synth refuses TLS with an external endpoint until this is true.",
+              ),
+          })
           .optional()
           .describe('Required when type is external.'),
         resources: resourcesSchema.optional(),

@@ -149,6 +149,7 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
   }
   need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)', ['modelStorage', 'type']);
   need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint', ['objectStorage', 'type']);
+  issues.push(...coordinatorKeyRule(c));
   need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/', ['gitops', 'argocd', 'enabled']);
   need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address', ['proxy', 'expose', 'type']);
 
@@ -197,4 +198,26 @@ function siteDirsOutsideSharedRoot(c: Config): RuleIssue[] {
       severity: 'error' as const,
       message: `"${dir}" is inside sharedRoot.hostPath "${root}", whose folders the upload endpoint serves as buckets to every CLI user: choose a folder outside it (default: ${cloudSiteRoot(c)}/${DIR_NAMES[key as keyof typeof DIR_NAMES]})`,
     }));
+}
+
+/**
+ * With TLS, the job scheduler writes each FL namespace's coordinator key into
+ * `<sharedRoot>/<ns>/<tls.coordinatorFolder>/`, and the upload endpoint serves
+ * bucket `<ns>` from `<sharedRoot>/<ns>/`. The key cannot live elsewhere: the
+ * job's `ssl` path is taken below the namespace's folder, and a `..` in it
+ * makes a host path the API server refuses (docs/security.md). The embedded
+ * endpoint gets an empty folder mounted over it; an external one must deny
+ * the prefix itself, and the config must say so.
+ */
+function coordinatorKeyRule(c: Config): RuleIssue[] {
+  const o = c.objectStorage;
+  if (!c.tls.enabled || o.type !== 'external' || o.external === undefined || o.external.deniesCoordinatorFolder) return [];
+  const folder = c.tls.coordinatorFolder;
+  const prefixes = c.sharedRoot.namespaces.map((ns) => `${ns}/${folder}/`).join(', ');
+  return [{
+    path: ['objectStorage', 'external', 'deniesCoordinatorFolder'],
+    severity: 'error',
+    related: ['tls', 'enabled'],
+    message: `with TLS and an external upload endpoint, the coordinators' private key is written to ${c.sharedRoot.hostPath}/<namespace>/${folder}/private.key, which that endpoint serves as an object to every user who can read the bucket (and lets them replace trusted.pem): make the endpoint deny every request for the keys ${prefixes} (bucket policy in docs/security.md, Jobs: the ssl key), then set objectStorage.external.deniesCoordinatorFolder: true`,
+  }];
 }

@@ -3,8 +3,8 @@
  * rules the OpenAPI schema does not carry (`k8s-schema.ts` checks fields and
  * types): names per kind, label keys and values, annotation and ConfigMap
  * sizes, ConfigMap keys, pod specs (container, volume and port names, port
- * ranges, volume mounts, environment variable names, requests against limits,
- * tolerations, DNS settings), Services (names, ports, NodePorts, external IPs)
+ * ranges, volume mounts, host paths without "..", environment variable names,
+ * requests against limits, tolerations, DNS settings; workloads and bare Pods), Services (names, ports, NodePorts, external IPs)
  * and Ingresses. A second line of defence behind the config's own checks,
  * built from the same rule definitions (`lib/config/k8s-rules.ts`).
  *
@@ -46,6 +46,7 @@ export function apiRuleViolations(obj: any): string[] {
     if (obj.kind === 'Job' && String(obj.metadata?.name).length > 63) report('/metadata/name', 'a Job name must be at most 63 characters (it becomes a label value)');
     for (const [i, pvc] of (obj.spec?.volumeClaimTemplates ?? []).entries()) checkClaim(pvc, `/spec/volumeClaimTemplates/${i}`, report);
   }
+  if (obj.kind === 'Pod') checkPod(obj.spec ?? {}, '/spec', [], report);
   if (obj.kind === 'Service') checkService(obj.spec ?? {}, report);
   if (obj.kind === 'Ingress') checkIngress(obj.spec ?? {}, report);
   return out;
@@ -112,6 +113,8 @@ function checkPod(spec: any, at: string, claims: readonly string[], report: Repo
     if (!isDns1123Label(v.name)) report(`${at}/volumes/${i}/name`, `"${v.name}" is not a DNS-1123 label`);
     if (volumeNames.has(v.name)) report(`${at}/volumes/${i}/name`, `volume name "${v.name}" is used twice`);
     volumeNames.add(v.name);
+    // validatePathNoBacksteps (pkg/apis/core/validation): a host path may not contain a ".." element.
+    if (v.hostPath !== undefined && String(v.hostPath.path).split('/').includes('..')) report(`${at}/volumes/${i}/hostPath/path`, `"${v.hostPath.path}" must not contain '..'`);
   });
 
   const containerNames = new Set<string>();
