@@ -184,7 +184,9 @@ const edgeSection = z
     nodes: z.array(edgeNode).default([]).describe('The edge nodes, one task manager each.'),
   })
   .prefault({})
-  .describe('The KubeEdge edge fleet.');
+  .describe(
+    "The KubeEdge edge fleet. KubeEdge's cloudcore gives an edge node any Secret of the cluster it asks for, the CA key <name>-ca included, unless cloudcore's Node authorization is on (modules.cloudHub.authorization, KubeEdge 1.18+) or tls.certManager.issuer keeps the CA key outside the cluster: docs/security.md, KubeEdge and Secrets.",
+  );
 
 const cloudTaskManager = z
   .strictObject({
