@@ -141,6 +141,49 @@ describe('the bundled config', () => {
     expect(net.allows(js, outside, 5432)).toBe(false);
   });
 
+  test('into the platform\'s pods, exactly the flows docs/security.md lists, from every source there is', () => {
+    // Written from the tables in docs/security.md (Isolation), not from lib/: who may connect to each pod's port.
+    // "Anywhere" admits every source whose own egress is not restricted (other namespaces' pods, hostNetwork pods,
+    // addresses outside the cluster, the Gateway's data plane), plus the platform pods whose egress the table lists for that port.
+    // Coordinators are "any pod in `default`", so executors count as them.
+    const coordinators = ['default-job1', 'train-job1-22000-0'];
+    const setup = ['nsfl-database-setup', 'nsfl-generate-secrets', 'nsfl-certificate-reloader', 'nsfl-node-labeler'];
+    const documented: Record<string, { anywhere?: true; from: string[] }> = {
+      'nsfl-job-scheduler:8088': { from: [...coordinators, 'gateway-istio'] },
+      'nsfl-model-manager:50057': { from: ['nsfl-job-scheduler', ...coordinators, 'gateway-istio'] },
+      'nsfl-client-selector:50055': { from: ['nsfl-proxy', 'nsfl-job-scheduler', 'nsfl-task-manager', ...coordinators] },
+      // Task managers outside the cluster, through the NodePort.
+      'nsfl-proxy:30091': { anywhere: true, from: ['nsfl-task-manager'] },
+      'nsfl-proxy:30092': { from: ['nsfl-job-scheduler'] },
+      'nsfl-task-manager:22000': { from: coordinators },
+      // The edge NodePort (kube-proxy replaces the client's address); TLS and passwords gate it.
+      'nsfl-database:5432': { anywhere: true, from: ['nsfl-job-scheduler', 'nsfl-model-manager', 'nsfl-task-manager', ...setup] },
+      // The CLI, through the NodePort.
+      'nsfl-object-storage:9000': { anywhere: true, from: [] },
+    };
+    const sources: Endpoint[] = [...net.pods.values(), outside];
+    // The Gateway's data plane beside the platform is left open both ways (docs: the default deny's exceptions).
+    const unrestricted = (src: Endpoint) => src.kind === 'external' || !net.isolated(src, 'Egress') || src === gateway;
+    const found: string[] = [];
+    const expected: string[] = [];
+    for (const dst of net.pods.values()) {
+      if (dst.namespace !== 'neursafe-fl' || dst.hostNetwork || dst === gateway) continue;
+      for (const p of dst.ports) {
+        const key = `${dst.name}:${p.port}`;
+        const rule = documented[key] ?? { from: [] };
+        for (const src of sources) {
+          if (src === dst) continue;
+          const allowed = (rule.anywhere === true && unrestricted(src)) || rule.from.includes(src.name);
+          if (net.allows(src, dst, p.port, p.protocol)) found.push(`${src.name} → ${key}`);
+          if (allowed) expected.push(`${src.name} → ${key}`);
+        }
+      }
+    }
+    expect(found.sort()).toEqual(expected.sort());
+    // Pods with no port, like the set-up Jobs and anything else started in the namespace, accept nothing on any port.
+    for (const dst of [...setupJobs, intruder]) expect(sources.filter((src) => src !== dst && net.allows(src, dst, 8080)).map((src) => src.name)).toEqual([]);
+  });
+
   test('the namespace is the platform\'s own: anything else started there is isolated both ways, the Gateway\'s data plane beside it stays open', () => {
     expect(out.get('NetworkPolicy', 'nsfl-default-deny', 'neursafe-fl').spec.podSelector).toEqual({});
     expect([net.isolated(intruder, 'Ingress'), net.isolated(intruder, 'Egress')]).toEqual([true, true]);
