@@ -184,6 +184,43 @@ describe('the bundled config', () => {
     for (const dst of [...setupJobs, intruder]) expect(sources.filter((src) => src !== dst && net.allows(src, dst, 8080)).map((src) => src.name)).toEqual([]);
   });
 
+  test('out of the platform\'s pods, exactly the flows docs/security.md lists, to every kind of destination', () => {
+    // Written from the tables in docs/security.md (Isolation): where each platform pod may connect, probed with
+    // an address outside the cluster on common ports, the pods the programs create, DNS and other namespaces' pods.
+    const anyAddress = external('any address', '203.0.113.99');
+    const probes: [Endpoint, number, string][] = [
+      ...[22, 53, 80, 443, 5432, 6443, 8080, 9000, 30091, 30432].map((port): [Endpoint, number, string] => [anyAddress, port, 'TCP']),
+      [coordinator, 50051, 'TCP'],
+      [executor, 8050, 'TCP'],
+      [dns, 53, 'UDP'],
+      [dns, 53, 'TCP'],
+      [stranger, 8080, 'TCP'],
+      [intruder, 8080, 'TCP'],
+    ];
+    const apiServer = ['any address:443', 'any address:6443'];
+    const dnsOnly = ['coredns:53/UDP', 'coredns:53/TCP'];
+    const documented: Record<string, string[]> = {
+      'nsfl-job-scheduler': [...apiServer, 'default-job1:50051'],
+      'nsfl-proxy': ['default-job1:50051'],
+      'nsfl-task-manager': [...apiServer, 'train-job1-22000-0:8050'],
+      'nsfl-database-setup': apiServer,
+      'nsfl-generate-secrets': apiServer,
+      'nsfl-certificate-reloader': apiServer,
+      'nsfl-node-labeler': apiServer,
+    };
+    const found: string[] = [];
+    const expected: string[] = [];
+    for (const src of platformPods) {
+      if (src.hostNetwork) continue;
+      for (const [dst, port, protocol] of probes) {
+        const probe = `${dst.name}:${port}${protocol === 'UDP' || dst === dns ? `/${protocol}` : ''}`;
+        if (net.allows(src, dst, port, protocol)) found.push(`${src.name} → ${probe}`);
+        if ([...dnsOnly, ...(documented[src.name] ?? [])].includes(probe)) expected.push(`${src.name} → ${probe}`);
+      }
+    }
+    expect(found.sort()).toEqual(expected.sort());
+  });
+
   test('the namespace is the platform\'s own: anything else started there is isolated both ways, the Gateway\'s data plane beside it stays open', () => {
     expect(out.get('NetworkPolicy', 'nsfl-default-deny', 'neursafe-fl').spec.podSelector).toEqual({});
     expect([net.isolated(intruder, 'Ingress'), net.isolated(intruder, 'Egress')]).toEqual([true, true]);
