@@ -40,6 +40,12 @@ describe('apiGateway.hostnames', () => {
     expect(out.get('ConfigMap', 'nsfl-endpoints', ns).data['api-server']).toBe('fl.example.com');
   });
 
+  test('the earlier single `host` says what replaced it', () => {
+    expect(configErrors(withOverrides({ apiGateway: { host: 'fl.example.com' } }))).toEqual([
+      expect.stringContaining('apiGateway.host: replaced by apiGateway.hostnames, a list: write hostnames: [<the host>]'),
+    ]);
+  });
+
   test('host names are DNS names, each once', () => {
     expect(configErrors(withOverrides({ apiGateway: { hostnames: ['fl.example.com', 'fl.example.com'] } }))).toEqual([
       expect.stringContaining('apiGateway.hostnames: must not repeat a host name'),

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Pair, visit, YAMLMap } from 'yaml';
 import type { core, z } from 'zod';
 import { ConfigError, ConfigIssue, formatPath, RuleIssue } from './errors';
-import { Config, configSchema } from './schema';
+import { Config, configSchema, RENAMED_FIELDS } from './schema';
 
 /**
  * The cross-field check of a parsed config: the problems it finds and what
@@ -164,7 +164,7 @@ function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Lo
         ...base,
         ...locate(issue.path, key),
         path: formatPath([...issue.path, key]),
-        message: `unknown field ${JSON.stringify(key)} (not in the schema; check its spelling and place)`,
+        message: RENAMED_FIELDS[formatPath([...issue.path, key])] ?? `unknown field ${JSON.stringify(key)} (not in the schema; check its spelling and place)`,
       }));
     case 'invalid_type':
       return [

@@ -201,6 +201,11 @@ const cloudTaskManager = z
   })
   .describe('The cloud (cluster-mode) task manager.');
 
+/** Fields an earlier version had, by path, and what to write instead (the message of their error). */
+export const RENAMED_FIELDS: Readonly<Record<string, string>> = {
+  'apiGateway.host': 'replaced by apiGateway.hostnames, a list: write hostnames: [<the host>]',
+};
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Editor hint; ignored.'),
