@@ -65,7 +65,7 @@ export {
 } from './components/database';
 export { Credentials, Secrets, SecretsProps } from './components/secrets';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
-export { EdgeApiAccess, TaskManager, TaskManagerProps, TaskManagerVariant } from './components/task-manager';
+export { EdgeApiAccess, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
@@ -85,6 +85,7 @@ export {
   RESTART_ANNOTATION,
 } from './components/certificates';
 export { SSL_DIR, SSL_FILES, sslFolder } from './components/tls';
+export { TlsTunnel, TlsTunnelProps, TUNNEL_CONF_FILE, tlsTunnel } from './components/tls-tunnel';
 export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 
 // Output

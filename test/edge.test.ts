@@ -58,7 +58,8 @@ describe('the bundled fleet', () => {
       const setup = JSON.parse(cm.data['task_manager_setup.json']);
       expect(setup.external_address).toBe(addr);
       expect(setup.port).toBe(port);
-      expect(setup.server).toBe('203.0.113.10:30091');
+      // The program reaches the proxy (203.0.113.10:30091) through its TLS tunnel (test/tls.test.ts).
+      expect(setup.server).toBe('127.0.0.1:21091');
       const d = out.get('Deployment', `nsfl-edge-${n}`, ns);
       const tm = d.spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
       const mount = tm.volumeMounts.find((m: any) => m.name === 'config');
@@ -72,8 +73,8 @@ describe('the bundled fleet', () => {
     expect(spec.hostNetwork).toBe(true);
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(spec.serviceAccountName).toBeUndefined();
-    expect(spec.containers.map((c: any) => c.name)).toEqual(['task-manager']);
-    const tm = spec.containers[0];
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['tls-tunnel', 'task-manager']);
+    const tm = spec.containers.find((c: any) => c.name === 'task-manager');
     expect(envOf(tm, 'K8S_ADDRESS')).toBe('127.0.0.1:10550');
     expect(envOf(tm, 'K8S_API_PROTOCOL')).toBe('http');
     expect(envOf(tm, 'PLATFORM')).toBe('k8s');
@@ -83,7 +84,7 @@ describe('the bundled fleet', () => {
   test('site folders are the node\'s own paths, mounted at the same paths', () => {
     const d = out.get('Deployment', 'nsfl-edge-edge-node-1', ns);
     const spec = d.spec.template.spec;
-    const tm = spec.containers[0];
+    const tm = spec.containers.find((c: any) => c.name === 'task-manager');
     for (const p of ['/var/lib/neursafe-fl/lmdb', '/var/lib/neursafe-fl/workspace', '/var/lib/neursafe-fl/datasets', '/var/lib/neursafe-fl/task-configs']) {
       const m = tm.volumeMounts.find((x: any) => x.mountPath === p);
       expect(spec.volumes.find((v: any) => v.name === m.name).hostPath).toEqual({ path: p, type: 'DirectoryOrCreate' });
@@ -91,7 +92,7 @@ describe('the bundled fleet', () => {
   });
 
   test('images by architecture and small-device resources', () => {
-    const img = (n: string) => out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec.containers[0];
+    const img = (n: string) => out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
     expect(img('edge-node-1').image).toBe('docker.io/neursafe/nsfl-client-cpu:0.1.0');
     expect(img('edge-node-2').image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
     expect(envOf(img('edge-node-2'), 'CONTAINER_EXECUTOR_IMAGE')).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
@@ -100,7 +101,7 @@ describe('the bundled fleet', () => {
   });
 
   test('edge pods reach the database on the address given for the edge, exposed by a NodePort', () => {
-    const tm = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.containers[0];
+    const tm = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
     expect(envOf(tm, 'DB_ADDRESS')).toBe('203.0.113.10:30432');
     expect(out.get('Service', 'nsfl-database-edge', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30432, port: 5432 })] });
     const waits = containers(out.get('Deployment', 'nsfl-edge-edge-node-1', ns)).filter((c) => c.name.startsWith('wait-for-'));
@@ -196,21 +197,21 @@ describe('defaults, profiles and overrides', () => {
   const setup = (n: string) => JSON.parse(out.get('ConfigMap', `nsfl-edge-${n}`, ns).data['task_manager_setup.json']);
 
   test('later levels win field by field; maps merge', () => {
-    expect(tm('jetson-1').containers[0].image).toBe('registry.example.com/fl/client-arm64:1.0');
+    expect(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager').image).toBe('registry.example.com/fl/client-arm64:1.0');
     expect(setup('jetson-1')).toMatchObject({ runtime: 'pytorch', storage_quota: 2048 });
-    expect(envOf(tm('jetson-1').containers[0], 'REPORT_HEARTBEAT')).toBe('10');
-    expect(envOf(tm('jetson-2').containers[0], 'REPORT_HEARTBEAT')).toBe('30');
-    expect(envOf(tm('jetson-2').containers[0], 'WAIT_WORKER_FINISHED_TIMEOUT')).toBe('600');
+    expect(envOf(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager'), 'REPORT_HEARTBEAT')).toBe('10');
+    expect(envOf(tm('jetson-2').containers.find((c: any) => c.name === 'task-manager'), 'REPORT_HEARTBEAT')).toBe('30');
+    expect(envOf(tm('jetson-2').containers.find((c: any) => c.name === 'task-manager'), 'WAIT_WORKER_FINISHED_TIMEOUT')).toBe('600');
     expect(setup('jetson-2').datasets).toBe('/data/sets/datasets.json');
     expect(setup('jetson-2').workspace).toBe('/var/lib/neursafe-fl/workspace');
-    expect(tm('jetson-1').containers[0].resources.limits.memory).toBe('1Gi');
+    expect(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager').resources.limits.memory).toBe('1Gi');
   });
 
   test('a GPU node: its executor image, env, extra tolerations on top of the offline ones, node labels', () => {
     const spec = tm('gpu-1');
-    expect(envOf(spec.containers[0], 'CONTAINER_EXECUTOR_IMAGE')).toBe('registry.example.com/fl/executor-gpu:1.0');
-    expect(envOf(spec.containers[0], 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
-    expect(envOf(spec.containers[0], 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
+    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'CONTAINER_EXECUTOR_IMAGE')).toBe('registry.example.com/fl/executor-gpu:1.0');
+    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
+    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
     expect(spec.tolerations.map((t: any) => t.key)).toEqual(['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready', 'nvidia.com/gpu']);
     expect(out.get('ConfigMap', 'nsfl-label-gpu-1', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
   });
@@ -234,7 +235,7 @@ describe('sidecar API access', () => {
     // kubectl's in-cluster config then targets that server with the token and CA.
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_HOST')).toBe('169.254.30.10');
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_PORT')).toBe('10550');
-    expect(envOf(spec.containers[1], 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
+    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
     expect(out.get('RoleBinding', 'nsfl-edge-n1', 'default').roleRef.name).toBe('nsfl-task-manager');
     // Nodes are read through one binding for the namespace's ServiceAccounts, not one per node.
     expect(out.all('ClusterRoleBinding').filter((b) => b.metadata.name.startsWith('nsfl-edge-'))).toEqual([
@@ -328,8 +329,8 @@ describe('a mixed fleet', () => {
   test('spot checks: addresses, profile settings and per-arch images land on the right node', () => {
     const setup = JSON.parse(out.get('ConfigMap', 'nsfl-edge-device-0020', ns).data['task_manager_setup.json']);
     expect(setup.external_address).toBe(`10.0.20.10:${setup.port}`);
-    expect(out.get('Deployment', 'nsfl-edge-device-0020', ns).spec.template.spec.containers[0].resources.limits.memory).toBe('2Gi');
-    expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers[0].image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
+    expect(out.get('Deployment', 'nsfl-edge-device-0020', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager').resources.limits.memory).toBe('2Gi');
+    expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager').image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
     expect(out.files.has(fileOf(`device-00${n - 1}`))).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
  * Encryption, checked on the output the way the programs will read it: every
  * gRPC program that can speak TLS gets an `ssl` folder with exactly the
  * three files it opens, the proxy's nginx.conf terminates and originates
- * mutual TLS and leaves plaintext only to /ClientService, the coordinators'
+ * mutual TLS and answers no plaintext, every task manager reaches it through
+ * a TLS tunnel of its own, the coordinators'
  * certificate folder is published into each FL namespace and hidden from the
  * upload endpoint, the embedded database refuses plaintext from other hosts
  * and every client verifies it, and every certificate is an RSA one from the
@@ -79,52 +80,93 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(nginx).toContain(`grpc_ssl_trusted_certificate ${ssl.path}/trusted.pem;`);
   });
 
-  test('nginx.conf: one gRPC port, TLS and plaintext told apart per connection; mutual TLS both ways; plaintext only to /ClientService', () => {
+  /** The server blocks of a block of nginx.conf (`stream` or `http`). */
+  const serversOf = (block: 'stream' | 'http') => {
+    const text = new RegExp(`\\n${block} \\{([\\s\\S]*?)\\n\\}\\n`).exec(nginx)![1];
+    return text.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
+  };
+
+  test('nginx.conf: the gRPC port is mutual TLS only, ended in stream; behind it one loopback gRPC server; coordinators reached over mutual TLS', () => {
     const grpcPort = out.get('Service', 'nsfl-proxy', ns).spec.ports.find((p: any) => p.name === 'grpc').port;
-    const stream = /\nstream \{([\s\S]*?)\n\}\n/.exec(nginx)![1];
-    // The Service's gRPC port is the stream server (no TLS of its own: it passes each connection on unread).
-    expect(stream).toMatch(new RegExp(`listen ${grpcPort};`));
-    const [, tlsPort, plainPort] = /first == "\\22" and (\d+) or (\d+)/.exec(stream)!;
-    const servers = nginx.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
-    const tlsServer = servers.find((s) => s.includes(`listen 127.0.0.1:${tlsPort} ssl http2 proxy_protocol;`))!;
-    const plainServer = servers.find((s) => s.includes(`listen 127.0.0.1:${plainPort} http2 proxy_protocol;`))!;
-    // A TLS ClientHello (first byte 0x16) goes to the TLS server, which demands a client certificate from the CA.
-    expect(tlsServer).toContain('ssl_verify_client on;');
+    const [listener] = serversOf('stream');
+    // The Service's gRPC port ends TLS and demands a client certificate from the CA: no plaintext byte gets past the handshake.
+    expect(listener).toContain(`listen ${grpcPort} ssl;`);
+    expect(listener).toContain('ssl_verify_client on;');
     // Chains through intermediate CAs (an issuer of yours) verify; nginx's default depth is 1.
-    expect(tlsServer).toContain('ssl_verify_depth 4;');
-    expect(tlsServer).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
-    // Task results reach coordinators over TLS, with the proxy's client certificate, checking the coordinator's.
-    const toCoordinators = /location \/ \{([\s\S]*?)\n        \}/.exec(tlsServer)![1];
+    expect(listener).toContain('ssl_verify_depth 4;');
+    expect(listener).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
+    // Standard modules only: no stream Lua, which a stock nginx lacks.
+    expect(nginx.slice(0, nginx.indexOf('\nhttp {'))).not.toMatch(/_by_lua/);
+    const [, inner] = /proxy_pass 127\.0\.0\.1:(\d+);/.exec(listener)!;
+    const http = serversOf('http');
+    const grpc = http.find((s) => s.includes(`listen 127.0.0.1:${inner} http2 proxy_protocol;`))!;
+    expect(grpc).toBeDefined();
+    // No other server speaks gRPC, and the only one is on loopback: nothing answers plaintext gRPC from outside the pod.
+    expect(http.filter((s) => / http2\b/.test(s))).toEqual([grpc]);
+    // Registration goes to the selector; everything else (task results) to coordinators over TLS with the proxy's client certificate, checking theirs.
+    expect(grpc).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
+    const toCoordinators = /location \/ \{([\s\S]*?)\n        \}/.exec(grpc)![1];
     expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
     expect(toCoordinators).toContain('grpc_ssl_verify on;');
     expect(toCoordinators).toContain('grpc_ssl_verify_depth 4;');
     const sslName = /grpc_ssl_name (\S+);/.exec(toCoordinators)![1];
     const coordinatorCert = certificates.find((c) => c.metadata.name === 'nsfl-coordinator-tls-default');
     expect(coordinatorCert.spec.dnsNames).toContain(sslName);
-    // Plaintext serves the registration calls the programs never encrypt, and nothing else.
-    expect(plainServer).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
-    expect(plainServer).toMatch(/location \/ \{\s*return 403;/);
-    expect(plainServer).not.toContain('coordinator');
   });
 
-  test("nginx.conf: the split passes on each client's address (PROXY protocol), so the gRPC servers log task managers, not 127.0.0.1", () => {
-    const stream = /\nstream \{([\s\S]*?)\n\}\n/.exec(nginx)![1];
-    const streamServer = stream.split(/\n    server \{/)[1];
-    expect(streamServer).toContain('proxy_protocol on;');
-    const [, tlsPort, plainPort] = /first == "\\22" and (\d+) or (\d+)/.exec(stream)!;
-    const http = nginx.slice(nginx.indexOf('\nhttp {'));
-    const servers = http.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
-    for (const port of [tlsPort, plainPort]) {
-      const server = servers.find((s) => s.includes(`listen 127.0.0.1:${port} `))!;
-      // Each server behind the split expects the header, and trusts it only from the split (loopback).
-      expect(server).toMatch(new RegExp(`listen 127\\.0\\.0\\.1:${port} [^;]*\\bproxy_protocol;`));
-      expect(server).toContain('set_real_ip_from 127.0.0.1;');
-      expect(server).toContain('real_ip_header proxy_protocol;');
-    }
+  test("nginx.conf: the TLS listener passes on each client's address (PROXY protocol), so the gRPC server logs task managers, not 127.0.0.1", () => {
+    const [listener] = serversOf('stream');
+    expect(listener).toContain('proxy_protocol on;');
+    const [, inner] = /proxy_pass 127\.0\.0\.1:(\d+);/.exec(listener)!;
+    const servers = serversOf('http');
+    const server = servers.find((s) => s.includes(`listen 127.0.0.1:${inner} `))!;
+    // The server behind the listener expects the header, and trusts it only from the listener (loopback).
+    expect(server).toMatch(new RegExp(`listen 127\\.0\\.0\\.1:${inner} [^;]*\\bproxy_protocol;`));
+    expect(server).toContain('set_real_ip_from 127.0.0.1;');
+    expect(server).toContain('real_ip_header proxy_protocol;');
     // Servers reached directly (the HTTP port) get no header, so they must not expect one.
     const direct = servers.filter((s) => !s.includes('listen 127.0.0.1:'));
     expect(direct.length).toBeGreaterThan(0);
     for (const server of direct) expect(server).not.toContain('proxy_protocol');
+  });
+
+  test("every task manager (cloud and edge) sends all it has for the proxy through its own TLS tunnel, which checks the proxy's certificate", () => {
+    const proxyCert = certificates.find((c) => c.spec.secretName === 'nsfl-proxy-tls');
+    const proxyGrpc = out.get('Service', 'nsfl-proxy', ns).spec.ports.find((p: any) => p.name === 'grpc').port;
+    const reach: Record<string, string> = {
+      'nsfl-task-manager': `nsfl-proxy.${ns}.svc:${proxyGrpc}`,
+      'nsfl-edge-edge-node-1': '203.0.113.10:30091',
+      'nsfl-edge-edge-node-2': '203.0.113.10:30091',
+    };
+    for (const [name, proxyAddress] of Object.entries(reach)) {
+      const spec = out.get('Deployment', name, ns).spec.template.spec;
+      const names = spec.containers.map((c: any) => c.name);
+      const tunnel = spec.containers.find((c: any) => c.name === 'tls-tunnel');
+      // Listed before the program, whose start its postStart holds back until it listens (the program registers once).
+      expect(names.indexOf('tls-tunnel')).toBeLessThan(names.indexOf('task-manager'));
+      expect(tunnel.lifecycle.postStart.exec.command.join(' ')).toContain('nc -w 2 127.0.0.1 21091');
+      // Its nginx.conf is the file its command names, from the site's ConfigMap.
+      const confPath = tunnel.command[tunnel.command.indexOf('-c') + 1];
+      const mount = tunnel.volumeMounts.find((m: any) => m.mountPath === confPath);
+      const configMap = spec.volumes.find((v: any) => v.name === mount.name).configMap.name;
+      const conf: string = out.get('ConfigMap', configMap, ns).data[mount.subPath];
+      // The program's `server` is the tunnel, on loopback.
+      const listen = /listen (127\.0\.0\.1:\d+);/.exec(conf)![1];
+      expect(setupOf(out, name).server).toBe(listen);
+      // The tunnel goes to the proxy as the site reaches it, over mutual TLS with the pod's own certificate.
+      expect(conf).toContain(`proxy_pass ${proxyAddress};`);
+      expect(conf).toContain('proxy_ssl on;');
+      const ssl = sslFolderOf(spec, tunnel)!;
+      expect(ssl.secret).toBe(sslFolderOf(spec, spec.containers.find((c: any) => c.name === 'task-manager'))!.secret);
+      for (const [directive, file] of [['proxy_ssl_certificate', 'cert.pem'], ['proxy_ssl_certificate_key', 'private.key'], ['proxy_ssl_trusted_certificate', 'trusted.pem']]) {
+        expect(conf).toContain(`${directive} ${ssl.path}/${file};`);
+      }
+      // It checks the proxy's certificate by a DNS name the certificate carries (nginx never matches an IP address).
+      expect(conf).toContain('proxy_ssl_verify on;');
+      const sslName = /proxy_ssl_name (\S+);/.exec(conf)![1];
+      expect(proxyCert.spec.dnsNames).toContain(sslName);
+      expect(sslName).not.toMatch(/^[\d.]+$/);
+    }
   });
 
   test("coordinators: each FL namespace's certificate is published into its folder of the shared root, and hidden from the upload endpoint", () => {

@@ -19,6 +19,8 @@ export interface PlatformImages {
   readonly busybox: string;
   /** Image of the `kubectl proxy` sidecar and the set-up Jobs. */
   readonly kubectl: string;
+  /** Image of the task managers' TLS tunnel (stock nginx). */
+  readonly nginx: string;
 }
 
 /** The in-pod Kubernetes API proxy of the programs that call the API. */
@@ -48,12 +50,12 @@ export interface PlatformContext {
 
 /** The context of the platform a validated config describes. */
 export function platformContext(config: Config): PlatformContext {
-  const { registry, tag, pullPolicy, pullSecrets, busybox, kubectl } = config.images;
+  const { registry, tag, pullPolicy, pullSecrets, busybox, kubectl, nginx } = config.images;
   return {
     name: config.name,
     namespace: config.namespace,
     version: config.version,
-    images: { registry, tag, pullPolicy, pullSecrets, busybox, kubectl },
+    images: { registry, tag, pullPolicy, pullSecrets, busybox, kubectl, nginx },
     apiProxy: config.apiProxy,
   };
 }

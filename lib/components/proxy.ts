@@ -55,7 +55,7 @@ export interface ProxyProps extends ComponentProps {
   /** The route-registration token shared with the job scheduler. */
   readonly routeToken: SecretKeyRef;
   /**
-   * Mutual TLS on the gRPC port (plaintext stays for `/ClientService`, which task managers never encrypt).
+   * Mutual TLS on the gRPC port: only clients with a certificate from the platform's CA (the task managers' tunnels) get through.
    * @default none: plaintext gRPC
    */
   readonly tls?: ProxyTls;
@@ -65,6 +65,8 @@ export interface ProxyProps extends ComponentProps {
 export interface ProxyTls extends ProgramTls {
   /** Host name in the coordinators' certificates, which the proxy checks. */
   readonly coordinatorName: string;
+  /** DNS name in its own certificate that the task managers' tunnels check (nginx matches no IP address). */
+  readonly name: string;
   /**
    * Other host names or addresses it is reached at from outside the cluster
    * (besides `externalAddress`'s), for its certificate.
@@ -122,8 +124,8 @@ function certificateReloader(context: PlatformContext, sslDir: string, mount: k8
 /** Seconds the proxy's certificate reloader gives nginx to start new workers after SIGHUP. */
 const RELOAD_SETTLE_SECONDS = 5;
 
-/** Loopback ports the TLS split may use for its two gRPC servers; the first two not taken by the proxy's own ports. */
-const LOOPBACK_PORTS = [10443, 10444, 10445, 10446];
+/** Loopback ports the gRPC server behind the TLS listener may use; the first not taken by the proxy's own ports. */
+const LOOPBACK_PORTS = [10443, 10444, 10445];
 
 /** The proxy: Deployment, internal and external Services, nginx.conf. */
 export class Proxy extends Construct {
@@ -139,7 +141,7 @@ export class Proxy extends Construct {
     const { context, expose } = props;
     this.externalAddress = props.externalAddress;
     const selectorHost = props.selector.fqdn;
-    const [tlsPort, plainPort] = LOOPBACK_PORTS.filter((p) => p !== props.grpcPort && p !== props.httpPort);
+    const innerPort = LOOPBACK_PORTS.find((p) => p !== props.grpcPort && p !== props.httpPort)!;
     const ssl = props.tls && sslFolder(props.tls.secretName);
     const nginxConf = renderNginxConf({
       grpcPort: props.grpcPort,
@@ -147,7 +149,7 @@ export class Proxy extends Construct {
       selectorUpstream: `${selectorHost}:${props.selector.port('grpc')}`,
       sharedDictSize: props.sharedDictSize,
       clientMaxBodySize: props.clientMaxBodySize,
-      tls: props.tls && { sslDir: ssl!.mount.mountPath, coordinatorName: props.tls.coordinatorName, tlsPort, plainPort },
+      tls: props.tls && { sslDir: ssl!.mount.mountPath, coordinatorName: props.tls.coordinatorName, innerPort },
     });
     const dnsIP = props.dnsServiceIP;
     const workload = new ProgramWorkload(this, 'Workload', {
@@ -195,7 +197,7 @@ export class Proxy extends Construct {
     this.externalService = workload.externalService!;
     if (props.tls) {
       const external = props.externalAddress === undefined ? [] : [hostOf(props.externalAddress)];
-      const hosts = [...this.service.hostNames, ...this.externalService.hostNames, ...external, ...(props.tls.externalHosts ?? [])];
+      const hosts = [props.tls.name, ...this.service.hostNames, ...this.externalService.hostNames, ...external, ...(props.tls.externalHosts ?? [])];
       // No restart after a renewal (it would drop the routes of running jobs): the sidecar reloads nginx.
       certificateOf(this, context, props.tls, { component: 'proxy', hosts });
     }
@@ -218,6 +220,7 @@ export const proxyComponent = defineComponent({
         secretName: tls.proxySecret,
         issuance: tls.issuance,
         coordinatorName: tls.coordinatorHost,
+        name: tls.proxyHost,
         externalHosts: config.edge.proxyAddress === undefined ? [] : [hostOf(config.edge.proxyAddress)],
       },
     }),

@@ -19,6 +19,7 @@ import { databaseCa, databaseEnv, DatabaseConnection } from './database';
 import { defineComponent } from './define';
 import { proxyComponent } from './proxy';
 import { sslFolder } from './tls';
+import { tlsTunnel, TUNNEL_CONF_FILE } from './tls-tunnel';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
 import { checkPort, ProgramService, singletonDeployment } from './workload';
 
@@ -50,6 +51,17 @@ export type TaskManagerVariant =
       readonly clusterDns: boolean;
     };
 
+/** A task manager's TLS: its certificate, and the tunnel that carries its calls to the proxy. */
+export interface TaskManagerTls extends ProgramTls {
+  /** The TLS tunnel beside the program (its `server`). */
+  readonly tunnel: {
+    /** Loopback port of the tunnel. */
+    readonly port: number;
+    /** DNS name in the proxy's certificate that the tunnel checks. */
+    readonly proxyName: string;
+  };
+}
+
 /** Props of {@link TaskManager}. */
 export interface TaskManagerProps {
   /** Names, labels, namespace and images of the platform instance. */
@@ -60,7 +72,7 @@ export interface TaskManagerProps {
   readonly site: string;
   /** Resolved settings. */
   readonly settings: TaskManagerSettings;
-  /** The proxy's gRPC address reachable from the site (`server`). */
+  /** The proxy's gRPC address reachable from the site (`server`, or the tunnel's peer with TLS). */
   readonly server: string;
   /** The database as reachable from the site. */
   readonly db: DatabaseConnection;
@@ -69,10 +81,10 @@ export interface TaskManagerProps {
   /** The variant. */
   readonly variant: TaskManagerVariant;
   /**
-   * Its certificate: its `ssl` folder, for mutual TLS with coordinators and the proxy.
+   * Its certificate (its `ssl` folder, for mutual TLS with coordinators) and its tunnel to the proxy.
    * @default none: plaintext gRPC
    */
-  readonly tls?: ProgramTls;
+  readonly tls?: TaskManagerTls;
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
@@ -105,9 +117,11 @@ export class TaskManager extends Construct {
     }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
+    const tunnel = props.tls && tlsTunnel(context, { listenPort: props.tls.tunnel.port, proxyAddress: props.server, proxyName: props.tls.tunnel.proxyName, ssl: ssl!.mount, configVolume: 'config' });
     const dbCa = databaseCa(props.db);
     this.setupJson = renderTaskManagerSetup({
-      server: props.server,
+      // With TLS the program sends everything for the proxy through its tunnel.
+      server: tunnel ? tunnel.address : props.server,
       externalAddress: this.externalAddress,
       port: s.port,
       dirs: s.dirs,
@@ -121,7 +135,7 @@ export class TaskManager extends Construct {
     });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name, namespace: context.namespace, labels: labels(context, 'task-manager', site) },
-      data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson },
+      data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
     // API access: the MetaServer on the node's loopback, or a kubectl proxy sidecar with its own identity.
@@ -161,7 +175,7 @@ export class TaskManager extends Construct {
       name,
       component: 'task-manager',
       site,
-      configFiles: [this.setupJson],
+      configFiles: tunnel ? [this.setupJson, tunnel.conf] : [this.setupJson],
       mainContainer: 'task-manager',
       cloudOnly: !edge,
       // In the cloud, run where the site folders are: on the nodes labelled for this site.
@@ -179,6 +193,7 @@ export class TaskManager extends Construct {
         initContainers: [prepare, ...waits],
         containers: [
           ...(sidecar ? [sidecar.container] : []),
+          ...(tunnel ? [tunnel.container] : []),
           {
             name: 'task-manager',
             image: s.image,
@@ -220,6 +235,7 @@ export class TaskManager extends Construct {
           tmp.volume,
           ...(sidecar ? sidecar.volumes : []),
           ...(ssl ? [ssl.volume] : []),
+          ...(tunnel ? [tunnel.volume] : []),
           ...dbCa.volumes,
         ],
       },
@@ -249,7 +265,7 @@ export const taskManagerComponent = defineComponent({
       ],
       variant: { kind: 'cluster' },
       settings,
-      tls: tls && { secretName: tls.taskManagerSecret, issuance: tls.issuance },
+      tls: tls && { secretName: tls.taskManagerSecret, issuance: tls.issuance, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } },
     });
   },
 });

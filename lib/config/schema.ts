@@ -221,6 +221,9 @@ export const configSchema = z
         kubectl: image
           .default('docker.io/alpine/k8s:1.28.15')
           .describe('Image with kubectl and a shell: the in-pod API proxy sidecar and the set-up Jobs.'),
+        nginx: image
+          .default('docker.io/library/nginx:1.27.3-alpine')
+          .describe("Image of the TLS tunnel beside every task manager (stock nginx, multi-arch: amd64, arm64, arm); pin it by digest (name@sha256:...) for reproducible pods."),
         busybox: image.default('docker.io/library/busybox:1.36.1').describe('Image of the small init containers (wait for dependencies, create folders).'),
         postgres: image.default('docker.io/library/postgres:15.8').describe('Image of the embedded PostgreSQL.'),
         mongo: image.default('docker.io/library/mongo:7.0.14').describe('Image with mongosh, for the set-up of an external MongoDB (its collections and index).'),

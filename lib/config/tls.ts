@@ -89,6 +89,13 @@ export const tlsSchema = z
     coordinatorFolder: folderInNamespace
       .default('.nsfl-tls')
       .describe("Folder, inside each FL namespace's folder of the shared root, that holds the coordinators' certificate; jobs name it in their config key \"ssl\" (docs/security.md)."),
+    tunnelPort: z
+      .number()
+      .int({ error: 'must be a whole number (a port from 1024 to 29999, e.g. 21091)' })
+      .min(1024, { error: 'must be at least 1024, e.g. 21091' })
+      .max(29999, { error: 'must be below 30000: a loopback port in the NodePort range (30000-32767) is caught by kube-proxy' })
+      .default(21091)
+      .describe("Loopback port of the TLS tunnel beside every task manager: the program sends everything for the proxy to 127.0.0.1:<tunnelPort> in plaintext, and the tunnel carries it to the proxy over mutual TLS (the programs cannot encrypt those calls themselves). On an edge node (host network) the port is taken on the node itself: no task manager port may equal it."),
     plaintextDatabase: z
       .boolean()
       .default(false)

@@ -11,12 +11,11 @@ import { roleNames } from '../components/api-access';
 import { PlatformContext } from '../components/context';
 import { DatabaseConnection } from '../components/database';
 import { SetupJob } from '../components/setup-job';
-import { EdgeApiAccess, TaskManager } from '../components/task-manager';
+import { EdgeApiAccess, TaskManager, TaskManagerTls } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../output';
 import { EdgeSite } from '../resolve/fleet';
 import { CertificateIssuance } from '../resolve/tls';
-import { ProgramTls } from '../components/certificates';
 import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
@@ -78,6 +77,8 @@ export interface EdgeTls {
    * @default none: the Secrets exist already
    */
   readonly issuance?: CertificateIssuance;
+  /** Each node's TLS tunnel to the proxy. */
+  readonly tunnel: TaskManagerTls['tunnel'];
 }
 
 /**
@@ -85,9 +86,9 @@ export interface EdgeTls {
  * certificate, and the database verified with that certificate's CA (any
  * other Secret a pod uses is copied to the node whole, keys included).
  */
-export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined, nodeName: string): { db: DatabaseConnection; tls?: ProgramTls } {
+export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined, nodeName: string): { db: DatabaseConnection; tls?: TaskManagerTls } {
   if (tls === undefined) return { db };
-  const own: ProgramTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance };
+  const own: TaskManagerTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance, tunnel: tls.tunnel };
   return { db: db.tls ? { ...db, tls: { caSecret: own.secretName } } : db, tls: own };
 }
 

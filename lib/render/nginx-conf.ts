@@ -29,10 +29,8 @@ export interface NginxTls {
   readonly sslDir: string;
   /** Host name the coordinators' certificates carry (`grpc_ssl_name`). */
   readonly coordinatorName: string;
-  /** Loopback port of the TLS gRPC server. */
-  readonly tlsPort: number;
-  /** Loopback port of the plaintext gRPC server (`/ClientService` only). */
-  readonly plainPort: number;
+  /** Loopback port of the gRPC server behind the TLS listener. */
+  readonly innerPort: number;
 }
 
 /** The text of nginx.conf. */
@@ -48,7 +46,7 @@ env TOKEN;
 events {
     worker_connections 1024;
 }
-${input.tls ? grpcSplit(input.grpcPort, input.tls) : ''}
+${input.tls ? tlsListener(input.grpcPort, input.tls) : ''}
 http {
     access_log /dev/stdout;
     client_max_body_size ${input.clientMaxBodySize};
@@ -102,7 +100,7 @@ ${grpcServers(input)}
 `;
 }
 
-/** The plaintext gRPC server (no TLS), or the two loopback servers behind the split (TLS). */
+/** The plaintext gRPC server (no TLS), or the loopback server behind the TLS listener. */
 function grpcServers(input: NginxConfInput): string {
   const tls = input.tls;
   if (tls === undefined) {
@@ -122,20 +120,14 @@ function grpcServers(input: NginxConfInput): string {
 `;
   }
   const dir = tls.sslDir;
-  return `    # gRPC over mutual TLS: task results for coordinators. The caller must present
-    # a certificate signed by the platform's CA; the proxy presents its own to the
-    # coordinator and checks the coordinator's.
+  return `    # gRPC behind the TLS listener (stream block above): /ClientService to the
+    # client selector, everything else to the job's coordinator, over mutual TLS:
+    # the proxy presents its own certificate and checks the coordinator's.
     server {
-        listen 127.0.0.1:${tls.tlsPort} ssl http2 proxy_protocol;
-        # The split connects from loopback; the client's address comes in the PROXY header.
+        listen 127.0.0.1:${tls.innerPort} http2 proxy_protocol;
+        # The TLS listener connects from loopback; the client's address comes in the PROXY header.
         set_real_ip_from 127.0.0.1;
         real_ip_header proxy_protocol;
-        ssl_certificate ${dir}/cert.pem;
-        ssl_certificate_key ${dir}/private.key;
-        ssl_client_certificate ${dir}/trusted.pem;
-        ssl_verify_client on;
-        ssl_verify_depth 4;  # an issuer of yours may sign through intermediate CAs
-        ssl_protocols TLSv1.2 TLSv1.3;
 
         location /ClientService {
             grpc_pass grpc://selector;
@@ -153,63 +145,36 @@ function grpcServers(input: NginxConfInput): string {
             grpc_ssl_protocols TLSv1.2 TLSv1.3;
         }
     }
-
-    # gRPC in plaintext: only the task managers' Register, Report and Quit calls
-    # (/ClientService), which the programs never encrypt.
-    server {
-        listen 127.0.0.1:${tls.plainPort} http2 proxy_protocol;
-        set_real_ip_from 127.0.0.1;
-        real_ip_header proxy_protocol;
-
-        location /ClientService {
-            grpc_pass grpc://selector;
-        }
-
-        location / {
-            return 403;
-        }
-    }
 `;
 }
 
 /**
- * The stream server on the gRPC port: one port receives TLS connections
- * (task results) and plaintext ones (registration) from the same task
- * manager. The first byte tells them apart (0x16 starts every TLS
- * handshake); the connection is passed on unread to the matching loopback
- * server. The proxy image's OpenResty 1.19.3.1 has stream Lua and its
- * `peek`, but no ssl_preread module. The PROXY protocol carries the client's
- * address to that server (its http_realip module takes it from there), so
- * the logs show task managers, not 127.0.0.1.
+ * The TLS listener on the gRPC port: a stream server that ends mutual TLS
+ * (only a client certificate signed by the platform's CA gets through) and
+ * passes the plaintext HTTP/2 on to the loopback gRPC server. TLS ends in
+ * `stream`, not in the http2 server, because the task managers' tunnels are
+ * nginx stream proxies, which send no ALPN, and an http2 TLS server refuses
+ * a connection without it. Plaintext never reaches a location: a connection
+ * that does not complete the handshake is closed. Standard modules only
+ * (stream, stream_ssl), so the same file loads on the image's OpenResty and on
+ * a stock nginx. The PROXY protocol carries the client's address to the
+ * loopback server (its http_realip module takes it from there), so the logs
+ * show task managers, not 127.0.0.1.
  */
-function grpcSplit(grpcPort: number, tls: NginxTls): string {
+function tlsListener(grpcPort: number, tls: NginxTls): string {
+  const dir = tls.sslDir;
   return `
 stream {
-    upstream grpc_by_protocol {
-        server 127.0.0.1:${tls.tlsPort};  # placeholder; the peer is chosen per connection below
-        balancer_by_lua_block {
-            local balancer = require "ngx.balancer"
-            local ok, err = balancer.set_current_peer("127.0.0.1", ngx.ctx.grpc_port)
-            if not ok then
-                ngx.log(ngx.ERR, "failed to choose the gRPC server: ", err)
-                return ngx.exit(ngx.ERROR)
-            end
-        }
-    }
-
     server {
-        listen ${grpcPort};
-        preread_by_lua_block {
-            local sock = assert(ngx.req.socket())
-            local first, err = sock:peek(1)
-            if not first then
-                ngx.log(ngx.INFO, "connection closed before its first byte: ", err)
-                return ngx.exit(ngx.ERROR)
-            end
-            ngx.ctx.grpc_port = first == "\\22" and ${tls.tlsPort} or ${tls.plainPort}
-        }
-        proxy_pass grpc_by_protocol;
-        proxy_protocol on;  # the loopback servers' logs would otherwise show only 127.0.0.1
+        listen ${grpcPort} ssl;
+        ssl_certificate ${dir}/cert.pem;
+        ssl_certificate_key ${dir}/private.key;
+        ssl_client_certificate ${dir}/trusted.pem;
+        ssl_verify_client on;
+        ssl_verify_depth 4;  # an issuer of yours may sign through intermediate CAs
+        ssl_protocols TLSv1.2 TLSv1.3;
+        proxy_pass 127.0.0.1:${tls.innerPort};
+        proxy_protocol on;
     }
 }
 `;

@@ -49,6 +49,10 @@ export interface TlsSettings {
   readonly edgeNodeSecret: (node: string) => string;
   /** Host name in the coordinators' certificates, which the proxy checks (`.internal`: a name no public DNS serves). */
   readonly coordinatorHost: string;
+  /** Host name in the proxy's certificate that the task managers' tunnels check (nginx matches DNS names only, never IP addresses). */
+  readonly proxyHost: string;
+  /** Loopback port of the TLS tunnel in every task manager pod. */
+  readonly tunnelPort: number;
   /** Folder inside each FL namespace's folder that holds the coordinators' certificate (jobs' `ssl`). */
   readonly coordinatorFolder: string;
   /** The embedded database also accepts plaintext connections from other hosts. */
@@ -82,6 +86,8 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     coordinatorSecret: (ns) => existing.coordinators ?? resourceName(config, `coordinator-tls-${ns}`),
     edgeNodeSecret: (node) => `${edgePrefix}${node}`,
     coordinatorHost: `coordinators.${config.name}.internal`,
+    proxyHost: `proxy.${config.name}.internal`,
+    tunnelPort: tls.tunnelPort,
     coordinatorFolder: tls.coordinatorFolder,
     plaintextDatabase: tls.plaintextDatabase,
   };
