@@ -377,16 +377,13 @@ export class Cluster {
     const script = path.join(cdir, 'start.sh');
     fs.writeFileSync(script, `${lines.join('\n')}\n`);
 
-    const child = spawn('ip', ['netns', 'exec', pod.netns, 'unshare', '--mount', '--uts', 'sh', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const cap = (d: Buffer) => {
-      out += d.toString();
-      if (out.length > 4_000_000) out = out.slice(-2_000_000);
-    };
-    child.stdout!.on('data', cap);
-    child.stderr!.on('data', cap);
+    // Output to a file, as a container runtime does: programs that open /dev/stderr (nginx) cannot reopen a socket.
+    const logFile = path.join(cdir, 'log');
+    const fd = fs.openSync(logFile, 'a');
+    const child = spawn('ip', ['netns', 'exec', pod.netns, 'unshare', '--mount', '--uts', 'sh', script], { detached: true, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const proc: Proc = { name: `${pod.name}/${container.name}`, child, log: () => out, exited };
+    const proc: Proc = { name: `${pod.name}/${container.name}`, child, log: () => readLog(logFile), exited };
     this.procs.push(proc);
     return proc;
   }
@@ -416,12 +413,12 @@ export class Cluster {
   /** Starts a helper process (not a container of the output) in a pod's network namespace; stopped in teardown. */
   helper(pod: Pod | string, name: string, args: string[]): Proc {
     const netns = typeof pod === 'string' ? pod : pod.netns;
-    const child = spawn('ip', ['netns', 'exec', netns, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    const logFile = path.join(this.dir, `helper-${name.replace(/[^a-z0-9]/gi, '_')}-${this.procs.length}.log`);
+    const fd = fs.openSync(logFile, 'a');
+    const child = spawn('ip', ['netns', 'exec', netns, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const proc: Proc = { name, child, log: () => out, exited };
+    const proc: Proc = { name, child, log: () => readLog(logFile), exited };
     this.procs.push(proc);
     return proc;
   }
@@ -485,6 +482,14 @@ function mapUser(uid: number | undefined, image: string | undefined): string | u
 function mapGroup(gid: number, image: string | undefined): number {
   if (gid === 999 && /postgres/.test(image ?? '')) return Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   return gid;
+}
+
+function readLog(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Shell quoting. */
