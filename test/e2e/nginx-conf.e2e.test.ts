@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { issueCertificates } from './support/certs';
 import { generateSecrets } from './support/secrets';
-import { Cluster, imageDefaults, Pod, within } from './support/cluster';
+import { Cluster, imageDefaults, Pod, withDebianModules, within } from './support/cluster';
 import { container, podSpec, synthE2E, taskManagerDeployments } from './support/output';
 import { describeE2E } from './support/prereq';
 import { prepareRuntime } from './support/vendor';
@@ -25,20 +25,6 @@ jest.setTimeout(120000);
 function testCommand(c: any, cluster: Cluster): string[] {
   const base: string[] = [...(c.command ?? imageDefaults(c.image, cluster.rt).command ?? []), ...(c.args ?? [])];
   return withDebianModules(base, c.image).concat('-t');
-}
-
-/** Debian's nginx loads stream (and Lua, for the proxy) as modules: add them to the -g directives. */
-export function withDebianModules(cmd: string[], image: string): string[] {
-  const mods = /nsfl-proxy/.test(image)
-    ? 'load_module /usr/lib/nginx/modules/ngx_stream_module.so; load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;'
-    : 'load_module /usr/lib/nginx/modules/ngx_stream_module.so;';
-  const i = cmd.indexOf('-g');
-  if (i >= 0) {
-    const out = [...cmd];
-    if (!out[i + 1].includes('load_module')) out[i + 1] = `${out[i + 1]} ${mods}`;
-    return out;
-  }
-  return [...cmd, '-g', mods];
 }
 
 describeE2E('generated nginx configurations load on Debian\'s nginx', () => {

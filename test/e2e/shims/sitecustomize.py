@@ -64,7 +64,7 @@ class _StubThing:
 
 
 class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    ROOTS = ("secretsharing", "diffiehellman", "cgroupspy", "pynvml", "tensorflow")
+    ROOTS = ("secretsharing", "diffiehellman", "tensorflow")
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in self.ROOTS:

@@ -32,22 +32,52 @@ export interface ImageDefaults {
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+const PLATFORM_ENTRYPOINTS: Record<string, string> = {
+  'nsfl-job-scheduler:': 'neursafe_fl.python.job_scheduler.app',
+  'nsfl-model-manager:': 'neursafe_fl.python.model_manager.app',
+  'nsfl-coordinator:': 'neursafe_fl.python.coordinator.app',
+  'nsfl-client-cpu': 'neursafe_fl.python.client.app',
+};
+
 /** Debian's stand-ins for the images. */
 export function imageDefaults(image: string, rt: Runtime): ImageDefaults {
-  const nginxModules = 'load_module /usr/lib/nginx/modules/ngx_stream_module.so; load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;';
   if (/\/nsfl-proxy:/.test(image)) {
     // OpenResty has stream and Lua built in; Debian's nginx loads them as modules.
-    return { command: ['nginx', '-p', '/nginx', '-c', '/nginx/conf/nginx.conf', '-g', `daemon off; ${nginxModules}`], path: SYSTEM_PATH, binds: [[rt.proxyLua, '/nginx/lua']] };
+    return { command: ['nginx', '-p', '/nginx', '-c', '/nginx/conf/nginx.conf', '-g', 'daemon off;'], path: SYSTEM_PATH, binds: [[rt.proxyLua, '/nginx/lua']] };
   }
   if (/(^|\/)nginx:/.test(image)) {
     // The official image has the stream module built in.
-    return { command: ['nginx', '-g', 'daemon off; load_module /usr/lib/nginx/modules/ngx_stream_module.so;'], path: SYSTEM_PATH };
+    return { command: ['nginx', '-g', 'daemon off;'], path: SYSTEM_PATH };
   }
   if (/\/neursafe\/nsfl-|nsfl-client-cpu|nsfl-coordinator/.test(image)) {
-    return { path: `${POD_RUNTIME.bin}:${SYSTEM_PATH}`, env: { PYTHONPATH: POD_PYTHONPATH, PYTHONUNBUFFERED: '1' } };
+    // The images' ENTRYPOINTs (deploy/docker-images/dockerfiles/ upstream).
+    const entry = Object.entries(PLATFORM_ENTRYPOINTS).find(([k]) => image.includes(`/${k}`));
+    return { command: entry ? ['python3.7', '-m', entry[1]] : undefined, path: `${POD_RUNTIME.bin}:${SYSTEM_PATH}`, env: { PYTHONPATH: POD_PYTHONPATH, PYTHONUNBUFFERED: '1' } };
   }
+  if (/alpine\/k8s/.test(image)) return { path: `${IN_POD}/kubectl-bin:${SYSTEM_PATH}`, env: { KUBECTL_STANDIN_STORE: '/tmp' } };
   if (/busybox/.test(image)) return { path: `${POD_RUNTIME.busybox}:${SYSTEM_PATH}` };
+  if (/(^|\/)postgres:/.test(image)) {
+    const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+    return { path: `/usr/lib/postgresql/${versions[0]}/bin:${SYSTEM_PATH}` };
+  }
   return { path: SYSTEM_PATH };
+}
+
+/**
+ * Debian's nginx has stream (and, for the proxy, Lua) as dynamic modules,
+ * which OpenResty and the official image have built in: load them with -g.
+ */
+export function withDebianModules(cmd: string[], image: string): string[] {
+  const mods = /nsfl-proxy/.test(image)
+    ? 'load_module /usr/lib/nginx/modules/ngx_stream_module.so; load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;'
+    : 'load_module /usr/lib/nginx/modules/ngx_stream_module.so;';
+  const i = cmd.indexOf('-g');
+  if (i >= 0) {
+    const out = [...cmd];
+    if (!out[i + 1].includes('load_module')) out[i + 1] = `${out[i + 1]} ${mods}`;
+    return out;
+  }
+  return [...cmd, '-g', mods];
 }
 
 /** A running container process. */
@@ -97,6 +127,8 @@ export class Cluster {
   private readonly pods: Pod[] = [];
   private readonly hostEntries = new Map<string, string>();
   private bridgeUp = false;
+  /** The cluster DNS address (where the DNS stand-in answers). */
+  dnsServer?: string;
   private podCount = 0;
 
   /**
@@ -228,7 +260,7 @@ export class Cluster {
       const p = this.nodePath(pod.node, volume.hostPath.path);
       const type = volume.hostPath.type ?? '';
       if (type === 'Directory' && !fs.existsSync(p)) throw new Error(`hostPath ${volume.hostPath.path} (type Directory) does not exist on node ${pod.node}`);
-      if (type !== 'File' && type !== 'FileOrCreate') fs.mkdirSync(p, { recursive: true });
+      if (!fs.existsSync(p) && type !== 'File' && type !== 'FileOrCreate') fs.mkdirSync(p, { recursive: true });
       return p;
     }
     if (fs.existsSync(dir)) return dir; // shared by the pod's containers
@@ -298,7 +330,7 @@ export class Cluster {
       if (!volume) throw new Error(`container ${container.name}: no volume ${m.name}`);
       let src = this.volumeSource(pod, spec, volume, fsGroup);
       if (m.subPath) src = path.join(src, m.subPath);
-      mounts.push({ src, at: m.mountPath, ro: !!m.readOnly, file: !!m.subPath && fs.statSync(src).isFile() });
+      mounts.push({ src, at: m.mountPath, ro: !!m.readOnly, file: fs.existsSync(src) && fs.statSync(src).isFile() });
     }
     for (const [src, at] of defaults.binds ?? []) mounts.push({ src, at, ro: true, file: false });
     mounts.sort((a, b) => a.at.split('/').length - b.at.split('/').length);
@@ -346,13 +378,16 @@ export class Cluster {
       }
     }
     lines.push(`mkdir -p "$R${IN_POD}"`, `mount --bind ${q(this.rt.dir)} "$R${IN_POD}"`, `mount -o remount,bind,ro "$R${IN_POD}"`);
+    // Bind everything first, then make the read-only ones read-only (a mount point may lie inside a read-only volume).
+    const readOnly: string[] = [];
     for (const m of [...mounts, ...overrides.map((o) => ({ ...o, ro: true, file: true }))]) {
       const at = `"$R"${q(m.at)}`;
       if (m.file) lines.push(`mkdir -p "$(dirname ${at})"`, `[ -e ${at} ] || touch ${at}`);
       else lines.push(`mkdir -p ${at}`);
       lines.push(`mount --bind ${q(m.src)} ${at}`);
-      if (m.ro) lines.push(`mount -o remount,bind,ro ${at}`);
+      if (m.ro) readOnly.push(`mount -o remount,bind,ro ${at}`);
     }
+    lines.push(...readOnly);
     lines.push(`mount --bind ${q(this.hostsFile)} "$R/etc/hosts"`, `mount --bind ${q(path.join(pod.dir, 'resolv.conf'))} "$R/etc/resolv.conf"`);
     lines.push(`hostname ${q(pod.name)}`);
 
@@ -366,7 +401,8 @@ export class Cluster {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    const command: string[] = options.command ?? [...(container.command ?? defaults.command ?? []), ...(container.args ?? [])];
+    let command: string[] = options.command ?? [...(container.command ?? defaults.command ?? []), ...(container.args ?? [])];
+    if (command[0] === 'nginx' && !options.command) command = withDebianModules(command, container.image ?? '');
     if (command.length === 0) throw new Error(`container ${container.name}: no command and no stand-in for image ${container.image}`);
     const cwd = container.workingDir ?? (/\/nsfl-proxy:/.test(container.image ?? '') ? '/nginx' : '/');
     if (cwd === '/nginx') lines.push('mkdir -p "$R/nginx/logs"');
@@ -408,6 +444,23 @@ export class Cluster {
     const netns = typeof pod === 'string' ? pod : pod.netns;
     const r = spawnSync('ip', ['netns', 'exec', netns, ...args], { encoding: 'utf8', input: options.input, timeout: options.timeoutMs ?? 30000, env: { ...process.env, ...(options.env ?? {}) } });
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** Like {@link exec}, without blocking the event loop (the test's stand-in servers keep answering). */
+  execAsync(pod: Pod | string, args: string[], options: { timeoutMs?: number } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const netns = typeof pod === 'string' ? pod : pod.netns;
+    return new Promise((resolve) => {
+      const child = spawn('ip', ['netns', 'exec', netns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30000);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+    });
   }
 
   /** Starts a helper process (not a container of the output) in a pod's network namespace; stopped in teardown. */

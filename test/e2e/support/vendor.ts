@@ -39,7 +39,8 @@ const SHIMS = path.join(__dirname, '..', 'shims');
 function contentHash(): string {
   const h = crypto.createHash('sha256');
   for (const f of Object.values(VENDOR_FILES)) h.update(fs.readFileSync(path.join(VENDOR, f)));
-  for (const f of fs.readdirSync(SHIMS).sort()) h.update(f).update(fs.readFileSync(path.join(SHIMS, f)));
+  const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)]));
+  for (const f of [...files(SHIMS), path.join(__dirname, '..', 'fixtures', 'bin', 'kubectl')].sort()) h.update(f).update(fs.readFileSync(f));
   h.update(fs.readFileSync(__filename));
   return h.digest('hex').slice(0, 16);
 }
@@ -81,6 +82,9 @@ export function prepareRuntime(): Runtime {
   fs.symlinkSync(PYTHON, path.join(rt.bin, 'python3.7'));
   fs.symlinkSync(PYTHON, path.join(rt.bin, 'python3'));
   fs.symlinkSync(PYTHON, path.join(rt.bin, 'python'));
+  fs.mkdirSync(path.join(tmp, 'kubectl-bin'));
+  fs.copyFileSync(path.join(__dirname, '..', 'fixtures', 'bin', 'kubectl'), path.join(tmp, 'kubectl-bin', 'kubectl'));
+  fs.chmodSync(path.join(tmp, 'kubectl-bin', 'kubectl'), 0o755);
   fs.mkdirSync(rt.busybox);
   for (const applet of execFileSync('busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
     fs.symlinkSync('/usr/bin/busybox', path.join(rt.busybox, applet));
