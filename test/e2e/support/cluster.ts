@@ -170,6 +170,8 @@ export class Cluster {
     const ns = ['ip', 'netns', 'exec', this.bridgeNs];
     this.sh([...ns, 'ip', 'link', 'set', 'lo', 'up']);
     this.sh([...ns, 'ip', 'link', 'add', 'br0', 'type', 'bridge']);
+    // A fixed address: a bridge otherwise takes its ports' lowest MAC, which changes as pods join, and stale ARP entries drop packets to it.
+    this.sh([...ns, 'ip', 'link', 'set', 'br0', 'address', '02:00:0a:fa:00:01']);
     this.sh([...ns, 'ip', 'link', 'set', 'br0', 'up']);
     this.bridgeUp = true;
   }
@@ -480,7 +482,7 @@ export class Cluster {
   logs(filter?: (p: Proc) => boolean): string {
     return this.procs
       .filter(filter ?? (() => true))
-      .map((p) => `----- ${p.name} (exit ${p.child.exitCode ?? 'running'}) -----\n${p.log().slice(-6000)}`)
+      .map((p) => `----- ${p.name} (exit ${p.child.exitCode ?? 'running'}) -----\n${tail(p.log(), 60)}`)
       .join('\n');
   }
 
@@ -535,6 +537,12 @@ function mapUser(uid: number | undefined, image: string | undefined): string | u
 function mapGroup(gid: number, image: string | undefined): number {
   if (gid === 999 && /postgres/.test(image ?? '')) return Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   return gid;
+}
+
+/** The last `n` lines of a log. */
+export function tail(text: string, n: number): string {
+  const lines = text.split('\n');
+  return lines.slice(-n).map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l)).join('\n');
 }
 
 function readLog(file: string): string {
