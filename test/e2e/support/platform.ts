@@ -275,10 +275,12 @@ export class Platform {
     fs.writeFileSync(local(datasetsFile), JSON.stringify({ synthetic_mnist: path.join(datasetsDir, 'synthetic_mnist.npz') }));
     const entry = setup.json.task_config_entry as string;
     fs.mkdirSync(local(path.join(entry, 'torch_mnist')), { recursive: true });
-    for (const f of ['model.py', 'train.py', 'evaluate.py']) fs.copyFileSync(path.join(FIXTURES, 'torch_mnist', f), local(path.join(entry, 'torch_mnist', f)));
-    const taskCfg = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch_mnist', 'torch_mnist.json'), 'utf8'));
-    taskCfg.script_path = path.join(entry, 'torch_mnist');
-    fs.writeFileSync(local(path.join(entry, 'torch_mnist.json')), JSON.stringify(taskCfg, null, 2));
+    for (const f of ['model.py', 'train.py', 'evaluate.py', 'slow.py']) fs.copyFileSync(path.join(FIXTURES, 'torch_mnist', f), local(path.join(entry, 'torch_mnist', f)));
+    for (const name of ['torch_mnist', 'torch_mnist_slow']) {
+      const taskCfg = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch_mnist', `${name}.json`), 'utf8'));
+      taskCfg.script_path = path.join(entry, 'torch_mnist');
+      fs.writeFileSync(local(path.join(entry, `${name}.json`)), JSON.stringify(taskCfg, null, 2));
+    }
 
     await c.runInit(pod, spec, 30000);
     const tunnel = spec.containers.find((x: any) => x.name === 'tls-tunnel');
@@ -311,6 +313,43 @@ export class Platform {
     const jsC = container(js, 'job-scheduler');
     const root = jsC.env.find((e: any) => e.name === 'SOURCE_MOUNT_PATH').value;
     return this.cluster.nodePath('cloud', path.join(root, ns));
+  }
+
+  /** Writes a Secret's tls.crt/tls.key/ca.crt to files (for probes from the test's own namespace). */
+  secretFiles(name: string): { cert: string; key: string; ca: string } {
+    const s = this.secrets.get(name);
+    if (!s) throw new Error(`no Secret ${name}`);
+    const d = path.join(this.dir, 'probe-certs', name);
+    fs.mkdirSync(d, { recursive: true });
+    const out = { cert: path.join(d, 'tls.crt'), key: path.join(d, 'tls.key'), ca: path.join(d, 'ca.crt') };
+    fs.writeFileSync(out.cert, s.get('tls.crt')!);
+    fs.writeFileSync(out.key, s.get('tls.key')!, { mode: 0o600 });
+    fs.writeFileSync(out.ca, s.get('ca.crt')!);
+    return out;
+  }
+
+  /** Submits a job (the job scheduler's HTTP API, from outside the cluster as the CLI would through the gateway). */
+  async submitJob(job: any): Promise<{ status: number; body: any }> {
+    return this.http(this.tester, 'POST', `${this.jobSchedulerUrl}/api/v1/namespaces/default/jobs`, job);
+  }
+
+  /** A job config for the PyTorch example (fixtures/torch_mnist), with its initial model written into the shared root. */
+  jobConfig(id: string, taskEntry = 'torch_mnist', clients = 2): any {
+    const nsDir = this.namespaceFolder('default');
+    fs.mkdirSync(path.join(nsDir, id, 'output'), { recursive: true });
+    execPython([path.join(FIXTURES, 'torch_mnist', 'make_data.py'), '--model', path.join(nsDir, id, 'init_model.pt')]);
+    return {
+      id,
+      description: 'e2e: PyTorch port of example/tf_mnist on synthetic data',
+      model_path: `${id}/init_model.pt`,
+      runtime: 'pytorch',
+      task_entry: taskEntry,
+      output: `${id}/output`,
+      ssl: this.config.tls.coordinatorFolder,
+      port: 50051,
+      datasets: 'synthetic_mnist',
+      hyper_parameters: { max_round_num: 1, client_num: clients, threshold_client_num: clients, evaluate_interval: 1, save_interval: 1, round_timeout: 120 },
+    };
   }
 
   /** The job scheduler's job. */

@@ -1,7 +1,9 @@
 """Test helper: gRPC calls with the platform's own generated stubs and
 grpclib, from inside a network namespace.
   grpc_call.py get-clients HOST:PORT            the selector's registered clients (JSON)
-  grpc_call.py probe HOST:PORT PATH [CERT KEY CA]  a call to PATH; prints OK, or the error"""
+  grpc_call.py probe HOST:PORT PATH MODULE_ID [CERT KEY [CA]]
+      one call to PATH (an empty message: valid for every request type) with
+      the proxy's routing header; prints "OK <reply>" or "ERROR <type> <message>"."""
 import asyncio
 import json
 import ssl
@@ -24,7 +26,7 @@ async def get_clients(address):
         channel.close()
 
 
-async def probe(address, path, cert=None, key=None, ca=None):
+async def probe(address, path, module_id, cert=None, key=None, ca=None):
     host, port = address.rsplit(":", 1)
     ctx = None
     if cert:
@@ -38,7 +40,7 @@ async def probe(address, path, cert=None, key=None, ca=None):
     channel = Channel(host, int(port), ssl=ctx)
     try:
         method = channel.request(path, Cardinality.UNARY_UNARY, Metadata, Response,
-                                 metadata={"module-id": "default-e2e"})
+                                 metadata={"module-id": module_id}, timeout=10)
         async with method as stream:
             await stream.send_message(Metadata(), end=True)
             reply = await stream.recv_message()
