@@ -51,12 +51,12 @@ describeE2E('generated nginx configurations load on Debian\'s nginx', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function nginxT(deployment: any, containerName: string): Promise<{ code: number | null; log: string }> {
+  async function nginxT(deployment: any, containerName: string, fileOverrides?: Record<string, string>): Promise<{ code: number | null; log: string }> {
     const spec = podSpec(deployment);
     const c = container(spec, containerName);
     const pod: Pod = cluster.pod(`t${n}`, { ip: `10.250.0.${100 + n}`, node: `node${n}` });
     n++;
-    const p = cluster.start(pod, spec, c, { command: testCommand(c, cluster) });
+    const p = cluster.start(pod, spec, c, { command: testCommand(c, cluster), fileOverrides });
     const code = await within(p.exited, 30000, null);
     return { code, log: p.log() };
   }
@@ -83,5 +83,15 @@ describeE2E('generated nginx configurations load on Debian\'s nginx', () => {
       results[d.metadata.name] = r.code === 0 && /test is successful/.test(r.log) ? 'ok' : r.log;
     }
     expect(results).toEqual(Object.fromEntries(deployments.map((d) => [d.metadata.name, 'ok'])));
+  });
+
+  test('mutation check: the old split nginx.conf (stream-lua) fails it', async () => {
+    const proxy = out.all('Deployment').find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === 'proxy');
+    const c = container(podSpec(proxy), 'proxy');
+    const at = c.volumeMounts.find((m: any) => m.subPath === 'nginx.conf').mountPath;
+    const old = fs.readFileSync(path.join(__dirname, 'fixtures', 'old-split-nginx.conf'), 'utf8');
+    const r = await nginxT(proxy, 'proxy', { [at]: old });
+    expect(r.code).not.toBe(0);
+    expect(r.log).toMatch(/"balancer_by_lua_block" directive is not allowed here/);
   });
 });

@@ -334,7 +334,7 @@ export class Platform {
   }
 
   /** A job config for the PyTorch example (fixtures/torch_mnist), with its initial model written into the shared root. */
-  jobConfig(id: string, taskEntry = 'torch_mnist', clients = 2): any {
+  jobConfig(id: string, taskEntry = 'torch_mnist', clients = 2, roundTimeout = 120): any {
     const nsDir = this.namespaceFolder('default');
     fs.mkdirSync(path.join(nsDir, id, 'output'), { recursive: true });
     execPython([path.join(FIXTURES, 'torch_mnist', 'make_data.py'), '--model', path.join(nsDir, id, 'init_model.pt')]);
@@ -348,8 +348,26 @@ export class Platform {
       ssl: this.config.tls.coordinatorFolder,
       port: 50051,
       datasets: 'synthetic_mnist',
-      hyper_parameters: { max_round_num: 1, client_num: clients, threshold_client_num: clients, evaluate_interval: 1, save_interval: 1, round_timeout: 120 },
+      hyper_parameters: { max_round_num: 1, client_num: clients, threshold_client_num: clients, evaluate_interval: 1, save_interval: 1, round_timeout: roundTimeout },
     };
+  }
+
+  /**
+   * What the done-when test requires of a job's round, as a list of what is
+   * missing (empty: a TrainReply from each task manager came through the
+   * proxy, answered by the coordinator, and the round succeeded).
+   */
+  resultsMissing(jobId: string): string[] {
+    const missing: string[] = [];
+    const proxyLog = this.procs.proxy.log();
+    for (const ip of [this.pods.taskManager.ip, this.pods.edge.ip]) {
+      const ok = new RegExp(`^${ip.replace(/\./g, '\\.')} .*"POST /TrainReplyService/TrainReply HTTP/2.0" 200`, 'm');
+      if (!ok.test(proxyLog)) missing.push(`no TrainReply from ${ip} answered 200 through the proxy`);
+    }
+    const coordinator = this.cluster.processes().find((p) => p.name.endsWith(`/default-${jobId}`));
+    if (!coordinator) missing.push('no coordinator');
+    else if (!/TrainRound execute status: True/.test(coordinator.log())) missing.push('the coordinator\'s round did not succeed');
+    return missing;
   }
 
   /** The job scheduler's job. */
