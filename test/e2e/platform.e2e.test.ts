@@ -44,7 +44,7 @@ describeE2E('the platform from the generated files, end to end', () => {
     const edgeCfg = platform.setupFile(platform.edgeDeployment()).json;
     const cloudCfg = platform.setupFile(platform.cloudDeployment()).json;
     // Registered under the addresses coordinators call them at (their setup files' external_address).
-    expect(clients.map((x) => x.address).sort()).toEqual([edgeCfg.external_address, cloudCfg.external_address].sort());
+    expect(clients!.map((x) => x.address).sort()).toEqual([edgeCfg.external_address, cloudCfg.external_address].sort());
     // Each program's `server` is its pod's tunnel on loopback (generated), and its Register came out of the
     // proxy's TLS port (the http2 server is loopback-only; the PROXY header carries the pod's address).
     for (const cfg of [edgeCfg, cloudCfg]) expect(cfg.server).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -131,7 +131,7 @@ describeE2E('the platform from the generated files, end to end', () => {
   });
 
   describe('what does not get through', () => {
-    const probe = (from: 'tester', address: string, call: string, moduleId: string, cert?: { cert: string; key: string; ca?: string }) =>
+    const probe = (_from: 'tester', address: string, call: string, moduleId: string, cert?: { cert: string; key: string; ca?: string }) =>
       platform.grpc(platform.tester, ['probe', address, call, moduleId, ...(cert ? [cert.cert, cert.key, ...(cert.ca ? [cert.ca] : [])] : [])]);
     let foreign: { cert: string; key: string; ca: string };
     let proxyAddr: string;

@@ -256,7 +256,7 @@ export class Cluster {
   }
 
   /** Materializes a volume of a pod spec on the host; returns its folder (or the hostPath's node folder). */
-  private volumeSource(pod: Pod, spec: any, volume: any, fsGroup?: number): string {
+  private volumeSource(pod: Pod, volume: any, fsGroup?: number): string {
     const dir = path.join(pod.dir, 'volumes', volume.name);
     if (volume.hostPath) {
       const p = this.nodePath(pod.node, volume.hostPath.path);
@@ -330,7 +330,7 @@ export class Cluster {
     for (const m of container.volumeMounts ?? []) {
       const volume = (spec.volumes ?? []).find((v: any) => v.name === m.name);
       if (!volume) throw new Error(`container ${container.name}: no volume ${m.name}`);
-      let src = this.volumeSource(pod, spec, volume, fsGroup);
+      let src = this.volumeSource(pod, volume, fsGroup);
       if (m.subPath) src = path.join(src, m.subPath);
       mounts.push({ src, at: m.mountPath, ro: !!m.readOnly, file: fs.existsSync(src) && fs.statSync(src).isFile() });
     }
