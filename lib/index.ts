@@ -26,7 +26,7 @@ export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } fr
 export { COMPONENTS, COMPONENT_NAMES, Component, PlatformImage, REGISTRY, platformComponents } from './registry';
 export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './components/define';
 export { ComponentEntry, platformConfigSchema } from './config/components';
-export { labels, resourceName, selectorLabels, APP_NAME, SITE_LABEL } from './labels';
+export { labels, resourceName, selectorLabels, APP_NAME, INSTANCE_LABEL, SITE_LABEL } from './labels';
 export { platformImage } from './images';
 export { SecretKeyRef } from './components/pod';
 

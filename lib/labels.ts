@@ -16,6 +16,15 @@ export interface LabelContext {
 /** The label that tells task manager sites apart (`cloud` or an edge node name). */
 export const SITE_LABEL = 'fl.neursafe.io/site';
 
+/**
+ * The instance label every selector of whole objects uses (`kubectl -l`: the
+ * certificate reloader's lists, the kubectl path's prune). Argo CD's label
+ * tracking (the 2.x default) rewrites `app.kubernetes.io/instance` on every
+ * object it applies to the Application's name, and no other label; this one
+ * keeps the config's `name`.
+ */
+export const INSTANCE_LABEL = 'fl.neursafe.io/instance';
+
 /** `app.kubernetes.io/name` of every object. */
 export const APP_NAME = 'neursafe-fl';
 
@@ -37,15 +46,22 @@ export function selectorLabels(context: Pick<LabelContext, 'name'>, component: s
   };
 }
 
-/** A label selector (`kubectl -l`) of every object of the platform instance. */
+/**
+ * A label selector (`kubectl -l`) of every object of the platform instance,
+ * on labels Argo CD never rewrites (see {@link INSTANCE_LABEL}).
+ */
 export function instanceSelector(context: Pick<LabelContext, 'name'>): string {
-  return `app.kubernetes.io/part-of=${APP_NAME},app.kubernetes.io/instance=${context.name}`;
+  return `app.kubernetes.io/part-of=${APP_NAME},${INSTANCE_LABEL}=${context.name}`;
 }
 
-/** The full recommended label set of an object. */
+/**
+ * The full label set of an object: the recommended `app.kubernetes.io/*`
+ * labels (for people and tools) and {@link INSTANCE_LABEL} (for selectors).
+ */
 export function labels(context: LabelContext, component: string, site?: string): Record<string, string> {
   return {
     ...selectorLabels(context, component, site),
+    [INSTANCE_LABEL]: context.name,
     'app.kubernetes.io/part-of': APP_NAME,
     'app.kubernetes.io/managed-by': 'cdk8s',
     'app.kubernetes.io/version': context.version,

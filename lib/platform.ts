@@ -20,10 +20,11 @@ import { Config } from './config/schema';
 import { EdgeFleet, EdgeTls } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
 import { CertificateAuthority, CertificateReloader } from './components/certificates';
-import { hostOf } from './config/addresses';
+import { isIP } from 'node:net';
+import { hostOf, splitHostPort } from './config/addresses';
 import { resolveTls } from './resolve/tls';
 import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
-import { APP_NAME } from './labels';
+import { APP_NAME, INSTANCE_LABEL } from './labels';
 import { FileChart } from './output';
 import { REGISTRY } from './registry';
 import { argoCdNames } from './resolve/names';
@@ -94,6 +95,7 @@ export function buildPlatform(
         labels: {
           'app.kubernetes.io/part-of': APP_NAME,
           // So `kubectl apply -l` (the kubectl path's selector) applies it; pruning never lists Namespaces.
+          [INSTANCE_LABEL]: config.name,
           'app.kubernetes.io/instance': config.name,
           'app.kubernetes.io/managed-by': 'cdk8s',
           // The platform mounts host paths (the shared root, task manager site folders).
@@ -136,7 +138,8 @@ export function buildPlatform(
               secretName: tls.databaseSecret,
               issuance,
               allowPlaintext: tls.plaintextDatabase,
-              externalHosts: config.edge.databaseAddress === undefined ? [] : [hostOf(config.edge.databaseAddress)],
+              // Edge nodes that reach it at an IP address verify it by the name tls.databaseHost (see edgeDatabase).
+              externalHosts: config.edge.databaseAddress === undefined ? [] : [tls.databaseHost, hostOf(config.edge.databaseAddress)],
             },
           },
         }
@@ -151,7 +154,7 @@ export function buildPlatform(
   const proxy = built(proxyComponent);
   const cloudSite = resolveCloudSite(config);
 
-  const edgeDb = edgeDatabase(config, db);
+  const edgeDb = edgeDatabase(config, db, tls?.databaseHost);
   const edgeTls: EdgeTls | undefined = tls && { secretName: tls.edgeNodeSecret, issuance, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } };
   const edgeProxyAddress = config.edge.proxyAddress ?? proxy.externalAddress;
   if (edgeSites.length > 0) {
@@ -213,8 +216,13 @@ export function buildPlatform(
 }
 
 /** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */
-function edgeDatabase(config: Config, db: DatabaseConnection): DatabaseConnection {
+function edgeDatabase(config: Config, db: DatabaseConnection, tlsHost: string | undefined): DatabaseConnection {
   const address = config.edge.databaseAddress;
   if (address === undefined) return db;
-  return { ...db, address, waitAddress: waitAddressOf(address) };
+  const edge = { ...db, address, waitAddress: waitAddressOf(address) };
+  const [host, port] = splitHostPort(address);
+  // libpq before PostgreSQL 14 (the programs' images may have one) never matches an IP address in a certificate:
+  // verify the name the certificate carries, and connect to the address (PGHOSTADDR).
+  if (db.tls && tlsHost !== undefined && isIP(host) !== 0) return { ...edge, address: `${tlsHost}:${port}`, tls: { ...db.tls, hostAddress: host } };
+  return edge;
 }

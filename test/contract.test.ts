@@ -48,6 +48,43 @@ describe('a port of its own for every task manager', () => {
     expect(out.warnings.join('\n')).toContain('node "a" moves from port 30100');
   });
 
+  test("the bundled config: no node gets a port the platform uses (edge-node-2 got the proxy's NodePort 30091)", () => {
+    const out = synth();
+    const taken = [30091, 30092, 30900, 30432]; // proxy gRPC and NodePort, proxy HTTP, S3 NodePort, database edge NodePort
+    expect(['edge-node-1', 'edge-node-2'].map((n) => portOf(out, n))).toEqual([30090, 30093]);
+    for (const n of ['edge-node-1', 'edge-node-2']) expect(taken).not.toContain(portOf(out, n));
+  });
+
+  test.each([
+    ['proxy.grpcPort, proxy.expose.nodePort', {}, 30091],
+    ['proxy.httpPort', { proxy: { httpPort: 30500 } }, 30500],
+    ['objectStorage.nodePort', {}, 30900],
+    ['database.embedded.edgeNodePort', {}, 30432],
+    // On an edge node the TLS tunnel listens on the node's own loopback (hostNetwork).
+    ['tls.tunnelPort', {}, 21091],
+  ])("a node's explicit port that the platform uses (%s) is an error naming both fields", (field, extra, port) => {
+    const errs = configErrors(withOverrides({ ...extra, edge: { nodes: [node('a', 1, { port })] } }));
+    expect(errs).toEqual([expect.stringMatching(new RegExp(`error: edge\\.nodes\\[0\\]\\.port: port ${port} is the platform's own \\(${field.replace(/\./g, '\\.')}\\)`))]);
+  });
+
+  test("the TLS tunnel's port: below the NodePort range (kube-proxy catches loopback NodePorts), and no other port of a task manager's pod", () => {
+    expect(configErrors(withOverrides({ tls: { tunnelPort: 30091 } }))).toEqual([expect.stringContaining('tls.tunnelPort: must be below 30000')]);
+    expect(configErrors(withOverrides({ taskManager: { port: 21091 } }))).toEqual([
+      expect.stringContaining('tls.tunnelPort: port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the task manager (taskManager.port) in the same pod'),
+    ]);
+    expect(configErrors(withOverrides({ apiProxy: { port: 21091 } })).join('\n')).toContain('port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the API proxy sidecar (apiProxy.port) in the same pod');
+    // Without TLS there is no tunnel, and the port is free.
+    expect(configErrors(withOverrides({ tls: { enabled: false }, taskManager: { port: 21091 } }))).toEqual([]);
+  });
+
+  test('a recorded port that the platform now uses is reallocated, with a warning naming the field', () => {
+    // dist/ of an earlier version recorded edge-node-2 on 30091, the proxy's NodePort.
+    const out = synth(undefined, 'platform.yaml', { previousPorts: new Map([['edge-node-1', 30090], ['edge-node-2', 30091]]) });
+    expect(portOf(out, 'edge-node-1')).toBe(30090);
+    expect(portOf(out, 'edge-node-2')).toBe(30093);
+    expect(out.warnings.join('\n')).toContain(`node "edge-node-2" moves from port 30091 (recorded in ${PORTS_FILE}) to 30093: 30091 is now the platform's own (proxy.grpcPort, proxy.expose.nodePort)`);
+  });
+
   test('the record round-trips and ignores lines that are not `node port`', () => {
     const ports = new Map([['b', 2], ['a', 1]]);
     expect(parsePortRecord(`${renderPortRecord(ports)}junk\nc 70000\n`)).toEqual(new Map([['a', 1], ['b', 2]]));

@@ -156,10 +156,11 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
    * another: through the relay), with extra environment (libpq's PGSSL*
    * variables); exit code and output. Asynchronous: the relay runs in this process.
    */
-  function psql(from: '127.0.0.1' | 'another', extraEnv: Record<string, string>, statement = 'SELECT 1'): Promise<{ status: number | null; output: string }> {
-    const [host, p] = from === 'another' ? ['127.0.0.2', relayPort] : ['127.0.0.1', port];
+  function psql(from: '127.0.0.1' | 'another', extraEnv: Record<string, string>, statement = 'SELECT 1', hostName = 'fl-database'): Promise<{ status: number | null; output: string }> {
+    // Another host is dialled by name, as the programs dial the Service (PGHOSTADDR stands in for DNS): verify-full checks that name.
+    const [host, p] = from === 'another' ? [hostName, relayPort] : ['127.0.0.1', port];
     const args = ['-h', host, '-p', String(p), '-U', 'app', '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', statement];
-    const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: 'app-pass', PGCONNECT_TIMEOUT: '5', ...extraEnv };
+    const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: 'app-pass', PGCONNECT_TIMEOUT: '5', ...(from === 'another' ? { PGHOSTADDR: '127.0.0.2' } : {}), ...extraEnv };
     return new Promise((resolve) =>
       execFile('psql', args, { env, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
     );
@@ -168,7 +169,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   /** The programs' libpq TLS environment (postgresTlsEnv), with the CA file at `ca`. */
   function programTls(ca: string): Record<string, string> {
     const vars = Object.fromEntries(postgresTlsEnv().map((e) => [e.name, e.value!]));
-    expect(vars).toMatchObject({ PGSSLMODE: 'verify-ca' });
+    expect(vars).toMatchObject({ PGSSLMODE: 'verify-full' });
     return { ...vars, PGSSLROOTCERT: ca };
   }
 
@@ -197,10 +198,19 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     expect(run.output).toMatch(/no pg_hba\.conf entry for host "127\.0\.0\.2", user "app", database "neursafe_fl", no encryption/);
   });
 
-  test('another host with the programs\' settings (verify-ca, our CA) connects, encrypted', async () => {
+  test('another host with the programs\' settings (verify-full, our CA, a name in the certificate) connects, encrypted', async () => {
     const run = await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE);
     // The programs, configured as generated, reach the database from other pods, and the session is encrypted.
     expect(run).toEqual({ status: 0, output: 't\n' });
+  });
+
+  test('a certificate from our CA that does not name the host dialled is refused (any platform leaf could pose as the database under verify-ca)', async () => {
+    // The server's certificate names fl-database; the client dials nsfl-proxy, as if another platform program's certificate answered.
+    const run = await psql('another', programTls(path.join(dir, 'ca.crt')), 'SELECT 1', 'nsfl-proxy');
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/does not match host name "nsfl-proxy"/);
+    // verify-ca, the old setting, accepts it: only the CA was checked.
+    expect(await psql('another', { ...programTls(path.join(dir, 'ca.crt')), PGSSLMODE: 'verify-ca' }, SSL_IN_USE, 'nsfl-proxy')).toEqual({ status: 0, output: 't\n' });
   });
 
   test('a server certificate not signed by the configured CA is rejected', async () => {

@@ -51,8 +51,8 @@ describe('the bundled fleet', () => {
   });
 
   test('the mounted setup file has the node address and host port as external_address, and the proxy external address as server', () => {
-    // edge.defaults.port is where allocation starts: each node gets a port of its own.
-    const expected: Record<string, [string, number]> = { 'edge-node-1': ['192.0.2.11:30090', 30090], 'edge-node-2': ['192.0.2.12:30091', 30091] };
+    // edge.defaults.port is where allocation starts: each node gets a port of its own, past the proxy's 30091 and 30092.
+    const expected: Record<string, [string, number]> = { 'edge-node-1': ['192.0.2.11:30090', 30090], 'edge-node-2': ['192.0.2.12:30093', 30093] };
     for (const [n, [addr, port]] of Object.entries(expected)) {
       const cm = out.get('ConfigMap', `nsfl-edge-${n}`, ns);
       const setup = JSON.parse(cm.data['task_manager_setup.json']);
@@ -102,7 +102,12 @@ describe('the bundled fleet', () => {
 
   test('edge pods reach the database on the address given for the edge, exposed by a NodePort', () => {
     const tm = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
-    expect(envOf(tm, 'DB_ADDRESS')).toBe('203.0.113.10:30432');
+    // edge.databaseAddress is an IP address: libpq connects there (PGHOSTADDR) and verifies the name in DB_ADDRESS,
+    // which the database's certificate carries (libpq before PostgreSQL 14 never matches an IP address in a certificate).
+    expect(envOf(tm, 'PGHOSTADDR')).toBe('203.0.113.10');
+    expect(envOf(tm, 'DB_ADDRESS')).toBe('database.nsfl.internal:30432');
+    const dbCert = out.all('Certificate').find((c) => c.spec.secretName === 'nsfl-database-tls');
+    expect(dbCert.spec.dnsNames).toContain('database.nsfl.internal');
     expect(out.get('Service', 'nsfl-database-edge', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30432, port: 5432 })] });
     const waits = containers(out.get('Deployment', 'nsfl-edge-edge-node-1', ns)).filter((c) => c.name.startsWith('wait-for-'));
     expect(waits.map((c) => c.command[2])).toEqual([expect.stringContaining('203.0.113.10 30432'), expect.stringContaining('203.0.113.10 30091')]);

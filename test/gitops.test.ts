@@ -10,7 +10,7 @@ import { parseConfig } from '../lib/load';
 import { edgeFilePath, shardOf } from '../lib/edge/shards';
 import { applicationOfFile } from '../lib/gitops/argocd';
 import { argoCdNames } from '../lib/resolve/names';
-import { kubectlApplyCommand, pruneAllowlist } from '../lib/gitops/kubectl';
+import { kubectlApplyCommand, pruneAllowlist, pruneSelector } from '../lib/gitops/kubectl';
 import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { fleetConfig } from './support/fleet';
 import { validateManifest } from './support/k8s-schema';
@@ -94,6 +94,57 @@ describe('resource tracking', () => {
   });
 });
 
+describe("Argo CD's label tracking rewrites app.kubernetes.io/instance: every selector still finds what it must", () => {
+  const text = withOverrides({ edge: { apiAccess: { mode: 'sidecar' } } });
+  const { config } = parseConfig(text, 'platform.yaml');
+  const out = synth(text);
+  const INSTANCE = 'app.kubernetes.io/instance';
+  /** Every pod template of the output (pods: Argo CD labels only the objects it applies, not what controllers create from them). */
+  const templates = (objects: any[]) =>
+    objects.flatMap((o) => [o.spec?.template, o.spec?.jobTemplate?.spec?.template].filter((t) => t?.spec?.containers !== undefined).map((t) => ({ kind: 'Pod', owner: idOf(o), ...t })));
+  /** The objects Argo CD applies, each with its instance label set to its Application's name, as label tracking leaves them. */
+  const synced = out.objects.filter((o) => applicationOfFile(config, o.file) !== undefined);
+  const rewritten = synced.map(({ file, obj }) => ({ ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [INSTANCE]: applicationOfFile(config, file) } } }));
+  const before = synced.map((o) => o.obj);
+  /** Whether labels match an equality selector `a=b,c=d`. */
+  const matches = (labels: Record<string, string> | undefined, selector: string) =>
+    selector.split(',').every((term) => {
+      const [k, v] = term.split('=');
+      return labels?.[k] === v;
+    });
+  /** What a `kubectl -l` selector finds among the objects and their pods. */
+  const found = (objects: any[], selector: string) => [...objects, ...templates(objects)].filter((o) => matches(o.metadata?.labels, selector)).map((o) => o.owner ?? idOf(o)).sort();
+  /** Every `kubectl ... -l <selector>` in the generated scripts, and the kubectl path's prune selector. */
+  const selectors = [
+    ...new Set([
+      ...templates(before).flatMap((t) => t.spec.containers.flatMap((c: any) => [...JSON.stringify([c.command, c.args]).matchAll(/kubectl [^"]*?-l ([^\s"]+)/g)].map((m) => m[1]))),
+      pruneSelector(config),
+    ]),
+  ];
+
+  test('the rewrite changes what the app.kubernetes.io/instance label selects (the premise)', () => {
+    expect(rewritten.filter((o) => o.metadata.labels[INSTANCE] !== config.name).length).toBeGreaterThan(0);
+    expect(found(rewritten, `${INSTANCE}=${config.name}`)).not.toEqual(found(before, `${INSTANCE}=${config.name}`));
+  });
+
+  test("kubectl selectors (the certificate reloader's lists, the prune) select the same objects after the rewrite", () => {
+    // The reloader's and the prune's selector, and the node labeler's.
+    expect(selectors.length).toBeGreaterThanOrEqual(2);
+    for (const selector of selectors) {
+      expect({ selector, found: found(rewritten, selector) }).toEqual({ selector, found: found(before, selector) });
+      expect(found(before, selector).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('workload and Service selectors match pod labels, which the rewrite leaves alone', () => {
+    for (const o of rewritten.filter((x) => ['Deployment', 'StatefulSet', 'Service'].includes(x.kind) && x.spec.selector !== undefined)) {
+      const sel: Record<string, string> = o.spec.selector.matchLabels ?? o.spec.selector;
+      const selector = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+      expect({ id: idOf(o), selectsPods: templates(rewritten).some((t) => matches(t.metadata.labels, selector)) }).toEqual({ id: idOf(o), selectsPods: true });
+    }
+  });
+});
+
 describe('the Argo CD objects', () => {
   const variants: [string, string][] = [
     ['the bundled config', DEFAULT_CONFIG],
@@ -105,6 +156,29 @@ describe('the Argo CD objects', () => {
     const argo = out.objects.filter((o) => o.file.startsWith('argocd/')).map((o) => o.obj);
     expect(argo.map((o) => o.kind).sort()).toEqual(['Application', 'ApplicationSet']);
     for (const obj of argo) expect(validateManifest(obj)).toEqual([]);
+  });
+
+  test('every Application and the ApplicationSet template retries a failed sync with backoff (a first install outlives an unready webhook)', () => {
+    const withCertManager = (extra: object) => synth(withOverrides({ gitops: { argocd: { certManager: { enabled: true }, ...extra } } }));
+    const specs = (out: Synthesized) => [
+      ...out.all('Application').map((a) => ({ name: a.metadata.name, spec: a.spec })),
+      ...out.all('ApplicationSet').map((a) => ({ name: `${a.metadata.name} (template)`, spec: a.spec.template.spec })),
+    ];
+    const out = withCertManager({});
+    expect(specs(out).map((s) => s.name).sort()).toEqual(['cert-manager', 'nsfl-edge (template)', 'nsfl-platform']);
+    for (const { name, spec } of specs(out)) {
+      expect({ name, retry: spec.syncPolicy.retry }).toEqual({ name, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } });
+    }
+    for (const obj of out.objects.filter((o) => o.file.startsWith('argocd/'))) expect(validateManifest(obj.obj)).toEqual([]);
+    // Configurable, and checked.
+    const tuned = withCertManager({ automated: false, retry: { limit: 10, backoff: { duration: '30s', maxDuration: '10m' } } });
+    for (const { name, spec } of specs(tuned)) {
+      expect({ name, retry: spec.syncPolicy.retry }).toEqual({ name, retry: { limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } } });
+    }
+    expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: '10m', maxDuration: '5m' } } } } }))).toEqual([
+      expect.stringContaining('gitops.argocd.retry.backoff.maxDuration: maxDuration must not be shorter than duration'),
+    ]);
+    expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: 'soon' } } } } }))).toEqual([expect.stringContaining('gitops.argocd.retry.backoff.duration: must be a duration')]);
   });
 
   test('names, project, destination and sync policy come from the config', () => {
@@ -134,6 +208,7 @@ describe('the Argo CD objects', () => {
     expect(set.template.spec.syncPolicy).toEqual({
       automated: { prune: true, selfHeal: true },
       syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'ApplyOutOfSyncOnly=true'],
+      retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
     });
     // Edge Deployments (Progressing or Degraded while their node is offline) are never in the platform's Application.
     expect(out.objects.filter((o) => o.obj.kind === 'Deployment' && !o.file.includes('/')).map((o) => o.obj.metadata.name)).not.toContain('nsfl-edge-edge-node-1');
@@ -196,7 +271,7 @@ describe('the kubectl path', () => {
       for (const { file, obj } of out.objects) {
         if (file.startsWith('argocd/')) continue;
         const l = obj.metadata.labels ?? {};
-        expect({ id: idOf(obj), sel: [l['app.kubernetes.io/part-of'], l['app.kubernetes.io/instance']] }).toEqual({ id: idOf(obj), sel: ['neursafe-fl', 'nsfl'] });
+        expect({ id: idOf(obj), sel: [l['app.kubernetes.io/part-of'], l['fl.neursafe.io/instance']] }).toEqual({ id: idOf(obj), sel: ['neursafe-fl', 'nsfl'] });
         const kind = `${obj.apiVersion.includes('/') ? obj.apiVersion : `core/${obj.apiVersion}`}/${obj.kind}`;
         if (obj.kind === 'Namespace') expect(pruneAllowlist(config)).not.toContain(kind);
         else expect(pruneAllowlist(config)).toContain(kind);

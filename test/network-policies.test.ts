@@ -214,6 +214,24 @@ test('an external database, S3 model storage and sidecar API access on the edge:
   expect(optIn.allows(optIn.pod('nsfl-model-manager'), executor, 8050)).toBe(false);
 });
 
+describe('jobScheduler.coordinatorPort: the port jobs give their coordinators', () => {
+  /** A coordinator of a job with `"port": 50061`. */
+  const moved = makePod('default-job2', 'default', { app: 'default-job2' }, [{ port: 50061, protocol: 'TCP' }], '10.244.5.3');
+
+  test.each([
+    ['in the platform namespace', {}],
+    ['and in `default` (networkPolicies.defaultNamespace)', { networkPolicies: { defaultNamespace: true } }],
+  ])('the job scheduler (Stop) and the proxy (task results) reach coordinators on the configured port only: %s', (_, extra) => {
+    const out = synth(withOverrides({ jobScheduler: { coordinatorPort: 50061 }, ...extra }));
+    const net = new NetworkEvaluator(out.objects.map((o) => o.obj), [...EXTRA, moved]);
+    const [js, proxy, mm] = ['nsfl-job-scheduler', 'nsfl-proxy', 'nsfl-model-manager'].map((n) => net.pod(n, 'neursafe-fl'));
+    expect([net.allows(js, moved, 50061), net.allows(proxy, moved, 50061)]).toEqual([true, true]);
+    // The default port is no longer open: a job that keeps 50051 is dropped, as the docs tell job authors.
+    expect([net.allows(js, coordinator, 50051), net.allows(proxy, coordinator, 50051)]).toEqual([false, false]);
+    expect(net.allows(mm, moved, 50061)).toBe(false);
+  });
+});
+
 describe('networkPolicies.defaultNamespace (opt-in)', () => {
   const out = synth(withOverrides({ networkPolicies: { defaultNamespace: true } }));
   const net = evaluator(out);

@@ -2,7 +2,8 @@
  * The set-up scripts the Jobs and init containers run, executed for real by
  * `sh` on this machine: the Secret generator against a stand-in `kubectl`
  * (a shell script keeping Secrets and the claim's annotation as files), and
- * MinIO's FS-format preparation on a temporary folder.
+ * MinIO's FS-format preparation and the coordinators' certificate folder on
+ * temporary folders.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -94,5 +95,87 @@ describe("MinIO's FS-format preparation", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('not in filesystem (fs) mode');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("the coordinators' certificate folder, published whole", () => {
+  const js = out.get('Deployment', 'nsfl-job-scheduler', ns).spec.template.spec;
+  const script: string = js.initContainers.find((c: any) => c.name === 'publish-coordinator-certificates').command[2];
+  const sourceMount: string = js.initContainers.find((c: any) => c.name === 'publish-coordinator-certificates').volumeMounts.find((m: any) => m.name === 'coordinator-tls').mountPath;
+  const files = ['cert.pem', 'private.key', 'trusted.pem'];
+
+  /**
+   * The shell the image has: BusyBox's applets only, when this machine has BusyBox (Debian: `apt-get install
+   * busybox`; CI installs it), so an option BusyBox lacks fails here as in the pod. Else this machine's sh.
+   */
+  function shell(base: string): { sh: string; env: NodeJS.ProcessEnv } {
+    const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+    if (busybox === '') return { sh: 'sh', env: process.env };
+    const bin = path.join(base, 'bin');
+    fs.mkdirSync(bin);
+    for (const applet of ['sh', 'mkdir', 'mktemp', 'chmod', 'cmp', 'date', 'cp', 'ln', 'mv', 'readlink', 'rm', 'echo']) {
+      fs.symlinkSync(busybox, path.join(bin, applet));
+    }
+    return { sh: path.join(bin, 'sh'), env: { PATH: bin } };
+  }
+
+  /** A shared root and a Secret volume on temporary folders; `publish(v)` puts version v into the Secret and runs the script. */
+  function fixture() {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-coord-tls-'));
+    const { sh, env } = shell(base);
+    const [root, source] = [path.join(base, 'root'), path.join(base, 'secret')];
+    fs.mkdirSync(path.join(source, 'default'), { recursive: true });
+    fs.mkdirSync(root);
+    const text = script.split('/workspace/').join(`${root}/`).split(sourceMount).join(source);
+    const publish = (version: string) => {
+      for (const f of files) fs.writeFileSync(path.join(source, 'default', f), `${f} ${version}\n`);
+      const r = spawnSync(sh, ['-c', text], { encoding: 'utf8', env });
+      expect({ status: r.status, output: r.stdout + r.stderr }).toMatchObject({ status: 0 });
+      return r.stdout;
+    };
+    const dir = path.join(root, 'default', '.nsfl-tls');
+    return { base, dir, publish };
+  }
+
+  test('every file is a link through ..data to one complete version: a renewal is one rename, and the previous version stays for a reader in flight', () => {
+    const { base, dir, publish } = fixture();
+    publish('one');
+    for (const f of files) {
+      // The coordinator opens <folder>/<file>: it resolves through ..data, to the version the last rename chose.
+      expect(fs.readlinkSync(path.join(dir, f))).toBe(`..data/${f}`);
+      expect(fs.readFileSync(path.join(dir, f), 'utf8')).toBe(`${f} one\n`);
+    }
+    const first = fs.readlinkSync(path.join(dir, '..data'));
+    expect(fs.statSync(path.join(dir, first)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, first, 'private.key')).mode & 0o777).toBe(0o600);
+    // Unchanged Secret: nothing is written.
+    expect(publish('one')).toBe('');
+    expect(fs.readlinkSync(path.join(dir, '..data'))).toBe(first);
+    publish('two');
+    const second = fs.readlinkSync(path.join(dir, '..data'));
+    expect(second).not.toBe(first);
+    for (const f of files) expect(fs.readFileSync(path.join(dir, f), 'utf8')).toBe(`${f} two\n`);
+    // Each version folder is complete and of one version; only the current and the previous one are kept.
+    publish('three');
+    const versions = fs.readdirSync(dir).filter((n) => n.startsWith('..v-')).sort();
+    expect(versions).toEqual([second, fs.readlinkSync(path.join(dir, '..data'))].sort());
+    for (const v of versions) {
+      const tags = files.map((f) => fs.readFileSync(path.join(dir, v, f), 'utf8').split(' ')[1]);
+      expect(new Set(tags).size).toBe(1);
+    }
+    expect(fs.readdirSync(dir).sort()).toEqual(['..data', ...versions, ...files].sort());
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  test('a folder of an older release (plain files) is taken over by renames, with no moment without a file', () => {
+    const { base, dir, publish } = fixture();
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of files) fs.writeFileSync(path.join(dir, f), `${f} old\n`);
+    publish('new');
+    for (const f of files) {
+      expect(fs.readlinkSync(path.join(dir, f))).toBe(`..data/${f}`);
+      expect(fs.readFileSync(path.join(dir, f), 'utf8')).toBe(`${f} new\n`);
+    }
+    fs.rmSync(base, { recursive: true, force: true });
   });
 });

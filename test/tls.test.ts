@@ -212,13 +212,32 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(out.get('Certificate', 'nsfl-database-tls', ns).metadata.annotations['fl.neursafe.io/restart']).toBeUndefined();
   });
 
-  test('every database client verifies the server with the CA (PGSSLMODE=verify-ca) from a file it mounts', () => {
+  test.each([
+    ['the bundled config (edge nodes at an IP address)', withOverrides({})],
+    ['edge nodes at a DNS name', withOverrides({ edge: { databaseAddress: 'db.fl.example.com:30432' } })],
+    ['edge nodes through EdgeMesh', withOverrides({ edge: { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }, database: { embedded: { edgeNodePort: null } } })],
+  ])('%s: every database client dials a host the database certificate names (verify-full checks it)', (_, text) => {
+    const o = synth(text);
+    const cert = o.get('Certificate', 'nsfl-database-tls', ns).spec;
+    const names = [...(cert.dnsNames ?? []), ...(cert.ipAddresses ?? [])];
+    const clients = podTemplates(o).flatMap(({ obj, spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ who: `${obj.metadata.name}/${c.name}`, c })));
+    // DB_ADDRESS of the programs; PGHOST of the set-up Job's psql, set in its script.
+    const dialled = clients.flatMap(({ who, c }) => [
+      ...(plainEnv(c).DB_ADDRESS !== undefined ? [{ who, host: plainEnv(c).DB_ADDRESS.split(':')[0] }] : []),
+      ...[...JSON.stringify(c.command ?? []).matchAll(/PGHOST=([^\s"]+)/g)].map((m) => ({ who, host: m[1] })),
+    ]);
+    // The job scheduler, the model manager, the cloud and both edge task managers, and the set-up Job's psql.
+    expect(dialled.length).toBeGreaterThanOrEqual(5);
+    for (const d of dialled) expect({ ...d, named: names.includes(d.host) }).toEqual({ ...d, named: true });
+  });
+
+  test('every database client verifies the server with the CA and its host name (PGSSLMODE=verify-full) from a file it mounts', () => {
     const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec, c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
     // The job scheduler, the model manager, the set-up Job's psql, the cloud and both edge task managers.
     expect(clients.length).toBe(6);
     for (const { spec, c } of clients) {
       const e = plainEnv(c);
-      expect(e.PGSSLMODE).toBe('verify-ca');
+      expect(e.PGSSLMODE).toBe('verify-full');
       const mount = c.volumeMounts.find((m: any) => e.PGSSLROOTCERT === `${m.mountPath}/ca.crt`);
       const volume = spec.volumes.find((v: any) => v.name === mount.name);
       expect(volume.projected.sources[0].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
@@ -459,7 +478,7 @@ describe('renewed certificates are loaded in place where a restart would hurt', 
     }
   });
 
-  test("the job scheduler's sidecar republishes a renewed coordinator certificate, private to root, and leaves unchanged files alone", async () => {
+  test("the job scheduler's sidecar republishes a renewed coordinator certificate, private to root, as a whole new version", async () => {
     const pod = out.get('Deployment', 'nsfl-job-scheduler', ns).spec.template.spec;
     const sidecar = pod.containers.find((c: any) => c.name === 'republish-coordinator-certificates');
     // The init container runs the same publishing before the job scheduler starts.
@@ -477,12 +496,13 @@ describe('renewed certificates are loaded in place where a restart would hurt', 
       for (const f of SSL_ITEMS) expect(fs.readFileSync(published(f.path), 'utf8')).toBe(`${f.path} v1`);
       expect(fs.statSync(published('private.key')).mode & 0o777).toBe(0o600);
       expect(fs.statSync(path.dirname(published('x'))).mode & 0o777).toBe(0o700);
-      const trusted = fs.statSync(published('trusted.pem')).ino;
+      const version = fs.readlinkSync(published('..data'));
       fs.writeFileSync(path.join(source, 'default', 'cert.pem'), 'cert.pem v2');
       await until(() => fs.readFileSync(published('cert.pem'), 'utf8') === 'cert.pem v2');
-      // Renewed: later jobs' coordinators get the new certificate; files that did not change are not rewritten.
-      expect(fs.readFileSync(published('cert.pem'), 'utf8')).toBe('cert.pem v2');
-      expect(fs.statSync(published('trusted.pem')).ino).toBe(trusted);
+      // Renewed: later jobs' coordinators get the new certificate, in a version folder of its own with the other files beside it.
+      expect(fs.readlinkSync(published('..data'))).not.toBe(version);
+      expect(fs.readFileSync(published('trusted.pem'), 'utf8')).toBe('trusted.pem v1');
+      expect(fs.statSync(published('private.key')).mode & 0o777).toBe(0o600);
     } finally {
       process.kill(-run.pid!, 'SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

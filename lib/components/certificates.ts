@@ -206,7 +206,8 @@ export class CertificateReloader extends Construct {
       rules: [
         { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'patch'] },
+        // `kubectl rollout restart deployment/NAME` GETs the Deployment, then PATCHes it (cli-runtime's resource.Helper).
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch'] },
       ],
     });
   }

@@ -37,7 +37,15 @@ export interface DatabaseConnection {
    * (any Secret signed by the platform's CA: a client's own where it has one).
    * @default none: plaintext
    */
-  readonly tls?: { readonly caSecret: string };
+  readonly tls?: {
+    /** Secret whose `ca.crt` verifies the server. */
+    readonly caSecret: string;
+    /**
+     * IP address the client connects to (`PGHOSTADDR`) while `address`'s host, a name in the server's certificate, is what it verifies.
+     * @default none: connect to `address`'s host
+     */
+    readonly hostAddress?: string;
+  };
 }
 
 /** Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings. */
@@ -46,7 +54,7 @@ export function databaseEnv(db: DatabaseConnection, user: DatabaseUser): k8s.Env
     ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: DATABASE_USERS[user].collection }),
     secretEnv('DB_USERNAME', db.credentials[user].username),
     secretEnv('DB_PASSWORD', db.credentials[user].password),
-    ...(db.tls ? postgresTlsEnv() : []),
+    ...(db.tls ? postgresTlsEnv(db.tls.hostAddress) : []),
   ];
 }
 

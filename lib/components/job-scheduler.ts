@@ -67,8 +67,11 @@ export interface CoordinatorTls {
 /**
  * Writes each FL namespace's coordinator certificate into
  * `<shared root>/<namespace>/<folder>/` as the `ssl` folder coordinators
- * open (cert.pem, private.key, trusted.pem, private to root), replacing each
- * changed file atomically: an init container before the job scheduler
+ * open (cert.pem, private.key, trusted.pem, private to root). A change is
+ * published whole: a new version folder, then one rename of the `..data`
+ * link that each file name points through, as Kubernetes writes Secret
+ * volumes, so a coordinator never sees a certificate and a key of two
+ * versions side by side: an init container before the job scheduler
  * starts, and a sidecar that does it again when cert-manager renews a
  * Secret. The job scheduler mounts that folder into every coordinator of
  * the namespace whose job config sets `ssl: <folder>`.
@@ -87,19 +90,34 @@ function publishCoordinatorCertificates(
       sources: namespaces.map((ns) => ({ secret: { name: tls.secrets[ns], items: SSL_FILES.map((f) => ({ key: f.key, path: `${ns}/${f.path}` })) } })),
     },
   };
+  const files = SSL_FILES.map((f) => f.path).join(' ');
+  // Kubernetes' own Secret volumes do it this way: a complete new version folder, then one rename of the `..data` link.
   const publish = [
     'publish() {',
     `  for ns in ${namespaces.join(' ')}; do`,
     `    dir="${SharedRoot.MOUNT_PATH}/$ns/${tls.folder}"`,
     '    mkdir -p "$dir"',
     '    chmod 0700 "$dir"',
-    `    for f in ${SSL_FILES.map((f) => f.path).join(' ')}; do`,
-    `      [ -f "$dir/$f" ] && [ "$(cat "${source}/$ns/$f")" = "$(cat "$dir/$f")" ] && continue`,
-    `      cp "${source}/$ns/$f" "$dir/.$f.new"`,
-    '      chmod 0600 "$dir/.$f.new"',
-    '      mv -f "$dir/.$f.new" "$dir/$f"',
-    `      echo "published $f of the coordinators' certificate of namespace $ns"`,
+    '    same=yes',
+    `    for f in ${files}; do cmp -s "${source}/$ns/$f" "$dir/..data/$f" || same=no; done`,
+    '    [ "$same" = yes ] && continue',
+    '    previous=$(readlink "$dir/..data" || true)',
+    '    version=$(mktemp -d "$dir/..v-$(date -u +%Y%m%dT%H%M%S)-XXXXXX")',
+    '    version=${version##*/}',
+    `    for f in ${files}; do cp "${source}/$ns/$f" "$dir/$version/$f"; chmod 0600 "$dir/$version/$f"; done`,
+    '    ln -s "$version" "$dir/..data.new"',
+    '    mv -f -T "$dir/..data.new" "$dir/..data"',
+    // Each file name is a link through ..data, put in place by a rename too (a first publish, or one over files of an older release).
+    `    for f in ${files}; do`,
+    '      [ "$(readlink "$dir/$f" 2>/dev/null)" = "..data/$f" ] && continue',
+    '      ln -s "..data/$f" "$dir/.$f.new"',
+    '      mv -f -T "$dir/.$f.new" "$dir/$f"',
     '    done',
+    // Keep the previous version for a reader that resolved ..data just before the rename.
+    '    for old in "$dir"/..v-*; do',
+    '      case "${old##*/}" in "$version" | "$previous") ;; *) rm -rf "$old" ;; esac',
+    '    done',
+    `    echo "published the coordinators' certificate of namespace $ns ($version)"`,
     '  done',
     '}',
   ];

@@ -10,9 +10,6 @@ import { METASERVER_PORT } from '../config/defaults';
 import { EdgeSite } from '../resolve/fleet';
 import { TaskManagerSettings } from '../resolve/site';
 
-/** The port coordinators listen on: a constant of the job scheduler and the coordinator image, not a setting. */
-export const COORDINATOR_PORT = 50051;
-
 /** The DNS port. */
 const DNS_PORT = 53;
 
@@ -167,9 +164,11 @@ export function platformFlows(s: FlowSources): Flow[] {
   allow(WORKLOADS, selector, selectorGrpc);
   allow(WORKLOADS, mm, mmHttp);
   allow(WORKLOADS, proxy, proxyGrpc);
-  // The job scheduler stops coordinators; the proxy forwards task managers' calls to them.
-  allow(js, WORKLOADS, tcp(COORDINATOR_PORT));
-  allow(proxy, WORKLOADS, tcp(COORDINATOR_PORT));
+  // The job scheduler stops coordinators (Stop, always plaintext); the proxy forwards task managers' calls to them. Both
+  // dial the job's `port`, which job authors set to jobScheduler.coordinatorPort.
+  const coordinator = tcp(config.jobScheduler.coordinatorPort);
+  allow(js, WORKLOADS, coordinator);
+  allow(proxy, WORKLOADS, coordinator);
   // Coordinators resolve the platform's Services by name.
   allow(WORKLOADS, { kind: 'dns' }, dnsPorts);
 

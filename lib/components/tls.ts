@@ -62,10 +62,16 @@ export function databaseCaFolder(secretName: string): { volume: k8s.Volume; moun
 }
 
 /**
- * libpq's environment for TLS: encrypt, and verify that the server's
- * certificate is signed by the CA (the server's host name is not checked:
- * edge nodes may reach it at any address).
+ * libpq's environment for TLS: encrypt, verify that the server's certificate
+ * is signed by the CA, and that it names the host the client dialled
+ * (`verify-full`), so no other certificate of the platform's CA can pose as
+ * the database. The database's certificate carries every host clients use:
+ * its Service names and `edge.databaseAddress`'s host.
+ * @param hostAddress the IP address to connect to (`PGHOSTADDR`) while the
+ *   certificate is checked against the host name in `DB_ADDRESS`: libpq
+ *   before PostgreSQL 14 never matches an IP address in a certificate, and
+ *   the programs' images may have one that old
  */
-export function postgresTlsEnv(): k8s.EnvVar[] {
-  return env({ PGSSLMODE: 'verify-ca', PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt` });
+export function postgresTlsEnv(hostAddress?: string): k8s.EnvVar[] {
+  return env({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt`, ...(hostAddress === undefined ? {} : { PGHOSTADDR: hostAddress }) });
 }

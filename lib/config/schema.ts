@@ -19,7 +19,7 @@ import {
 // network-policies: begin
 import { networkPoliciesSchema } from './network-policies';
 // network-policies: end
-import { tlsSchema } from './tls';
+import { durationSeconds, GO_DURATION, tlsSchema } from './tls';
 
 export * from './fields';
 export { HOST_PORT } from './addresses';
@@ -39,6 +39,9 @@ const IMAGE_REF =
 const image = z.string().max(1024, { error: 'must be at most 1024 characters (an image reference)', abort: true }).regex(IMAGE_REF, {
   error: 'must be an image reference such as registry.example.com/team/name:1.2.3',
 });
+
+/** A duration as Argo CD's retry backoff reads it (Go), in hours, minutes and seconds. */
+const argoDuration = z.string().regex(GO_DURATION, { error: 'must be a duration in hours, minutes and seconds, e.g. 10s or 5m', abort: true });
 
 const logLevel = z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']);
 
@@ -202,7 +205,7 @@ export const configSchema = z
     name: dns1035Label
       .max(40, { error: 'must be at most 40 characters (it prefixes every resource name, e.g. nsfl)' })
       .default('nsfl')
-      .describe('Prefix of every resource name and the app.kubernetes.io/instance label.'),
+      .describe('Prefix of every resource name, and the app.kubernetes.io/instance and fl.neursafe.io/instance labels.'),
     namespace: dnsLabel.default('neursafe-fl').describe('Namespace the platform runs in (coordinators and executors always run in "default").'),
     version: labelValue.default('0.1.0').describe('Platform version, written to the app.kubernetes.io/version label.'),
     images: z
@@ -353,7 +356,13 @@ export const configSchema = z
       .prefault({})
       .describe('The in-pod Kubernetes API proxy of the job scheduler and task managers.'),
     jobScheduler: z
-      .strictObject({ port: port.default(8088).describe('HTTP port (HTTP_PORT).'), ...componentBase })
+      .strictObject({
+        port: port.default(8088).describe('HTTP port (HTTP_PORT).'),
+        coordinatorPort: port
+          .default(50051)
+          .describe("gRPC port of the coordinators: the job's `port` key, which every job must set to this value. The NetworkPolicies allow the job scheduler and the proxy to reach coordinators on this port only."),
+        ...componentBase,
+      })
       .prefault({})
       .describe('The job scheduler.'),
     modelManager: z
@@ -456,6 +465,21 @@ export const configSchema = z
               .max(58, { error: 'must be at most 58 characters (shard Applications are named <fleetName>-<shard>)' })
               .optional()
               .describe("Name of the edge fleet's ApplicationSet and prefix of its Applications (<fleetName>-<shard>); default: <name>-edge."),
+            retry: z
+              .strictObject({
+                limit: z.number().int().min(1).max(100).default(5).describe('Attempts after a failed sync, on the same commit (syncPolicy.retry.limit).'),
+                backoff: z
+                  .strictObject({
+                    duration: argoDuration.default('10s').describe('Wait before the first retry.'),
+                    factor: z.number().int().min(1).max(10).default(2).describe('Each wait is the previous one times this.'),
+                    maxDuration: argoDuration.default('5m').describe('Longest wait between two attempts.'),
+                  })
+                  .refine((b) => durationSeconds(b.maxDuration) >= durationSeconds(b.duration), { error: 'maxDuration must not be shorter than duration', path: ['maxDuration'] })
+                  .prefault({})
+                  .describe('Waits between attempts.'),
+              })
+              .prefault({})
+              .describe("Retries of a failed sync, on every Application (the platform's, each edge shard's, cert-manager's): a first install whose sync fails while cert-manager's webhook is not ready yet is synced again instead of staying failed."),
             destination: z
               .strictObject({
                 server: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be an http(s) URL' }).optional().describe('API server URL of the target cluster; default https://kubernetes.default.svc when `name` is not set.'),

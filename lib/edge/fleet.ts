@@ -89,7 +89,7 @@ export interface EdgeTls {
 export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined, nodeName: string): { db: DatabaseConnection; tls?: TaskManagerTls } {
   if (tls === undefined) return { db };
   const own: TaskManagerTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance, tunnel: tls.tunnel };
-  return { db: db.tls ? { ...db, tls: { caSecret: own.secretName } } : db, tls: own };
+  return { db: db.tls ? { ...db, tls: { ...db.tls, caSecret: own.secretName } } : db, tls: own };
 }
 
 /** Every edge node's task manager, the node labeler and the fleet's one Node-reader binding. */

@@ -70,6 +70,16 @@ function destinationOf(a: ArgoCdSettings, namespace: string) {
   return { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace };
 }
 
+/**
+ * `syncPolicy.retry`: a failed sync is tried again on the same commit, with
+ * a growing wait (e.g. while cert-manager's webhook is not ready yet on a
+ * first install), instead of staying failed until the next commit.
+ */
+function retryOf(a: ArgoCdSettings) {
+  const { limit, backoff } = a.retry;
+  return { limit, backoff: { duration: backoff.duration, factor: backoff.factor, maxDuration: backoff.maxDuration } };
+}
+
 /** `spec` parts both kinds of Application share: project, destination, sync policy. */
 function applicationSpec(namespace: string, a: ArgoCdSettings, path: string, syncOptions: string[]) {
   return {
@@ -80,6 +90,7 @@ function applicationSpec(namespace: string, a: ArgoCdSettings, path: string, syn
     syncPolicy: {
       ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
       syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', ...syncOptions],
+      retry: retryOf(a),
     },
   };
 }
@@ -165,6 +176,7 @@ export class CertManagerApplication extends Construct {
           ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
           // The CRDs are too large for client-side apply's last-applied annotation.
           syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+          retry: retryOf(a),
         },
       },
     });

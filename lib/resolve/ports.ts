@@ -6,11 +6,15 @@
  * managers on one port destroy each other's executors. So every task
  * manager, cloud and edge, gets a port no other one uses:
  *
+ * - no task manager gets a port the platform itself uses
+ *   ({@link platformPorts}: NodePorts, the proxy's ports), nor KubeEdge's
+ *   host ports or, in sidecar mode, the API proxy's;
  * - a port set on the node itself (or `taskManager.port` for the cloud task
  *   manager) is explicit: used as it is, and a clash is an error;
  * - every other node keeps the port recorded for it by the previous synth
  *   ({@link PORTS_FILE} in the output folder), so adding or removing other
- *   nodes never moves it;
+ *   nodes never moves it; a recorded port that is now taken (explicitly by
+ *   another node, or by the platform) is reallocated, with a warning;
  * - a node with neither gets the lowest free port from where allocation
  *   starts: its profile's `port`, else `edge.defaults.port`, else
  *   {@link DEFAULT_TASK_MANAGER_PORT}. New nodes are allocated in name order,
@@ -20,6 +24,7 @@ import type { RuleIssue } from '../config/errors';
 import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { Config } from '../config/schema';
 import { KUBEEDGE_HOST_PORTS } from './host-ports';
+import { platformPorts } from './platform-ports';
 
 /** Where allocation starts when neither the profile nor edge.defaults sets a port. */
 export const DEFAULT_TASK_MANAGER_PORT = TASK_MANAGER_DEFAULTS.port;
@@ -47,7 +52,10 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
   const issues: RuleIssue[] = [];
   const owner = new Map<number, string>();
   const sidecar = config.edge.apiAccess.mode === 'sidecar';
-  const reserved = (port: number) => owner.has(port) || KUBEEDGE_HOST_PORTS.has(port) || (sidecar && port === config.apiProxy.port);
+  /** The platform fields that take a port (`proxy.grpcPort, proxy.expose.nodePort`). */
+  const platform = new Map<number, string>();
+  for (const { port, field } of platformPorts(config)) platform.set(port, platform.has(port) ? `${platform.get(port)}, ${field}` : field);
+  const reserved = (port: number) => owner.has(port) || platform.has(port) || KUBEEDGE_HOST_PORTS.has(port) || (sidecar && port === config.apiProxy.port);
   if (config.taskManager.enabled) owner.set(config.taskManager.port, 'the cloud task manager (taskManager.port)');
 
   const ports = new Map<string, number>();
@@ -58,6 +66,15 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
   // Explicit ports first, in list order.
   for (const { node, index } of nodes) {
     if (node.port === undefined) continue;
+    const field = platform.get(node.port);
+    if (field !== undefined) {
+      issues.push({
+        path: ['edge', 'nodes', index, 'port'],
+        severity: 'error',
+        message: `port ${node.port} is the platform's own (${field}); a task manager's port must not be one the platform uses: choose another, or leave the node's port unset to have one allocated`,
+      });
+      continue;
+    }
     const other = owner.get(node.port);
     if (other !== undefined) {
       issues.push({
@@ -108,7 +125,7 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
       issues.push({
         path: ['edge', 'nodes', index],
         severity: 'warning',
-        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ${recorded} is now taken explicitly`,
+        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ${recorded} is now ${platform.has(recorded) ? `the platform's own (${platform.get(recorded)})` : 'taken explicitly'}`,
       });
     }
   }

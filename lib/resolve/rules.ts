@@ -155,6 +155,8 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
   if (c.taskManager.enabled) issues.push(...siteDirsOutsideSharedRoot(c));
 
   const apiProxyPort = { path: ['apiProxy', 'port'], port: c.apiProxy.port, what: 'the API proxy sidecar (apiProxy.port)' };
+  // Beside every task manager, in the same pod.
+  const tunnelPort = c.tls.enabled ? [{ path: ['tls', 'tunnelPort'], port: c.tls.tunnelPort, what: 'the TLS tunnel (tls.tunnelPort)' }] : [];
   issues.push(...distinctPorts([{ path: ['jobScheduler', 'port'], port: c.jobScheduler.port, what: 'the job scheduler (jobScheduler.port)' }, apiProxyPort]));
   issues.push(...distinctPorts([
     { path: ['proxy', 'grpcPort'], port: c.proxy.grpcPort, what: 'the proxy gRPC port (proxy.grpcPort)' },
@@ -164,7 +166,10 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
     const tm = c.taskManager;
     const dirs = siteDirs(tm.dirs, `${c.sharedRoot.hostPath}/task-manager`);
     issues.push(...siteDirRules(SITE_DIR_KEYS.map((key) => ({ key, path: dirs[key], setAt: tm.dirs[key] === undefined ? undefined : ['taskManager', 'dirs', key] })), ['sharedRoot', 'hostPath']));
-    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager (taskManager.port)' }, apiProxyPort]));
+    issues.push(...distinctPorts([{ path: ['taskManager', 'port'], port: c.taskManager.port, what: 'the task manager (taskManager.port)' }, apiProxyPort, ...tunnelPort]));
+  } else if (tunnelPort.length > 0) {
+    // Edge task managers in sidecar mode have both in one pod.
+    issues.push(...distinctPorts([apiProxyPort, ...tunnelPort]));
   }
 
   const nodePort = (path: PropertyKey[], port: number): PortUse => ({ path, port, what: path.join('.') });

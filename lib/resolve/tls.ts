@@ -51,6 +51,8 @@ export interface TlsSettings {
   readonly coordinatorHost: string;
   /** Host name in the proxy's certificate that the task managers' tunnels check (nginx matches DNS names only, never IP addresses). */
   readonly proxyHost: string;
+  /** Host name in the database's certificate that edge nodes verify when they reach it at an IP address (libpq before 14 matches no IP address). */
+  readonly databaseHost: string;
   /** Loopback port of the TLS tunnel in every task manager pod. */
   readonly tunnelPort: number;
   /** Folder inside each FL namespace's folder that holds the coordinators' certificate (jobs' `ssl`). */
@@ -87,6 +89,7 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     edgeNodeSecret: (node) => `${edgePrefix}${node}`,
     coordinatorHost: `coordinators.${config.name}.internal`,
     proxyHost: `proxy.${config.name}.internal`,
+    databaseHost: `database.${config.name}.internal`,
     tunnelPort: tls.tunnelPort,
     coordinatorFolder: tls.coordinatorFolder,
     plaintextDatabase: tls.plaintextDatabase,
