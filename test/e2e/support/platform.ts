@@ -31,6 +31,8 @@ export interface PlatformOptions {
   taskManagerSetup?: (generated: any, site: 'cloud' | 'edge') => any;
   /** Leave a site's tls-tunnel container out (mutation checks). */
   withoutTunnel?: boolean;
+  /** Wait for the task managers to listen (default); off where a mutation makes them exit. */
+  waitForTaskManagers?: boolean;
   /** Synthesized output (default: the e2e config). */
   out?: Synthesized;
 }
@@ -131,6 +133,11 @@ export class Platform {
   /** Starts everything, in the order the generated init containers wait for. */
   async start(): Promise<void> {
     Cluster.cleanStale(this.options.tag);
+    // Temp folders of an earlier, killed run of this file (its namespaces are gone now).
+    for (const f of fs.readdirSync(os.tmpdir())) {
+      const p = path.join(os.tmpdir(), f);
+      if (f.startsWith(`nsfl-e2e-${this.options.tag}-`) && p !== this.dir) fs.rmSync(p, { recursive: true, force: true });
+    }
     this.rt = prepareRuntime();
     this.secrets = issueCertificates(this.objects, path.join(this.dir, 'certs'), generateSecrets(this.objects, this.dir));
     this.cluster = new Cluster(this.options.tag, this.dir, this.rt, this.objects, this.secrets);
@@ -296,6 +303,7 @@ export class Platform {
       fileOverrides: { [setup.path]: `${JSON.stringify(json, null, 2)}\n` },
     });
     const port = Number(setup.json.port);
+    if (this.options.waitForTaskManagers === false) return;
     await waitFor(`the ${site} task manager to listen on ${port}`, 30000, () => this.tcpOpen(pod, '127.0.0.1', port), () => this.logs());
   }
 
