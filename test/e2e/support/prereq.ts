@@ -65,7 +65,7 @@ const TRAINING_MODULES: [string, string][] = [['torch', 'python3-torch']];
 function missing(withTraining: boolean): string[] {
   const out: string[] = [];
   for (const f of Object.values(VENDOR_FILES)) {
-    if (!fs.existsSync(path.join(VENDOR, f))) out.push(`${path.join(VENDOR, f)} (set NSFL_VENDOR to the folder holding the vendored sources, ../shared/vendor/)`);
+    if (!fs.existsSync(path.join(VENDOR, f))) out.push(`the vendored source ${path.join(VENDOR, f)} (set NSFL_VENDOR to the folder holding the vendored sources, ../shared/vendor/)`);
   }
   if (!fs.existsSync('/usr/lib/postgresql') || !fs.readdirSync('/usr/lib/postgresql').some((v) => fs.existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`))) out.push('the Debian package postgresql');
   for (const [file, pkg] of NEEDED) if (!fs.existsSync(file)) out.push(`the Debian package ${pkg} (${file})`);
@@ -91,7 +91,7 @@ export function describeE2E(name: string, fn: () => void, options: { training?: 
     describe(name, fn);
     return;
   }
-  const message = `${name}: cannot run the end-to-end tests; install ${absent.join(', ')}`;
+  const message = `${name}: cannot run the end-to-end tests; missing (install the Debian packages named): ${absent.join(', ')}`;
   if (process.env.REQUIRE_E2E === '1') {
     describe(name, () => {
       test('prerequisites are installed (REQUIRE_E2E=1)', () => {
