@@ -193,6 +193,30 @@ describeE2E('the platform from the generated files, end to end', () => {
       expect(await probe('tester', coordinatorAddr, '/TrainReplyService/TrainReply', `default-${slowId}`, platform.secretFiles('nsfl-proxy-tls'))).toMatch(/^(OK|ERROR GRPCError)/);
     });
 
+    test('the job scheduler\'s Stop (always plaintext in its code) is refused by a TLS coordinator, as docs/security.md says', async () => {
+      // The call the job scheduler makes (job.py: unary_call(..., None)), from its own pod.
+      const r = await platform.grpc(platform.pods.jobScheduler, ['probe', coordinatorAddr, '/JobStopService/Stop', 'none']);
+      expect(r).toMatch(/^ERROR (?!GRPCError)/);
+      // With a certificate of the CA the same call is answered: the refusal is the missing TLS.
+      expect(await platform.grpc(platform.pods.jobScheduler, ['probe', coordinatorAddr, '/JobStopService/Stop', 'none', ...Object.values(platform.secretFiles('nsfl-proxy-tls'))])).toMatch(/^(OK|ERROR GRPCError)/);
+    });
+
+    test('the proxy\'s route API takes the route token of the generated Secret only (env TOKEN reaches the Lua)', async () => {
+      const js = container(podSpec(platform.out.get('Deployment', 'nsfl-job-scheduler')), 'job-scheduler');
+      const ref = js.env.find((e: any) => e.name === 'TOKEN').valueFrom.secretKeyRef;
+      const token = platform.secrets.get(ref.name)!.get(ref.key)!.toString();
+      const proxyAddress = js.env.find((e: any) => e.name === 'PROXY_ADDRESS').value;
+      const host = platform.cluster.lookup(proxyAddress.split(':')[0])!;
+      const url = `http://${host}:${proxyAddress.split(':')[1]}/api/v1/internal/routers`;
+      const get = (t: string) => platform.http(platform.pods.jobScheduler, 'GET', url, undefined, { 'module-id': `default-${slowId}`, token: t });
+      expect((await get(token)).status).toBe(200);
+      // The upstream Lua's public default token, and any other, are refused.
+      expect((await get('Fl-ZTE')).status).toBe(401);
+      expect((await get('wrong')).status).toBe(401);
+      // The job scheduler registered its coordinators' routes with it.
+      expect(platform.procs.proxy.log()).toMatch(new RegExp(`add module: default-${esc(slowId)} service: default-${esc(slowId)}:50051, client: ${esc(platform.pods.jobScheduler.ip)},`));
+    });
+
     test('the task managers\' own gRPC servers (where coordinators send Train) take TLS only', async () => {
       const edgeCfg = platform.setupFile(platform.edgeDeployment()).json;
       expect(await probe('tester', edgeCfg.external_address, '/TrainService/Train', 'none')).toMatch(/^ERROR (?!GRPCError)/);

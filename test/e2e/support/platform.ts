@@ -109,8 +109,9 @@ export class Platform {
   }
 
   /** HTTP from a pod's network namespace. */
-  async http(from: Pod, method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const r = await this.cluster.execAsync(from, [PYTHON, path.join(PY, 'http_call.py'), method, url, ...(body === undefined ? [] : [JSON.stringify(body)])], { timeoutMs: 15000 });
+  async http(from: Pod, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }> {
+    const args = [...(body === undefined ? [''] : [JSON.stringify(body)]), ...(headers ? [JSON.stringify(headers)] : [])];
+    const r = await this.cluster.execAsync(from, [PYTHON, path.join(PY, 'http_call.py'), method, url, ...args], { timeoutMs: 15000 });
     const [status, ...rest] = r.stdout.split('\n');
     const text = rest.join('\n').trim();
     let parsed: any = text;

@@ -1,12 +1,16 @@
 """Test helper: one HTTP request, from inside a network namespace.
-Usage: http.py METHOD URL [BODY_JSON]; prints the status, then the body."""
+Usage: http_call.py METHOD URL [BODY_JSON|"" [HEADERS_JSON]]; prints the status, then the body."""
+import json
 import sys
 import urllib.error
 import urllib.request
 
 method, url = sys.argv[1], sys.argv[2]
-body = sys.argv[3].encode() if len(sys.argv) > 3 else None
-req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+body = sys.argv[3].encode() if len(sys.argv) > 3 and sys.argv[3] else None
+headers = {"Content-Type": "application/json"}
+if len(sys.argv) > 4:
+    headers.update(json.loads(sys.argv[4]))
+req = urllib.request.Request(url, data=body, method=method, headers=headers)
 try:
     with urllib.request.urlopen(req, timeout=10) as resp:
         print(resp.status)
