@@ -30,12 +30,14 @@ function testCommand(c: any, cluster: Cluster): string[] {
 describeE2E('generated nginx configurations load on Debian\'s nginx', () => {
   const out = synthE2E();
   const objects = out.objects.map((o) => o.obj);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-e2e-conf-'));
+  let dir = '';
   let cluster: Cluster;
   let n = 0;
 
   beforeAll(() => {
     Cluster.cleanStale('c');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-e2e-conf-'));
+    fs.chmodSync(dir, 0o755);
     const rt = prepareRuntime();
     const secrets = issueCertificates(objects, path.join(dir, 'certs'), generateSecrets(objects, dir));
     cluster = new Cluster('c', dir, rt, objects, secrets);
@@ -48,7 +50,7 @@ describeE2E('generated nginx configurations load on Debian\'s nginx', () => {
   });
   afterAll(async () => {
     await cluster?.teardown();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function nginxT(deployment: any, containerName: string, fileOverrides?: Record<string, string>): Promise<{ code: number | null; log: string }> {

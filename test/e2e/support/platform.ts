@@ -52,7 +52,8 @@ const IP = {
 export class Platform {
   readonly out: Synthesized;
   readonly objects: any[];
-  readonly dir: string;
+  /** The test's temp folder (made in start()). */
+  dir = '';
   cluster!: Cluster;
   rt!: Runtime;
   secrets!: SecretStore;
@@ -65,8 +66,6 @@ export class Platform {
   constructor(readonly options: PlatformOptions) {
     this.out = options.out ?? synthE2E();
     this.objects = this.out.objects.map((o) => o.obj);
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `nsfl-e2e-${options.tag}-`));
-    fs.chmodSync(this.dir, 0o755);
     this.config = require('yaml').parse(fs.readFileSync(path.join(FIXTURES, 'platform.e2e.yaml'), 'utf8'));
   }
 
@@ -134,6 +133,8 @@ export class Platform {
   /** Starts everything, in the order the generated init containers wait for. */
   async start(): Promise<void> {
     Cluster.cleanStale(this.options.tag);
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `nsfl-e2e-${this.options.tag}-`));
+    fs.chmodSync(this.dir, 0o755);
     // Temp folders of an earlier, killed run of this file (its namespaces are gone now).
     for (const f of fs.readdirSync(os.tmpdir())) {
       const p = path.join(os.tmpdir(), f);
@@ -389,7 +390,7 @@ export class Platform {
     if (process.env.NSFL_E2E_LOGS && this.cluster) fs.writeFileSync(`${process.env.NSFL_E2E_LOGS}.${this.options.tag}.log`, this.cluster.processes().map((p) => `----- ${p.name} -----\n${p.log()}`).join('\n'));
     await this.k8s?.close();
     await this.cluster?.teardown();
-    if (process.env.NSFL_E2E_KEEP !== '1') fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir && process.env.NSFL_E2E_KEEP !== '1') fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   static inPodPythonPath(): string {
