@@ -12,6 +12,7 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { SecretStore } from './certs';
 import { IN_POD, POD_PYTHONPATH, POD_RUNTIME, Runtime } from './vendor';
@@ -127,6 +128,8 @@ export class Cluster {
   private readonly pods: Pod[] = [];
   private readonly hostEntries = new Map<string, string>();
   private bridgeUp = false;
+  /** This run's hold on its tag (see {@link holdTag}). */
+  private tagLock?: string;
   /** The cluster DNS address (where the DNS stand-in answers). */
   dnsServer?: string;
   private podCount = 0;
@@ -165,6 +168,7 @@ export class Cluster {
 
   private ensureBridge(): void {
     if (this.bridgeUp) return;
+    this.tagLock = holdTag(this.tag);
     Cluster.cleanStale(this.tag);
     this.sh(['ip', 'netns', 'add', this.bridgeNs]);
     const ns = ['ip', 'netns', 'exec', this.bridgeNs];
@@ -496,6 +500,49 @@ export class Cluster {
     for (const pod of this.pods) killNetns(pod.netns);
     if (this.bridgeUp) killNetns(this.bridgeNs);
     await within(Promise.all(this.procs.map((p) => p.exited)), 3000, undefined);
+    if (this.tagLock) fs.rmSync(this.tagLock, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process exists (EPERM: it does, as another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One run of a tag at a time on this machine: a second run of the same test
+ * file (another checkout's `npm test`) waits for the first instead of
+ * deleting its namespaces as a killed run's leftovers. The hold is a folder
+ * naming its owner's pid; a dead owner's is taken over.
+ */
+function holdTag(tag: string, waitMs = 120000): string {
+  const lock = path.join(os.tmpdir(), `nsfl-e2e-${tag}.lock`);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return lock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    try {
+      owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {
+      // just created: its pid is being written
+    }
+    if (owner > 0 && !alive(owner)) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another e2e run (pid ${owner}) holds ${lock}: wait for it, or remove the folder if that run is gone`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   }
 }
 
