@@ -192,14 +192,23 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   test('the embedded database demands TLS from every other host, with its key owned by PostgreSQL and mode 0600', () => {
     const hba: string = out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'];
     const rules = hba.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.trim().split(/\s+/));
-    // Only the pod itself (socket, loopback) may skip TLS; every other address must use it.
-    for (const [type, , , address] of rules) {
-      if (type === 'host') expect(['127.0.0.1/32', '::1/128']).toContain(address);
+    // Only the pod itself (socket, loopback) may skip TLS; every other address must use it (or is rejected).
+    for (const [type, , , address, method] of rules) {
+      if (type === 'host' && method !== 'reject') expect(['127.0.0.1/32', '::1/128']).toContain(address);
     }
-    expect(rules.filter(([type]) => type === 'hostssl').map((r) => r[3])).toEqual(['0.0.0.0/0', '::/0']);
+    // From other hosts, the edge role needs its password and a certificate of the CA named after it; the others a password.
+    expect(rules.filter(([type]) => type !== 'local' && type !== 'host').map((r) => r.slice(2).join(' '))).toEqual([
+      'fl_edge_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
+      'fl_edge_task_manager ::/0 scram-sha-256 clientcert=verify-full',
+      'all 0.0.0.0/0 scram-sha-256',
+      'all ::/0 scram-sha-256',
+    ]);
+    // Its plaintext connections from other hosts are rejected before any password line can take them.
+    expect(rules.filter(([, , , , method]) => method === 'reject').map((r) => `${r[0]} ${r[2]} ${r[3]}`)).toEqual(['host fl_edge_task_manager 0.0.0.0/0', 'host fl_edge_task_manager ::/0']);
     const sts = out.get('StatefulSet', 'nsfl-database', ns).spec.template.spec;
     const args: string[] = sts.containers[0].args;
-    expect(args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/neursafe-fl/postgres/pg_hba.conf']));
+    // The CA verifies the clients' certificates (a copy, renewed in place like the key).
+    expect(args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/neursafe-fl/postgres/pg_hba.conf', 'ssl_ca_file=/etc/neursafe-fl/tls/ca.crt']));
     const copy = sts.initContainers.find((c: any) => c.name === 'tls-files');
     expect(copy.securityContext.runAsUser).toBe(sts.containers[0].securityContext.runAsUser);
     expect(copy.command[2]).toContain('install -m 0600 /etc/neursafe-fl/tls-secret/tls.key /etc/neursafe-fl/tls/.server.key.new');
@@ -242,6 +251,24 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
       const volume = spec.volumes.find((v: any) => v.name === mount.name);
       expect(volume.projected.sources[0].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
     }
+  });
+
+  test("edge nodes' certificates are named after the edge database role, and edge task managers present them to the database", () => {
+    for (const node of ['edge-node-1', 'edge-node-2']) {
+      const cert = certificateOf(`nsfl-tls-${node}`).spec;
+      // The common name clientcert=verify-full matches with the role; the node's address stays its SAN.
+      expect(cert.commonName).toBe('fl_edge_task_manager');
+      expect(cert.ipAddresses).toEqual([node === 'edge-node-1' ? '192.0.2.11' : '192.0.2.12']);
+      const tm = containers(out.get('Deployment', `nsfl-edge-${node}`, ns)).find((c) => c.name === 'task-manager');
+      const ssl = tm.volumeMounts.find((m: any) => m.name === 'ssl').mountPath;
+      expect(plainEnv(tm)).toMatchObject({ PGSSLCERT: `${ssl}/cert.pem`, PGSSLKEY: `${ssl}/private.key` });
+    }
+    // The cloud task manager's subject is its own role's; it logs in with its password, inside the cluster.
+    expect(certificateOf('nsfl-task-manager-tls').spec.commonName).toBe('fl_task_manager');
+    const cloud = containers(out.get('Deployment', 'nsfl-task-manager', ns)).find((c) => c.name === 'task-manager');
+    expect(plainEnv(cloud).PGSSLCERT).toBeUndefined();
+    // No other certificate has a subject a task manager's check or a database role could match.
+    for (const secret of ['nsfl-proxy-tls', 'nsfl-database-tls', 'nsfl-coordinator-tls-default']) expect(certificateOf(secret).spec.commonName).toBeUndefined();
   });
 
   test('an edge node receives no Secret but its own (KubeEdge copies every referenced Secret to the node)', () => {

@@ -7,6 +7,7 @@ import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
 import { durationSeconds } from '../config/tls';
 import { resourceName } from '../labels';
+import { DATABASE_USERS } from './database-users';
 
 /** How cert-manager issues the certificates (tls.certificates certManager). */
 export interface CertificateIssuance {
@@ -49,6 +50,21 @@ export interface TlsSettings {
   readonly edgeNodeSecret: (node: string) => string;
   /** Host name in the coordinators' certificates, which the proxy checks (`.internal`: a name no public DNS serves). */
   readonly coordinatorHost: string;
+  /**
+   * Common name (the whole subject) of the cloud task manager's certificate,
+   * its database role's name: the proxy admits a client certificate only
+   * with a task manager's subject.
+   */
+  readonly taskManagerName: string;
+  /**
+   * Common name (the whole subject) of every edge node's certificate: the
+   * proxy admits it, and it is the name of the edge task managers' database
+   * role, the only role a certificate logs in as (`clientcert=verify-full`
+   * matches the common name with the role; PostgreSQL maps other names for
+   * its `cert` method only, which would drop the password). One name for all
+   * nodes: they share that role and its table.
+   */
+  readonly edgeNodeName: string;
   /** Host name in the proxy's certificate that the task managers' tunnels check (nginx matches DNS names only, never IP addresses). */
   readonly proxyHost: string;
   /** Host name in the database's certificate that edge nodes verify when they reach it at an IP address (libpq before 14 matches no IP address). */
@@ -88,6 +104,8 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     coordinatorSecret: (ns) => existing.coordinators ?? resourceName(config, `coordinator-tls-${ns}`),
     edgeNodeSecret: (node) => `${edgePrefix}${node}`,
     coordinatorHost: `coordinators.${config.name}.internal`,
+    taskManagerName: DATABASE_USERS.taskManager.role,
+    edgeNodeName: DATABASE_USERS.edgeTaskManager.role,
     proxyHost: `proxy.${config.name}.internal`,
     databaseHost: `database.${config.name}.internal`,
     tunnelPort: tls.tunnelPort,
