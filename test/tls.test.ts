@@ -317,15 +317,29 @@ describe('TLS settings', () => {
   });
 
   test('your own issuer signs every certificate; no CA is made', () => {
-    const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca' } } } }));
+    const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca', dedicated: true } } } }));
     expect(out.all('Issuer')).toEqual([]);
     for (const c of out.all('Certificate')) expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
+  });
+
+  test('an issuer of yours is accepted only when the config states its CA signs nothing but this platform', () => {
+    for (const dedicated of [undefined, false]) {
+      const errors = configErrors(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca', ...(dedicated === undefined ? {} : { dedicated }) } } } })).join('\n');
+      expect(errors).toMatch(/error: tls\.certManager\.issuer\.dedicated: the issuer ClusterIssuer "corp-ca" would be trusted whole: the programs admit every certificate its CA signs/);
+      expect(errors).toContain('an intermediate that signs nothing else');
+    }
   });
 
   test('plaintext to the database from other hosts is an explicit, warned choice', () => {
     const out = synth(withOverrides({ tls: { plaintextDatabase: true } }));
     expect(out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf']).toMatch(/^host\s+all\s+all\s+0\.0\.0\.0\/0/m);
     expect(out.warnings.some((w) => w.includes('unencrypted'))).toBe(true);
+    // The database's NodePort then admits passwords in plaintext: warned too.
+    expect(out.warnings.some((w) => w.includes('NodePort 30432') && w.includes('tls.plaintextDatabase'))).toBe(true);
+  });
+
+  test('the bundled config synthesizes with no warning: the database NodePort admits the edge role only with an edge certificate', () => {
+    expect(synth().warnings).toEqual([]);
   });
 
   test('TLS off (a lab): no ssl folders, no certificates, plaintext gRPC, and a warning', () => {
@@ -335,6 +349,7 @@ describe('TLS settings', () => {
     expect(setupOf(out, 'nsfl-task-manager').ssl).toBeUndefined();
     expect(out.objects.filter((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'nsfl-database-hba')).toEqual([]);
     expect(out.warnings.some((w) => w.includes('TLS is off'))).toBe(true);
+    expect(out.warnings.some((w) => w.includes('NodePort 30432') && w.includes('no certificate is demanded'))).toBe(true);
   });
 
   test('renewal must come before expiry', () => {

@@ -87,7 +87,7 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     tls.certificates === 'existing'
       ? undefined
       : {
-          issuer: cm.issuer ?? { kind: 'Issuer', name: resourceName(config, 'ca') },
+          issuer: cm.issuer ? { kind: cm.issuer.kind, name: cm.issuer.name } : { kind: 'Issuer', name: resourceName(config, 'ca') },
           ca: cm.issuer ? undefined : { secretName: resourceName(config, 'ca'), selfSignedIssuer: resourceName(config, 'selfsigned'), duration: cm.caDuration },
           duration: cm.duration,
           renewBefore: cm.renewBefore,
@@ -138,6 +138,13 @@ export function tlsRules(c: Config): RuleIssue[] {
   }
   if (tls.certificates === 'certManager') {
     const cm = tls.certManager;
+    if (cm.issuer !== undefined && !cm.issuer.dedicated) {
+      issues.push({
+        path: ['tls', 'certManager', 'issuer', 'dedicated'],
+        severity: 'error',
+        message: `the issuer ${cm.issuer.kind} "${cm.issuer.name}" would be trusted whole: the programs admit every certificate its CA signs (they check no name), so anyone holding another certificate of that CA could act as a task manager or coordinator. Give the platform a CA of its own: an intermediate that signs nothing else, behind an issuer of its own, then set tls.certManager.issuer.dedicated: true; or remove tls.certManager.issuer to use the CA created here`,
+      });
+    }
     for (const key of ['duration', 'caDuration'] as const) {
       if (durationSeconds(cm[key]) < MIN_DURATION) {
         issues.push({ path: ['tls', 'certManager', key], severity: 'error', message: `must be at least 1h (cert-manager's shortest certificate lifetime); found ${cm[key]}` });
