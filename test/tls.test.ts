@@ -97,7 +97,12 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(listener).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
     // Standard modules only: no stream Lua, which a stock nginx lacks.
     expect(nginx.slice(0, nginx.indexOf('\nhttp {'))).not.toMatch(/_by_lua/);
-    const [, inner] = /proxy_pass 127\.0\.0\.1:(\d+);/.exec(listener)!;
+    // It admits only the task managers' certificates (their subjects; tested against a real nginx in proxy-tls.nginx.test.ts).
+    expect(listener).toContain('proxy_pass $nsfl_task_manager;');
+    const admitted = [...nginx.matchAll(/^\s+"CN=([^"]+)" 127\.0\.0\.1:(\d+);$/gm)];
+    const taskManagerNames = ['nsfl-task-manager-tls', 'nsfl-tls-edge-node-1', 'nsfl-tls-edge-node-2'].map((s) => certificateOf(s).spec.commonName);
+    expect([...new Set(taskManagerNames)].sort()).toEqual(admitted.map((m) => m[1]).sort());
+    const inner = admitted[0][2];
     const http = serversOf('http');
     const grpc = http.find((s) => s.includes(`listen 127.0.0.1:${inner} http2 proxy_protocol;`))!;
     expect(grpc).toBeDefined();
@@ -109,15 +114,17 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
     expect(toCoordinators).toContain('grpc_ssl_verify on;');
     expect(toCoordinators).toContain('grpc_ssl_verify_depth 4;');
-    const sslName = /grpc_ssl_name (\S+);/.exec(toCoordinators)![1];
+    // The coordinators' name demanded is the route's namespace's (module-id <namespace>-<job>), which its certificate carries.
+    expect(toCoordinators).toContain('grpc_ssl_name $nsfl_coordinator_name;');
     const coordinatorCert = certificates.find((c) => c.metadata.name === 'nsfl-coordinator-tls-default');
-    expect(coordinatorCert.spec.dnsNames).toContain(sslName);
+    expect(coordinatorCert.spec.dnsNames).toEqual(['coordinators.default.nsfl.internal']);
+    expect(nginx).toMatch(/map \$http_module_id \$nsfl_coordinator_name \{\n\s+~\^default- coordinators\.default\.nsfl\.internal;\n\s+default no-fl-namespace\.invalid;\n\s+\}/);
   });
 
   test("nginx.conf: the TLS listener passes on each client's address (PROXY protocol), so the gRPC server logs task managers, not 127.0.0.1", () => {
     const [listener] = serversOf('stream');
     expect(listener).toContain('proxy_protocol on;');
-    const [, inner] = /proxy_pass 127\.0\.0\.1:(\d+);/.exec(listener)!;
+    const [, inner] = /"CN=[^"]+" 127\.0\.0\.1:(\d+);/.exec(nginx)!;
     const servers = serversOf('http');
     const server = servers.find((s) => s.includes(`listen 127.0.0.1:${inner} `))!;
     // The server behind the listener expects the header, and trusts it only from the listener (loopback).
@@ -320,6 +327,23 @@ describe('TLS settings', () => {
     const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca', dedicated: true } } } }));
     expect(out.all('Issuer')).toEqual([]);
     for (const c of out.all('Certificate')) expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
+  });
+
+  test("each FL namespace's coordinators carry a name of their own, and the proxy demands the route's namespace's", () => {
+    const out = synth(withOverrides({ sharedRoot: { namespaces: ['default', 'team-b'] } }));
+    const cert = (n: string) => out.get('Certificate', `nsfl-coordinator-tls-${n}`, ns).spec.dnsNames;
+    expect(cert('default')).toEqual(['coordinators.default.nsfl.internal']);
+    expect(cert('team-b')).toEqual(['coordinators.team-b.nsfl.internal']);
+    const conf: string = out.get('ConfigMap', 'nsfl-proxy', ns).data['nginx.conf'];
+    expect(conf).toContain('        ~^team-b- coordinators.team-b.nsfl.internal;\n');
+    expect(conf).toContain('        ~^default- coordinators.default.nsfl.internal;\n');
+  });
+
+  test('no FL namespace may begin with another and a "-" (their coordinators would share names, and the proxy could not tell their certificates apart)', () => {
+    expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'team-b'] } })).join('\n')).toMatch(
+      /error: sharedRoot\.namespaces\[1\]: "team-b" begins with the FL namespace "team" and a "-": coordinators are named <namespace>-<job>, so job "b-x" of "team" and job "x" of "team-b" would be the same coordinator/,
+    );
+    expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'teamb'] } }))).toEqual([]);
   });
 
   test('an issuer of yours is accepted only when the config states its CA signs nothing but this platform', () => {

@@ -48,8 +48,13 @@ export interface TlsSettings {
   readonly coordinatorSecret: (namespace: string) => string;
   /** Secret of one edge node's task manager. */
   readonly edgeNodeSecret: (node: string) => string;
-  /** Host name in the coordinators' certificates, which the proxy checks (`.internal`: a name no public DNS serves). */
-  readonly coordinatorHost: string;
+  /**
+   * Host name in the certificate of one FL namespace's coordinators, which
+   * the proxy checks for that namespace's routes (`.internal`: a name no
+   * public DNS serves): a coordinator's key of one namespace is no good for
+   * another's task results.
+   */
+  readonly coordinatorHost: (namespace: string) => string;
   /**
    * Common name (the whole subject) of the cloud task manager's certificate,
    * its database role's name: the proxy admits a client certificate only
@@ -103,7 +108,7 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     databaseSecret: existing.database ?? resourceName(config, 'database-tls'),
     coordinatorSecret: (ns) => existing.coordinators ?? resourceName(config, `coordinator-tls-${ns}`),
     edgeNodeSecret: (node) => `${edgePrefix}${node}`,
-    coordinatorHost: `coordinators.${config.name}.internal`,
+    coordinatorHost: (ns) => `coordinators.${ns}.${config.name}.internal`,
     taskManagerName: DATABASE_USERS.taskManager.role,
     edgeNodeName: DATABASE_USERS.edgeTaskManager.role,
     proxyHost: `proxy.${config.name}.internal`,
