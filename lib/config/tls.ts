@@ -83,7 +83,7 @@ export const tlsSchema = z
         proxy: dnsSubdomain.optional().describe('The proxy\'s Secret; default <name>-proxy-tls.'),
         taskManager: dnsSubdomain.optional().describe('The cloud task manager\'s Secret; default <name>-task-manager-tls.'),
         database: dnsSubdomain.optional().describe('The embedded database\'s Secret; default <name>-database-tls.'),
-        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace; default <name>-coordinator-tls-<namespace>, one per namespace.'),
+        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace (it must then carry every namespace\'s name coordinators.<namespace>.<name>.internal, and a job author of one namespace holds a key valid in all); default <name>-coordinator-tls-<namespace>, one per namespace.'),
         edgeNodePrefix: z
           .string()
           .max(190, { error: 'must be at most 190 characters (node names follow it in a Secret name)', abort: true })
