@@ -1,8 +1,10 @@
 /**
  * The embedded PostgreSQL's TLS, run for real: a throwaway CA signs a server
- * certificate (openssl), the init container's own command copies the key as
- * the generated StatefulSet does, and PostgreSQL starts with the generated
- * args and pg_hba.conf (file paths moved to a temp folder). It listens on
+ * certificate and client certificates (openssl), the init container's own
+ * command copies the key and the CA as the generated StatefulSet does, and
+ * PostgreSQL starts with the args and pg_hba.conf the bundled config
+ * generates (file paths moved to a temp folder); an edge node connects with
+ * the environment its generated task manager container has. It listens on
  * 127.0.0.1 (loopback, as the probes reach it) and 127.0.0.2. A connection
  * to 127.0.0.2 still comes from 127.0.0.1 (Linux's route for 127/8 has
  * src 127.0.0.1), so "another host" is a relay here that connects from
