@@ -19,27 +19,38 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { DATABASE_CA_DIR, postgresTlsEnv, SSL_DIR } from '../lib/components/tls';
+import { DATABASE_USERS } from '../lib/resolve/database-users';
 import { describeWithServer, POSTGRES_BIN } from './support/postgres';
 import { containers, plainEnv, synth, withOverrides } from './support/platform';
 
 const bin = POSTGRES_BIN;
 
 /**
- * The bundled config's embedded database (StatefulSet, and the files of its
- * pg_hba.conf ConfigMap) and edge-node-1's task manager container, as
- * `npm run synth` writes them.
+ * The bundled config's embedded database (StatefulSet, and its pg_hba.conf)
+ * and the task manager containers of the cloud and of edge-node-1 with
+ * their certificates' common names, as `npm run synth` writes them.
  */
-function generated(allowPlaintext: boolean): { sts: any; hba: string; edge: any; edgeCommonName: string } {
+function generated(allowPlaintext: boolean): { sts: any; hba: string; taskManagers: Record<TaskManagerSite, { container: any; commonName: string }> } {
   const out = synth(withOverrides({ tls: { plaintextDatabase: allowPlaintext } }));
   const ns = 'neursafe-fl';
-  const edgeCert = out.all('Certificate').find((c) => c.spec.secretName === 'nsfl-tls-edge-node-1');
+  const site = (deployment: string, secret: string) => ({
+    container: containers(out.get('Deployment', deployment, ns)).find((c) => c.name === 'task-manager'),
+    commonName: out.all('Certificate').find((c) => c.spec.secretName === secret).spec.commonName,
+  });
   return {
     sts: out.get('StatefulSet', 'nsfl-database', ns),
     hba: out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'],
-    edge: containers(out.get('Deployment', 'nsfl-edge-edge-node-1', ns)).find((c) => c.name === 'task-manager'),
-    edgeCommonName: edgeCert.spec.commonName,
+    taskManagers: { edge: site('nsfl-edge-edge-node-1', 'nsfl-tls-edge-node-1'), cloud: site('nsfl-task-manager', 'nsfl-task-manager-tls') },
   };
 }
+
+/** The task managers whose roles log in with a certificate: an edge node's and the cloud one. */
+type TaskManagerSite = 'edge' | 'cloud';
+/** Each one's database role, and the password this test gives it. */
+const ROLES: Record<TaskManagerSite, { role: string; password: string }> = {
+  edge: { role: DATABASE_USERS.edgeTaskManager.role, password: 'edge-pass' },
+  cloud: { role: DATABASE_USERS.taskManager.role, password: 'cloud-pass' },
+};
 
 // psql runs as a child process beside the relay: leave room on a loaded 2-core machine.
 jest.setTimeout(30000);
@@ -60,7 +71,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8', stdio: 'pipe' });
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
-  const { sts, hba, edge, edgeCommonName } = generated(false);
+  const { sts, hba, taskManagers } = generated(false);
+  const edge = taskManagers.edge.container;
   const pod = sts.spec.template.spec;
   const postgres = pod.containers.find((c: any) => c.name === 'postgres');
   const init = pod.initContainers.find((c: any) => c.name === 'tls-files');
@@ -86,8 +98,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=nsfl test CA', ...caExt);
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '1', '-subj', '/CN=unrelated CA', ...caExt);
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=fl-database');
-    // The edge nodes verify the name database.nsfl.internal (they dial an IP address: PGHOSTADDR).
-    fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,DNS:database.nsfl.internal,IP:127.0.0.2\n');
+    // The edge nodes verify the name database.nsfl.internal (they dial an IP address: PGHOSTADDR), the cloud task manager its Service's.
+    fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,DNS:database.nsfl.internal,DNS:nsfl-database.neursafe-fl.svc,IP:127.0.0.2\n');
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
 
     // The cert-manager Secret as the pod mounts it: tls.key and tls.crt, mode 0440 (the volume's defaultMode), group PostgreSQL's (fsGroup).
@@ -106,15 +118,15 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     fs.mkdirSync(path.dirname(hbaFile()), { recursive: true, mode: 0o755 });
     fs.writeFileSync(hbaFile(), hba, { mode: 0o644 });
 
-    // Client certificates: the edge nodes' (the subject the generator gives them), another platform leaf's
-    // subject (the cloud task manager's), an empty subject (the proxy's, the coordinators'), and the edge
-    // nodes' subject signed by another CA; each in an ssl folder as a task manager mounts it (mode 0400, root's).
+    // Client certificates: the edge nodes' and the cloud task manager's (the subjects the generator gives them),
+    // an empty subject (the proxy's, the coordinators'), and the edge nodes' subject signed by another CA; each in
+    // an ssl folder as a task manager mounts it (mode 0400, root's).
     fs.writeFileSync(path.join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=IP:192.0.2.11\n');
     for (const [name, subject, ca] of [
-      ['edge', `/CN=${edgeCommonName}`, 'ca'],
-      ['cloud', '/CN=fl_task_manager', 'ca'],
+      ['edge', `/CN=${taskManagers.edge.commonName}`, 'ca'],
+      ['cloud', `/CN=${taskManagers.cloud.commonName}`, 'ca'],
       ['empty', '/', 'ca'],
-      ['foreign', `/CN=${edgeCommonName}`, 'other-ca'],
+      ['foreign', `/CN=${taskManagers.edge.commonName}`, 'other-ca'],
     ]) {
       const folder = path.join(dir, `ssl-${name}`);
       fs.mkdirSync(folder, { mode: 0o755 });
@@ -141,7 +153,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     const superuser = (sql: string) => execFileSync('psql', ['-h', dir, '-p', String(port), '-U', 'neursafe', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
     superuser('CREATE DATABASE neursafe_fl');
     superuser(`CREATE ROLE app LOGIN PASSWORD 'app-pass'`);
-    superuser(`CREATE ROLE fl_edge_task_manager LOGIN PASSWORD 'edge-pass'`);
+    for (const { role, password } of Object.values(ROLES)) superuser(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
 
     relay = net.createServer((client) => {
       const upstream = net.connect({ host: '127.0.0.2', port, localAddress: '127.0.0.2' });
@@ -185,13 +197,18 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   }
 
   /**
-   * psql as an edge task manager, with the generated container's libpq
+   * psql as the task manager of `site`, with its generated container's libpq
    * environment (its folders and the database's address moved here:
-   * PGHOSTADDR to the relay), the ssl folder `ssl-<cert>` (none: no
-   * certificate files) and `password`.
+   * PGHOSTADDR to the relay, standing in for DNS too), the ssl folder
+   * `ssl-<cert>` (none: no certificate files) and `password`.
    */
-  function edgePsql(cert: 'edge' | 'cloud' | 'empty' | 'foreign' | undefined, password = 'edge-pass', extraEnv: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
-    const generatedEnv = plainEnv(edge);
+  function taskManagerPsql(
+    site: TaskManagerSite,
+    cert: 'edge' | 'cloud' | 'empty' | 'foreign' | undefined,
+    password = ROLES[site].password,
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ status: number | null; output: string }> {
+    const generatedEnv = plainEnv(taskManagers[site].container);
     const [host] = generatedEnv.DB_ADDRESS.split(':');
     const moved = Object.fromEntries(
       Object.entries(generatedEnv)
@@ -202,7 +219,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
       delete moved.PGSSLCERT;
       delete moved.PGSSLKEY;
     }
-    const args = ['-h', host, '-p', String(relayPort), '-U', 'fl_edge_task_manager', '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', SSL_IN_USE];
+    const args = ['-h', host, '-p', String(relayPort), '-U', ROLES[site].role, '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', SSL_IN_USE];
     const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5', ...moved, PGHOSTADDR: '127.0.0.2', ...extraEnv };
     return new Promise((resolve) =>
       execFile('psql', args, { env, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
@@ -280,26 +297,34 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     expect(generatedEnv).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key`, PGHOSTADDR: '203.0.113.10', DB_ADDRESS: 'database.nsfl.internal:30432' });
     // The task manager runs as root and its ssl folder is mode 0400: libpq accepts a key owned by root with that mode.
     expect(edge.securityContext.runAsUser ?? 0).toBe(0);
-    expect(await edgePsql('edge')).toEqual({ status: 0, output: 't\n' });
+    expect(await taskManagerPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
+  });
+
+  test('the cloud task manager logs in as its role with its own certificate and password, as generated', async () => {
+    expect(plainEnv(taskManagers.cloud.container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key` });
+    expect(await taskManagerPsql('cloud', 'cloud')).toEqual({ status: 0, output: 't\n' });
+    // Without it, or with an edge node's (whose holder knows only the edge role's password anyway), it does not.
+    expect((await taskManagerPsql('cloud', undefined)).output).toMatch(/connection requires a valid client certificate/);
+    expect((await taskManagerPsql('cloud', 'edge')).status).not.toBe(0);
   });
 
   test('the edge role without a certificate is refused, even with its password', async () => {
-    const run = await edgePsql(undefined);
+    const run = await taskManagerPsql('edge', undefined);
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/connection requires a valid client certificate/);
   });
 
   test('the edge role with its certificate but a wrong password is refused (certificate and password)', async () => {
-    const run = await edgePsql('edge', 'wrong');
+    const run = await taskManagerPsql('edge', 'edge', 'wrong');
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/password authentication failed for user "fl_edge_task_manager"/);
   });
 
-  test('the edge role with another certificate of the platform\'s CA is refused (its subject maps to no role)', async () => {
+  test('the edge role with another certificate of the platform\'s CA is refused (its subject is not the role\'s name)', async () => {
     // The cloud task manager's subject, and the empty subject of the proxy's and the coordinators' certificates
     // (the coordinators' key is readable by job authors): neither logs in as the edge role.
     for (const cert of ['cloud', 'empty'] as const) {
-      const run = await edgePsql(cert);
+      const run = await taskManagerPsql('edge', cert);
       expect(run.status).not.toBe(0);
       // The client learns only that the login failed; the server's log says why.
       expect(run.output).toMatch(/authentication failed for user "fl_edge_task_manager"/);
@@ -308,7 +333,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   });
 
   test('the edge role with the edge nodes\' subject from another CA is refused in the handshake', async () => {
-    const run = await edgePsql('foreign');
+    const run = await taskManagerPsql('edge', 'foreign');
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/unknown ca|certificate verify failed/);
   });
@@ -327,10 +352,10 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     // TLS clients are unaffected by the opt-in.
     expect(await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE)).toEqual({ status: 0, output: 't\n' });
     // The edge role still needs TLS and its certificate: the opt-in is for the cloud programs.
-    const plain = await edgePsql('edge', 'edge-pass', { PGSSLMODE: 'disable' });
+    const plain = await taskManagerPsql('edge', 'edge', 'edge-pass', { PGSSLMODE: 'disable' });
     expect(plain.status).not.toBe(0);
     expect(plain.output).toMatch(/pg_hba\.conf rejects connection for host "127\.0\.0\.2", user "fl_edge_task_manager"/);
-    expect(await edgePsql('edge')).toEqual({ status: 0, output: 't\n' });
+    expect(await taskManagerPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
   });
   test('a renewed certificate is loaded in place by the tls-reload sidecar, without a restart', async () => {
     // cert-manager renews the Secret with a new key, here from a new CA so the switch is visible to clients.

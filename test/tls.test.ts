@@ -203,15 +203,22 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     for (const [type, , , address, method] of rules) {
       if (type === 'host' && method !== 'reject') expect(['127.0.0.1/32', '::1/128']).toContain(address);
     }
-    // From other hosts, the edge role needs its password and a certificate of the CA named after it; the others a password.
+    // From other hosts, the task managers' roles need their password and a certificate of the CA named after them; the others a password.
     expect(rules.filter(([type]) => type !== 'local' && type !== 'host').map((r) => r.slice(2).join(' '))).toEqual([
+      'fl_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
+      'fl_task_manager ::/0 scram-sha-256 clientcert=verify-full',
       'fl_edge_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
       'fl_edge_task_manager ::/0 scram-sha-256 clientcert=verify-full',
       'all 0.0.0.0/0 scram-sha-256',
       'all ::/0 scram-sha-256',
     ]);
     // Its plaintext connections from other hosts are rejected before any password line can take them.
-    expect(rules.filter(([, , , , method]) => method === 'reject').map((r) => `${r[0]} ${r[2]} ${r[3]}`)).toEqual(['host fl_edge_task_manager 0.0.0.0/0', 'host fl_edge_task_manager ::/0']);
+    expect(rules.filter(([, , , , method]) => method === 'reject').map((r) => `${r[0]} ${r[2]} ${r[3]}`)).toEqual([
+      'host fl_task_manager 0.0.0.0/0',
+      'host fl_task_manager ::/0',
+      'host fl_edge_task_manager 0.0.0.0/0',
+      'host fl_edge_task_manager ::/0',
+    ]);
     const sts = out.get('StatefulSet', 'nsfl-database', ns).spec.template.spec;
     const args: string[] = sts.containers[0].args;
     // The CA verifies the clients' certificates (a copy, renewed in place like the key).
@@ -260,7 +267,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     }
   });
 
-  test("edge nodes' certificates are named after the edge database role, and edge task managers present them to the database", () => {
+  test("task managers' certificates are named after their database roles, and the task managers present them to the database", () => {
     for (const node of ['edge-node-1', 'edge-node-2']) {
       const cert = certificateOf(`nsfl-tls-${node}`).spec;
       // The common name clientcert=verify-full matches with the role; the node's address stays its SAN.
@@ -270,10 +277,15 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
       const ssl = tm.volumeMounts.find((m: any) => m.name === 'ssl').mountPath;
       expect(plainEnv(tm)).toMatchObject({ PGSSLCERT: `${ssl}/cert.pem`, PGSSLKEY: `${ssl}/private.key` });
     }
-    // The cloud task manager's subject is its own role's; it logs in with its password, inside the cluster.
+    // The cloud task manager's subject is its own role's, and it presents its certificate too.
     expect(certificateOf('nsfl-task-manager-tls').spec.commonName).toBe('fl_task_manager');
     const cloud = containers(out.get('Deployment', 'nsfl-task-manager', ns)).find((c) => c.name === 'task-manager');
-    expect(plainEnv(cloud).PGSSLCERT).toBeUndefined();
+    expect(plainEnv(cloud)).toMatchObject({ PGSSLCERT: '/etc/neursafe-fl/ssl/cert.pem', PGSSLKEY: '/etc/neursafe-fl/ssl/private.key' });
+    // The job scheduler and the model manager have no certificate: they log in with their password.
+    for (const d of ['nsfl-job-scheduler', 'nsfl-model-manager']) {
+      const main = containers(out.get('Deployment', d, ns)).find((c) => plainEnv(c).DB_ADDRESS !== undefined);
+      expect(plainEnv(main).PGSSLCERT).toBeUndefined();
+    }
     // No other certificate has a subject a task manager's check or a database role could match.
     for (const secret of ['nsfl-proxy-tls', 'nsfl-database-tls', 'nsfl-coordinator-tls-default']) expect(certificateOf(secret).spec.commonName).toBeUndefined();
   });

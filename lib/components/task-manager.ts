@@ -54,9 +54,9 @@ export type TaskManagerVariant =
 /** A task manager's TLS: its certificate, and the tunnel that carries its calls to the proxy. */
 export interface TaskManagerTls extends ProgramTls {
   /**
-   * The common name (the whole subject) of its certificate: the proxy admits
-   * only task managers' subjects, and the database maps an edge node's to
-   * the edge role.
+   * The common name (the whole subject) of its certificate, its database
+   * role's name: the proxy admits only task managers' subjects, and the
+   * embedded database logs the role in only with this certificate.
    */
   readonly commonName: string;
   /** The TLS tunnel beside the program (its `server`). */

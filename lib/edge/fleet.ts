@@ -77,7 +77,7 @@ export interface EdgeTls {
    * @default none: the Secrets exist already
    */
   readonly issuance?: CertificateIssuance;
-  /** The common name of every node's certificate (the proxy admits it; the database maps it to the edge role). */
+  /** The common name of every node's certificate, the edge role's name (the proxy admits it; the database logs the edge role in with it). */
   readonly commonName: string;
   /** Each node's TLS tunnel to the proxy. */
   readonly tunnel: TaskManagerTls['tunnel'];

@@ -58,7 +58,8 @@ export interface TlsSettings {
   /**
    * Common name (the whole subject) of the cloud task manager's certificate,
    * its database role's name: the proxy admits a client certificate only
-   * with a task manager's subject.
+   * with a task manager's subject, and the database logs that role in only
+   * with this certificate (and its password).
    */
   readonly taskManagerName: string;
   /**
