@@ -124,8 +124,12 @@ describe('bad input', () => {
 });
 
 test('warnings are printed and do not stop synthesis', () => {
-  const r = run(['synth', '--config', path.join(ROOT, 'platform.yaml'), '--outdir', path.join(tmp, 'out')]);
+  // The bundled config has none; plaintext to the database from other hosts is warned.
+  const config = path.join(tmp, 'platform.yaml');
+  fs.writeFileSync(config, withOverrides({ tls: { plaintextDatabase: true } }));
+  const r = run(['synth', '--config', config, '--outdir', path.join(tmp, 'out')]);
   expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/platform\.yaml:\d+:\d+: warning: tls\.plaintextDatabase/);
   expect(r.stderr).toMatch(/platform\.yaml:\d+:\d+: warning: database\.embedded\.edgeNodePort/);
   expect(r.stdout).toMatch(/wrote \d+ files/);
 });

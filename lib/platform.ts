@@ -156,7 +156,7 @@ export function buildPlatform(
   const cloudSite = resolveCloudSite(config);
 
   const edgeDb = edgeDatabase(config, db, tls?.databaseHost);
-  const edgeTls: EdgeTls | undefined = tls && { secretName: tls.edgeNodeSecret, issuance, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } };
+  const edgeTls: EdgeTls | undefined = tls && { secretName: tls.edgeNodeSecret, issuance, commonName: tls.edgeNodeName, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } };
   const edgeProxyAddress = config.edge.proxyAddress ?? proxy.externalAddress;
   if (edgeSites.length > 0) {
     const edgeChart = new FileChart(app, 'edge', OUTPUT_FILES.edge);

@@ -1,8 +1,10 @@
 /**
  * The embedded PostgreSQL's TLS, run for real: a throwaway CA signs a server
- * certificate (openssl), the init container's own command copies the key as
- * the generated StatefulSet does, and PostgreSQL starts with the generated
- * args and pg_hba.conf (file paths moved to a temp folder). It listens on
+ * certificate and client certificates (openssl), the init container's own
+ * command copies the key and the CA as the generated StatefulSet does, and
+ * PostgreSQL starts with the args and pg_hba.conf the bundled config
+ * generates (file paths moved to a temp folder); an edge node connects with
+ * the environment its generated task manager container has. It listens on
  * 127.0.0.1 (loopback, as the probes reach it) and 127.0.0.2. A connection
  * to 127.0.0.2 still comes from 127.0.0.1 (Linux's route for 127/8 has
  * src 127.0.0.1), so "another host" is a relay here that connects from
@@ -16,31 +18,39 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
-import { Database } from '../lib';
-import { postgresTlsEnv } from '../lib/components/tls';
-import { CONTEXT, DB, objects } from './components/support';
+import { DATABASE_CA_DIR, postgresTlsEnv, SSL_DIR } from '../lib/components/tls';
+import { DATABASE_USERS } from '../lib/resolve/database-users';
 import { describeWithServer, POSTGRES_BIN } from './support/postgres';
+import { containers, plainEnv, synth, withOverrides } from './support/platform';
 
 const bin = POSTGRES_BIN;
 
-/** The embedded database's StatefulSet and pg_hba.conf ConfigMap, as the generator writes them with TLS. */
-function generated(allowPlaintext: boolean): { sts: any; hba: string } {
-  const chart = Testing.chart();
-  const superuser = { username: { name: 'fl-database', key: 'username' }, password: { name: 'fl-database', key: 'password' } };
-  new Database(chart, 'Database', {
-    context: CONTEXT,
-    databaseName: 'neursafe_fl',
-    postgresImage: 'postgres:16.4',
-    mongoImage: 'mongo:7.0',
-    embedded: { storageSize: '1Gi', superuser, users: DB.credentials, tls: { secretName: 'fl-database-tls', allowPlaintext } },
+/**
+ * The bundled config's embedded database (StatefulSet, and its pg_hba.conf)
+ * and the task manager containers of the cloud and of edge-node-1 with
+ * their certificates' common names, as `npm run synth` writes them.
+ */
+function generated(allowPlaintext: boolean): { sts: any; hba: string; taskManagers: Record<TaskManagerSite, { container: any; commonName: string }> } {
+  const out = synth(withOverrides({ tls: { plaintextDatabase: allowPlaintext } }));
+  const ns = 'neursafe-fl';
+  const site = (deployment: string, secret: string) => ({
+    container: containers(out.get('Deployment', deployment, ns)).find((c) => c.name === 'task-manager'),
+    commonName: out.all('Certificate').find((c) => c.spec.secretName === secret).spec.commonName,
   });
-  const out = objects(chart);
-  const cm = out.one('ConfigMap', 'fl-database-hba');
-  const files = Object.values(cm.data) as string[];
-  if (files.length !== 1) throw new Error('expected one file in the pg_hba.conf ConfigMap');
-  return { sts: out.one('StatefulSet'), hba: files[0] };
+  return {
+    sts: out.get('StatefulSet', 'nsfl-database', ns),
+    hba: out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'],
+    taskManagers: { edge: site('nsfl-edge-edge-node-1', 'nsfl-tls-edge-node-1'), cloud: site('nsfl-task-manager', 'nsfl-task-manager-tls') },
+  };
 }
+
+/** The task managers whose roles log in with a certificate: an edge node's and the cloud one. */
+type TaskManagerSite = 'edge' | 'cloud';
+/** Each one's database role, and the password this test gives it. */
+const ROLES: Record<TaskManagerSite, { role: string; password: string }> = {
+  edge: { role: DATABASE_USERS.edgeTaskManager.role, password: 'edge-pass' },
+  cloud: { role: DATABASE_USERS.taskManager.role, password: 'cloud-pass' },
+};
 
 // psql runs as a child process beside the relay: leave room on a loaded 2-core machine.
 jest.setTimeout(30000);
@@ -61,7 +71,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8', stdio: 'pipe' });
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
-  const { sts, hba } = generated(false);
+  const { sts, hba, taskManagers } = generated(false);
+  const edge = taskManagers.edge.container;
   const pod = sts.spec.template.spec;
   const postgres = pod.containers.find((c: any) => c.name === 'postgres');
   const init = pod.initContainers.find((c: any) => c.name === 'tls-files');
@@ -87,7 +98,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=nsfl test CA', ...caExt);
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '1', '-subj', '/CN=unrelated CA', ...caExt);
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=fl-database');
-    fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,IP:127.0.0.2\n');
+    // The edge nodes verify the name database.nsfl.internal (they dial an IP address: PGHOSTADDR), the cloud task manager its Service's.
+    fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,DNS:database.nsfl.internal,DNS:nsfl-database.neursafe-fl.svc,IP:127.0.0.2\n');
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
 
     // The cert-manager Secret as the pod mounts it: tls.key and tls.crt, mode 0440 (the volume's defaultMode), group PostgreSQL's (fsGroup).
@@ -105,6 +117,23 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     fs.chmodSync(tlsDir, 0o777);
     fs.mkdirSync(path.dirname(hbaFile()), { recursive: true, mode: 0o755 });
     fs.writeFileSync(hbaFile(), hba, { mode: 0o644 });
+
+    // Client certificates: the edge nodes' and the cloud task manager's (the subjects the generator gives them),
+    // an empty subject (the proxy's, the coordinators'), and the edge nodes' subject signed by another CA; each in
+    // an ssl folder as a task manager mounts it (mode 0400, root's).
+    fs.writeFileSync(path.join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=IP:192.0.2.11\n');
+    for (const [name, subject, ca] of [
+      ['edge', `/CN=${taskManagers.edge.commonName}`, 'ca'],
+      ['cloud', `/CN=${taskManagers.cloud.commonName}`, 'ca'],
+      ['empty', '/', 'ca'],
+      ['foreign', `/CN=${taskManagers.edge.commonName}`, 'other-ca'],
+    ]) {
+      const folder = path.join(dir, `ssl-${name}`);
+      fs.mkdirSync(folder, { mode: 0o755 });
+      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `ssl-${name}/private.key`, '-out', `${name}.csr`, '-subj', subject);
+      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `ssl-${name}/cert.pem`, '-days', '1', '-extfile', 'client.ext');
+      for (const f of ['cert.pem', 'private.key']) fs.chmodSync(path.join(folder, f), 0o400);
+    }
 
     // The init container's own command, as PostgreSQL's user.
     expect(init.command.slice(0, 2)).toEqual(['sh', '-c']);
@@ -124,6 +153,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     const superuser = (sql: string) => execFileSync('psql', ['-h', dir, '-p', String(port), '-U', 'neursafe', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
     superuser('CREATE DATABASE neursafe_fl');
     superuser(`CREATE ROLE app LOGIN PASSWORD 'app-pass'`);
+    for (const { role, password } of Object.values(ROLES)) superuser(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
 
     relay = net.createServer((client) => {
       const upstream = net.connect({ host: '127.0.0.2', port, localAddress: '127.0.0.2' });
@@ -161,6 +191,36 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     const [host, p] = from === 'another' ? [hostName, relayPort] : ['127.0.0.1', port];
     const args = ['-h', host, '-p', String(p), '-U', 'app', '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', statement];
     const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: 'app-pass', PGCONNECT_TIMEOUT: '5', ...(from === 'another' ? { PGHOSTADDR: '127.0.0.2' } : {}), ...extraEnv };
+    return new Promise((resolve) =>
+      execFile('psql', args, { env, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
+    );
+  }
+
+  /**
+   * psql as the task manager of `site`, with its generated container's libpq
+   * environment (its folders and the database's address moved here:
+   * PGHOSTADDR to the relay, standing in for DNS too), the ssl folder
+   * `ssl-<cert>` (none: no certificate files) and `password`.
+   */
+  function taskManagerPsql(
+    site: TaskManagerSite,
+    cert: 'edge' | 'cloud' | 'empty' | 'foreign' | undefined,
+    password = ROLES[site].password,
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ status: number | null; output: string }> {
+    const generatedEnv = plainEnv(taskManagers[site].container);
+    const [host] = generatedEnv.DB_ADDRESS.split(':');
+    const moved = Object.fromEntries(
+      Object.entries(generatedEnv)
+        .filter(([k]) => k.startsWith('PG'))
+        .map(([k, v]) => [k, v.replace(SSL_DIR, path.join(dir, `ssl-${cert}`)).replace(`${DATABASE_CA_DIR}/ca.crt`, path.join(dir, 'ca.crt'))]),
+    );
+    if (cert === undefined) {
+      delete moved.PGSSLCERT;
+      delete moved.PGSSLKEY;
+    }
+    const args = ['-h', host, '-p', String(relayPort), '-U', ROLES[site].role, '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', SSL_IN_USE];
+    const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5', ...moved, PGHOSTADDR: '127.0.0.2', ...extraEnv };
     return new Promise((resolve) =>
       execFile('psql', args, { env, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
     );
@@ -230,6 +290,54 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     expect(ready.status).toBe(0);
   });
 
+  test('an edge node logs in as the edge role with its own certificate and password, from another host, as generated', async () => {
+    const generatedEnv = plainEnv(edge);
+    // The generated edge environment: verify-full, the node's own certificate and key from its ssl folder, and the
+    // database by name (DB_ADDRESS) at an IP address (PGHOSTADDR).
+    expect(generatedEnv).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key`, PGHOSTADDR: '203.0.113.10', DB_ADDRESS: 'database.nsfl.internal:30432' });
+    // The task manager runs as root and its ssl folder is mode 0400: libpq accepts a key owned by root with that mode.
+    expect(edge.securityContext.runAsUser ?? 0).toBe(0);
+    expect(await taskManagerPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
+  });
+
+  test('the cloud task manager logs in as its role with its own certificate and password, as generated', async () => {
+    expect(plainEnv(taskManagers.cloud.container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key` });
+    expect(await taskManagerPsql('cloud', 'cloud')).toEqual({ status: 0, output: 't\n' });
+    // Without it, or with an edge node's (whose holder knows only the edge role's password anyway), it does not.
+    expect((await taskManagerPsql('cloud', undefined)).output).toMatch(/connection requires a valid client certificate/);
+    expect((await taskManagerPsql('cloud', 'edge')).status).not.toBe(0);
+  });
+
+  test('the edge role without a certificate is refused, even with its password', async () => {
+    const run = await taskManagerPsql('edge', undefined);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/connection requires a valid client certificate/);
+  });
+
+  test('the edge role with its certificate but a wrong password is refused (certificate and password)', async () => {
+    const run = await taskManagerPsql('edge', 'edge', 'wrong');
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/password authentication failed for user "fl_edge_task_manager"/);
+  });
+
+  test('the edge role with another certificate of the platform\'s CA is refused (its subject is not the role\'s name)', async () => {
+    // The cloud task manager's subject, and the empty subject of the proxy's and the coordinators' certificates
+    // (the coordinators' key is readable by job authors): neither logs in as the edge role.
+    for (const cert of ['cloud', 'empty'] as const) {
+      const run = await taskManagerPsql('edge', cert);
+      expect(run.status).not.toBe(0);
+      // The client learns only that the login failed; the server's log says why.
+      expect(run.output).toMatch(/authentication failed for user "fl_edge_task_manager"/);
+    }
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).toMatch(/certificate validation \(clientcert=verify-full\) failed for user "fl_edge_task_manager": CN mismatch/);
+  });
+
+  test('the edge role with the edge nodes\' subject from another CA is refused in the handshake', async () => {
+    const run = await taskManagerPsql('edge', 'foreign');
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/unknown ca|certificate verify failed/);
+  });
+
   test('with allowPlaintext, another host may connect without TLS (and still with it)', async () => {
     fs.writeFileSync(hbaFile(), generated(true).hba);
     asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, 'reload']);
@@ -243,6 +351,11 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     expect(run).toEqual({ status: 0, output: 'f\n' });
     // TLS clients are unaffected by the opt-in.
     expect(await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE)).toEqual({ status: 0, output: 't\n' });
+    // The edge role still needs TLS and its certificate: the opt-in is for the cloud programs.
+    const plain = await taskManagerPsql('edge', 'edge', 'edge-pass', { PGSSLMODE: 'disable' });
+    expect(plain.status).not.toBe(0);
+    expect(plain.output).toMatch(/pg_hba\.conf rejects connection for host "127\.0\.0\.2", user "fl_edge_task_manager"/);
+    expect(await taskManagerPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
   });
   test('a renewed certificate is loaded in place by the tls-reload sidecar, without a restart', async () => {
     // cert-manager renews the Secret with a new key, here from a new CA so the switch is visible to clients.

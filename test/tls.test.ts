@@ -97,7 +97,12 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(listener).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
     // Standard modules only: no stream Lua, which a stock nginx lacks.
     expect(nginx.slice(0, nginx.indexOf('\nhttp {'))).not.toMatch(/_by_lua/);
-    const [, inner] = /proxy_pass 127\.0\.0\.1:(\d+);/.exec(listener)!;
+    // It admits only the task managers' certificates (their subjects; tested against a real nginx in proxy-tls.nginx.test.ts).
+    expect(listener).toContain('proxy_pass $nsfl_task_manager;');
+    const admitted = [...nginx.matchAll(/^\s+"CN=([^"]+)" 127\.0\.0\.1:(\d+);$/gm)];
+    const taskManagerNames = ['nsfl-task-manager-tls', 'nsfl-tls-edge-node-1', 'nsfl-tls-edge-node-2'].map((s) => certificateOf(s).spec.commonName);
+    expect([...new Set(taskManagerNames)].sort()).toEqual(admitted.map((m) => m[1]).sort());
+    const inner = admitted[0][2];
     const http = serversOf('http');
     const grpc = http.find((s) => s.includes(`listen 127.0.0.1:${inner} http2 proxy_protocol;`))!;
     expect(grpc).toBeDefined();
@@ -109,15 +114,17 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
     expect(toCoordinators).toContain('grpc_ssl_verify on;');
     expect(toCoordinators).toContain('grpc_ssl_verify_depth 4;');
-    const sslName = /grpc_ssl_name (\S+);/.exec(toCoordinators)![1];
+    // The coordinators' name demanded is the route's namespace's (module-id <namespace>-<job>), which its certificate carries.
+    expect(toCoordinators).toContain('grpc_ssl_name $nsfl_coordinator_name;');
     const coordinatorCert = certificates.find((c) => c.metadata.name === 'nsfl-coordinator-tls-default');
-    expect(coordinatorCert.spec.dnsNames).toContain(sslName);
+    expect(coordinatorCert.spec.dnsNames).toEqual(['coordinators.default.nsfl.internal']);
+    expect(nginx).toMatch(/map \$http_module_id \$nsfl_coordinator_name \{\n\s+~\^default- coordinators\.default\.nsfl\.internal;\n\s+default no-fl-namespace\.invalid;\n\s+\}/);
   });
 
   test("nginx.conf: the TLS listener passes on each client's address (PROXY protocol), so the gRPC server logs task managers, not 127.0.0.1", () => {
     const [listener] = serversOf('stream');
     expect(listener).toContain('proxy_protocol on;');
-    const [, inner] = /proxy_pass 127\.0\.0\.1:(\d+);/.exec(listener)!;
+    const [, inner] = /"CN=[^"]+" 127\.0\.0\.1:(\d+);/.exec(nginx)!;
     const servers = serversOf('http');
     const server = servers.find((s) => s.includes(`listen 127.0.0.1:${inner} `))!;
     // The server behind the listener expects the header, and trusts it only from the listener (loopback).
@@ -192,14 +199,30 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   test('the embedded database demands TLS from every other host, with its key owned by PostgreSQL and mode 0600', () => {
     const hba: string = out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'];
     const rules = hba.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.trim().split(/\s+/));
-    // Only the pod itself (socket, loopback) may skip TLS; every other address must use it.
-    for (const [type, , , address] of rules) {
-      if (type === 'host') expect(['127.0.0.1/32', '::1/128']).toContain(address);
+    // Only the pod itself (socket, loopback) may skip TLS; every other address must use it (or is rejected).
+    for (const [type, , , address, method] of rules) {
+      if (type === 'host' && method !== 'reject') expect(['127.0.0.1/32', '::1/128']).toContain(address);
     }
-    expect(rules.filter(([type]) => type === 'hostssl').map((r) => r[3])).toEqual(['0.0.0.0/0', '::/0']);
+    // From other hosts, the task managers' roles need their password and a certificate of the CA named after them; the others a password.
+    expect(rules.filter(([type]) => type !== 'local' && type !== 'host').map((r) => r.slice(2).join(' '))).toEqual([
+      'fl_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
+      'fl_task_manager ::/0 scram-sha-256 clientcert=verify-full',
+      'fl_edge_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
+      'fl_edge_task_manager ::/0 scram-sha-256 clientcert=verify-full',
+      'all 0.0.0.0/0 scram-sha-256',
+      'all ::/0 scram-sha-256',
+    ]);
+    // Its plaintext connections from other hosts are rejected before any password line can take them.
+    expect(rules.filter(([, , , , method]) => method === 'reject').map((r) => `${r[0]} ${r[2]} ${r[3]}`)).toEqual([
+      'host fl_task_manager 0.0.0.0/0',
+      'host fl_task_manager ::/0',
+      'host fl_edge_task_manager 0.0.0.0/0',
+      'host fl_edge_task_manager ::/0',
+    ]);
     const sts = out.get('StatefulSet', 'nsfl-database', ns).spec.template.spec;
     const args: string[] = sts.containers[0].args;
-    expect(args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/neursafe-fl/postgres/pg_hba.conf']));
+    // The CA verifies the clients' certificates (a copy, renewed in place like the key).
+    expect(args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/neursafe-fl/postgres/pg_hba.conf', 'ssl_ca_file=/etc/neursafe-fl/tls/ca.crt']));
     const copy = sts.initContainers.find((c: any) => c.name === 'tls-files');
     expect(copy.securityContext.runAsUser).toBe(sts.containers[0].securityContext.runAsUser);
     expect(copy.command[2]).toContain('install -m 0600 /etc/neursafe-fl/tls-secret/tls.key /etc/neursafe-fl/tls/.server.key.new');
@@ -242,6 +265,29 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
       const volume = spec.volumes.find((v: any) => v.name === mount.name);
       expect(volume.projected.sources[0].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
     }
+  });
+
+  test("task managers' certificates are named after their database roles, and the task managers present them to the database", () => {
+    for (const node of ['edge-node-1', 'edge-node-2']) {
+      const cert = certificateOf(`nsfl-tls-${node}`).spec;
+      // The common name clientcert=verify-full matches with the role; the node's address stays its SAN.
+      expect(cert.commonName).toBe('fl_edge_task_manager');
+      expect(cert.ipAddresses).toEqual([node === 'edge-node-1' ? '192.0.2.11' : '192.0.2.12']);
+      const tm = containers(out.get('Deployment', `nsfl-edge-${node}`, ns)).find((c) => c.name === 'task-manager');
+      const ssl = tm.volumeMounts.find((m: any) => m.name === 'ssl').mountPath;
+      expect(plainEnv(tm)).toMatchObject({ PGSSLCERT: `${ssl}/cert.pem`, PGSSLKEY: `${ssl}/private.key` });
+    }
+    // The cloud task manager's subject is its own role's, and it presents its certificate too.
+    expect(certificateOf('nsfl-task-manager-tls').spec.commonName).toBe('fl_task_manager');
+    const cloud = containers(out.get('Deployment', 'nsfl-task-manager', ns)).find((c) => c.name === 'task-manager');
+    expect(plainEnv(cloud)).toMatchObject({ PGSSLCERT: '/etc/neursafe-fl/ssl/cert.pem', PGSSLKEY: '/etc/neursafe-fl/ssl/private.key' });
+    // The job scheduler and the model manager have no certificate: they log in with their password.
+    for (const d of ['nsfl-job-scheduler', 'nsfl-model-manager']) {
+      const main = containers(out.get('Deployment', d, ns)).find((c) => plainEnv(c).DB_ADDRESS !== undefined);
+      expect(plainEnv(main).PGSSLCERT).toBeUndefined();
+    }
+    // No other certificate has a subject a task manager's check or a database role could match.
+    for (const secret of ['nsfl-proxy-tls', 'nsfl-database-tls', 'nsfl-coordinator-tls-default']) expect(certificateOf(secret).spec.commonName).toBeUndefined();
   });
 
   test('an edge node receives no Secret but its own (KubeEdge copies every referenced Secret to the node)', () => {
@@ -290,15 +336,46 @@ describe('TLS settings', () => {
   });
 
   test('your own issuer signs every certificate; no CA is made', () => {
-    const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca' } } } }));
+    const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca', dedicated: true } } } }));
     expect(out.all('Issuer')).toEqual([]);
     for (const c of out.all('Certificate')) expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
+  });
+
+  test("each FL namespace's coordinators carry a name of their own, and the proxy demands the route's namespace's", () => {
+    const out = synth(withOverrides({ sharedRoot: { namespaces: ['default', 'team-b'] } }));
+    const cert = (n: string) => out.get('Certificate', `nsfl-coordinator-tls-${n}`, ns).spec.dnsNames;
+    expect(cert('default')).toEqual(['coordinators.default.nsfl.internal']);
+    expect(cert('team-b')).toEqual(['coordinators.team-b.nsfl.internal']);
+    const conf: string = out.get('ConfigMap', 'nsfl-proxy', ns).data['nginx.conf'];
+    expect(conf).toContain('        ~^team-b- coordinators.team-b.nsfl.internal;\n');
+    expect(conf).toContain('        ~^default- coordinators.default.nsfl.internal;\n');
+  });
+
+  test('no FL namespace may begin with another and a "-" (their coordinators would share names, and the proxy could not tell their certificates apart)', () => {
+    expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'team-b'] } })).join('\n')).toMatch(
+      /error: sharedRoot\.namespaces\[1\]: "team-b" begins with the FL namespace "team" and a "-": coordinators are named <namespace>-<job>, so job "b-x" of "team" and job "x" of "team-b" would be the same coordinator/,
+    );
+    expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'teamb'] } }))).toEqual([]);
+  });
+
+  test('an issuer of yours is accepted only when the config states its CA signs nothing but this platform', () => {
+    for (const dedicated of [undefined, false]) {
+      const errors = configErrors(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca', ...(dedicated === undefined ? {} : { dedicated }) } } } })).join('\n');
+      expect(errors).toMatch(/error: tls\.certManager\.issuer\.dedicated: the issuer ClusterIssuer "corp-ca" would be trusted whole: the programs admit every certificate its CA signs/);
+      expect(errors).toContain('an intermediate that signs nothing else');
+    }
   });
 
   test('plaintext to the database from other hosts is an explicit, warned choice', () => {
     const out = synth(withOverrides({ tls: { plaintextDatabase: true } }));
     expect(out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf']).toMatch(/^host\s+all\s+all\s+0\.0\.0\.0\/0/m);
     expect(out.warnings.some((w) => w.includes('unencrypted'))).toBe(true);
+    // The database's NodePort then admits passwords in plaintext: warned too.
+    expect(out.warnings.some((w) => w.includes('NodePort 30432') && w.includes('tls.plaintextDatabase'))).toBe(true);
+  });
+
+  test('the bundled config synthesizes with no warning: the database NodePort admits the edge role only with an edge certificate', () => {
+    expect(synth().warnings).toEqual([]);
   });
 
   test('TLS off (a lab): no ssl folders, no certificates, plaintext gRPC, and a warning', () => {
@@ -308,6 +385,7 @@ describe('TLS settings', () => {
     expect(setupOf(out, 'nsfl-task-manager').ssl).toBeUndefined();
     expect(out.objects.filter((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'nsfl-database-hba')).toEqual([]);
     expect(out.warnings.some((w) => w.includes('TLS is off'))).toBe(true);
+    expect(out.warnings.some((w) => w.includes('NodePort 30432') && w.includes('no certificate is demanded'))).toBe(true);
   });
 
   test('renewal must come before expiry', () => {

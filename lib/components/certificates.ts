@@ -95,6 +95,12 @@ export interface ProgramCertificateProps {
    */
   readonly hosts: readonly string[];
   /**
+   * The subject's common name, for peers that admit a client by its
+   * subject (the proxy's TLS listener, the database's certificate login).
+   * @default none: an empty subject
+   */
+  readonly commonName?: string;
+  /**
    * The workload (`deployment/<name>`) whose pods read the certificate at
    * start: the {@link CertificateReloader} restarts it after a renewal.
    * @default none: the program reloads the certificate itself
@@ -127,6 +133,7 @@ export class ProgramCertificate extends Construct {
         duration: issuance.duration,
         renewBefore: issuance.renewBefore,
         privateKey: { algorithm: 'RSA', size: issuance.rsaKeySize, rotationPolicy: 'Always' },
+        ...(props.commonName ? { commonName: props.commonName } : {}),
         usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
         ...(dnsNames.length > 0 ? { dnsNames } : {}),
         ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
@@ -148,7 +155,7 @@ export interface ProgramTls {
 }
 
 /** The program's Certificate when cert-manager issues it (see {@link ProgramCertificate}); nothing for a Secret you bring. */
-export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'restart'>): void {
+export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'commonName' | 'restart'>): void {
   if (tls.issuance === undefined) return;
   new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, ...of });
 }

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { splitHostPort } from '../config/addresses';
 import { HOST_PORT, Resources } from '../config/schema';
-import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
+import { DATABASE_USERS, DatabaseUser, DatabaseUserSpec } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
 import { renderPgHba } from '../render/pg-hba';
@@ -48,13 +48,20 @@ export interface DatabaseConnection {
   };
 }
 
-/** Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings. */
-export function databaseEnv(db: DatabaseConnection, user: DatabaseUser): k8s.EnvVar[] {
+/**
+ * Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings.
+ * @param sslDir the program's `ssl` folder: its certificate logs in a role that needs one ({@link DatabaseUserSpec.certificate})
+ */
+export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, sslDir?: string): k8s.EnvVar[] {
+  const spec = DATABASE_USERS[user];
+  if (db.tls && spec.certificate && sslDir === undefined) {
+    throw new Error(`databaseEnv: role ${spec.role} logs in with a certificate over TLS: pass the program's ssl folder (sslDir)`);
+  }
   return [
-    ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: DATABASE_USERS[user].collection }),
+    ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: spec.collection }),
     secretEnv('DB_USERNAME', db.credentials[user].username),
     secretEnv('DB_PASSWORD', db.credentials[user].password),
-    ...(db.tls ? postgresTlsEnv(db.tls.hostAddress) : []),
+    ...(db.tls ? postgresTlsEnv(db.tls.hostAddress, spec.certificate ? sslDir : undefined) : []),
   ];
 }
 
@@ -107,7 +114,7 @@ export interface EmbeddedDatabaseProps {
 
 /** The embedded database's TLS. */
 export interface DatabaseTls extends ProgramTls {
-  /** Also accept unencrypted connections from other hosts. */
+  /** Also accept unencrypted connections from other hosts (except for the roles that log in with a certificate). */
   readonly allowPlaintext: boolean;
   /**
    * Host names or addresses edge nodes reach it at, for its certificate.
@@ -292,30 +299,36 @@ export class Database extends Construct {
 
   /**
    * What serving TLS adds to the PostgreSQL pod: pg_hba.conf (TLS for every
-   * other host); an init container that copies the certificate and key into
-   * a memory folder, the key owned by PostgreSQL's user with mode 0600 as
-   * PostgreSQL demands of a key file its user owns (a Secret volume's files
-   * belong to root); and a sidecar that copies a renewed certificate the same
-   * way, and has PostgreSQL reload it and a changed pg_hba.conf
+   * other host, and a certificate of the CA, `ssl_ca_file`, named after the
+   * role for the roles that need one); an init container that copies the certificate, the CA and
+   * the key into a memory folder, the key owned by PostgreSQL's user with
+   * mode 0600 as PostgreSQL demands of a key file its user owns (a Secret
+   * volume's files belong to root); and a sidecar that copies a renewed
+   * certificate the same way, and has PostgreSQL reload it and a changed
+   * pg_hba.conf
    * (`pg_reload_conf()`): neither restarts the database nor cuts the
    * programs' connections, which they never reopen.
    */
   private tlsServer(tls: DatabaseTls, superuser: Credentials): { initContainer: k8s.Container; sidecar: k8s.Container; args: string[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[] } {
     const { context } = this.props;
     const name = resourceName(context, 'database-hba');
+    const certificateRoles = Object.values(DATABASE_USERS).filter((spec) => spec.certificate).map((spec) => spec.role);
     new k8s.KubeConfigMap(this, 'Hba', {
       metadata: { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
-      data: { [PG_HBA_FILE]: renderPgHba({ allowPlaintext: tls.allowPlaintext }) },
+      data: { [PG_HBA_FILE]: renderPgHba({ allowPlaintext: tls.allowPlaintext, certificateRoles }) },
     });
     const secretDir = '/etc/neursafe-fl/tls-secret';
     const tlsDir = '/etc/neursafe-fl/tls';
     const hbaDir = '/etc/neursafe-fl/postgres';
     // Both files are written beside their target, then renamed: PostgreSQL never reads half a file.
+    // The CA verifies the clients' certificates (ssl_ca_file).
     const copy = [
       `install -m 0600 ${secretDir}/tls.key ${tlsDir}/.server.key.new`,
       `install -m 0644 ${secretDir}/tls.crt ${tlsDir}/.server.crt.new`,
+      `install -m 0644 ${secretDir}/ca.crt ${tlsDir}/.ca.crt.new`,
       `mv -f ${tlsDir}/.server.key.new ${tlsDir}/server.key`,
       `mv -f ${tlsDir}/.server.crt.new ${tlsDir}/server.crt`,
+      `mv -f ${tlsDir}/.ca.crt.new ${tlsDir}/ca.crt`,
     ];
     const hba = `${hbaDir}/${PG_HBA_FILE}`;
     const seenHba = `${tlsDir}/.${PG_HBA_FILE}.loaded`;
@@ -326,7 +339,7 @@ export class Database extends Construct {
       'pending=yes',
       // The Secret's and the ConfigMap's files change in place (the volumes are not subPaths).
       `while sleep ${TLS_CHECK_SECONDS}; do`,
-      `  if [ "$(cat ${secretDir}/tls.crt)" != "$(cat ${tlsDir}/server.crt)" ]; then`,
+      `  if [ "$(cat ${secretDir}/tls.crt ${secretDir}/ca.crt)" != "$(cat ${tlsDir}/server.crt ${tlsDir}/ca.crt)" ]; then`,
       ...copy.map((l) => `    ${l}`),
       '    echo "copied the renewed certificate"; pending=yes',
       '  fi',
@@ -360,7 +373,7 @@ export class Database extends Construct {
         secretEnv('PGUSER', superuser.username),
         secretEnv('PGPASSWORD', superuser.password),
       ]),
-      args: ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsDir}/server.crt`, '-c', `ssl_key_file=${tlsDir}/server.key`, '-c', `hba_file=${hbaDir}/${PG_HBA_FILE}`],
+      args: ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsDir}/server.crt`, '-c', `ssl_key_file=${tlsDir}/server.key`, '-c', `ssl_ca_file=${tlsDir}/ca.crt`, '-c', `hba_file=${hbaDir}/${PG_HBA_FILE}`],
       mounts: [
         { name: 'tls', mountPath: tlsDir, readOnly: true },
         { name: 'hba', mountPath: hbaDir, readOnly: true },

@@ -60,8 +60,8 @@ export interface CoordinatorTls {
    * @default none: the Secrets exist already
    */
   readonly issuance?: CertificateIssuance;
-  /** The host name their certificates carry (the proxy checks it). */
-  readonly hostName: string;
+  /** The host name each FL namespace's coordinators' certificate carries, by namespace (the proxy checks it). */
+  readonly hostNames: Readonly<Record<string, string>>;
 }
 
 /**
@@ -187,7 +187,7 @@ export class JobScheduler extends Construct {
     for (const [ns, secretName] of Object.entries(coordinatorTls?.secrets ?? {})) {
       certificateOf(new Construct(this, `Coordinators-${ns}`), context, { secretName, issuance: coordinatorTls!.issuance }, {
         component: 'job-scheduler',
-        hosts: [coordinatorTls!.hostName],
+        hosts: [coordinatorTls!.hostNames[ns]],
       });
     }
   }
@@ -213,7 +213,7 @@ export const jobSchedulerComponent = defineComponent({
         folder: tls.coordinatorFolder,
         secrets: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorSecret(ns)])),
         issuance: tls.issuance,
-        hostName: tls.coordinatorHost,
+        hostNames: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorHost(ns)])),
       },
     }),
 });

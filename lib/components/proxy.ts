@@ -63,8 +63,10 @@ export interface ProxyProps extends ComponentProps {
 
 /** The proxy's TLS. */
 export interface ProxyTls extends ProgramTls {
-  /** Host name in the coordinators' certificates, which the proxy checks. */
-  readonly coordinatorName: string;
+  /** Host name in each FL namespace's coordinators' certificates, by namespace, which the proxy checks for that namespace's routes. */
+  readonly coordinatorNames: Readonly<Record<string, string>>;
+  /** Common names of the client certificates admitted on the gRPC port (the task managers'). */
+  readonly clientNames: readonly string[];
   /** DNS name in its own certificate that the task managers' tunnels check (nginx matches no IP address). */
   readonly name: string;
   /**
@@ -149,7 +151,7 @@ export class Proxy extends Construct {
       selectorUpstream: `${selectorHost}:${props.selector.port('grpc')}`,
       sharedDictSize: props.sharedDictSize,
       clientMaxBodySize: props.clientMaxBodySize,
-      tls: props.tls && { sslDir: ssl!.mount.mountPath, coordinatorName: props.tls.coordinatorName, innerPort },
+      tls: props.tls && { sslDir: ssl!.mount.mountPath, coordinatorNames: props.tls.coordinatorNames, clientNames: props.tls.clientNames, innerPort },
     });
     const dnsIP = props.dnsServiceIP;
     const workload = new ProgramWorkload(this, 'Workload', {
@@ -219,7 +221,8 @@ export const proxyComponent = defineComponent({
       tls: tls && {
         secretName: tls.proxySecret,
         issuance: tls.issuance,
-        coordinatorName: tls.coordinatorHost,
+        coordinatorNames: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorHost(ns)])),
+        clientNames: [tls.taskManagerName, tls.edgeNodeName],
         name: tls.proxyHost,
         externalHosts: config.edge.proxyAddress === undefined ? [] : [hostOf(config.edge.proxyAddress)],
       },

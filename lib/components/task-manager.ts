@@ -60,6 +60,12 @@ export type TaskManagerVariant =
 
 /** A task manager's TLS: its certificate, and the tunnel that carries its calls to the proxy. */
 export interface TaskManagerTls extends ProgramTls {
+  /**
+   * The common name (the whole subject) of its certificate, its database
+   * role's name: the proxy admits only task managers' subjects, and the
+   * embedded database logs the role in only with this certificate.
+   */
+  readonly commonName: string;
   /** The TLS tunnel beside the program (its `server`). */
   readonly tunnel: {
     /** Loopback port of the tunnel. */
@@ -120,7 +126,7 @@ export class TaskManager extends Construct {
     const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
     this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
     if (props.tls) {
-      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts: service ? service.hostNames : [edge!.nodeAddress], restart: `deployment/${name}` });
+      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts: service ? service.hostNames : [edge!.nodeAddress], commonName: props.tls.commonName, restart: `deployment/${name}` });
     }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
@@ -218,7 +224,7 @@ export class TaskManager extends Construct {
                 CLUSTER_LABEL_VALUE: s.clusterLabelValue,
               }),
               ...apiEnv,
-              ...databaseEnv(props.db, edge ? 'edgeTaskManager' : 'taskManager'),
+              ...databaseEnv(props.db, edge ? 'edgeTaskManager' : 'taskManager', ssl?.mount.mountPath),
               ...env(s.env),
             ],
             ...tcpProbes(s.port),
@@ -274,7 +280,7 @@ export const taskManagerComponent = defineComponent({
       ],
       variant: { kind: 'cluster' },
       settings,
-      tls: tls && { secretName: tls.taskManagerSecret, issuance: tls.issuance, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } },
+      tls: tls && { secretName: tls.taskManagerSecret, issuance: tls.issuance, commonName: tls.taskManagerName, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } },
     });
   },
 });

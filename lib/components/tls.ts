@@ -71,7 +71,21 @@ export function databaseCaFolder(secretName: string): { volume: k8s.Volume; moun
  *   certificate is checked against the host name in `DB_ADDRESS`: libpq
  *   before PostgreSQL 14 never matches an IP address in a certificate, and
  *   the programs' images may have one that old
+ * @param sslDir the client's `ssl` folder, whose certificate and key libpq
+ *   presents (`PGSSLCERT`, `PGSSLKEY`) to a server that logs the role in by
+ *   certificate; libpq accepts the key because it is owned by root with mode
+ *   0400 ({@link sslFolder}) and the programs that read it run as root
  */
-export function postgresTlsEnv(hostAddress?: string): k8s.EnvVar[] {
-  return env({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt`, ...(hostAddress === undefined ? {} : { PGHOSTADDR: hostAddress }) });
+export function postgresTlsEnv(hostAddress?: string, sslDir?: string): k8s.EnvVar[] {
+  return env({
+    PGSSLMODE: 'verify-full',
+    PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt`,
+    ...(hostAddress === undefined ? {} : { PGHOSTADDR: hostAddress }),
+    ...(sslDir === undefined ? {} : { PGSSLCERT: `${sslDir}/${sslFile('tls.crt')}`, PGSSLKEY: `${sslDir}/${sslFile('tls.key')}` }),
+  });
+}
+
+/** The file name in the `ssl` folder of a Secret's key. */
+function sslFile(key: (typeof SSL_FILES)[number]['key']): string {
+  return SSL_FILES.find((f) => f.key === key)!.path;
 }

@@ -259,7 +259,7 @@ export const configSchema = z
           .min(1)
           .max(256)
           .default(['default'])
-          .describe('FL namespaces; one folder (bucket) each. DNS-1035 labels: coordinators are Pods and Services named <namespace>-<job>.'),
+          .describe('FL namespaces; one folder (bucket) each, and with TLS one coordinator certificate each (coordinators.<namespace>.<name>.internal, which the proxy demands for the namespace\'s routes). DNS-1035 labels: coordinators are Pods and Services named <namespace>-<job>, so no namespace may begin with another\'s name and a "-".'),
       })
       .prefault({})
       .describe('The shared root every cloud node mounts.'),

@@ -48,9 +48,15 @@ export const tlsSchema = z
           .strictObject({
             kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer').describe('Kind of the issuer (an Issuer must be in the platform namespace).'),
             name: dnsSubdomain.describe('Name of the issuer.'),
+            dedicated: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Required true: you state that this issuer's CA (e.g. an intermediate of your PKI) signs this platform's certificates and nothing else. The programs admit any peer certificate their CA signed (they check no name), so a CA that also signs other certificates lets their holders act as task managers or coordinators.",
+              ),
           })
           .optional()
-          .describe("Sign with an issuer you run; it must return the CA's certificate as ca.crt (the CA and Vault issuers do). Default: a CA created here (a self-signed root kept in the Secret <name>-ca)."),
+          .describe("Sign with an issuer you run, whose CA is dedicated to this platform (dedicated: true); it must return the CA's certificate as ca.crt (the CA and Vault issuers do). Default: a CA created here (a self-signed root kept in the Secret <name>-ca)."),
         caDuration: duration.default('87600h').describe('Lifetime of the CA created here (default ten years).'),
         duration: duration.default('8760h').describe('Lifetime of each program\'s certificate (default one year).'),
         renewBefore: duration.default('720h').describe('How long before expiry cert-manager renews a certificate (default 30 days). The proxy, the database and the coordinators\' folders load a renewal in place; task managers read theirs at start only (see restart).'),
@@ -77,7 +83,7 @@ export const tlsSchema = z
         proxy: dnsSubdomain.optional().describe('The proxy\'s Secret; default <name>-proxy-tls.'),
         taskManager: dnsSubdomain.optional().describe('The cloud task manager\'s Secret; default <name>-task-manager-tls.'),
         database: dnsSubdomain.optional().describe('The embedded database\'s Secret; default <name>-database-tls.'),
-        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace; default <name>-coordinator-tls-<namespace>, one per namespace.'),
+        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace (it must then carry every namespace\'s name coordinators.<namespace>.<name>.internal, and a job author of one namespace holds a key valid in all); default <name>-coordinator-tls-<namespace>, one per namespace.'),
         edgeNodePrefix: z
           .string()
           .max(190, { error: 'must be at most 190 characters (node names follow it in a Secret name)', abort: true })

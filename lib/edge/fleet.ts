@@ -77,6 +77,8 @@ export interface EdgeTls {
    * @default none: the Secrets exist already
    */
   readonly issuance?: CertificateIssuance;
+  /** The common name of every node's certificate, the edge role's name (the proxy admits it; the database logs the edge role in with it). */
+  readonly commonName: string;
   /** Each node's TLS tunnel to the proxy. */
   readonly tunnel: TaskManagerTls['tunnel'];
 }
@@ -88,7 +90,7 @@ export interface EdgeTls {
  */
 export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined, nodeName: string): { db: DatabaseConnection; tls?: TaskManagerTls } {
   if (tls === undefined) return { db };
-  const own: TaskManagerTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance, tunnel: tls.tunnel };
+  const own: TaskManagerTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance, commonName: tls.commonName, tunnel: tls.tunnel };
   return { db: db.tls ? { ...db, tls: { ...db.tls, caSecret: own.secretName } } : db, tls: own };
 }
 

@@ -27,8 +27,20 @@ export interface NginxConfInput {
 export interface NginxTls {
   /** Folder with cert.pem, private.key and trusted.pem: the proxy's certificate (server and client) and the CA. */
   readonly sslDir: string;
-  /** Host name the coordinators' certificates carry (`grpc_ssl_name`). */
-  readonly coordinatorName: string;
+  /**
+   * The host name each FL namespace's coordinators' certificates carry, by
+   * namespace: the proxy demands the name of the namespace of the request's
+   * route (`grpc_ssl_name`), which the route's key, the `module-id` header
+   * `<namespace>-<job>`, begins with. No namespace may begin with another's
+   * name and a "-" (the config refuses it).
+   */
+  readonly coordinatorNames: Readonly<Record<string, string>>;
+  /**
+   * The client certificates' subjects admitted on the gRPC port, as common
+   * names (the subject `CN=<name>` exactly): the task managers'. Any other
+   * certificate of the CA completes the handshake and is then closed.
+   */
+  readonly clientNames: readonly string[];
   /** Loopback port of the gRPC server behind the TLS listener. */
   readonly innerPort: number;
 }
@@ -120,7 +132,17 @@ function grpcServers(input: NginxConfInput): string {
 `;
   }
   const dir = tls.sslDir;
-  return `    # gRPC behind the TLS listener (stream block above): /ClientService to the
+  // Longest first: a module-id matches its own namespace before a shorter one (the config refuses such pairs anyway).
+  const namespaces = Object.keys(tls.coordinatorNames).sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  return `    # The coordinators' name the proxy demands: their FL namespace's, from the route's
+    # key (module-id: <namespace>-<job>, as router.lua looks the route up); none
+    # for any other key, so no coordinator's certificate matches.
+    map $http_module_id $nsfl_coordinator_name {
+${namespaces.map((ns) => `        ~^${ns}- ${tls.coordinatorNames[ns]};
+`).join('')}        default ${NO_COORDINATOR_NAME};
+    }
+
+    # gRPC behind the TLS listener (stream block above): /ClientService to the
     # client selector, everything else to the job's coordinator, over mutual TLS:
     # the proxy presents its own certificate and checks the coordinator's.
     server {
@@ -141,17 +163,30 @@ function grpcServers(input: NginxConfInput): string {
             grpc_ssl_trusted_certificate ${dir}/trusted.pem;
             grpc_ssl_verify on;
             grpc_ssl_verify_depth 4;
-            grpc_ssl_name ${tls.coordinatorName};
+            grpc_ssl_name $nsfl_coordinator_name;
             grpc_ssl_protocols TLSv1.2 TLSv1.3;
         }
     }
 `;
 }
 
+/** The coordinators' name demanded for a request whose module-id begins with no FL namespace: `.invalid` names nothing. */
+const NO_COORDINATOR_NAME = 'no-fl-namespace.invalid';
+
+/**
+ * Where the TLS listener sends a client whose verified certificate is not a
+ * task manager's: a socket path that never exists, so nginx closes the
+ * connection, and its error log names the reason.
+ */
+const REFUSED_CLIENT = 'unix:/nonexistent/client-certificate-is-not-a-task-managers';
+
 /**
  * The TLS listener on the gRPC port: a stream server that ends mutual TLS
- * (only a client certificate signed by the platform's CA gets through) and
- * passes the plaintext HTTP/2 on to the loopback gRPC server. TLS ends in
+ * (only a client certificate signed by the platform's CA gets through the
+ * handshake), admits only the task managers' subjects (`$ssl_client_s_dn`,
+ * mapped to the loopback server; nginx's stream module can refuse no other
+ * way than by where it proxies to) and passes the plaintext HTTP/2 on to
+ * the loopback gRPC server. TLS ends in
  * `stream`, not in the http2 server, because the task managers' tunnels are
  * nginx stream proxies, which send no ALPN, and an http2 TLS server refuses
  * a connection without it. Plaintext never reaches a location: a connection
@@ -165,6 +200,12 @@ function tlsListener(grpcPort: number, tls: NginxTls): string {
   const dir = tls.sslDir;
   return `
 stream {
+    # A certificate of the CA is not enough: only the task managers' subjects reach the gRPC server.
+    map $ssl_client_s_dn $nsfl_task_manager {
+${tls.clientNames.map((cn) => `        "CN=${cn}" 127.0.0.1:${tls.innerPort};
+`).join('')}        default ${REFUSED_CLIENT};
+    }
+
     server {
         listen ${grpcPort} ssl;
         ssl_certificate ${dir}/cert.pem;
@@ -173,7 +214,7 @@ stream {
         ssl_verify_client on;
         ssl_verify_depth 4;  # an issuer of yours may sign through intermediate CAs
         ssl_protocols TLSv1.2 TLSv1.3;
-        proxy_pass 127.0.0.1:${tls.innerPort};
+        proxy_pass $nsfl_task_manager;
         proxy_protocol on;
     }
 }

@@ -18,14 +18,22 @@ export interface DatabaseUserSpec {
   readonly role: string;
   /** Suffix of the name of its generated credentials Secret. */
   readonly secret: string;
+  /**
+   * The embedded database with TLS also demands, from other hosts, a
+   * certificate of the platform's CA whose common name is `role`
+   * (`clientcert=verify-full`, beside the password): the task managers,
+   * which hold such a certificate (edge nodes reach the database from
+   * outside the cluster). The job scheduler and the model manager have none.
+   */
+  readonly certificate: boolean;
 }
 
 /** Every program's access, in a fixed order. */
 export const DATABASE_USERS: Readonly<Record<DatabaseUser, DatabaseUserSpec>> = {
-  jobScheduler: { collection: 'jobs', role: 'fl_job_scheduler', secret: 'db-job-scheduler' },
-  modelManager: { collection: 'models', role: 'fl_model_manager', secret: 'db-model-manager' },
-  taskManager: { collection: 'tasks', role: 'fl_task_manager', secret: 'db-task-manager' },
-  edgeTaskManager: { collection: 'tasks', role: 'fl_edge_task_manager', secret: 'db-edge-task-manager' },
+  jobScheduler: { collection: 'jobs', role: 'fl_job_scheduler', secret: 'db-job-scheduler', certificate: false },
+  modelManager: { collection: 'models', role: 'fl_model_manager', secret: 'db-model-manager', certificate: false },
+  taskManager: { collection: 'tasks', role: 'fl_task_manager', secret: 'db-task-manager', certificate: true },
+  edgeTaskManager: { collection: 'tasks', role: 'fl_edge_task_manager', secret: 'db-edge-task-manager', certificate: true },
 };
 
 /** The table names, in creation order. */

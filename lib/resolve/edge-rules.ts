@@ -203,10 +203,12 @@ export function edgeRules(c: Config): RuleIssue[] {
   }
   if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined && db.embedded.edgeLoadBalancer !== undefined) {
     error(['database', 'embedded', 'edgeLoadBalancer'], 'set one way to expose the embedded database to edge nodes, not both', ['database', 'embedded', 'edgeNodePort']);
-  } else if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined) {
+  } else if (db.type === 'embedded' && db.embedded.edgeNodePort !== undefined && (!c.tls.enabled || c.tls.plaintextDatabase)) {
+    // With TLS and no plaintext, the task managers' roles log in only with their certificate of the platform's CA (and
+    // password), every other role only over TLS with its password: the NodePort admits no one by address alone.
     warn(
       ['database', 'embedded', 'edgeNodePort'],
-      `the embedded database is exposed on NodePort ${db.embedded.edgeNodePort} of every cloud node for edge task managers, and a NodePort cannot be restricted by source address (kube-proxy rewrites it); restrict it with your cloud nodes' firewall, or use database.embedded.edgeLoadBalancer with sourceRanges`,
+      `the embedded database is exposed on NodePort ${db.embedded.edgeNodePort} of every cloud node for edge task managers, a NodePort cannot be restricted by source address (kube-proxy rewrites it), and ${c.tls.enabled ? 'tls.plaintextDatabase lets its passwords cross the network in plaintext' : 'with tls.enabled false no certificate is demanded and passwords cross the network in plaintext'}; restrict it with your cloud nodes' firewall, or use database.embedded.edgeLoadBalancer with sourceRanges`,
     );
   }
   if (edge.apiAccess.server && !edge.edgeMesh && isClusterInternalHost(hostOf(edge.apiAccess.server))) {

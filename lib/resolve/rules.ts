@@ -154,6 +154,7 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
   need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address', ['proxy', 'expose', 'type']);
 
   if (c.taskManager.enabled) issues.push(...siteDirsOutsideSharedRoot(c));
+  issues.push(...namespacePrefixes(c.sharedRoot.namespaces));
 
   const apiProxyPort = { path: ['apiProxy', 'port'], port: c.apiProxy.port, what: 'the API proxy sidecar (apiProxy.port)' };
   // Beside every task manager, in the same pod.
@@ -189,6 +190,29 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
  * top-level folders are the upload endpoint's buckets, so any CLI user could
  * read the datasets and replace the task entry scripts executors run.
  */
+/**
+ * No FL namespace may begin with another's name and a "-": the programs name
+ * a job's coordinator (Pod, Service, proxy route) `<namespace>-<job>`, so job
+ * "b-x" of namespace "a" and job "x" of namespace "a-b" would be the same
+ * coordinator, and the proxy could not tell which namespace's certificate
+ * to demand.
+ */
+function namespacePrefixes(namespaces: readonly string[]): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  namespaces.forEach((ns, i) => {
+    const shorter = namespaces.find((other) => ns.startsWith(`${other}-`));
+    if (shorter !== undefined) {
+      issues.push({
+        path: ['sharedRoot', 'namespaces', i],
+        severity: 'error',
+        message: `"${ns}" begins with the FL namespace "${shorter}" and a "-": coordinators are named <namespace>-<job>, so job "${ns.slice(shorter.length + 1)}-x" of "${shorter}" and job "x" of "${ns}" would be the same coordinator (Pod, Service, proxy route), and the proxy could not tell which namespace's certificate to demand; rename one of them`,
+        related: ['sharedRoot', 'namespaces', namespaces.indexOf(shorter)],
+      });
+    }
+  });
+  return issues;
+}
+
 function siteDirsOutsideSharedRoot(c: Config): RuleIssue[] {
   const root = c.sharedRoot.hostPath;
   return Object.entries(c.taskManager.dirs)

@@ -7,6 +7,7 @@ import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
 import { durationSeconds } from '../config/tls';
 import { resourceName } from '../labels';
+import { DATABASE_USERS } from './database-users';
 
 /** How cert-manager issues the certificates (tls.certificates certManager). */
 export interface CertificateIssuance {
@@ -47,8 +48,29 @@ export interface TlsSettings {
   readonly coordinatorSecret: (namespace: string) => string;
   /** Secret of one edge node's task manager. */
   readonly edgeNodeSecret: (node: string) => string;
-  /** Host name in the coordinators' certificates, which the proxy checks (`.internal`: a name no public DNS serves). */
-  readonly coordinatorHost: string;
+  /**
+   * Host name in the certificate of one FL namespace's coordinators, which
+   * the proxy checks for that namespace's routes (`.internal`: a name no
+   * public DNS serves): a coordinator's key of one namespace is no good for
+   * another's task results.
+   */
+  readonly coordinatorHost: (namespace: string) => string;
+  /**
+   * Common name (the whole subject) of the cloud task manager's certificate,
+   * its database role's name: the proxy admits a client certificate only
+   * with a task manager's subject, and the database logs that role in only
+   * with this certificate (and its password).
+   */
+  readonly taskManagerName: string;
+  /**
+   * Common name (the whole subject) of every edge node's certificate: the
+   * proxy admits it, and it is the name of the edge task managers' database
+   * role, the only role a certificate logs in as (`clientcert=verify-full`
+   * matches the common name with the role; PostgreSQL maps other names for
+   * its `cert` method only, which would drop the password). One name for all
+   * nodes: they share that role and its table.
+   */
+  readonly edgeNodeName: string;
   /** Host name in the proxy's certificate that the task managers' tunnels check (nginx matches DNS names only, never IP addresses). */
   readonly proxyHost: string;
   /** Host name in the database's certificate that edge nodes verify when they reach it at an IP address (libpq before 14 matches no IP address). */
@@ -71,7 +93,7 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     tls.certificates === 'existing'
       ? undefined
       : {
-          issuer: cm.issuer ?? { kind: 'Issuer', name: resourceName(config, 'ca') },
+          issuer: cm.issuer ? { kind: cm.issuer.kind, name: cm.issuer.name } : { kind: 'Issuer', name: resourceName(config, 'ca') },
           ca: cm.issuer ? undefined : { secretName: resourceName(config, 'ca'), selfSignedIssuer: resourceName(config, 'selfsigned'), duration: cm.caDuration },
           duration: cm.duration,
           renewBefore: cm.renewBefore,
@@ -87,7 +109,9 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     databaseSecret: existing.database ?? resourceName(config, 'database-tls'),
     coordinatorSecret: (ns) => existing.coordinators ?? resourceName(config, `coordinator-tls-${ns}`),
     edgeNodeSecret: (node) => `${edgePrefix}${node}`,
-    coordinatorHost: `coordinators.${config.name}.internal`,
+    coordinatorHost: (ns) => `coordinators.${ns}.${config.name}.internal`,
+    taskManagerName: DATABASE_USERS.taskManager.role,
+    edgeNodeName: DATABASE_USERS.edgeTaskManager.role,
     proxyHost: `proxy.${config.name}.internal`,
     databaseHost: `database.${config.name}.internal`,
     tunnelPort: tls.tunnelPort,
@@ -120,6 +144,13 @@ export function tlsRules(c: Config): RuleIssue[] {
   }
   if (tls.certificates === 'certManager') {
     const cm = tls.certManager;
+    if (cm.issuer !== undefined && !cm.issuer.dedicated) {
+      issues.push({
+        path: ['tls', 'certManager', 'issuer', 'dedicated'],
+        severity: 'error',
+        message: `the issuer ${cm.issuer.kind} "${cm.issuer.name}" would be trusted whole: the programs admit every certificate its CA signs (they check no name), so anyone holding another certificate of that CA could act as a task manager or coordinator. Give the platform a CA of its own: an intermediate that signs nothing else, behind an issuer of its own, then set tls.certManager.issuer.dedicated: true; or remove tls.certManager.issuer to use the CA created here`,
+      });
+    }
     for (const key of ['duration', 'caDuration'] as const) {
       if (durationSeconds(cm[key]) < MIN_DURATION) {
         issues.push({ path: ['tls', 'certManager', key], severity: 'error', message: `must be at least 1h (cert-manager's shortest certificate lifetime); found ${cm[key]}` });
