@@ -139,6 +139,9 @@ export function buildPlatform(
               secretName: tls.databaseSecret,
               issuance,
               allowPlaintext: tls.plaintextDatabase,
+              // The task managers present their program certificates; these roles get one for the database alone.
+              clientSecrets: { jobScheduler: tls.databaseClientSecrets.jobScheduler, modelManager: tls.databaseClientSecrets.modelManager },
+              setupSecret: tls.databaseClientSecrets.setup,
               // Edge nodes that reach it at an IP address verify it by the name tls.databaseHost (see edgeDatabase).
               externalHosts: config.edge.databaseAddress === undefined ? [] : [tls.databaseHost, hostOf(config.edge.databaseAddress)],
             },

@@ -106,12 +106,18 @@ export interface ProgramCertificateProps {
    * @default none: the program reloads the certificate itself
    */
   readonly restart?: string;
+  /**
+   * For client authentication only (a database client certificate): the
+   * key cannot serve TLS to anyone.
+   * @default false: server and client authentication
+   */
+  readonly clientOnly?: boolean;
 }
 
 /** Annotation of a Certificate: the workload to restart after a renewal. */
 export const RESTART_ANNOTATION = 'fl.neursafe.io/restart';
 
-/** One program's certificate: RSA, for both server and client authentication. */
+/** One program's certificate: RSA, for both server and client authentication (or client only). */
 export class ProgramCertificate extends Construct {
   constructor(scope: Construct, id: string, props: ProgramCertificateProps) {
     super(scope, id);
@@ -134,7 +140,7 @@ export class ProgramCertificate extends Construct {
         renewBefore: issuance.renewBefore,
         privateKey: { algorithm: 'RSA', size: issuance.rsaKeySize, rotationPolicy: 'Always' },
         ...(props.commonName ? { commonName: props.commonName } : {}),
-        usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'],
+        usages: ['digital signature', 'key encipherment', ...(props.clientOnly ? [] : ['server auth']), 'client auth'],
         ...(dnsNames.length > 0 ? { dnsNames } : {}),
         ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
         issuerRef: { group: 'cert-manager.io', kind: issuance.issuer.kind, name: issuance.issuer.name },
@@ -155,7 +161,7 @@ export interface ProgramTls {
 }
 
 /** The program's Certificate when cert-manager issues it (see {@link ProgramCertificate}); nothing for a Secret you bring. */
-export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'commonName' | 'restart'>): void {
+export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'commonName' | 'restart' | 'clientOnly'>): void {
   if (tls.issuance === undefined) return;
   new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, ...of });
 }

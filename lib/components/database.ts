@@ -18,7 +18,7 @@ import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityCont
 import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
 import { SetupJob, syncWave } from './setup-job';
 import { certificateOf, ProgramTls } from './certificates';
-import { databaseCaFolder, postgresTlsEnv, TLS_CHECK_SECONDS } from './tls';
+import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder, TLS_CHECK_SECONDS } from './tls';
 
 /** How programs reach the database. */
 export interface DatabaseConnection {
@@ -45,17 +45,27 @@ export interface DatabaseConnection {
      * @default none: connect to `address`'s host
      */
     readonly hostAddress?: string;
+    /**
+     * Secrets of the database client certificates of the roles that have no
+     * program certificate to present (the job scheduler's, the model
+     * manager's), mounted at {@link DATABASE_CLIENT_DIR}.
+     * @default none: every certificate role presents its program's `ssl` folder
+     */
+    readonly clientSecrets?: Readonly<Partial<Record<DatabaseUser, string>>>;
   };
 }
 
 /**
  * Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings.
- * @param sslDir the program's `ssl` folder: its certificate logs in a role that needs one ({@link DatabaseUserSpec.certificate})
+ * @param programSslDir the program's `ssl` folder: its certificate logs in a role that needs one
+ *   ({@link DatabaseUserSpec.certificate}), unless the role has a database client certificate
+ *   of its own (`db.tls.clientSecrets`, see {@link databaseClientFiles})
  */
-export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, sslDir?: string): k8s.EnvVar[] {
+export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, programSslDir?: string): k8s.EnvVar[] {
   const spec = DATABASE_USERS[user];
+  const sslDir = db.tls?.clientSecrets?.[user] !== undefined ? DATABASE_CLIENT_DIR : programSslDir;
   if (db.tls && spec.certificate && sslDir === undefined) {
-    throw new Error(`databaseEnv: role ${spec.role} logs in with a certificate over TLS: pass the program's ssl folder (sslDir)`);
+    throw new Error(`databaseEnv: role ${spec.role} logs in with a certificate over TLS: pass the program's ssl folder (sslDir) or a client certificate (db.tls.clientSecrets.${user})`);
   }
   return [
     ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: spec.collection }),
@@ -65,11 +75,18 @@ export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, sslDir?:
   ];
 }
 
-/** The CA file a client of a TLS database mounts (see {@link databaseEnv}); none without TLS. */
-export function databaseCa(db: DatabaseConnection): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+/**
+ * What a client of a TLS database mounts (see {@link databaseEnv}): the CA
+ * file and, for a role with a database client certificate of its own
+ * (`db.tls.clientSecrets`), that certificate at {@link DATABASE_CLIENT_DIR};
+ * none without TLS.
+ */
+export function databaseClientFiles(db: DatabaseConnection, user: DatabaseUser): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
   if (!db.tls) return { volumes: [], mounts: [] };
-  const { volume, mount } = databaseCaFolder(db.tls.caSecret);
-  return { volumes: [volume], mounts: [mount] };
+  const ca = databaseCaFolder(db.tls.caSecret);
+  const clientSecret = db.tls.clientSecrets?.[user];
+  const client = clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR)];
+  return { volumes: [ca.volume, ...client.map((c) => c.volume)], mounts: [ca.mount, ...client.map((c) => c.mount)] };
 }
 
 /** The first host:port of a MongoDB URI, or the address itself when it is host:port. */
@@ -121,6 +138,19 @@ export interface DatabaseTls extends ProgramTls {
    * @default none
    */
   readonly externalHosts?: readonly string[];
+  /**
+   * Secrets of the database client certificates this construct has issued
+   * (with `issuance`), for the certificate roles that have no program
+   * certificate: common name the role's name, client authentication only.
+   * @default none
+   */
+  readonly clientSecrets?: Readonly<Partial<Record<DatabaseUser, string>>>;
+  /**
+   * Secret of the set-up Job's client certificate: it logs in as the
+   * superuser from another host, which needs a certificate of the
+   * platform's CA (`clientcert=verify-ca`) unless `allowPlaintext`.
+   */
+  readonly setupSecret: string;
 }
 
 /** An external database, by address and Secret reference. */
@@ -208,7 +238,7 @@ export class Database extends Construct {
       name: props.databaseName,
       credentials: db.users,
       waitAddress: address,
-      ...(db.tls ? { tls: { caSecret: db.tls.secretName } } : {}),
+      ...(db.tls ? { tls: { caSecret: db.tls.secretName, ...(db.tls.clientSecrets ? { clientSecrets: db.tls.clientSecrets } : {}) } } : {}),
     };
     const superuser = db.superuser;
     const tls = db.tls && this.tlsServer(db.tls, superuser);
@@ -216,6 +246,15 @@ export class Database extends Construct {
       const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
       // No restart after a renewal: the tls-reload sidecar reloads it in place (a restart would cut every program's connection).
       certificateOf(this, context, db.tls, { component: 'database', hosts: [...short, ...(db.tls.externalHosts ?? [])] });
+      // Client certificates, read by libpq at each connection: a renewal needs no restart either.
+      const clients: [string, string, string][] = [
+        ...(Object.entries(db.tls.clientSecrets ?? {}) as [DatabaseUser, string][]).map(([user, secretName]): [string, string, string] => [user, secretName, DATABASE_USERS[user].role]),
+        // Any subject of the platform's CA logs the superuser in (its name comes from a Secret): a descriptive one.
+        ['setup', db.tls.setupSecret, resourceName(context, 'database-setup')],
+      ];
+      for (const [id, secretName, commonName] of clients) {
+        certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance: db.tls.issuance }, { component: 'database', hosts: [], commonName, clientOnly: true });
+      }
     }
 
     const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
@@ -294,7 +333,7 @@ export class Database extends Construct {
         ],
       },
     });
-    this.setupJob(superuser, { claim: databaseClaimName(context), users: db.users });
+    this.setupJob(superuser, { claim: databaseClaimName(context), users: db.users, ...(db.tls ? { clientSecret: db.tls.setupSecret } : {}) });
   }
 
   /**
@@ -393,9 +432,12 @@ export class Database extends Construct {
    * marks the data volume as initialised so that a lost superuser Secret is
    * never replaced by a new password.
    * @param admin credentials allowed to create tables (and roles)
-   * @param embedded the data volume's claim and the programs' credentials, for the embedded database
+   * @param embedded the data volume's claim and the programs' credentials, for the embedded database, and
+   *   with TLS the Secret of the Job's client certificate: its psql runs as PostgreSQL's user (999), not root,
+   *   so the pod's fsGroup 999 makes the key root's with mode 0440 and readable by that group (libpq accepts a
+   *   root-owned key up to 0640), rather than running psql as root
    */
-  private setupJob(admin: Credentials, embedded?: { readonly claim: string; readonly users: EmbeddedDatabaseProps['users'] }): void {
+  private setupJob(admin: Credentials, embedded?: { readonly claim: string; readonly users: EmbeddedDatabaseProps['users']; readonly clientSecret?: string }): void {
     const { context } = this.props;
     const db = this.connection;
     const name = resourceName(context, 'database-setup');
@@ -417,16 +459,20 @@ export class Database extends Construct {
     const script = mongo
       ? mongoSetupScript(db.address, db.name, `${scriptDir}/${file}`)
       : postgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
-    const ca = databaseCa(db);
+    const clientSecret = embedded?.clientSecret;
+    const files = [
+      ...(db.tls ? [databaseCaFolder(db.tls.caSecret)] : []),
+      ...(clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR, 0o440)]),
+    ];
     const client: k8s.Container = {
       name: 'tables',
       image: mongo ? this.props.mongoImage : this.props.postgresImage,
       imagePullPolicy: context.images.pullPolicy,
       command: ['sh', '-c', script],
-      env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' }), ...(db.tls ? postgresTlsEnv() : [])],
+      env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' }), ...(db.tls ? postgresTlsEnv(undefined, clientSecret === undefined ? undefined : DATABASE_CLIENT_DIR) : [])],
       resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
       securityContext: securityContext({ user: 999, readOnlyRoot: true }),
-      volumeMounts: [{ name: 'setup-script', mountPath: scriptDir, readOnly: true }, { name: 'setup-home', mountPath: '/home/setup' }, ...ca.mounts],
+      volumeMounts: [{ name: 'setup-script', mountPath: scriptDir, readOnly: true }, { name: 'setup-home', mountPath: '/home/setup' }, ...files.map((f) => f.mount)],
     };
     const annotation = INITIALIZED_ANNOTATION;
     new SetupJob(this, 'Setup', {
@@ -438,8 +484,10 @@ export class Database extends Construct {
       volumes: [
         { name: 'setup-script', configMap: { name } },
         { name: 'setup-home', emptyDir: {} },
-        ...ca.volumes,
+        ...files.map((f) => f.volume),
       ],
+      // The client certificate's files are root's and readable by this group only: psql's (user 999).
+      ...(clientSecret === undefined ? {} : { fsGroup: 999 }),
       script: embedded
         ? `set -eu\nkubectl -n ${context.namespace} annotate pvc ${embedded.claim} ${annotation}=true --overwrite`
         : 'echo "database tables are ready"',

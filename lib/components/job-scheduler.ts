@@ -10,7 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { CertificateIssuance } from '../resolve/tls';
 import { certificateOf } from './certificates';
 import { clientSelectorComponent } from './client-selector';
-import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { databaseClientFiles, databaseEnv, DatabaseConnection } from './database';
 import { defineComponent } from './define';
 import { modelManagerComponent } from './model-manager';
 import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
@@ -138,7 +138,7 @@ export class JobScheduler extends Construct {
     super(scope, id);
     const { context, root, db } = props;
     const api = apiProxySidecar(context);
-    const dbCa = databaseCa(db);
+    const dbCa = databaseClientFiles(db, 'jobScheduler');
     const coordinatorTls = props.coordinatorTls;
     const publish = coordinatorTls && publishCoordinatorCertificates(context, root, coordinatorTls);
     const workload = new ProgramWorkload(this, 'Workload', {

@@ -4,7 +4,7 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { databaseClientFiles, databaseEnv, DatabaseConnection } from './database';
 import { defineComponent } from './define';
 import { env, httpProbes, secretEnv, securityContext, waitForTcp } from './pod';
 import { SharedRoot } from './shared-root';
@@ -50,7 +50,7 @@ export class ModelManager extends Construct {
   constructor(scope: Construct, id: string, props: ModelManagerProps) {
     super(scope, id);
     const { context, root, db, s3 } = props;
-    const dbCa = databaseCa(db);
+    const dbCa = databaseClientFiles(db, 'modelManager');
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'model-manager',

@@ -50,6 +50,13 @@ export interface SetupJobProps {
    */
   readonly volumes?: k8s.Volume[];
   /**
+   * The pod's `fsGroup`: the group of its volumes' files, and a supplementary
+   * group of every container (e.g. so that a non-root client may read a
+   * Secret's key that stays root's).
+   * @default none
+   */
+  readonly fsGroup?: number;
+  /**
    * Seconds after which the Job fails however far it got, so a hook that
    * cannot finish (an image that cannot be pulled, a service that never
    * comes up) fails the sync instead of blocking it forever.
@@ -96,6 +103,7 @@ export class SetupJob extends Construct {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },
     }, props.resources);
+    const pod = podDefaults(context);
     const spec: k8s.JobSpec = {
       backoffLimit: SETUP_JOB_BACKOFF_LIMIT,
       activeDeadlineSeconds: props.activeDeadlineSeconds ?? 600,
@@ -103,7 +111,8 @@ export class SetupJob extends Construct {
       template: {
         metadata: { labels: lbl },
         spec: {
-          ...podDefaults(context),
+          ...pod,
+          ...(props.fsGroup === undefined ? {} : { securityContext: { ...pod.securityContext, fsGroup: props.fsGroup } }),
           serviceAccountName: name,
           automountServiceAccountToken: true,
           restartPolicy: 'OnFailure',

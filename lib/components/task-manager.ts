@@ -15,7 +15,7 @@ import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '
 import { apiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from './api-access';
 import { certificateOf, ProgramTls } from './certificates';
 import { clientSelectorComponent } from './client-selector';
-import { databaseCa, databaseEnv, DatabaseConnection } from './database';
+import { databaseClientFiles, databaseEnv, DatabaseConnection } from './database';
 import { defineComponent } from './define';
 import { proxyComponent } from './proxy';
 import { sslFolder } from './tls';
@@ -131,7 +131,7 @@ export class TaskManager extends Construct {
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
     const tunnel = props.tls && tlsTunnel(context, { listenPort: props.tls.tunnel.port, proxyAddress: props.server, proxyName: props.tls.tunnel.proxyName, ssl: ssl!.mount, configVolume: 'config' });
-    const dbCa = databaseCa(props.db);
+    const dbCa = databaseClientFiles(props.db, edge ? 'edgeTaskManager' : 'taskManager');
     this.setupJson = renderTaskManagerSetup({
       // With TLS the program sends everything for the proxy through its tunnel.
       server: tunnel ? tunnel.address : props.server,

@@ -30,10 +30,19 @@ const SSL_VOLUME = 'ssl';
  * The `ssl` folder of a program: a projected Secret volume whose file names
  * are the ones the programs open, readable by their owner only (the
  * programs that read it run as root).
+ * @param mode the files' mode: 0400 (root's) unless a non-root reader gets
+ *   them through the pod's `fsGroup` (0440: root's, readable by that group)
  */
-export function sslFolder(secretName: string, mountPath: string = SSL_DIR): { volume: k8s.Volume; mount: k8s.VolumeMount } {
-  return secretFiles(SSL_VOLUME, secretName, SSL_FILES, 0o400, mountPath);
+export function sslFolder(secretName: string, mountPath: string = SSL_DIR, mode: 0o400 | 0o440 = 0o400): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+  return secretFiles(SSL_VOLUME, secretName, SSL_FILES, mode, mountPath);
 }
+
+/**
+ * Where a client of the embedded database that has no program certificate
+ * (the job scheduler, the model manager, the set-up Job) mounts its
+ * database client certificate, as an `ssl` folder ({@link sslFolder}).
+ */
+export const DATABASE_CLIENT_DIR = '/etc/neursafe-fl/database-client';
 
 /** A read-only folder of some keys of a Secret, each under its own file name. */
 function secretFiles(
@@ -74,7 +83,9 @@ export function databaseCaFolder(secretName: string): { volume: k8s.Volume; moun
  * @param sslDir the client's `ssl` folder, whose certificate and key libpq
  *   presents (`PGSSLCERT`, `PGSSLKEY`) to a server that logs the role in by
  *   certificate; libpq accepts the key because it is owned by root with mode
- *   0400 ({@link sslFolder}) and the programs that read it run as root
+ *   0400 ({@link sslFolder}) and the programs that read it run as root (the
+ *   set-up Job's non-root psql: root's with mode 0440, through its group;
+ *   libpq accepts a root-owned key up to 0640)
  */
 export function postgresTlsEnv(hostAddress?: string, sslDir?: string): k8s.EnvVar[] {
   return env({

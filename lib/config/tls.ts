@@ -83,6 +83,9 @@ export const tlsSchema = z
         proxy: dnsSubdomain.optional().describe('The proxy\'s Secret; default <name>-proxy-tls.'),
         taskManager: dnsSubdomain.optional().describe('The cloud task manager\'s Secret; default <name>-task-manager-tls.'),
         database: dnsSubdomain.optional().describe('The embedded database\'s Secret; default <name>-database-tls.'),
+        jobScheduler: dnsSubdomain.optional().describe('The job scheduler\'s client certificate for the embedded database (common name fl_job_scheduler, its role); default <name>-job-scheduler-tls.'),
+        modelManager: dnsSubdomain.optional().describe('The model manager\'s client certificate for the embedded database (common name fl_model_manager, its role); default <name>-model-manager-tls.'),
+        databaseSetup: dnsSubdomain.optional().describe('The database set-up Job\'s client certificate for the embedded database (any subject: it logs in as the superuser, whose name it cannot carry); default <name>-database-setup-tls.'),
         coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace (it must then carry every namespace\'s name coordinators.<namespace>.<name>.internal, and a job author of one namespace holds a key valid in all); default <name>-coordinator-tls-<namespace>, one per namespace.'),
         edgeNodePrefix: z
           .string()

@@ -5,7 +5,11 @@
 
 /** Input of {@link renderPgHba}. */
 export interface PgHbaInput {
-  /** Also accept unencrypted connections from other hosts (for the roles not in {@link certificateRoles}). */
+  /**
+   * Also accept unencrypted connections from other hosts for the roles not
+   * in {@link certificateRoles}, with a password only (no certificate can be
+   * asked of a connection without TLS).
+   */
   readonly allowPlaintext: boolean;
   /**
    * Roles that log in from other hosts only over TLS, with their password
@@ -21,14 +25,16 @@ export interface PgHbaInput {
  * the server's CA (`ssl_ca_file`) whose common name is the role's name
  * (`clientcert=verify-full`; PostgreSQL maps names through pg_ident.conf for
  * the `cert` method only, so the name is the role's own), and every other
- * role over TLS with a password (SCRAM), unless plaintext is allowed.
- * PostgreSQL takes the first line whose type, database, user and address
- * match, and a failed login never falls through to a later line: a
- * certificate role's TLS connection meets only its own line, its plaintext
- * one the `reject`.
+ * role (the superuser, whose name comes from a Secret) over TLS with its
+ * password and any certificate of that CA (`clientcert=verify-ca`). With
+ * plaintext allowed, those other roles keep a password only, with or
+ * without TLS. PostgreSQL takes the first line whose type, database, user
+ * and address match, and a failed login never falls through to a later
+ * line: a certificate role's TLS connection meets only its own line, its
+ * plaintext one the `reject`.
  */
 export function renderPgHba(input: PgHbaInput): string {
-  const remote = input.allowPlaintext ? 'host   ' : 'hostssl';
+  const [remote, others] = input.allowPlaintext ? ['host   ', 'scram-sha-256'] : ['hostssl', 'scram-sha-256 clientcert=verify-ca'];
   const certificateLines = input.certificateRoles.flatMap((role) => [
     `hostssl  all      ${role}  0.0.0.0/0  scram-sha-256 clientcert=verify-full`,
     `hostssl  all      ${role}  ::/0       scram-sha-256 clientcert=verify-full`,
@@ -40,7 +46,7 @@ export function renderPgHba(input: PgHbaInput): string {
 local    all      all                trust
 host     all      all  127.0.0.1/32  scram-sha-256
 host     all      all  ::1/128       scram-sha-256
-${certificateLines.map((l) => `${l}\n`).join('')}${remote}  all      all  0.0.0.0/0     scram-sha-256
-${remote}  all      all  ::/0          scram-sha-256
+${certificateLines.map((l) => `${l}\n`).join('')}${remote}  all      all  0.0.0.0/0     ${others}
+${remote}  all      all  ::/0          ${others}
 `;
 }

@@ -21,17 +21,19 @@ export interface DatabaseUserSpec {
   /**
    * The embedded database with TLS also demands, from other hosts, a
    * certificate of the platform's CA whose common name is `role`
-   * (`clientcert=verify-full`, beside the password): the task managers,
-   * which hold such a certificate (edge nodes reach the database from
-   * outside the cluster). The job scheduler and the model manager have none.
+   * (`clientcert=verify-full`, beside the password), even with
+   * `tls.plaintextDatabase`: the task managers present their program
+   * certificate, the job scheduler and the model manager a database client
+   * certificate of their own. Its NodePort (edge nodes reach the database
+   * from outside the cluster) then admits none of these roles without it.
    */
   readonly certificate: boolean;
 }
 
 /** Every program's access, in a fixed order. */
 export const DATABASE_USERS: Readonly<Record<DatabaseUser, DatabaseUserSpec>> = {
-  jobScheduler: { collection: 'jobs', role: 'fl_job_scheduler', secret: 'db-job-scheduler', certificate: false },
-  modelManager: { collection: 'models', role: 'fl_model_manager', secret: 'db-model-manager', certificate: false },
+  jobScheduler: { collection: 'jobs', role: 'fl_job_scheduler', secret: 'db-job-scheduler', certificate: true },
+  modelManager: { collection: 'models', role: 'fl_model_manager', secret: 'db-model-manager', certificate: true },
   taskManager: { collection: 'tasks', role: 'fl_task_manager', secret: 'db-task-manager', certificate: true },
   edgeTaskManager: { collection: 'tasks', role: 'fl_edge_task_manager', secret: 'db-edge-task-manager', certificate: true },
 };

@@ -44,6 +44,12 @@ export interface TlsSettings {
   readonly taskManagerSecret: string;
   /** Secret of the embedded database's server certificate. */
   readonly databaseSecret: string;
+  /**
+   * Secrets of the embedded database's client certificates that no program
+   * certificate serves: the job scheduler's and the model manager's (common
+   * name: their role, see {@link DATABASE_USERS}), and the set-up Job's.
+   */
+  readonly databaseClientSecrets: { readonly jobScheduler: string; readonly modelManager: string; readonly setup: string };
   /** Secret of the coordinators of one FL namespace. */
   readonly coordinatorSecret: (namespace: string) => string;
   /** Secret of one edge node's task manager. */
@@ -107,6 +113,11 @@ export function resolveTls(config: Config): TlsSettings | undefined {
     proxySecret: existing.proxy ?? resourceName(config, 'proxy-tls'),
     taskManagerSecret: existing.taskManager ?? resourceName(config, 'task-manager-tls'),
     databaseSecret: existing.database ?? resourceName(config, 'database-tls'),
+    databaseClientSecrets: {
+      jobScheduler: existing.jobScheduler ?? resourceName(config, 'job-scheduler-tls'),
+      modelManager: existing.modelManager ?? resourceName(config, 'model-manager-tls'),
+      setup: existing.databaseSetup ?? resourceName(config, 'database-setup-tls'),
+    },
     coordinatorSecret: (ns) => existing.coordinators ?? resourceName(config, `coordinator-tls-${ns}`),
     edgeNodeSecret: (node) => `${edgePrefix}${node}`,
     coordinatorHost: (ns) => `coordinators.${ns}.${config.name}.internal`,
