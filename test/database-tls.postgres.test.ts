@@ -3,8 +3,9 @@
  * certificate and client certificates (openssl), the init container's own
  * command copies the key and the CA as the generated StatefulSet does, and
  * PostgreSQL starts with the args and pg_hba.conf the bundled config
- * generates (file paths moved to a temp folder); an edge node connects with
- * the environment its generated task manager container has. It listens on
+ * generates (file paths moved to a temp folder); an edge node, the cloud
+ * task manager, the job scheduler, the model manager and the set-up Job
+ * connect with the environments their generated containers have. It listens on
  * 127.0.0.1 (loopback, as the probes reach it) and 127.0.0.2. A connection
  * to 127.0.0.2 still comes from 127.0.0.1 (Linux's route for 127/8 has
  * src 127.0.0.1), so "another host" is a relay here that connects from
@@ -18,7 +19,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { DATABASE_CA_DIR, postgresTlsEnv, SSL_DIR } from '../lib/components/tls';
+import { DATABASE_CA_DIR, DATABASE_CLIENT_DIR, postgresTlsEnv, SSL_DIR } from '../lib/components/tls';
 import { DATABASE_USERS } from '../lib/resolve/database-users';
 import { describeWithServer, POSTGRES_BIN } from './support/postgres';
 import { containers, plainEnv, synth, withOverrides } from './support/platform';
@@ -26,31 +27,45 @@ import { containers, plainEnv, synth, withOverrides } from './support/platform';
 const bin = POSTGRES_BIN;
 
 /**
- * The bundled config's embedded database (StatefulSet, and its pg_hba.conf)
- * and the task manager containers of the cloud and of edge-node-1 with
- * their certificates' common names, as `npm run synth` writes them.
+ * The bundled config's embedded database (StatefulSet, and its pg_hba.conf),
+ * the database clients' containers (the task managers of the cloud and of
+ * edge-node-1, the job scheduler, the model manager) with their client
+ * certificates' common names, and the set-up Job's pod, as `npm run synth`
+ * writes them.
  */
-function generated(allowPlaintext: boolean): { sts: any; hba: string; taskManagers: Record<TaskManagerSite, { container: any; commonName: string }> } {
+function generated(allowPlaintext: boolean): { sts: any; hba: string; clients: Record<Client, { container: any; commonName: string }>; setup: { pod: any; container: any; commonName: string } } {
   const out = synth(withOverrides({ tls: { plaintextDatabase: allowPlaintext } }));
   const ns = 'neursafe-fl';
-  const site = (deployment: string, secret: string) => ({
-    container: containers(out.get('Deployment', deployment, ns)).find((c) => c.name === 'task-manager'),
-    commonName: out.all('Certificate').find((c) => c.spec.secretName === secret).spec.commonName,
+  const commonName = (secret: string) => out.all('Certificate').find((c) => c.spec.secretName === secret).spec.commonName;
+  const client = (deployment: string, secret: string) => ({
+    container: containers(out.get('Deployment', deployment, ns)).find((c) => plainEnv(c).DB_ADDRESS !== undefined),
+    commonName: commonName(secret),
   });
+  const setupJob = out.get('Job', 'nsfl-database-setup', ns);
   return {
     sts: out.get('StatefulSet', 'nsfl-database', ns),
     hba: out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'],
-    taskManagers: { edge: site('nsfl-edge-edge-node-1', 'nsfl-tls-edge-node-1'), cloud: site('nsfl-task-manager', 'nsfl-task-manager-tls') },
+    clients: {
+      edge: client('nsfl-edge-edge-node-1', 'nsfl-tls-edge-node-1'),
+      cloud: client('nsfl-task-manager', 'nsfl-task-manager-tls'),
+      jobScheduler: client('nsfl-job-scheduler', 'nsfl-job-scheduler-tls'),
+      modelManager: client('nsfl-model-manager', 'nsfl-model-manager-tls'),
+    },
+    setup: { pod: setupJob.spec.template.spec, container: containers(setupJob).find((c) => c.name === 'tables'), commonName: commonName('nsfl-database-setup-tls') },
   };
 }
 
-/** The task managers whose roles log in with a certificate: an edge node's and the cloud one. */
-type TaskManagerSite = 'edge' | 'cloud';
+/** The programs whose roles log in with a certificate: an edge node's and the cloud task manager, the job scheduler, the model manager. */
+type Client = 'edge' | 'cloud' | 'jobScheduler' | 'modelManager';
 /** Each one's database role, and the password this test gives it. */
-const ROLES: Record<TaskManagerSite, { role: string; password: string }> = {
+const ROLES: Record<Client, { role: string; password: string }> = {
   edge: { role: DATABASE_USERS.edgeTaskManager.role, password: 'edge-pass' },
   cloud: { role: DATABASE_USERS.taskManager.role, password: 'cloud-pass' },
+  jobScheduler: { role: DATABASE_USERS.jobScheduler.role, password: 'jobs-pass' },
+  modelManager: { role: DATABASE_USERS.modelManager.role, password: 'models-pass' },
 };
+/** The client certificates this test makes (`ssl-<name>` folders); `setup` is the set-up Job's. */
+type Cert = Client | 'setup' | 'empty' | 'foreign';
 
 // psql runs as a child process beside the relay: leave room on a loaded 2-core machine.
 jest.setTimeout(30000);
@@ -71,8 +86,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8', stdio: 'pipe' });
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
-  const { sts, hba, taskManagers } = generated(false);
-  const edge = taskManagers.edge.container;
+  const { sts, hba, clients, setup } = generated(false);
+  const edge = clients.edge.container;
   const pod = sts.spec.template.spec;
   const postgres = pod.containers.find((c: any) => c.name === 'postgres');
   const init = pod.initContainers.find((c: any) => c.name === 'tls-files');
@@ -118,21 +133,28 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     fs.mkdirSync(path.dirname(hbaFile()), { recursive: true, mode: 0o755 });
     fs.writeFileSync(hbaFile(), hba, { mode: 0o644 });
 
-    // Client certificates: the edge nodes' and the cloud task manager's (the subjects the generator gives them),
-    // an empty subject (the proxy's, the coordinators'), and the edge nodes' subject signed by another CA; each in
-    // an ssl folder as a task manager mounts it (mode 0400, root's).
+    // Client certificates: the task managers', the job scheduler's, the model manager's and the set-up Job's (the
+    // subjects the generator gives them), an empty subject (the proxy's, the coordinators'), and the edge nodes' subject
+    // signed by another CA; each in an ssl folder as the programs mount it (mode 0400, root's), the set-up Job's as
+    // its pod mounts it for its non-root psql (mode 0440, root's, group PostgreSQL's: fsGroup).
     fs.writeFileSync(path.join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=IP:192.0.2.11\n');
-    for (const [name, subject, ca] of [
-      ['edge', `/CN=${taskManagers.edge.commonName}`, 'ca'],
-      ['cloud', `/CN=${taskManagers.cloud.commonName}`, 'ca'],
+    const setupVolume = setup.pod.volumes.find((v: any) => v.name === setup.container.volumeMounts.find((m: any) => m.mountPath === DATABASE_CLIENT_DIR).name);
+    const subjects: [Cert, string, string][] = [
+      ...(Object.keys(ROLES) as Client[]).map((c): [Cert, string, string] => [c, `/CN=${clients[c].commonName}`, 'ca']),
+      ['setup', `/CN=${setup.commonName}`, 'ca'],
       ['empty', '/', 'ca'],
-      ['foreign', `/CN=${taskManagers.edge.commonName}`, 'other-ca'],
-    ]) {
+      ['foreign', `/CN=${clients.edge.commonName}`, 'other-ca'],
+    ];
+    for (const [name, subject, ca] of subjects) {
       const folder = path.join(dir, `ssl-${name}`);
       fs.mkdirSync(folder, { mode: 0o755 });
       openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `ssl-${name}/private.key`, '-out', `${name}.csr`, '-subj', subject);
       openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `ssl-${name}/cert.pem`, '-days', '1', '-extfile', 'client.ext');
-      for (const f of ['cert.pem', 'private.key']) fs.chmodSync(path.join(folder, f), 0o400);
+      for (const f of ['cert.pem', 'private.key']) {
+        const file = path.join(folder, f);
+        if (name === 'setup' && root) execFileSync('chgrp', ['postgres', file]);
+        fs.chmodSync(file, name === 'setup' && root ? setupVolume.projected.defaultMode : 0o400);
+      }
     }
 
     // The init container's own command, as PostgreSQL's user.
@@ -152,6 +174,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     }
     const superuser = (sql: string) => execFileSync('psql', ['-h', dir, '-p', String(port), '-U', 'neursafe', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
     superuser('CREATE DATABASE neursafe_fl');
+    // A role of no program, as the superuser is (its name comes from a Secret): the catch-all lines apply to it.
     superuser(`CREATE ROLE app LOGIN PASSWORD 'app-pass'`);
     for (const { role, password } of Object.values(ROLES)) superuser(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
 
@@ -182,9 +205,10 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   });
 
   /**
-   * psql as the password role `app`, from `from` (127.0.0.1: loopback;
-   * another: through the relay), with extra environment (libpq's PGSSL*
-   * variables); exit code and output. Asynchronous: the relay runs in this process.
+   * psql as the role `app` (no program's: the catch-all lines apply), from
+   * `from` (127.0.0.1: loopback; another: through the relay), with extra
+   * environment (libpq's PGSSL* variables); exit code and output.
+   * Asynchronous: the relay runs in this process.
    */
   function psql(from: '127.0.0.1' | 'another', extraEnv: Record<string, string>, statement = 'SELECT 1', hostName = 'fl-database'): Promise<{ status: number | null; output: string }> {
     // Another host is dialled by name, as the programs dial the Service (PGHOSTADDR stands in for DNS): verify-full checks that name.
@@ -197,40 +221,71 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   }
 
   /**
-   * psql as the task manager of `site`, with its generated container's libpq
-   * environment (its folders and the database's address moved here:
-   * PGHOSTADDR to the relay, standing in for DNS too), the ssl folder
-   * `ssl-<cert>` (none: no certificate files) and `password`.
+   * A generated container's libpq environment (PG*), its folders moved here:
+   * the CA file, and its ssl folder (a program's or its database client
+   * folder) to `ssl-<cert>` (none: no certificate files).
    */
-  function taskManagerPsql(
-    site: TaskManagerSite,
-    cert: 'edge' | 'cloud' | 'empty' | 'foreign' | undefined,
-    password = ROLES[site].password,
-    extraEnv: Record<string, string> = {},
-  ): Promise<{ status: number | null; output: string }> {
-    const generatedEnv = plainEnv(taskManagers[site].container);
-    const [host] = generatedEnv.DB_ADDRESS.split(':');
+  function movedEnv(container: any, cert: Cert | undefined): Record<string, string> {
+    const folder = path.join(dir, `ssl-${cert}`);
     const moved = Object.fromEntries(
-      Object.entries(generatedEnv)
+      Object.entries(plainEnv(container))
         .filter(([k]) => k.startsWith('PG'))
-        .map(([k, v]) => [k, v.replace(SSL_DIR, path.join(dir, `ssl-${cert}`)).replace(`${DATABASE_CA_DIR}/ca.crt`, path.join(dir, 'ca.crt'))]),
+        .map(([k, v]) => [k, v.replace(`${DATABASE_CA_DIR}/ca.crt`, path.join(dir, 'ca.crt')).replace(SSL_DIR, folder).replace(DATABASE_CLIENT_DIR, folder)]),
     );
     if (cert === undefined) {
       delete moved.PGSSLCERT;
       delete moved.PGSSLKEY;
     }
-    const args = ['-h', host, '-p', String(relayPort), '-U', ROLES[site].role, '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', SSL_IN_USE];
-    const env = { PATH: process.env.PATH!, HOME: dir, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5', ...moved, PGHOSTADDR: '127.0.0.2', ...extraEnv };
+    return moved;
+  }
+
+  /** psql from another host (the relay), as `user` with `env`; exit code and output. */
+  function remotePsql(host: string, user: string, env: Record<string, string>, asPostgresUser = false): Promise<{ status: number | null; output: string }> {
+    const args = ['-h', host, '-p', String(relayPort), '-U', user, '-d', 'neursafe_fl', '-v', 'ON_ERROR_STOP=1', '-tAc', SSL_IN_USE];
+    const fullEnv = { PATH: process.env.PATH!, HOME: dir, PGCONNECT_TIMEOUT: '5', ...env, PGHOSTADDR: '127.0.0.2' };
+    const [cmd, cmdArgs] = asPostgresUser && root ? ['runuser', ['-u', 'postgres', '--', 'psql', ...args]] : ['psql', args];
     return new Promise((resolve) =>
-      execFile('psql', args, { env, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
+      execFile(cmd, cmdArgs, { env: fullEnv, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
     );
   }
 
-  /** The programs' libpq TLS environment (postgresTlsEnv), with the CA file at `ca`. */
+  /**
+   * psql as the program `client`, with its generated container's libpq
+   * environment (its folders and the database's address moved here:
+   * PGHOSTADDR to the relay, standing in for DNS too), the ssl folder
+   * `ssl-<cert>` (none: no certificate files) and `password`.
+   */
+  function clientPsql(
+    client: Client,
+    cert: Cert | undefined,
+    password = ROLES[client].password,
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ status: number | null; output: string }> {
+    const [host] = plainEnv(clients[client].container).DB_ADDRESS.split(':');
+    return remotePsql(host, ROLES[client].role, { PGPASSWORD: password, ...movedEnv(clients[client].container, cert), ...extraEnv });
+  }
+
+  /**
+   * psql as the set-up Job's `tables` container: its generated libpq
+   * environment, the host its script sets, the superuser; with its own
+   * certificate (as root) as PostgreSQL's user, which the container runs as
+   * (its key is root's, readable by that group: the pod's fsGroup), with
+   * another (root's, mode 0400) or none as this process's user.
+   */
+  function setupPsql(cert: Cert | undefined, password = 'superpass'): Promise<{ status: number | null; output: string }> {
+    const host = /PGHOST=(\S+)/.exec(setup.container.command[2])![1];
+    return remotePsql(host, 'neursafe', { PGPASSWORD: password, ...movedEnv(setup.container, cert) }, cert === 'setup');
+  }
+
+  /**
+   * The programs' libpq TLS environment (postgresTlsEnv), with the CA file
+   * at `ca`, presenting the set-up Job's certificate (a role of no program
+   * needs one of the platform's CA, whatever its subject).
+   */
   function programTls(ca: string): Record<string, string> {
     const vars = Object.fromEntries(postgresTlsEnv().map((e) => [e.name, e.value!]));
     expect(vars).toMatchObject({ PGSSLMODE: 'verify-full' });
-    return { ...vars, PGSSLROOTCERT: ca };
+    return { ...vars, PGSSLROOTCERT: ca, PGSSLCERT: path.join(dir, 'ssl-setup', 'cert.pem'), PGSSLKEY: path.join(dir, 'ssl-setup', 'private.key') };
   }
 
   const SSL_IN_USE = 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
@@ -297,25 +352,25 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     expect(generatedEnv).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key`, PGHOSTADDR: '203.0.113.10', DB_ADDRESS: 'database.nsfl.internal:30432' });
     // The task manager runs as root and its ssl folder is mode 0400: libpq accepts a key owned by root with that mode.
     expect(edge.securityContext.runAsUser ?? 0).toBe(0);
-    expect(await taskManagerPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
+    expect(await clientPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
   });
 
   test('the cloud task manager logs in as its role with its own certificate and password, as generated', async () => {
-    expect(plainEnv(taskManagers.cloud.container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key` });
-    expect(await taskManagerPsql('cloud', 'cloud')).toEqual({ status: 0, output: 't\n' });
+    expect(plainEnv(clients.cloud.container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key` });
+    expect(await clientPsql('cloud', 'cloud')).toEqual({ status: 0, output: 't\n' });
     // Without it, or with an edge node's (whose holder knows only the edge role's password anyway), it does not.
-    expect((await taskManagerPsql('cloud', undefined)).output).toMatch(/connection requires a valid client certificate/);
-    expect((await taskManagerPsql('cloud', 'edge')).status).not.toBe(0);
+    expect((await clientPsql('cloud', undefined)).output).toMatch(/connection requires a valid client certificate/);
+    expect((await clientPsql('cloud', 'edge')).status).not.toBe(0);
   });
 
   test('the edge role without a certificate is refused, even with its password', async () => {
-    const run = await taskManagerPsql('edge', undefined);
+    const run = await clientPsql('edge', undefined);
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/connection requires a valid client certificate/);
   });
 
   test('the edge role with its certificate but a wrong password is refused (certificate and password)', async () => {
-    const run = await taskManagerPsql('edge', 'edge', 'wrong');
+    const run = await clientPsql('edge', 'edge', 'wrong');
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/password authentication failed for user "fl_edge_task_manager"/);
   });
@@ -324,7 +379,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     // The cloud task manager's subject, and the empty subject of the proxy's and the coordinators' certificates
     // (the coordinators' key is readable by job authors): neither logs in as the edge role.
     for (const cert of ['cloud', 'empty'] as const) {
-      const run = await taskManagerPsql('edge', cert);
+      const run = await clientPsql('edge', cert);
       expect(run.status).not.toBe(0);
       // The client learns only that the login failed; the server's log says why.
       expect(run.output).toMatch(/authentication failed for user "fl_edge_task_manager"/);
@@ -333,9 +388,65 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
   });
 
   test('the edge role with the edge nodes\' subject from another CA is refused in the handshake', async () => {
-    const run = await taskManagerPsql('edge', 'foreign');
+    const run = await clientPsql('edge', 'foreign');
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/unknown ca|certificate verify failed/);
+  });
+
+  test.each(['jobScheduler', 'modelManager'] as const)('the %s logs in from another host with its own certificate and password, as generated; without it, with an edge node\'s or another CA\'s it does not', async (client) => {
+    const container = clients[client].container;
+    // Its generated environment: verify-full, and its database client certificate and key.
+    expect(plainEnv(container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${DATABASE_CLIENT_DIR}/cert.pem`, PGSSLKEY: `${DATABASE_CLIENT_DIR}/private.key` });
+    // It runs as root and its certificate folder is mode 0400: libpq accepts a key owned by root with that mode.
+    expect(container.securityContext.runAsUser ?? 0).toBe(0);
+    expect(clients[client].commonName).toBe(ROLES[client].role);
+    expect(await clientPsql(client, client)).toEqual({ status: 0, output: 't\n' });
+    // The password alone no longer logs it in from another host (the NodePort reaches it too).
+    const bare = await clientPsql(client, undefined);
+    expect(bare.status).not.toBe(0);
+    expect(bare.output).toMatch(/connection requires a valid client certificate/);
+    // An edge node's certificate (an edge device's key) with this role's password: the subject is not the role's.
+    const edgeCert = await clientPsql(client, 'edge');
+    expect(edgeCert.status).not.toBe(0);
+    expect(edgeCert.output).toMatch(new RegExp(`authentication failed for user "${ROLES[client].role}"`));
+    // Its own subject from another CA fails the handshake.
+    const foreign = await clientPsql(client, 'foreign');
+    expect(foreign.status).not.toBe(0);
+    expect(foreign.output).toMatch(/unknown ca|certificate verify failed/);
+  });
+
+  test('the set-up Job logs in as the superuser from another host with its generated environment and certificate, as PostgreSQL\'s user', async () => {
+    // The generated Job: psql runs as PostgreSQL's user (not root), the pod's fsGroup is that user's group, and its
+    // certificate folder is mode 0440 (root's, readable by that group: libpq accepts a root-owned key up to 0640).
+    expect(setup.container.securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true });
+    expect(setup.pod.securityContext.fsGroup).toBe(999);
+    expect(plainEnv(setup.container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${DATABASE_CLIENT_DIR}/cert.pem`, PGSSLKEY: `${DATABASE_CLIENT_DIR}/private.key` });
+    if (root) {
+      const key = fs.statSync(path.join(dir, 'ssl-setup', 'private.key'));
+      expect({ uid: key.uid, mode: key.mode & 0o777 }).toEqual({ uid: 0, mode: 0o440 });
+    }
+    expect(await setupPsql('setup')).toEqual({ status: 0, output: 't\n' });
+  });
+
+  test('the superuser with its password but no certificate is refused from another host (the NodePort admits no password alone)', async () => {
+    const bare = await setupPsql(undefined);
+    expect(bare.status).not.toBe(0);
+    expect(bare.output).toMatch(/connection requires a valid client certificate/);
+    // Nor any other role of no program.
+    const { PGSSLCERT, PGSSLKEY, ...noCertificate } = programTls(path.join(dir, 'ca.crt'));
+    expect([PGSSLCERT, PGSSLKEY].every((f) => f !== undefined)).toBe(true);
+    const app = await psql('another', noCertificate, SSL_IN_USE);
+    expect(app.status).not.toBe(0);
+    expect(app.output).toMatch(/connection requires a valid client certificate/);
+  });
+
+  test('the superuser with a certificate of another CA is refused in the handshake, and a wrong password with the platform\'s is refused', async () => {
+    const foreign = await setupPsql('foreign');
+    expect(foreign.status).not.toBe(0);
+    expect(foreign.output).toMatch(/unknown ca|certificate verify failed/);
+    const wrong = await setupPsql('setup', 'wrong');
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.output).toMatch(/password authentication failed for user "neursafe"/);
   });
 
   test('with allowPlaintext, another host may connect without TLS (and still with it)', async () => {
@@ -352,10 +463,18 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     // TLS clients are unaffected by the opt-in.
     expect(await psql('another', programTls(path.join(dir, 'ca.crt')), SSL_IN_USE)).toEqual({ status: 0, output: 't\n' });
     // The edge role still needs TLS and its certificate: the opt-in is for the cloud programs.
-    const plain = await taskManagerPsql('edge', 'edge', 'edge-pass', { PGSSLMODE: 'disable' });
+    const plain = await clientPsql('edge', 'edge', 'edge-pass', { PGSSLMODE: 'disable' });
     expect(plain.status).not.toBe(0);
     expect(plain.output).toMatch(/pg_hba\.conf rejects connection for host "127\.0\.0\.2", user "fl_edge_task_manager"/);
-    expect(await taskManagerPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
+    expect(await clientPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
+    // So do the job scheduler and the model manager: the opt-in keeps password-only logins for the other roles alone.
+    for (const client of ['jobScheduler', 'modelManager'] as const) {
+      expect((await clientPsql(client, undefined, ROLES[client].password, { PGSSLMODE: 'disable' })).output).toMatch(/pg_hba\.conf rejects connection/);
+      expect((await clientPsql(client, undefined)).output).toMatch(/connection requires a valid client certificate/);
+      expect(await clientPsql(client, client)).toEqual({ status: 0, output: 't\n' });
+    }
+    // The superuser, as before the certificates: its password, over TLS without a certificate too.
+    expect(await setupPsql(undefined)).toEqual({ status: 0, output: 't\n' });
   });
   test('a renewed certificate is loaded in place by the tls-reload sidecar, without a restart', async () => {
     // cert-manager renews the Secret with a new key, here from a new CA so the switch is visible to clients.
