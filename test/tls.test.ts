@@ -203,17 +203,26 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     for (const [type, , , address, method] of rules) {
       if (type === 'host' && method !== 'reject') expect(['127.0.0.1/32', '::1/128']).toContain(address);
     }
-    // From other hosts, the task managers' roles need their password and a certificate of the CA named after them; the others a password.
+    // From other hosts, every program's role needs its password and a certificate of the CA named after it; any other
+    // role (the superuser, whose name comes from a Secret) its password and any certificate of that CA.
     expect(rules.filter(([type]) => type !== 'local' && type !== 'host').map((r) => r.slice(2).join(' '))).toEqual([
+      'fl_job_scheduler 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
+      'fl_job_scheduler ::/0 scram-sha-256 clientcert=verify-full',
+      'fl_model_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
+      'fl_model_manager ::/0 scram-sha-256 clientcert=verify-full',
       'fl_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
       'fl_task_manager ::/0 scram-sha-256 clientcert=verify-full',
       'fl_edge_task_manager 0.0.0.0/0 scram-sha-256 clientcert=verify-full',
       'fl_edge_task_manager ::/0 scram-sha-256 clientcert=verify-full',
-      'all 0.0.0.0/0 scram-sha-256',
-      'all ::/0 scram-sha-256',
+      'all 0.0.0.0/0 scram-sha-256 clientcert=verify-ca',
+      'all ::/0 scram-sha-256 clientcert=verify-ca',
     ]);
     // Its plaintext connections from other hosts are rejected before any password line can take them.
     expect(rules.filter(([, , , , method]) => method === 'reject').map((r) => `${r[0]} ${r[2]} ${r[3]}`)).toEqual([
+      'host fl_job_scheduler 0.0.0.0/0',
+      'host fl_job_scheduler ::/0',
+      'host fl_model_manager 0.0.0.0/0',
+      'host fl_model_manager ::/0',
       'host fl_task_manager 0.0.0.0/0',
       'host fl_task_manager ::/0',
       'host fl_edge_task_manager 0.0.0.0/0',
@@ -281,13 +290,45 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(certificateOf('nsfl-task-manager-tls').spec.commonName).toBe('fl_task_manager');
     const cloud = containers(out.get('Deployment', 'nsfl-task-manager', ns)).find((c) => c.name === 'task-manager');
     expect(plainEnv(cloud)).toMatchObject({ PGSSLCERT: '/etc/neursafe-fl/ssl/cert.pem', PGSSLKEY: '/etc/neursafe-fl/ssl/private.key' });
-    // The job scheduler and the model manager have no certificate: they log in with their password.
-    for (const d of ['nsfl-job-scheduler', 'nsfl-model-manager']) {
-      const main = containers(out.get('Deployment', d, ns)).find((c) => plainEnv(c).DB_ADDRESS !== undefined);
-      expect(plainEnv(main).PGSSLCERT).toBeUndefined();
-    }
     // No other certificate has a subject a task manager's check or a database role could match.
     for (const secret of ['nsfl-proxy-tls', 'nsfl-database-tls', 'nsfl-coordinator-tls-default']) expect(certificateOf(secret).spec.commonName).toBeUndefined();
+  });
+
+  test.each([
+    ['nsfl-job-scheduler', 'nsfl-job-scheduler-tls', 'fl_job_scheduler'],
+    ['nsfl-model-manager', 'nsfl-model-manager-tls', 'fl_model_manager'],
+  ])('%s presents a database client certificate of its own, named after its role, for client authentication only', (deployment, secret, role) => {
+    const cert = certificateOf(secret).spec;
+    expect(cert.commonName).toBe(role);
+    expect(cert.usages).toEqual(['digital signature', 'key encipherment', 'client auth']);
+    expect(cert.dnsNames ?? cert.ipAddresses).toBeUndefined();
+    const spec = out.get('Deployment', deployment, ns).spec.template.spec;
+    const main = spec.containers.find((c: any) => plainEnv(c).DB_ADDRESS !== undefined);
+    const folder = sslFolderOf(spec, main)!;
+    expect(folder).toEqual({ secret, path: '/etc/neursafe-fl/database-client' });
+    // Root's, mode 0400 (libpq accepts a root-owned key up to 0640), read by the program running as root.
+    expect(spec.volumes.find((v: any) => v.name === 'ssl').projected.defaultMode).toBe(0o400);
+    expect(main.securityContext.runAsUser).toBe(0);
+    expect(plainEnv(main)).toMatchObject({ PGSSLCERT: `${folder.path}/cert.pem`, PGSSLKEY: `${folder.path}/private.key` });
+    // Only its own container has it.
+    expect(spec.containers.concat(spec.initContainers ?? []).filter((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === 'ssl')).map((c: any) => c.name)).toEqual([main.name]);
+  });
+
+  test("the set-up Job presents a client certificate too, readable by its non-root psql through the pod's group only", () => {
+    const job = out.get('Job', 'nsfl-database-setup', ns).spec.template.spec;
+    const tables = job.initContainers.find((c: any) => c.name === 'tables');
+    const folder = sslFolderOf(job, tables)!;
+    expect(folder).toEqual({ secret: 'nsfl-database-setup-tls', path: '/etc/neursafe-fl/database-client' });
+    // psql runs as PostgreSQL's user, not root: the key stays root's, mode 0440, group fsGroup 999 (libpq: root's up to 0640).
+    expect(tables.securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true });
+    expect(job.securityContext.fsGroup).toBe(999);
+    expect(job.volumes.find((v: any) => v.name === 'ssl').projected.defaultMode).toBe(0o440);
+    expect(plainEnv(tables)).toMatchObject({ PGSSLCERT: `${folder.path}/cert.pem`, PGSSLKEY: `${folder.path}/private.key` });
+    expect(job.containers.some((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === 'ssl'))).toBe(false);
+    const cert = certificateOf('nsfl-database-setup-tls').spec;
+    expect(cert.usages).toEqual(['digital signature', 'key encipherment', 'client auth']);
+    // Its subject names no role (the superuser's name is not known here).
+    expect(cert.commonName).toBe('nsfl-database-setup');
   });
 
   test('an edge node receives no Secret but its own (KubeEdge copies every referenced Secret to the node)', () => {
@@ -302,7 +343,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     }
   });
 
-  test("every certificate is RSA, for server and client, from the platform's CA; the cert-manager objects are valid", () => {
+  test("every certificate is RSA, for server and client (the database clients' for client only), from the platform's CA; the cert-manager objects are valid", () => {
     const issuers = out.all('Issuer');
     const ca = issuers.find((i) => i.spec.ca !== undefined);
     const root = certificates.find((c) => c.spec.secretName === ca.spec.ca.secretName);
@@ -311,13 +352,16 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     for (const c of certificates.filter((x) => !x.spec.isCA)) {
       // The programs' TLS 1.2 ciphers are ECDHE-RSA: an ECDSA key fails the handshake.
       expect(c.spec.privateKey.algorithm).toBe('RSA');
-      expect(c.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+      const databaseClient = ['nsfl-job-scheduler-tls', 'nsfl-model-manager-tls', 'nsfl-database-setup-tls'].includes(c.spec.secretName);
+      expect(c.spec.usages).toEqual(['digital signature', 'key encipherment', ...(databaseClient ? [] : ['server auth']), 'client auth']);
       expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: ca.metadata.name });
     }
     for (const o of [...certificates, ...issuers]) expect(validateManifest(o)).toEqual([]);
-    // One per program: proxy, cloud task manager, database, each FL namespace's coordinators, each edge node.
+    // One per program: proxy, cloud task manager, database, each FL namespace's coordinators, each edge node, and the
+    // database clients without a program certificate (job scheduler, model manager, set-up Job).
     expect(certificates.map((c) => c.metadata.name).sort()).toEqual([
-      'nsfl-ca', 'nsfl-coordinator-tls-default', 'nsfl-database-tls', 'nsfl-proxy-tls', 'nsfl-task-manager-tls', 'nsfl-tls-edge-node-1', 'nsfl-tls-edge-node-2',
+      'nsfl-ca', 'nsfl-coordinator-tls-default', 'nsfl-database-setup-tls', 'nsfl-database-tls', 'nsfl-job-scheduler-tls', 'nsfl-model-manager-tls', 'nsfl-proxy-tls', 'nsfl-task-manager-tls',
+      'nsfl-tls-edge-node-1', 'nsfl-tls-edge-node-2',
     ]);
     // An edge node's Certificate is in its own file, so it comes and goes with the node.
     expect(out.objects.find((o) => o.obj.kind === 'Certificate' && o.obj.metadata.name === 'nsfl-tls-edge-node-1')!.file).toMatch(/^edge\/s\d+\/edge-node-1\.k8s\.yaml$/);
@@ -326,8 +370,13 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
 
 describe('TLS settings', () => {
   test('certificates you bring: no cert-manager objects, the named Secrets are mounted', () => {
-    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-' } } }));
+    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-', jobScheduler: 'my-jobs', databaseSetup: 'my-setup' } } }));
     expect(out.all('Certificate')).toEqual([]);
+    // The database clients' certificates: named, or the defaults.
+    const clientSecret = (kind: string, name: string) => out.get(kind, name, ns).spec.template.spec.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name;
+    expect(clientSecret('Deployment', 'nsfl-job-scheduler')).toBe('my-jobs');
+    expect(clientSecret('Deployment', 'nsfl-model-manager')).toBe('nsfl-model-manager-tls');
+    expect(clientSecret('Job', 'nsfl-database-setup')).toBe('my-setup');
     expect(out.all('Issuer')).toEqual([]);
     const proxy = out.get('Deployment', 'nsfl-proxy', ns).spec.template.spec;
     expect(proxy.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name).toBe('my-proxy');
@@ -368,7 +417,15 @@ describe('TLS settings', () => {
 
   test('plaintext to the database from other hosts is an explicit, warned choice', () => {
     const out = synth(withOverrides({ tls: { plaintextDatabase: true } }));
-    expect(out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf']).toMatch(/^host\s+all\s+all\s+0\.0\.0\.0\/0/m);
+    const hba: string = out.get('ConfigMap', 'nsfl-database-hba', ns).data['pg_hba.conf'];
+    // The roles of no program (the superuser) keep a password only, with or without TLS, as before their certificates.
+    expect(hba).toMatch(/^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256\n/m);
+    expect(hba).not.toContain('clientcert=verify-ca');
+    // The programs' roles still need TLS and their certificate.
+    for (const role of ['fl_job_scheduler', 'fl_model_manager', 'fl_task_manager', 'fl_edge_task_manager']) {
+      expect(hba).toMatch(new RegExp(`^hostssl\\s+all\\s+${role}\\s+0\\.0\\.0\\.0/0\\s+scram-sha-256 clientcert=verify-full$`, 'm'));
+      expect(hba).toMatch(new RegExp(`^host\\s+all\\s+${role}\\s+0\\.0\\.0\\.0/0\\s+reject$`, 'm'));
+    }
     expect(out.warnings.some((w) => w.includes('unencrypted'))).toBe(true);
     // The database's NodePort then admits passwords in plaintext: warned too.
     expect(out.warnings.some((w) => w.includes('NodePort 30432') && w.includes('tls.plaintextDatabase'))).toBe(true);
