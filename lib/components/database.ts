@@ -139,16 +139,17 @@ export interface DatabaseTls extends ProgramTls {
    */
   readonly externalHosts?: readonly string[];
   /**
-   * Secrets of the database client certificates this construct has issued
-   * (with `issuance`), for the certificate roles that have no program
-   * certificate: common name the role's name, client authentication only.
+   * Secrets of the database client certificates of the certificate roles
+   * that have no program certificate, issued here with `issuance` (common
+   * name the role's name, client authentication only) or brought by the user.
    * @default none
    */
   readonly clientSecrets?: Readonly<Partial<Record<DatabaseUser, string>>>;
   /**
-   * Secret of the set-up Job's client certificate: it logs in as the
-   * superuser from another host, which needs a certificate of the
-   * platform's CA (`clientcert=verify-ca`) unless `allowPlaintext`.
+   * Secret of the set-up Job's client certificate (issued here with
+   * `issuance`, or brought by the user): it logs in as the superuser from
+   * another host, which needs a certificate of the platform's CA
+   * (`clientcert=verify-ca`) unless `allowPlaintext`.
    */
   readonly setupSecret: string;
 }
@@ -247,14 +248,12 @@ export class Database extends Construct {
       // No restart after a renewal: the tls-reload sidecar reloads it in place (a restart would cut every program's connection).
       certificateOf(this, context, db.tls, { component: 'database', hosts: [...short, ...(db.tls.externalHosts ?? [])] });
       // Client certificates, read by libpq at each connection: a renewal needs no restart either.
-      const clients: [string, string, string][] = [
-        ...(Object.entries(db.tls.clientSecrets ?? {}) as [DatabaseUser, string][]).map(([user, secretName]): [string, string, string] => [user, secretName, DATABASE_USERS[user].role]),
-        // Any subject of the platform's CA logs the superuser in (its name comes from a Secret): a descriptive one.
-        ['setup', db.tls.setupSecret, resourceName(context, 'database-setup')],
-      ];
-      for (const [id, secretName, commonName] of clients) {
-        certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance: db.tls.issuance }, { component: 'database', hosts: [], commonName, clientOnly: true });
-      }
+      const { issuance } = db.tls;
+      const clientCertificate = (id: string, secretName: string, commonName: string) =>
+        certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance }, { component: 'database', hosts: [], commonName, clientOnly: true });
+      for (const [user, secretName] of Object.entries(db.tls.clientSecrets ?? {}) as [DatabaseUser, string][]) clientCertificate(user, secretName, DATABASE_USERS[user].role);
+      // Any subject of the platform's CA logs the superuser in (its name comes from a Secret): a descriptive one, no role's.
+      clientCertificate('setup', db.tls.setupSecret, resourceName(context, 'database-setup'));
     }
 
     const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
