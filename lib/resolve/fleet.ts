@@ -31,6 +31,24 @@ export interface EdgeSite {
   readonly tolerations: k8s.Toleration[];
   /** Every label the node must carry (the cluster label included). */
   readonly nodeLabels: Record<string, string>;
+  /**
+   * The pod's PriorityClass, extra labels and annotations (applied by lib/overrides/).
+   * @default none
+   */
+  readonly pod?: EdgePodMetadata;
+}
+
+/** What edge settings add to a task manager's pod. */
+export interface EdgePodMetadata {
+  /**
+   * PriorityClass of the pod.
+   * @default none
+   */
+  readonly priorityClassName?: string;
+  /** Extra labels (merged over the levels). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Extra annotations (merged over the levels). */
+  readonly podAnnotations: Readonly<Record<string, string>>;
 }
 
 /** The resolved fleet and the problems found resolving it. */
@@ -54,7 +72,7 @@ function pick<K extends keyof EdgeSettings>(ls: EdgeSettings[], key: K): EdgeSet
 }
 
 /** Maps merged from the most general level to the most specific. */
-function merge<K extends 'env' | 'nodeLabels' | 'dirs'>(ls: EdgeSettings[], key: K): NonNullable<EdgeSettings[K]> {
+function merge<K extends 'env' | 'nodeLabels' | 'dirs' | 'podLabels' | 'podAnnotations'>(ls: EdgeSettings[], key: K): NonNullable<EdgeSettings[K]> {
   return Object.assign({}, ...ls.map((l) => l[key] ?? {}));
 }
 
@@ -128,6 +146,7 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
       },
       tolerations: (pick(ls, 'tolerations') ?? []).map((t) => ({ ...t })),
       nodeLabels: { ...merge(ls, 'nodeLabels'), [clusterLabelKey]: labelValue },
+      pod: { priorityClassName: pick(ls, 'priorityClassName'), podLabels: merge(ls, 'podLabels'), podAnnotations: merge(ls, 'podAnnotations') },
     });
   });
   sites.sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));
