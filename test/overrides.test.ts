@@ -329,6 +329,6 @@ describe('the command line', () => {
     fs.writeFileSync(config, withOverrides({ patches: [{ target: { kind: 'Deployment', name: 'nsfl-proxy' }, ops: [{ op: 'add', path: '/metadata/labels/example.com~1patched', value: 'yes' }] }] }));
     const wrote = run(['--config', config, '--outdir', outdir]);
     expect(wrote.code).toBe(EXIT.ok);
-    expect(wrote.stdout).toContain('nsfl-proxy');
+    expect(wrote.stdout).toContain('20-platform.k8s.yaml: changed Deployment neursafe-fl/nsfl-proxy\n');
   });
 });
