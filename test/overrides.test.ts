@@ -332,3 +332,9 @@ describe('the command line', () => {
     expect(wrote.stdout).toContain('20-platform.k8s.yaml: changed Deployment neursafe-fl/nsfl-proxy\n');
   });
 });
+
+test('a clash from edge settings is reported at the level that set it', () => {
+  const errors = synthErrors(withOverrides({ edge: { defaults: { podAnnotations: { 'checksum/config': 'x' } } } }));
+  expect(errors.length).toBeGreaterThan(0);
+  for (const e of errors) expect(e).toMatch(/error: edge\.defaults\.podAnnotations\["checksum\/config"\]: Deployment neursafe-fl\/nsfl-edge-edge-node-\d: the pod already has "checksum\/config"/);
+});

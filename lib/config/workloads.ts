@@ -18,7 +18,7 @@ import { DNS_SUBDOMAIN_MAX } from './k8s-rules';
 export const RESERVED_PREFIXES = ['app.kubernetes.io/', 'fl.neursafe.io/'] as const;
 
 /** True for a key the generator owns ({@link RESERVED_PREFIXES}). */
-export function isReservedKey(key: string): boolean {
+function isReservedKey(key: string): boolean {
   return RESERVED_PREFIXES.some((p) => key.startsWith(p));
 }
 
@@ -235,9 +235,6 @@ const patch = z
     ops: z.array(jsonPatchOp).max(256).optional().describe('JSON patch operations (RFC 6902), applied after `merge`; a path that does not exist is an error.'),
   })
   .refine((p) => p.merge !== undefined || (p.ops !== undefined && p.ops.length > 0), { error: 'must have merge or ops' });
-
-/** One patch as parsed. */
-export type Patch = z.output<typeof patch>;
 
 /** The top-level fields of this module, spread into the config schema. */
 export const overrideSections = {
