@@ -338,3 +338,23 @@ test('a clash from edge settings is reported at the level that set it', () => {
   expect(errors.length).toBeGreaterThan(0);
   for (const e of errors) expect(e).toMatch(/error: edge\.defaults\.podAnnotations\["checksum\/config"\]: Deployment neursafe-fl\/nsfl-edge-edge-node-\d: the pod already has "checksum\/config"/);
 });
+
+test('edge task managers take extraVolumes, extraVolumeMounts and envFrom from edge settings (lists: the most specific level)', () => {
+  const out = synth(
+    withOverrides({
+      edge: {
+        defaults: { envFrom: [{ configMapRef: { name: 'site-settings' } }], extraVolumes: [{ name: 'scratch', emptyDir: {} }], extraVolumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
+        profiles: { jetson: { extraVolumes: [{ name: 'models', persistentVolumeClaim: { claimName: 'jetson-models' } }], extraVolumeMounts: [{ name: 'models', mountPath: '/models' }] } },
+        nodes: edgeNodes(),
+      },
+    }),
+  );
+  const tm = (node: string) => out.get('Deployment', `nsfl-edge-${node}`).spec.template.spec;
+  const main = (node: string) => tm(node).containers.find((c: any) => c.name === 'task-manager');
+  expect(main('edge-jetson').envFrom).toEqual([{ configMapRef: { name: 'site-settings' } }]);
+  expect(main('edge-jetson').volumeMounts).toContainEqual({ name: 'models', mountPath: '/models' });
+  expect(tm('edge-jetson').volumes).toContainEqual({ name: 'models', persistentVolumeClaim: { claimName: 'jetson-models' } });
+  expect(tm('edge-jetson').volumes.map((v: any) => v.name)).not.toContain('scratch');
+  expect(main('edge-node-1').volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/scratch' });
+  for (const n of ['edge-jetson', 'edge-node-1']) expect(validateManifest(out.get('Deployment', `nsfl-edge-${n}`))).toEqual([]);
+});

@@ -20,7 +20,7 @@ import {
 import { networkPoliciesSchema } from './network-policies';
 // network-policies: end
 import { durationSeconds, GO_DURATION, tlsSchema } from './tls';
-import { overrideSections, podMetadataFields, workloadFields } from './workloads';
+import { containerExtraFields, overrideSections, podMetadataFields, workloadFields } from './workloads';
 
 export * from './fields';
 export { HOST_PORT } from './addresses';
@@ -147,6 +147,7 @@ const edgeSettings = z.strictObject({
     .refine((l) => Object.keys(l).length <= 64, { error: 'must set at most 64 labels' })
     .optional().describe('Extra labels to set on the node.'),
   ...podMetadataFields,
+  ...containerExtraFields,
 });
 
 const edgeNode = edgeSettings.extend({

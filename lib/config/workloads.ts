@@ -152,6 +152,13 @@ const envFromSource = z
   })
   .refine((s) => (s.configMapRef === undefined) !== (s.secretRef === undefined), { error: 'must have exactly one of configMapRef and secretRef' });
 
+/** Additions to a pod and its program's container: the fields edge task managers also take. */
+export const containerExtraFields = {
+  extraVolumes: z.array(extraVolume).max(32).optional().describe('Extra volumes of the pods.'),
+  extraVolumeMounts: z.array(extraVolumeMount).max(32).optional().describe('Extra mounts of the main container (of extraVolumes).'),
+  envFrom: z.array(envFromSource).max(16).optional().describe('ConfigMaps and Secrets whose keys become environment variables of the main container (the generator\'s variables win).'),
+};
+
 /**
  * Placement, metadata and additions of one server workload (per component,
  * and in `workloads` for every one of them): a component's own value wins
@@ -166,9 +173,7 @@ export const workloadFields = {
   tolerations: z.array(toleration).max(32).optional().describe('Tolerations of the pods.'),
   affinity: affinity.optional(),
   ...podMetadataFields,
-  extraVolumes: z.array(extraVolume).max(32).optional().describe('Extra volumes of the pods.'),
-  extraVolumeMounts: z.array(extraVolumeMount).max(32).optional().describe('Extra mounts of the main container (of extraVolumes).'),
-  envFrom: z.array(envFromSource).max(16).optional().describe('ConfigMaps and Secrets whose keys become environment variables of the main container (the generator\'s variables win).'),
+  ...containerExtraFields,
 };
 
 /** {@link workloadFields} as one section. */

@@ -101,7 +101,7 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
     const component = labels[COMPONENT_LABEL];
     const site = edge.get(labels[SITE_LABEL]);
     if (component === 'task-manager' && site !== undefined) {
-      return { s: { ...site.pod }, where: (f) => edgeField(config, site.nodeName, f) };
+      return { s: { ...site.pod }, where: (f) => edgeField(config, site.nodeName, f), container: component };
     }
     const known = sections.get(component);
     const section = known && (kind === 'Deployment' || kind === 'StatefulSet') ? at(config, known.path) : undefined;

@@ -32,7 +32,7 @@ export interface EdgeSite {
   /** Every label the node must carry (the cluster label included). */
   readonly nodeLabels: Record<string, string>;
   /**
-   * The pod's PriorityClass, extra labels and annotations (applied by lib/overrides/).
+   * The pod's PriorityClass, extra labels, annotations, volumes, mounts and envFrom (applied by lib/overrides/).
    * @default none
    */
   readonly pod?: EdgePodMetadata;
@@ -49,6 +49,21 @@ export interface EdgePodMetadata {
   readonly podLabels: Readonly<Record<string, string>>;
   /** Extra annotations (merged over the levels). */
   readonly podAnnotations: Readonly<Record<string, string>>;
+  /**
+   * Extra volumes of the pod (the most specific level's list).
+   * @default none
+   */
+  readonly extraVolumes?: EdgeSettings['extraVolumes'];
+  /**
+   * Extra mounts of the task manager container.
+   * @default none
+   */
+  readonly extraVolumeMounts?: EdgeSettings['extraVolumeMounts'];
+  /**
+   * ConfigMaps and Secrets whose keys become the task manager's environment.
+   * @default none
+   */
+  readonly envFrom?: EdgeSettings['envFrom'];
 }
 
 /** The resolved fleet and the problems found resolving it. */
@@ -146,7 +161,14 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
       },
       tolerations: (pick(ls, 'tolerations') ?? []).map((t) => ({ ...t })),
       nodeLabels: { ...merge(ls, 'nodeLabels'), [clusterLabelKey]: labelValue },
-      pod: { priorityClassName: pick(ls, 'priorityClassName'), podLabels: merge(ls, 'podLabels'), podAnnotations: merge(ls, 'podAnnotations') },
+      pod: {
+        priorityClassName: pick(ls, 'priorityClassName'),
+        podLabels: merge(ls, 'podLabels'),
+        podAnnotations: merge(ls, 'podAnnotations'),
+        extraVolumes: pick(ls, 'extraVolumes'),
+        extraVolumeMounts: pick(ls, 'extraVolumeMounts'),
+        envFrom: pick(ls, 'envFrom'),
+      },
     });
   });
   sites.sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));
