@@ -117,16 +117,15 @@ describe('placement and metadata', () => {
   test('set-up Jobs take the fleet-wide placement; edge task managers take edge.defaults, profiles and nodes', () => {
     const job = out.get('Job', 'nsfl-database-setup').spec.template.spec;
     expect([job.nodeSelector, job.priorityClassName]).toEqual([{ 'example.com/pool': 'fl' }, 'fl-default']);
-    const edgeOut = synth(withOverrides({ ...edge, edge: { ...edge.edge, nodes: edgeNodes() } }));
-    const byNode = Object.fromEntries(edgeOut.all('Deployment').filter((d) => d.metadata.name.startsWith('nsfl-tm-') || d.metadata.labels['fl.neursafe.io/site'] !== 'cloud').map((d) => [d.metadata.labels['fl.neursafe.io/site'], d.spec.template]));
-    const nodes = Object.keys(byNode).filter((n) => n !== undefined && n !== 'cloud' && n !== 'undefined');
-    expect(nodes.length).toBeGreaterThan(0);
-    for (const n of nodes) {
-      expect(byNode[n].spec.priorityClassName).toBe('edge-critical');
-      expect(byNode[n].metadata.annotations['example.com/owner']).toBe('fleet');
-      expect(byNode[n].spec.nodeSelector?.['example.com/pool']).toBeUndefined();
+    const edgeOut = synth(withOverrides({ ...edge, workloads: { nodeSelector: { 'example.com/pool': 'fl' } }, edge: { ...edge.edge, nodes: edgeNodes() } }));
+    const pod = (node: string) => edgeOut.get('Deployment', `nsfl-edge-${node}`).spec.template;
+    for (const n of ['edge-node-1', 'edge-node-2', 'edge-jetson']) {
+      expect(pod(n).spec.priorityClassName).toBe('edge-critical');
+      expect(pod(n).metadata.annotations['example.com/owner']).toBe('fleet');
+      expect(pod(n).spec.nodeSelector).toEqual({ 'kubernetes.io/hostname': n });
     }
-    expect(byNode['edge-jetson'].metadata.labels['example.com/device']).toBe('jetson');
+    expect(pod('edge-jetson').metadata.labels['example.com/device']).toBe('jetson');
+    expect(pod('edge-node-1').metadata.labels['example.com/device']).toBeUndefined();
   });
 
   test('the output is schema-valid', () => {
