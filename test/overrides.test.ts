@@ -11,6 +11,8 @@ import { stringify } from 'yaml';
 import { ConfigError, formatIssue } from '../lib/config/errors';
 import { EXIT } from '../lib/exit-codes';
 import { parseConfig } from '../lib/load';
+import { NeursafePlatform } from '../lib/neursafe-platform';
+import { Testing } from 'cdk8s';
 import { synthFiles } from '../lib/synth';
 import { readTree, run } from './support/cli';
 import { validateManifest } from './support/k8s-schema';
@@ -356,4 +358,12 @@ test('edge task managers take extraVolumes, extraVolumeMounts and envFrom from e
   expect(tm('edge-jetson').volumes.map((v: any) => v.name)).not.toContain('scratch');
   expect(main('edge-node-1').volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/scratch' });
   for (const n of ['edge-jetson', 'edge-node-1']) expect(validateManifest(out.get('Deployment', `nsfl-edge-${n}`))).toEqual([]);
+});
+
+test('the NeursafePlatform construct refuses what only synth applies, instead of silently leaving it out', () => {
+  const config = { proxy: { priorityClassName: 'fl-high' }, edge: { defaults: { podLabels: { 'example.com/a': 'b' } } }, patches: [{ target: { kind: 'Service', name: 'x' }, merge: {} }] };
+  expect(() => new NeursafePlatform(Testing.app(), 'fl', { config })).toThrow(
+    'patches, proxy.priorityClassName, edge.defaults.podLabels: applied by synth to the rendered objects (synthFiles, npm run synth), not by the NeursafePlatform construct',
+  );
+  expect(() => new NeursafePlatform(Testing.app(), 'fl', { config: {} })).not.toThrow();
 });

@@ -9,7 +9,7 @@
 import { ConfigError, ConfigIssue, formatPath } from '../config/errors';
 import type { Locate } from '../config/load';
 import type { Config } from '../config/schema';
-import type { WorkloadSettings } from '../config/workloads';
+import { containerExtraFields, podMetadataFields, workloadFields, WorkloadSettings } from '../config/workloads';
 import type { ComponentEntry } from '../config/components';
 import { objectKey, shownObject } from '../outdir/documents';
 import type { EdgeSite } from '../resolve/fleet';
@@ -64,6 +64,37 @@ function at(config: Config, path: readonly string[]): any {
   return path.reduce<any>((v, k) => v?.[k], config);
 }
 
+/** The config section of each component with a workload of its own, by component name. */
+function workloadSections(components: readonly ComponentEntry[]): Map<string, { readonly path: readonly string[]; readonly container?: string }> {
+  const sections = new Map<string, { readonly path: readonly string[]; readonly container?: string }>();
+  for (const c of components) if (c.configKey !== undefined) sections.set(c.name, { path: [c.configKey] });
+  for (const [name, section] of Object.entries(SECTIONS)) sections.set(name, section);
+  return sections;
+}
+
+/** True for a value that sets something: not undefined, an empty list or an empty map. */
+const isSet = (v: unknown) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+
+/**
+ * The fields of a config that only synth applies (on the rendered objects),
+ * as field paths: what a construct built from the config alone would miss.
+ */
+export function overrideFieldsSet(config: Config, components: readonly ComponentEntry[]): string[] {
+  const out: string[] = (['commonLabels', 'commonAnnotations', 'extraObjects', 'patches'] as const).filter((k) => isSet(config[k]));
+  const check = (section: any, path: readonly PropertyKey[], keys: readonly string[]) => {
+    for (const k of keys) if (isSet(section?.[k])) out.push(formatPath([...path, k]));
+  };
+  check(config.workloads, ['workloads'], WORKLOAD_KEYS);
+  for (const { path } of workloadSections(components).values()) check(at(config, path), path, WORKLOAD_KEYS);
+  check(config.edge.defaults, ['edge', 'defaults'], EDGE_KEYS);
+  for (const [name, p] of Object.entries(config.edge.profiles)) check(p, ['edge', 'profiles', name], EDGE_KEYS);
+  config.edge.nodes.forEach((n, i) => check(n, ['edge', 'nodes', i], EDGE_KEYS));
+  return out;
+}
+
+const WORKLOAD_KEYS = Object.keys(workloadFields);
+const EDGE_KEYS = [...Object.keys(podMetadataFields), ...Object.keys(containerExtraFields)];
+
 /**
  * The most specific level of an edge node's settings that sets `field`: the
  * node, its profile, or edge.defaults. Searched only when reporting: a fleet
@@ -89,9 +120,7 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
   const located = (path: readonly PropertyKey[]) =>
     typeof path[path.length - 1] === 'string' ? source.locate?.(path.slice(0, -1), String(path[path.length - 1])) : source.locate?.(path);
   const report = (path: readonly PropertyKey[], message: string) => issues.push({ file, ...(located(path) ?? {}), path: formatPath(path), message, severity: 'error' });
-  const sections = new Map<string, { readonly path: readonly string[]; readonly container?: string }>();
-  for (const c of source.components) if (c.configKey !== undefined) sections.set(c.name, { path: [c.configKey] });
-  for (const [name, section] of Object.entries(SECTIONS)) sections.set(name, section);
+  const sections = workloadSections(source.components);
   const edge = new Map(source.edgeSites.map((s) => [s.nodeName, s]));
   const { commonLabels, commonAnnotations, patches, extraObjects } = config;
   const jobDefaults = Object.fromEntries(PLACEMENT_ONLY.map((k) => [k, config.workloads[k]])) as WorkloadSettings;
