@@ -13,6 +13,9 @@ export interface LabelContext {
   readonly version: string;
 }
 
+/** The label that names an object's component (its registry entry's `name`). */
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
 /** The label that tells task manager sites apart (`cloud` or an edge node name). */
 export const SITE_LABEL = 'fl.neursafe.io/site';
 
@@ -41,7 +44,7 @@ export function selectorLabels(context: Pick<LabelContext, 'name'>, component: s
   return {
     'app.kubernetes.io/name': APP_NAME,
     'app.kubernetes.io/instance': context.name,
-    'app.kubernetes.io/component': component,
+    [COMPONENT_LABEL]: component,
     ...(site === undefined ? {} : { [SITE_LABEL]: site }),
   };
 }

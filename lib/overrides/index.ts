@@ -11,6 +11,7 @@ import type { Locate } from '../config/load';
 import type { Config } from '../config/schema';
 import { containerExtraFields, podMetadataFields, workloadFields, WorkloadSettings } from '../config/workloads';
 import type { ComponentEntry } from '../config/components';
+import { COMPONENT_LABEL, SITE_LABEL } from '../labels';
 import { objectKey, shownObject } from '../outdir/documents';
 import type { EdgeSite } from '../resolve/fleet';
 import { applyOp, mergePatch, PatchOpError } from './json-patch';
@@ -56,8 +57,6 @@ const SECTIONS: Readonly<Record<string, { readonly path: readonly string[]; read
   'object-storage': { path: ['objectStorage'] },
 };
 
-const COMPONENT_LABEL = 'app.kubernetes.io/component';
-const SITE_LABEL = 'fl.neursafe.io/site';
 
 /** The value at a path of the config. */
 function at(config: Config, path: readonly string[]): any {
@@ -71,6 +70,13 @@ function workloadSections(components: readonly ComponentEntry[]): Map<string, { 
   for (const [name, section] of Object.entries(SECTIONS)) sections.set(name, section);
   return sections;
 }
+
+/** The fields of a server workload's settings. */
+const WORKLOAD_KEYS = Object.keys(workloadFields);
+/** The fields of an edge task manager's settings that synth applies. */
+const EDGE_KEYS = [...Object.keys(podMetadataFields), ...Object.keys(containerExtraFields)];
+/** The fields of `workloads` that pods without a program of their own (set-up Jobs) take: all but the container's. */
+const PLACEMENT_ONLY = WORKLOAD_KEYS.filter((k) => !(k in containerExtraFields));
 
 /** True for a value that sets something: not undefined, an empty list or an empty map. */
 const isSet = (v: unknown) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0);
@@ -92,9 +98,6 @@ export function overrideFieldsSet(config: Config, components: readonly Component
   return out;
 }
 
-const WORKLOAD_KEYS = Object.keys(workloadFields);
-const EDGE_KEYS = [...Object.keys(podMetadataFields), ...Object.keys(containerExtraFields)];
-
 /**
  * The most specific level of an edge node's settings that sets `field`: the
  * node, its profile, or edge.defaults. Searched only when reporting: a fleet
@@ -109,8 +112,6 @@ function edgeField(config: Config, nodeName: string, field: PropertyKey): readon
   return ['edge', 'defaults', field];
 }
 
-const PLACEMENT_ONLY = ['nodeSelector', 'tolerations', 'affinity', 'priorityClassName', 'podLabels', 'podAnnotations'] as const;
-
 /** The additions of a config; a config without any gives objects back unchanged. */
 export function createOverrides(source: OverrideSource): OutputOverrides {
   const { config } = source;
@@ -123,13 +124,13 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
   const sections = workloadSections(source.components);
   const edge = new Map(source.edgeSites.map((s) => [s.nodeName, s]));
   const { commonLabels, commonAnnotations, patches, extraObjects } = config;
-  const jobDefaults = Object.fromEntries(PLACEMENT_ONLY.map((k) => [k, config.workloads[k]])) as WorkloadSettings;
+  const jobDefaults = Object.fromEntries(PLACEMENT_ONLY.map((k) => [k, (config.workloads as Record<string, unknown>)[k]])) as WorkloadSettings;
 
   /** Which settings apply to a pod template, and the config path a clash of each field is reported at. */
   const settingsFor = (kind: string, labels: Obj): { s: WorkloadSettings; where: (field: PropertyKey) => readonly PropertyKey[]; container?: string } => {
     const component = labels[COMPONENT_LABEL];
     const site = edge.get(labels[SITE_LABEL]);
-    if (component === 'task-manager' && site !== undefined) {
+    if (site !== undefined) {
       return { s: { ...site.pod }, where: (f) => edgeField(config, site.nodeName, f), container: component };
     }
     const known = sections.get(component);
