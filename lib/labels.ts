@@ -50,11 +50,18 @@ export function selectorLabels(context: Pick<LabelContext, 'name'>, component: s
 }
 
 /**
- * A label selector (`kubectl -l`) of every object of the platform instance,
- * on labels Argo CD never rewrites (see {@link INSTANCE_LABEL}).
+ * The labels every object of the platform instance carries that select it
+ * as a whole, which Argo CD never rewrites (see {@link INSTANCE_LABEL}).
  */
+export function instanceLabels(context: Pick<LabelContext, 'name'>): Record<string, string> {
+  return { 'app.kubernetes.io/part-of': APP_NAME, [INSTANCE_LABEL]: context.name };
+}
+
+/** A label selector (`kubectl -l`) of every object of the platform instance: its {@link instanceLabels}. */
 export function instanceSelector(context: Pick<LabelContext, 'name'>): string {
-  return `app.kubernetes.io/part-of=${APP_NAME},${INSTANCE_LABEL}=${context.name}`;
+  return Object.entries(instanceLabels(context))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /**

@@ -211,10 +211,23 @@ describe('extraObjects', () => {
 
   test('land in the named file, after the generated objects, with the common labels', () => {
     const out = synth(withOverrides({ commonLabels: { 'example.com/team': 'fl' }, extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }, { file: '20-platform.k8s.yaml', manifest: { ...externalSecret, metadata: { name: 'second', namespace: NS } } }] }));
-    expect(out.objects.filter((o) => o.file === '90-extra.k8s.yaml').map((o) => o.obj)).toEqual([{ ...externalSecret, metadata: { ...externalSecret.metadata, labels: { 'example.com/team': 'fl' } } }]);
+    const instance = { 'app.kubernetes.io/part-of': 'neursafe-fl', 'fl.neursafe.io/instance': 'nsfl' };
+    expect(out.objects.filter((o) => o.file === '90-extra.k8s.yaml').map((o) => o.obj)).toEqual([{ ...externalSecret, metadata: { ...externalSecret.metadata, labels: { 'example.com/team': 'fl', ...instance } } }]);
     const platform = out.objects.filter((o) => o.file === '20-platform.k8s.yaml');
     expect(platform[platform.length - 1].obj.metadata.name).toBe('second');
     for (const { obj } of out.objects) expect(validateManifest(obj)).toEqual([]);
+  });
+
+  test('they carry the labels the kubectl path applies and prunes by; another value of them is refused', () => {
+    const { kubectlApplyCommand } = require('../lib/gitops/kubectl') as typeof import('../lib/gitops/kubectl');
+    const text = withOverrides({ extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }] });
+    const selector = /-l (\S+)/.exec(kubectlApplyCommand(parseConfig(text, 'platform.yaml').config))![1];
+    const labels = synth(text).get('ConfigMap', 'corp-ca-bundle').metadata.labels;
+    for (const term of selector.split(',')) expect(labels[term.split('=')[0]]).toBe(term.split('=')[1]);
+    const mine = { ...externalSecret, metadata: { ...externalSecret.metadata, labels: { 'fl.neursafe.io/instance': 'other' } } };
+    expect(synthErrors(withOverrides({ extraObjects: [{ file: 'x.k8s.yaml', manifest: mine }] }))[0]).toMatch(
+      /error: extraObjects\[0\]\.manifest\.metadata\.labels\["fl.neursafe.io\/instance"\]: ConfigMap neursafe-fl\/corp-ca-bundle: synth sets fl.neursafe.io\/instance to nsfl/,
+    );
   });
 
   test('an object that is generated, or listed twice, is refused', () => {

@@ -11,7 +11,7 @@ import type { Locate } from '../config/load';
 import type { Config } from '../config/schema';
 import { containerExtraFields, podMetadataFields, workloadFields, WorkloadSettings } from '../config/workloads';
 import type { ComponentEntry } from '../config/components';
-import { COMPONENT_LABEL, SITE_LABEL } from '../labels';
+import { COMPONENT_LABEL, instanceLabels, SITE_LABEL } from '../labels';
 import { objectKey, shownObject } from '../outdir/documents';
 import type { EdgeSite } from '../resolve/fleet';
 import { applyOp, mergePatch, PatchOpError } from './json-patch';
@@ -232,9 +232,15 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
         }
         seen.set(key, i);
         const obj = structuredClone(m);
-        obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels };
+        // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
+        const instance = instanceLabels(config);
+        for (const [k, v] of Object.entries(instance)) {
+          const own = obj.metadata.labels?.[k];
+          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by it): drop it`);
+        }
+        obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels, ...instance };
         obj.metadata.annotations = { ...commonAnnotations, ...obj.metadata.annotations };
-        for (const k of ['labels', 'annotations']) if (Object.keys(obj.metadata[k]).length === 0) delete obj.metadata[k];
+        if (Object.keys(obj.metadata.annotations).length === 0) delete obj.metadata.annotations;
         const problems = structureProblems(obj);
         if (problems.length > 0) {
           report(['extraObjects', i, 'manifest'], `${shown} is not a valid object: ${problems.join('; ')}`);
