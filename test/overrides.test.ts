@@ -114,6 +114,10 @@ describe('placement and metadata', () => {
       expect(obj.metadata.annotations['example.com/contact']).toBe('fl-team@example.com');
     }
     for (const kind of ['Deployment', 'StatefulSet', 'Job']) for (const w of out.all(kind)) expect(w.spec.template.metadata.labels['example.com/team']).toBe('fl');
+    // A workload's own pod label wins over the common one on its pods.
+    const own = synth(withOverrides({ commonLabels: { 'example.com/tier': 'any' }, proxy: { podLabels: { 'example.com/tier': 'edge-facing' } } }));
+    expect(own.get('Deployment', 'nsfl-proxy').spec.template.metadata.labels['example.com/tier']).toBe('edge-facing');
+    expect(own.get('Deployment', 'nsfl-proxy').metadata.labels['example.com/tier']).toBe('any');
   });
 
   test('set-up Jobs take the fleet-wide placement; edge task managers take edge.defaults, profiles and nodes', () => {

@@ -155,7 +155,9 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
         report([...where(c.path[0] ?? ''), ...c.path.slice(1)], `${shownObject(obj.kind, meta.namespace, meta.name)}: ${c.message}`);
       }
       const podClashes: Clash[] = [];
-      addToMap((template.metadata ??= {}), 'labels', commonLabels, 'commonLabels', 'the pod', podClashes);
+      // A workload's podLabels win over commonLabels on its pods.
+      const common = Object.fromEntries(Object.entries(commonLabels).filter(([k]) => s.podLabels?.[k] === undefined));
+      addToMap((template.metadata ??= {}), 'labels', common, 'commonLabels', 'the pod', podClashes);
       for (const c of podClashes) report(c.path, `${shownObject(obj.kind, meta.namespace, meta.name)}: ${c.message}`);
     }
   };
