@@ -13,6 +13,9 @@ export interface LabelContext {
   readonly version: string;
 }
 
+/** The label that names an object's component (its registry entry's `name`). */
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
 /** The label that tells task manager sites apart (`cloud` or an edge node name). */
 export const SITE_LABEL = 'fl.neursafe.io/site';
 
@@ -41,17 +44,24 @@ export function selectorLabels(context: Pick<LabelContext, 'name'>, component: s
   return {
     'app.kubernetes.io/name': APP_NAME,
     'app.kubernetes.io/instance': context.name,
-    'app.kubernetes.io/component': component,
+    [COMPONENT_LABEL]: component,
     ...(site === undefined ? {} : { [SITE_LABEL]: site }),
   };
 }
 
 /**
- * A label selector (`kubectl -l`) of every object of the platform instance,
- * on labels Argo CD never rewrites (see {@link INSTANCE_LABEL}).
+ * The labels every object of the platform instance carries that select it
+ * as a whole, which Argo CD never rewrites (see {@link INSTANCE_LABEL}).
  */
+export function instanceLabels(context: Pick<LabelContext, 'name'>): Record<string, string> {
+  return { 'app.kubernetes.io/part-of': APP_NAME, [INSTANCE_LABEL]: context.name };
+}
+
+/** A label selector (`kubectl -l`) of every object of the platform instance: its {@link instanceLabels}. */
 export function instanceSelector(context: Pick<LabelContext, 'name'>): string {
-  return `app.kubernetes.io/part-of=${APP_NAME},${INSTANCE_LABEL}=${context.name}`;
+  return Object.entries(instanceLabels(context))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /**

@@ -8,7 +8,7 @@
 import { ComponentDefinition } from './components/define';
 import { platformConfigSchema } from './config/components';
 import { ConfigIssue } from './config/errors';
-import { readConfigFile, validateConfig } from './config/load';
+import { Locate, readConfigFile, validateConfig } from './config/load';
 import { Config } from './config/schema';
 import { EdgeSite } from './resolve/fleet';
 import { resolvePlatform } from './resolve/platform';
@@ -26,6 +26,16 @@ export interface LoadedConfig {
   readonly edgePorts: ReadonlyMap<string, number>;
   /** The components it was checked for, in build order: the registered ones, then `LoadOptions.components`. */
   readonly components: readonly ComponentDefinition[];
+  /**
+   * Where a field path is written in the file, for problems synth finds (a patch that targets nothing).
+   * @default no line known
+   */
+  readonly locate?: Locate;
+  /**
+   * The config file's name, as problems found at synth name it.
+   * @default none
+   */
+  readonly file?: string;
 }
 
 /** What a load takes from outside the config file. */
@@ -55,6 +65,6 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const previous = options.previousPorts ?? new Map<string, number>();
   const components = platformComponents(options.components);
-  const { config, result, warnings } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components));
-  return { config, warnings, ...result, components };
+  const { config, result, warnings, locate } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components));
+  return { config, warnings, ...result, components, locate, file };
 }

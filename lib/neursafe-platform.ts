@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { LoadedConfig, parseConfig } from './load';
+import { overrideFieldsSet } from './overrides';
 import { buildPlatform, PlatformParts } from './platform';
 import { Proxy } from './components/proxy';
 import { PlatformContext } from './components/context';
@@ -66,6 +67,12 @@ export class NeursafePlatform extends Construct {
     this.loaded = isLoaded(props.config)
       ? props.config
       : parseConfig(stringify(props.config), props.configName ?? '<NeursafePlatform props.config>', { components: props.components });
+    const synthOnly = overrideFieldsSet(this.loaded.config, this.loaded.components);
+    if (synthOnly.length > 0) {
+      throw new Error(
+        `${synthOnly.join(', ')}: applied by synth to the rendered objects (synthFiles, npm run synth), not by the NeursafePlatform construct; drop them from its config, or add and patch objects in your own charts`,
+      );
+    }
     const parts: PlatformParts = buildPlatform(this, this.loaded.config, this.loaded.edgeSites, this.loaded.components);
     this.context = parts.context;
     this.database = parts.database;

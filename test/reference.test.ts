@@ -15,10 +15,14 @@ test('every field row has a description', () => {
 
 test('within each object, required fields come before the others', () => {
   const byParent = new Map<string, string[]>();
-  for (const r of rows) {
-    const [field, , def] = cells(r);
+  // Each shared block's table has fields of its own, relative to the block.
+  let block = '';
+  for (const line of md.split('\n')) {
+    if (line.startsWith('#')) block = line;
+    if (!line.startsWith('| `')) continue;
+    const [field, , def] = cells(line);
     const path = field.slice(1, -1);
-    const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
+    const parent = `${block}: ${path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : ''}`;
     byParent.set(parent, [...(byParent.get(parent) ?? []), def]);
   }
   for (const [parent, defs] of byParent) {

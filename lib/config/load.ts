@@ -23,6 +23,8 @@ export interface ValidConfig<T> {
   readonly result: T;
   /** Risky but legal settings, to be printed. */
   readonly warnings: readonly ConfigIssue[];
+  /** Where a field path is written in the file (its closest written parent when absent), for problems found later (at synth). */
+  readonly locate: Locate;
 }
 
 /** The largest config file read, in bytes (16 MiB: about 100,000 edge nodes). */
@@ -107,7 +109,7 @@ export function validateConfig<T>(text: string, file: string, check: ConfigCheck
   const { issues, result } = check(parsed.data);
   const ruleIssues = issues.map(toIssue);
   if (ruleIssues.some((i) => i.severity === 'error')) throw new ConfigError(ruleIssues);
-  return { config: parsed.data, result, warnings: ruleIssues };
+  return { config: parsed.data, result, warnings: ruleIssues, locate: (path) => locate(path) };
 }
 
 /**
@@ -132,7 +134,8 @@ function rulesWithout(raw: unknown, broken: readonly (readonly PropertyKey[])[],
   return check(reparsed.data).issues.filter((i) => i.severity === 'error' && !touches(i.path));
 }
 
-type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 'line' | 'column'>;
+/** The line and column of a field path (or of `key` inside it) in a config file. */
+export type Locate = (path: readonly PropertyKey[], key?: string) => Pick<ConfigIssue, 'line' | 'column'>;
 
 /** Turns one zod issue into config issues that say what was expected and what was found. */
 function zodIssues(issue: core.$ZodIssue, raw: unknown, file: string, locate: Locate): ConfigIssue[] {

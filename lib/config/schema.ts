@@ -20,6 +20,7 @@ import {
 import { networkPoliciesSchema } from './network-policies';
 // network-policies: end
 import { durationSeconds, GO_DURATION, tlsSchema } from './tls';
+import { containerExtraFields, overrideSections, podMetadataFields, workloadFields } from './workloads';
 
 export * from './fields';
 export { HOST_PORT } from './addresses';
@@ -61,6 +62,7 @@ const componentBase = {
   image: image.optional().describe('Full image reference; default: <images.registry>/<upstream name>:<images.tag>.'),
   resources: resourcesSchema.optional(),
   env: extraEnv,
+  ...workloadFields,
 };
 
 /**
@@ -144,6 +146,8 @@ const edgeSettings = z.strictObject({
     .record(labelKey, labelValue)
     .refine((l) => Object.keys(l).length <= 64, { error: 'must set at most 64 labels' })
     .optional().describe('Extra labels to set on the node.'),
+  ...podMetadataFields,
+  ...containerExtraFields,
 });
 
 const edgeNode = edgeSettings.extend({
@@ -297,6 +301,7 @@ export const configSchema = z
               .optional()
               .describe('Expose the embedded database for edge task managers through a cloud load balancer that admits only sourceRanges, instead of edgeNodePort; set edge.databaseAddress to its address.'),
             resources: resourcesSchema.optional(),
+            ...workloadFields,
           })
           .prefault({})
           .describe('The embedded PostgreSQL.'),
@@ -360,6 +365,7 @@ export const configSchema = z
           .optional()
           .describe('Required when type is external.'),
         resources: resourcesSchema.optional(),
+        ...workloadFields,
       })
       .prefault({})
       .describe('The S3 endpoint users upload job files and models to; its buckets must be folders of the shared root.'),
@@ -558,6 +564,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe('GitOps wiring.'),
+    ...overrideSections,
   })
   .describe('The Neursafe FL platform and its edge fleet.');
 

@@ -28,6 +28,16 @@ export function isManifest(file: string): boolean {
   return /\.ya?ml$/.test(file);
 }
 
+/** An object's identity in the cluster ({@link ManifestDoc.key}): API group (not version), kind, namespace and name. */
+export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+  return `${apiVersion.split('/').slice(0, -1).join('/')}|${kind}|${namespace ?? ''}|${name}`;
+}
+
+/** An object as messages name it ({@link ManifestDoc.name}): `Kind namespace/name`, `Kind name` when cluster-scoped. */
+export function shownObject(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+}
+
 /** The lines of a text without its leading comment lines, and those lines. */
 function splitHeader(text: string): [header: string, body: string] {
   const m = /^(#[^\n]*\n)*/.exec(text)!;
@@ -60,7 +70,7 @@ export function documents(file: string, text: string | undefined): ManifestDoc[]
     const namespace = scalar(/^ {2}namespace: (.*)$/m.exec(metadata)?.[1]);
     if (!apiVersion || !kind || !name) continue;
     const group = apiVersion.split('/').slice(0, -1).join('/');
-    out.push({ file, key: `${group}|${kind}|${namespace}|${name}`, name: `${kind} ${namespace ? `${namespace}/` : ''}${name}`, kind: `${group}/${kind}`, text: doc });
+    out.push({ file, key: objectKey(apiVersion, kind, namespace, name), name: shownObject(kind, namespace, name), kind: `${group}/${kind}`, text: doc });
   }
   return out;
 }

@@ -31,6 +31,39 @@ export interface EdgeSite {
   readonly tolerations: k8s.Toleration[];
   /** Every label the node must carry (the cluster label included). */
   readonly nodeLabels: Record<string, string>;
+  /**
+   * The pod's PriorityClass, extra labels, annotations, volumes, mounts and envFrom (applied by lib/overrides/).
+   * @default none
+   */
+  readonly pod?: EdgePodMetadata;
+}
+
+/** What edge settings add to a task manager's pod. */
+export interface EdgePodMetadata {
+  /**
+   * PriorityClass of the pod.
+   * @default none
+   */
+  readonly priorityClassName?: string;
+  /** Extra labels (merged over the levels). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Extra annotations (merged over the levels). */
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  /**
+   * Extra volumes of the pod (the most specific level's list).
+   * @default none
+   */
+  readonly extraVolumes?: EdgeSettings['extraVolumes'];
+  /**
+   * Extra mounts of the task manager container.
+   * @default none
+   */
+  readonly extraVolumeMounts?: EdgeSettings['extraVolumeMounts'];
+  /**
+   * ConfigMaps and Secrets whose keys become the task manager's environment.
+   * @default none
+   */
+  readonly envFrom?: EdgeSettings['envFrom'];
 }
 
 /** The resolved fleet and the problems found resolving it. */
@@ -54,7 +87,7 @@ function pick<K extends keyof EdgeSettings>(ls: EdgeSettings[], key: K): EdgeSet
 }
 
 /** Maps merged from the most general level to the most specific. */
-function merge<K extends 'env' | 'nodeLabels' | 'dirs'>(ls: EdgeSettings[], key: K): NonNullable<EdgeSettings[K]> {
+function merge<K extends 'env' | 'nodeLabels' | 'dirs' | 'podLabels' | 'podAnnotations'>(ls: EdgeSettings[], key: K): NonNullable<EdgeSettings[K]> {
   return Object.assign({}, ...ls.map((l) => l[key] ?? {}));
 }
 
@@ -128,6 +161,14 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
       },
       tolerations: (pick(ls, 'tolerations') ?? []).map((t) => ({ ...t })),
       nodeLabels: { ...merge(ls, 'nodeLabels'), [clusterLabelKey]: labelValue },
+      pod: {
+        priorityClassName: pick(ls, 'priorityClassName'),
+        podLabels: merge(ls, 'podLabels'),
+        podAnnotations: merge(ls, 'podAnnotations'),
+        extraVolumes: pick(ls, 'extraVolumes'),
+        extraVolumeMounts: pick(ls, 'extraVolumeMounts'),
+        envFrom: pick(ls, 'envFrom'),
+      },
     });
   });
   sites.sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));

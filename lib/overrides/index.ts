@@ -1,0 +1,257 @@
+/**
+ * The config's additions to the rendered objects, applied by synth after
+ * generation and before anything is written: workload placement and
+ * metadata, extra volumes and envFrom (placement.ts), common labels and
+ * annotations, `patches` (json-patch.ts) and `extraObjects`. Every problem
+ * is a config error located at the field that caused it; the output folder
+ * is left alone.
+ */
+import { ConfigError, ConfigIssue, formatPath } from '../config/errors';
+import type { Locate } from '../config/load';
+import type { Config } from '../config/schema';
+import { containerExtraFields, podMetadataFields, workloadFields, WorkloadSettings } from '../config/workloads';
+import type { ComponentEntry } from '../config/components';
+import { COMPONENT_LABEL, instanceLabels, SITE_LABEL } from '../labels';
+import { objectKey, shownObject } from '../outdir/documents';
+import type { EdgeSite } from '../resolve/fleet';
+import { applyOp, mergePatch, PatchOpError } from './json-patch';
+import { addToMap, applyWorkload, Clash, mergeSettings } from './placement';
+import { podTemplates, structureProblems, typeChanges } from './structure';
+
+type Obj = Record<string, any>;
+
+/** Where the config and its positions come from. */
+export interface OverrideSource {
+  /** The validated config. */
+  readonly config: Config;
+  /** The resolved edge nodes. */
+  readonly edgeSites: readonly EdgeSite[];
+  /** The components built (their config keys). */
+  readonly components: readonly ComponentEntry[];
+  /**
+   * Where a field is written in the config file.
+   * @default no line known
+   */
+  readonly locate?: Locate;
+  /**
+   * The config file's name in messages.
+   * @default "platform.yaml"
+   */
+  readonly file?: string;
+}
+
+/** The additions of one config, applied object by object. */
+export interface OutputOverrides {
+  /** The object with the config's additions and patches (a new object when changed). */
+  apply(file: string, obj: Obj): Obj;
+  /**
+   * The extra objects by output file, once every generated object went through {@link apply}.
+   * @throws ConfigError with every problem found on the way
+   */
+  finish(): Map<string, Obj[]>;
+}
+
+/** Config sections of the components whose section is not at their config key, and their main container when not named like the component. */
+const SECTIONS: Readonly<Record<string, { readonly path: readonly string[]; readonly container?: string }>> = {
+  database: { path: ['database', 'embedded'], container: 'postgres' },
+  'object-storage': { path: ['objectStorage'] },
+};
+
+
+/** The value at a path of the config. */
+function at(config: Config, path: readonly string[]): any {
+  return path.reduce<any>((v, k) => v?.[k], config);
+}
+
+/** The config section of each component with a workload of its own, by component name. */
+function workloadSections(components: readonly ComponentEntry[]): Map<string, { readonly path: readonly string[]; readonly container?: string }> {
+  const sections = new Map<string, { readonly path: readonly string[]; readonly container?: string }>();
+  for (const c of components) if (c.configKey !== undefined) sections.set(c.name, { path: [c.configKey] });
+  for (const [name, section] of Object.entries(SECTIONS)) sections.set(name, section);
+  return sections;
+}
+
+/** The fields of a server workload's settings. */
+const WORKLOAD_KEYS = Object.keys(workloadFields);
+/** The fields of an edge task manager's settings that synth applies. */
+const EDGE_KEYS = [...Object.keys(podMetadataFields), ...Object.keys(containerExtraFields)];
+/** The fields of `workloads` that pods without a program of their own (set-up Jobs) take: all but the container's. */
+const PLACEMENT_ONLY = WORKLOAD_KEYS.filter((k) => !(k in containerExtraFields));
+
+/** True for a value that sets something: not undefined, an empty list or an empty map. */
+const isSet = (v: unknown) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+
+/**
+ * The fields of a config that only synth applies (on the rendered objects),
+ * as field paths: what a construct built from the config alone would miss.
+ */
+export function overrideFieldsSet(config: Config, components: readonly ComponentEntry[]): string[] {
+  const out: string[] = (['commonLabels', 'commonAnnotations', 'extraObjects', 'patches'] as const).filter((k) => isSet(config[k]));
+  const check = (section: any, path: readonly PropertyKey[], keys: readonly string[]) => {
+    for (const k of keys) if (isSet(section?.[k])) out.push(formatPath([...path, k]));
+  };
+  check(config.workloads, ['workloads'], WORKLOAD_KEYS);
+  for (const { path } of workloadSections(components).values()) check(at(config, path), path, WORKLOAD_KEYS);
+  check(config.edge.defaults, ['edge', 'defaults'], EDGE_KEYS);
+  for (const [name, p] of Object.entries(config.edge.profiles)) check(p, ['edge', 'profiles', name], EDGE_KEYS);
+  config.edge.nodes.forEach((n, i) => check(n, ['edge', 'nodes', i], EDGE_KEYS));
+  return out;
+}
+
+/**
+ * The most specific level of an edge node's settings that sets `field`: the
+ * node, its profile, or edge.defaults. Searched only when reporting: a fleet
+ * of 10,000 nodes would otherwise search the list once per node.
+ */
+function edgeField(config: Config, nodeName: string, field: PropertyKey): readonly PropertyKey[] {
+  const index = config.edge.nodes.findIndex((n) => n.name === nodeName);
+  const node = config.edge.nodes[index] as Record<PropertyKey, unknown>;
+  const profile = node.profile as string | undefined;
+  if (node[field] !== undefined) return ['edge', 'nodes', index, field];
+  if (profile !== undefined && (config.edge.profiles[profile] as Record<PropertyKey, unknown>)[field] !== undefined) return ['edge', 'profiles', profile, field];
+  return ['edge', 'defaults', field];
+}
+
+/** The additions of a config; a config without any gives objects back unchanged. */
+export function createOverrides(source: OverrideSource): OutputOverrides {
+  const { config } = source;
+  const file = source.file ?? 'platform.yaml';
+  const issues: ConfigIssue[] = [];
+  // A field is shown at its key's line (`target:`), a list item at its own.
+  const located = (path: readonly PropertyKey[]) =>
+    typeof path[path.length - 1] === 'string' ? source.locate?.(path.slice(0, -1), String(path[path.length - 1])) : source.locate?.(path);
+  const report = (path: readonly PropertyKey[], message: string) => issues.push({ file, ...(located(path) ?? {}), path: formatPath(path), message, severity: 'error' });
+  const sections = workloadSections(source.components);
+  const edge = new Map(source.edgeSites.map((s) => [s.nodeName, s]));
+  const { commonLabels, commonAnnotations, patches, extraObjects } = config;
+  const jobDefaults = Object.fromEntries(PLACEMENT_ONLY.map((k) => [k, (config.workloads as Record<string, unknown>)[k]])) as WorkloadSettings;
+
+  /** Which settings apply to a pod template, and the config path a clash of each field is reported at. */
+  const settingsFor = (kind: string, labels: Obj): { s: WorkloadSettings; where: (field: PropertyKey) => readonly PropertyKey[]; container?: string } => {
+    const component = labels[COMPONENT_LABEL];
+    const site = edge.get(labels[SITE_LABEL]);
+    if (site !== undefined) {
+      return { s: { ...site.pod }, where: (f) => edgeField(config, site.nodeName, f), container: component };
+    }
+    const known = sections.get(component);
+    const section = known && (kind === 'Deployment' || kind === 'StatefulSet') ? at(config, known.path) : undefined;
+    if (section === undefined) return { s: jobDefaults, where: (f) => ['workloads', f] };
+    return {
+      s: mergeSettings(config.workloads, section),
+      where: (f) => (section[f] !== undefined ? [...known!.path, f] : ['workloads', f]),
+      container: known!.container ?? component,
+    };
+  };
+
+  const generate = (obj: Obj) => {
+    const meta: Obj = (obj.metadata ??= {});
+    const clashes: Clash[] = [];
+    addToMap(meta, 'labels', commonLabels, 'commonLabels', shownObject(obj.kind, meta.namespace, meta.name), clashes);
+    addToMap(meta, 'annotations', commonAnnotations, 'commonAnnotations', shownObject(obj.kind, meta.namespace, meta.name), clashes);
+    for (const c of clashes) report(c.path, c.message);
+    for (const { template } of podTemplates(obj)) {
+      const { s, where, container } = settingsFor(obj.kind, template.metadata?.labels ?? {});
+      for (const c of applyWorkload(template, s, container)) {
+        report([...where(c.path[0] ?? ''), ...c.path.slice(1)], `${shownObject(obj.kind, meta.namespace, meta.name)}: ${c.message}`);
+      }
+      const podClashes: Clash[] = [];
+      // A workload's podLabels win over commonLabels on its pods.
+      const common = Object.fromEntries(Object.entries(commonLabels).filter(([k]) => s.podLabels?.[k] === undefined));
+      addToMap((template.metadata ??= {}), 'labels', common, 'commonLabels', 'the pod', podClashes);
+      for (const c of podClashes) report(c.path, `${shownObject(obj.kind, meta.namespace, meta.name)}: ${c.message}`);
+    }
+  };
+
+  const byTarget = new Map<string, number[]>();
+  patches.forEach((p, i) => byTarget.set(`${p.target.kind}|${p.target.name}`, [...(byTarget.get(`${p.target.kind}|${p.target.name}`) ?? []), i]));
+  const hits = patches.map(() => 0);
+  const generated = new Map<string, string>();
+  const extraNeeded = extraObjects.length > 0;
+
+  const patch = (obj: Obj): Obj => {
+    const indexes = byTarget.get(`${obj.kind}|${obj.metadata?.name}`);
+    if (indexes === undefined) return obj;
+    let out = obj;
+    const shown = shownObject(obj.kind, obj.metadata.namespace, obj.metadata.name);
+    for (const i of indexes) {
+      const { target, merge, ops } = patches[i];
+      if ((target.namespace !== undefined && target.namespace !== obj.metadata.namespace) || (target.apiVersion !== undefined && target.apiVersion !== obj.apiVersion)) continue;
+      hits[i]++;
+      let next = merge === undefined ? structuredClone(out) : (mergePatch(out, merge) as Obj);
+      for (const [j, op] of (ops ?? []).entries()) {
+        try {
+          applyOp(next, op);
+        } catch (e) {
+          if (!(e instanceof PatchOpError)) throw e;
+          report(['patches', i, 'ops', j, e.field], `${shown}: ${e.message}`);
+          next = out;
+          break;
+        }
+      }
+      if (next === out) continue;
+      const moved = ['apiVersion', 'kind'].filter((k) => next[k] !== obj[k]).concat(['name', 'namespace'].filter((k) => next.metadata?.[k] !== obj.metadata[k]).map((k) => `metadata.${k}`));
+      if (moved.length > 0) {
+        report(['patches', i], `${shown}: a patch may not change ${moved.join(', ')} (an object's identity): add the object under extraObjects instead`);
+        continue;
+      }
+      const problems = [...typeChanges(out, next), ...structureProblems(next)];
+      if (problems.length > 0) {
+        report(['patches', i], `makes ${shown} invalid: ${problems.join('; ')}`);
+        continue;
+      }
+      out = next;
+    }
+    return out;
+  };
+
+  return {
+    apply(outFile, obj) {
+      if (extraNeeded) generated.set(objectKey(obj.apiVersion, obj.kind, obj.metadata?.namespace, obj.metadata?.name), outFile);
+      generate(obj);
+      return patch(obj);
+    },
+    finish() {
+      hits.forEach((n, i) => {
+        if (n > 0) return;
+        const { kind, name, namespace, apiVersion } = patches[i].target;
+        const what = [apiVersion, kind, namespace ? `${namespace}/${name}` : name].filter((p) => p !== undefined).join(' ');
+        report(['patches', i, 'target'], `matches no generated object (${what}); patches apply to generated objects only, by kind and metadata.name as written in the output`);
+      });
+      const out = new Map<string, Obj[]>();
+      const seen = new Map<string, number>();
+      extraObjects.forEach((x, i) => {
+        const m = x.manifest as Obj;
+        const key = objectKey(m.apiVersion, m.kind, m.metadata.namespace, m.metadata.name);
+        const shown = shownObject(m.kind, m.metadata.namespace, m.metadata.name);
+        const path = ['extraObjects', i, 'manifest', 'metadata', 'name'];
+        if (generated.has(key)) {
+          report(path, `${shown} is generated (in ${generated.get(key)}): change it with patches instead`);
+          return;
+        }
+        if (seen.has(key)) {
+          report(path, `${shown} is also extraObjects[${seen.get(key)}]`);
+          return;
+        }
+        seen.set(key, i);
+        const obj = structuredClone(m);
+        // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
+        const instance = instanceLabels(config);
+        for (const [k, v] of Object.entries(instance)) {
+          const own = obj.metadata.labels?.[k];
+          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by it): drop it`);
+        }
+        obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels, ...instance };
+        obj.metadata.annotations = { ...commonAnnotations, ...obj.metadata.annotations };
+        if (Object.keys(obj.metadata.annotations).length === 0) delete obj.metadata.annotations;
+        const problems = structureProblems(obj);
+        if (problems.length > 0) {
+          report(['extraObjects', i, 'manifest'], `${shown} is not a valid object: ${problems.join('; ')}`);
+          return;
+        }
+        out.set(x.file, [...(out.get(x.file) ?? []), obj]);
+      });
+      if (issues.length > 0) throw new ConfigError(issues);
+      return out;
+    },
+  };
+}
