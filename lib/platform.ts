@@ -212,7 +212,7 @@ export function buildPlatform(
     new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', { context, argocd, name: names.platform });
     new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', { context, argocd, name: names.fleet });
     if (argocd.certManager.enabled) {
-      new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager });
+      new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager, mirror: config.images.mirror });
     }
   }
   return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls };

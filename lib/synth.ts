@@ -8,6 +8,7 @@ import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ComponentDefinition } from './components/define';
 import { LoadedConfig } from './load';
+import { imageReferences } from './output-images';
 import { Config } from './config/schema';
 import { parsePortRecord, PORTS_FILE, renderPortRecord } from './resolve/ports';
 import { EdgeSite } from './resolve/fleet';
@@ -71,6 +72,15 @@ export function synthFiles(loaded: LoadedConfig): Map<string, string> {
   const files = new Map([...documents].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
   if (loaded.edgePorts.size > 0) files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Every image reference of the output for a loaded config (lib/output-images.ts), sorted and without repeats. */
+export function synthImages(loaded: LoadedConfig): string[] {
+  const found = new Set<string>();
+  collectObjects(loaded.config, loaded.edgeSites, loaded.components, (json) => {
+    for (const ref of imageReferences(json)) found.add(ref);
+  });
+  return [...found].sort();
 }
 
 /**

@@ -223,7 +223,26 @@ export const configSchema = z
           .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. registry.example.com/neursafe' })
           .default('docker.io/neursafe')
           .describe('Registry and path of the platform images.'),
-        tag: z.string().regex(/^[\w][\w.-]{0,127}$/, { error: 'must be an image tag' }).default('0.1.0').describe('Tag of the platform images.'),
+        tag: z
+          .string()
+          .regex(/^[\w][\w.-]{0,127}$/, { error: 'must be an image tag, e.g. 0.1.0 (pin each image by digest in images.digests: one digest cannot fit several images)' })
+          .default('0.1.0')
+          .describe('Tag of the platform images.'),
+        digests: z
+          .record(
+            z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: 'must be the upstream name of a platform image, e.g. nsfl-proxy' }),
+            z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: 'must be a digest sha256:<64 hex digits>' }),
+          )
+          .default({})
+          .describe('A digest per platform image, by upstream name (nsfl-proxy, nsfl-coordinator, ...): its default reference becomes <registry>/<name>:<tag>@<digest>. Other images take a digest in their own reference (name:tag@sha256:...).'),
+        mirror: z
+          .string()
+          .max(255, { error: 'must be at most 255 characters (a registry host and path)', abort: true })
+          .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. mirror.internal:5000/neursafe' })
+          .optional()
+          .describe(
+            "One registry every image reference of the output is pulled from (air-gapped sites): each reference, the platform's, the helpers', the edge nodes', set or default, becomes <mirror>/<its path without the registry host> (Docker Hub's one-segment names get library/), e.g. docker.io/library/busybox:1.36.1 -> <mirror>/library/busybox:1.36.1, quay.io/minio/minio:X -> <mirror>/minio/minio:X. References already under <mirror>/ are kept. `npm run images` lists what to copy (docs/images.md).",
+          ),
         allowLatest: z.boolean().default(false).describe('Allow the mutable tag "latest" (not recommended: coordinators use IfNotPresent).'),
         pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
         pullSecrets: z.array(dnsLabel).default([]).describe('imagePullSecrets (Secret names in the platform namespace).'),
@@ -540,6 +559,11 @@ export const configSchema = z
                   .default('v1.19.1')
                   .describe("Version of the jetstack/cert-manager chart; pick one that supports your cluster's Kubernetes version (cert-manager.io/docs/releases)."),
                 namespace: dnsLabel.default('cert-manager').describe('Namespace cert-manager runs in.'),
+                chartRepository: z
+                  .string()
+                  .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be the http(s) URL of a Helm repository, e.g. https://charts.jetstack.io' })
+                  .default('https://charts.jetstack.io')
+                  .describe("Helm repository of the cert-manager chart (a mirror of charts.jetstack.io for air-gapped sites; Argo CD must know it). cert-manager's own images follow images.mirror."),
               })
               .prefault({})
               .describe('cert-manager, a prerequisite of tls.certificates certManager.'),
