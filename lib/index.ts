@@ -46,6 +46,7 @@ export {
 export { SharedRoot, SharedRootProps } from './components/shared-root';
 export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, ServiceAccountToken, ServiceAccountTokenProps, WorkloadRoles } from './components/api-access';
 export { SetupJob, SetupJobProps } from './components/setup-job';
+export { PodPullSecrets, PodPullSecretsProps, pullSecretsEnv } from './components/pull-secrets';
 
 // One construct per component
 export { CoordinatorTls, JobScheduler, JobSchedulerProps } from './components/job-scheduler';

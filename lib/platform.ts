@@ -17,6 +17,7 @@ import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { Config } from './config/schema';
+import { PodPullSecrets } from './components/pull-secrets';
 import { EdgeFleet, EdgeTls } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
 import { CertificateAuthority, CertificateReloader } from './components/certificates';
@@ -150,6 +151,7 @@ export function buildPlatform(
   const db = database.connection;
 
   const root = new SharedRoot(context, config.sharedRoot);
+  if (context.images.pullSecrets.length > 0) new PodPullSecrets(platform, 'PodPullSecrets', { context });
   new WorkloadRoles(platform, 'WorkloadRoles', { context });
   const { built, flows } = buildComponents(platform, { config, context, secrets, database: db, root, tls }, components);
   const proxy = built(proxyComponent);

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
 import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
+import { pullSecretsEnv } from './pull-secrets';
 import { k8s } from 'cdk8s-plus-28';
 import { CertificateIssuance } from '../resolve/tls';
 import { certificateOf } from './certificates';
@@ -165,6 +166,7 @@ export class JobScheduler extends Construct {
             COORDINATOR_IMAGE: platformImage(context, 'nsfl-coordinator', props.coordinatorImage),
             CLOUD_OS: 'k8s',
             DEPLOYMENT_WAY: 'cloud',
+            ...pullSecretsEnv(context),
           }),
           ...api.env,
           secretEnv('TOKEN', props.routeToken),

@@ -245,7 +245,14 @@ export const configSchema = z
           ),
         allowLatest: z.boolean().default(false).describe('Allow the mutable tag "latest" (not recommended: coordinators use IfNotPresent).'),
         pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
-        pullSecrets: z.array(dnsLabel).default([]).describe('imagePullSecrets (Secret names in the platform namespace).'),
+        pullSecrets: z
+          .array(dnsLabel)
+          .max(16)
+          .refine((n) => new Set(n).size === n.length, { error: 'must not repeat a Secret name' })
+          .default([])
+          .describe(
+            "imagePullSecrets of every pod: Secret names in the platform namespace, and in default for the coordinators and executors the programs create there (a set-up Job adds them to default's ServiceAccount default; K8S_IMAGE_PULL_SECRETS for later platform versions). Copy or replicate the Secrets into default yourself: docs/images.md.",
+          ),
         coordinator: image.optional().describe('Coordinator image (COORDINATOR_IMAGE); default: <registry>/nsfl-coordinator:<tag>.'),
         kubectl: image
           .default('docker.io/alpine/k8s:1.28.15')
