@@ -161,6 +161,11 @@ const edgeNode = edgeSettings.extend({
 
 const edgeSection = z
   .strictObject({
+    kubeedgeVersion: z
+      .string()
+      .regex(/^v?[0-9]{1,3}\.[0-9]{1,3}(\.[0-9]{1,3})?$/, { error: 'must be a KubeEdge release, e.g. 1.18.1' })
+      .default('1.11.1')
+      .describe("The oldest KubeEdge release the fleet's cloudcore and edgecores run (the platform's KubeEdge guide uses 1.11.1): synth warns about each setting that needs a newer one (docs/edge.md, KubeEdge compatibility)."),
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
     cloudCoreAddress: externalHostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
     proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),

@@ -10,6 +10,7 @@ import { edgeRules } from './edge-rules';
 import { EdgeSite, resolveFleet } from './fleet';
 import { gitopsRules } from './gitops-rules';
 import { mirrorConfig } from './images';
+import { kubeedgeVersionRules } from './kubeedge';
 import { allocatePorts } from './ports';
 import { platformRules } from './rules';
 import { tlsRules } from './tls';
@@ -38,7 +39,7 @@ export function resolvePlatform(
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
   return {
-    issues: [...platformRules(config, components), ...edgeRules(config), ...gitopsRules(config), ...tlsRules(config), ...apiGatewayRules(config), ...allocation.issues, ...fleet.issues],
+    issues: [...platformRules(config, components), ...edgeRules(config), ...kubeedgeVersionRules(config), ...gitopsRules(config), ...tlsRules(config), ...apiGatewayRules(config), ...allocation.issues, ...fleet.issues],
     result: { config, edgeSites: fleet.sites, edgePorts: allocation.ports },
   };
 }
