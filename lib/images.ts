@@ -26,6 +26,12 @@ function splitHost(ref: string): { host: string; path: string } {
   return { host: 'docker.io', path: ref };
 }
 
+/** A reference's registry host and its path there (Docker Hub's one-segment names with their implicit `library/`): where it is pulled from. */
+export function imageSource(ref: string): { readonly host: string; readonly path: string } {
+  const { host, path } = splitHost(ref);
+  return DOCKER_HUB.has(host) ? { host: 'docker.io', path: path.includes('/') ? path : `library/${path}` } : { host, path };
+}
+
 /**
  * An image reference pulled from `mirror` instead: `<mirror>/<path>` where
  * path is the reference without its registry host, and Docker Hub's
@@ -33,9 +39,7 @@ function splitHost(ref: string): { host: string; path: string } {
  * are kept; a reference already under `<mirror>/` is returned as it is.
  */
 export function mirrorImage(ref: string, mirror: string): string {
-  if (ref.startsWith(`${mirror}/`)) return ref;
-  const { host, path } = splitHost(ref);
-  return `${mirror}/${DOCKER_HUB.has(host) && !path.includes('/') ? `library/${path}` : path}`;
+  return ref.startsWith(`${mirror}/`) ? ref : `${mirror}/${imageSource(ref).path}`;
 }
 
 /** A registry prefix (`images.registry`: host and path) under `mirror`: `<mirror>/<path>`, or the mirror itself for a bare host. */

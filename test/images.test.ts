@@ -164,3 +164,19 @@ test('the cert-manager chart repository is configurable', () => {
   const app = out.all('Application').find((a) => a.spec.source.chart === 'cert-manager');
   expect(app.spec.source.repoURL).toBe('https://charts.mirror.internal/jetstack');
 });
+
+test('`images` takes no positional argument and no synth-only flag', () => {
+  expect(run(['images', 'platform.yaml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unexpected argument "platform.yaml" (the config file is given with --config)') });
+  expect(run(['images', '--check'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--check and --allow-recreate apply to synth only') });
+});
+
+describe('two images on one mirror path', () => {
+  test('different registries with the same path are refused, naming both fields', () => {
+    const errors = configErrors(withOverrides({ images: { mirror: MIRROR, minio: 'docker.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' }, proxy: { image: 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' } }));
+    expect(errors).toEqual([expect.stringMatching(/proxy\.image: "quay\.io\/minio\/minio:.*" and images\.minio \("docker\.io\/minio\/minio:.*"\) are different images that both become "mirror\.internal:5000\/fl\/minio\/minio:/)]);
+  });
+
+  test('one image written two ways (busybox, docker.io/library/busybox) is not a clash', () => {
+    expect(configErrors(withOverrides({ images: { mirror: MIRROR, busybox: 'busybox:1.36.1' }, proxy: { image: 'docker.io/library/busybox:1.36.1' } }))).toEqual([]);
+  });
+});

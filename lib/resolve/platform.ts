@@ -35,11 +35,11 @@ export function resolvePlatform(
   previousPorts: ReadonlyMap<string, number>,
   components: readonly ComponentEntry[],
 ): { issues: RuleIssue[]; result: ResolvedPlatform } {
-  const config = mirrorConfig(parsed, components);
+  const { config, issues: mirrorIssues } = mirrorConfig(parsed, components);
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
   return {
-    issues: [...platformRules(config, components), ...edgeRules(config), ...kubeedgeVersionRules(config), ...gitopsRules(config), ...tlsRules(config), ...apiGatewayRules(config), ...allocation.issues, ...fleet.issues],
+    issues: [...mirrorIssues, ...platformRules(config, components), ...edgeRules(config), ...kubeedgeVersionRules(config), ...gitopsRules(config), ...tlsRules(config), ...apiGatewayRules(config), ...allocation.issues, ...fleet.issues],
     result: { config, edgeSites: fleet.sites, edgePorts: allocation.ports },
   };
 }
