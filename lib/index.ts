@@ -27,7 +27,7 @@ export { COMPONENTS, COMPONENT_NAMES, Component, PlatformImage, REGISTRY, platfo
 export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './components/define';
 export { ComponentEntry, platformConfigSchema } from './config/components';
 export { labels, resourceName, selectorLabels, APP_NAME, INSTANCE_LABEL, SITE_LABEL } from './labels';
-export { platformImage } from './images';
+export { imageSource, mirrorImage, mirrorRegistry, platformImage } from './images';
 export { SecretKeyRef } from './components/pod';
 
 // Building blocks
