@@ -180,3 +180,9 @@ describe('two images on one mirror path', () => {
     expect(configErrors(withOverrides({ images: { mirror: MIRROR, busybox: 'busybox:1.36.1' }, proxy: { image: 'docker.io/library/busybox:1.36.1' } }))).toEqual([]);
   });
 });
+
+test('a digest for a name the platform does not build is refused (it would pin nothing)', () => {
+  expect(configErrors(withOverrides({ images: { digests: { 'nsfl-prxy': `sha256:${'c'.repeat(64)}` } } }))).toEqual([
+    expect.stringMatching(/images\.digests\.nsfl-prxy: "nsfl-prxy" is not an image the platform builds \(nsfl-client-cpu, nsfl-coordinator, nsfl-job-scheduler, nsfl-model-manager, nsfl-proxy, nsfl-selector\)/),
+  ]);
+});
