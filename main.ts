@@ -3,6 +3,7 @@
  *
  *   main.ts [synth] [--config platform.yaml] [--outdir dist] [--check] [--allow-recreate]
  *   main.ts join    [--config platform.yaml] [NODE ...]
+ *   main.ts images  [--config platform.yaml]
  *
  * Config mistakes are printed as `file:line:col: error: field: message`
  * (at most {@link ISSUE_CAP}, then a count of the rest), with exit code 1
@@ -17,10 +18,11 @@ import { EXIT } from './lib/exit-codes';
 import { OutputError } from './lib/outdir/errors';
 import { shownName } from './lib/outdir/folder';
 import { checkOutdir, publish } from './lib/outdir/publish';
-import { readPortRecord, synthFiles } from './lib/synth';
+import { readPortRecord, synthFiles, synthImages } from './lib/synth';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR] [--check] [--allow-recreate]
        npm run join -- [--config FILE] [NODE ...]
+       npm run images -- [--config FILE]
 
   synth   validate FILE (default platform.yaml) and write the manifests to DIR
           (default: $CDK8S_OUTDIR or dist), replacing it all or nothing; prints
@@ -28,7 +30,8 @@ const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR] [--check] 
           --check           write nothing; exit 3 when DIR differs from what FILE gives
           --allow-recreate  proceed when a change touches a field Kubernetes cannot
                             update, marking those objects for Argo CD to recreate
-  join    print the keadm join command of each edge node (all when none named)`;
+  join    print the keadm join command of each edge node (all when none named)
+  images  print every image reference of the output, one a line, sorted (what to copy into a mirror)`;
 
 /** How many config problems are printed before "... and N more". */
 export const ISSUE_CAP = 50;
@@ -66,11 +69,11 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
   const { config: configFile, outdir, check } = args.values;
   const allowRecreate = args.values['allow-recreate'];
   const usageError =
-    command !== 'synth' && command !== 'join'
+    command !== 'synth' && command !== 'join' && command !== 'images'
       ? `unknown command "${command}"`
-      : command === 'synth' && rest.length > 0
+      : command !== 'join' && rest.length > 0
         ? `unexpected argument "${rest[0]}" (the config file is given with --config)`
-        : command === 'join' && (check || allowRecreate)
+        : command !== 'synth' && (check || allowRecreate)
           ? '--check and --allow-recreate apply to synth only'
           : check && allowRecreate
             ? '--check writes nothing, so --allow-recreate has no effect with it'
@@ -88,6 +91,10 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       for (const name of unknown) err(`${configFile}: error: no enabled edge node named "${name}"`);
       lines.forEach((l) => out(l));
       return unknown.length > 0 ? EXIT.configErrors : EXIT.ok;
+    }
+    if (command === 'images') {
+      synthImages(loaded).forEach((ref) => out(ref));
+      return EXIT.ok;
     }
     const files = synthFiles(loaded);
     if (check) {

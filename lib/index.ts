@@ -27,7 +27,7 @@ export { COMPONENTS, COMPONENT_NAMES, Component, PlatformImage, REGISTRY, platfo
 export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './components/define';
 export { ComponentEntry, platformConfigSchema } from './config/components';
 export { labels, resourceName, selectorLabels, APP_NAME, INSTANCE_LABEL, SITE_LABEL } from './labels';
-export { platformImage } from './images';
+export { imageSource, mirrorImage, mirrorRegistry, platformImage } from './images';
 export { SecretKeyRef } from './components/pod';
 
 // Building blocks
@@ -46,6 +46,7 @@ export {
 export { SharedRoot, SharedRootProps } from './components/shared-root';
 export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, ServiceAccountToken, ServiceAccountTokenProps, WorkloadRoles } from './components/api-access';
 export { SetupJob, SetupJobProps } from './components/setup-job';
+export { PodPullSecrets, PodPullSecretsProps, pullSecretsEnv } from './components/pull-secrets';
 
 // One construct per component
 export { CoordinatorTls, JobScheduler, JobSchedulerProps } from './components/job-scheduler';
@@ -71,7 +72,7 @@ export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
 export { NetworkPolicies, NetworkPoliciesProps } from './components/network-policies';
 export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './components/network-flows';
-export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
+export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CertManagerApplicationProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // TLS
 export {

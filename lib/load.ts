@@ -16,7 +16,7 @@ import { platformComponents } from './registry';
 
 /** A valid config, resolved, and the warnings found on the way. */
 export interface LoadedConfig {
-  /** The parsed config with every default applied. */
+  /** The parsed config with every default applied and its image references under `images.mirror` (when set). */
   readonly config: Config;
   /** The enabled edge nodes, resolved (defaults, profile and overrides merged) and sorted by name. */
   readonly edgeSites: readonly EdgeSite[];
@@ -65,6 +65,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const previous = options.previousPorts ?? new Map<string, number>();
   const components = platformComponents(options.components);
-  const { config, result, warnings, locate } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components));
-  return { config, warnings, ...result, components, locate, file };
+  // The resolved config (images under images.mirror) replaces the parsed one; `locate` still finds each field in the file.
+  const { result, warnings, locate } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components));
+  return { warnings, ...result, components, locate, file };
 }

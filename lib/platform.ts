@@ -17,6 +17,7 @@ import { Secrets } from './components/secrets';
 import { syncWave } from './components/setup-job';
 import { SharedRoot } from './components/shared-root';
 import { Config } from './config/schema';
+import { PodPullSecrets } from './components/pull-secrets';
 import { EdgeFleet, EdgeTls } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
 import { CertificateAuthority, CertificateReloader } from './components/certificates';
@@ -153,6 +154,7 @@ export function buildPlatform(
   const db = database.connection;
 
   const root = new SharedRoot(context, config.sharedRoot);
+  if (context.images.pullSecrets.length > 0) new PodPullSecrets(platform, 'PodPullSecrets', { context });
   new WorkloadRoles(platform, 'WorkloadRoles', { context });
   const { built, flows } = buildComponents(platform, { config, context, secrets, database: db, root, tls }, components);
   const proxy = built(proxyComponent);
@@ -215,7 +217,7 @@ export function buildPlatform(
     new PlatformApplication(new FileChart(app, 'argocd', OUTPUT_FILES.argocd), 'Application', { context, argocd, name: names.platform });
     new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', { context, argocd, name: names.fleet });
     if (argocd.certManager.enabled) {
-      new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager });
+      new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager, mirror: config.images.mirror });
     }
   }
   return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls };

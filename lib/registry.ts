@@ -10,6 +10,7 @@
  * resolve layers never import it; lib/load.ts hands them its entries' data.
  */
 import { apiGatewayComponent } from './components/api-gateway';
+import { COORDINATOR_IMAGE } from './config/defaults';
 import { clientSelectorComponent } from './components/client-selector';
 import { ComponentDefinition, defineComponent } from './components/define';
 import { setupComponent } from './components/endpoints';
@@ -52,7 +53,7 @@ export const COMPONENT_NAMES: readonly Component[] = REGISTRY.map((c) => c.name)
 export const COMPONENT_CONFIG_KEYS: readonly string[] = REGISTRY.flatMap((c: ComponentDefinition) => (c.configKey === undefined ? [] : [c.configKey]));
 
 /** Images the platform project builds that belong to no component of their own: coordinators, created per job. */
-export const JOB_IMAGES = ['nsfl-coordinator'] as const;
+export const JOB_IMAGES = [COORDINATOR_IMAGE] as const;
 
 /** The upstream image names the platform project builds. */
 export type PlatformImage = NonNullable<(typeof REGISTRY)[number]['image']> | (typeof JOB_IMAGES)[number];

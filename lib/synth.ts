@@ -8,6 +8,7 @@ import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ComponentDefinition } from './components/define';
 import { LoadedConfig } from './load';
+import { imageReferences } from './output-images';
 import { Config } from './config/schema';
 import { parsePortRecord, PORTS_FILE, renderPortRecord } from './resolve/ports';
 import { EdgeSite } from './resolve/fleet';
@@ -72,11 +73,24 @@ function collectObjects<T>(
 /** Every file of the output folder for a loaded config: the manifests and the edge nodes' port record. */
 export function synthFiles(loaded: LoadedConfig): Map<string, string> {
   // Each object becomes YAML as soon as it is rendered, so the JSON of the whole fleet never piles up.
-  const overrides = createOverrides({ config: loaded.config, edgeSites: loaded.edgeSites, components: loaded.components, locate: loaded.locate, file: loaded.file });
-  const documents = collectObjects(loaded.config, loaded.edgeSites, loaded.components, yamlDocument, overrides);
+  const documents = collectObjects(loaded.config, loaded.edgeSites, loaded.components, yamlDocument, overridesOf(loaded));
   const files = new Map([...documents].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
   if (loaded.edgePorts.size > 0) files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Every image reference of the output for a loaded config (lib/output-images.ts), sorted and without repeats: patches and extra objects included. */
+export function synthImages(loaded: LoadedConfig): string[] {
+  const found = new Set<string>();
+  collectObjects(loaded.config, loaded.edgeSites, loaded.components, (json) => {
+    for (const ref of imageReferences(json)) found.add(ref);
+  }, overridesOf(loaded));
+  return [...found].sort();
+}
+
+/** The config's placement, patches and extra objects, applied to each rendered object. */
+function overridesOf(loaded: LoadedConfig) {
+  return createOverrides({ config: loaded.config, edgeSites: loaded.edgeSites, components: loaded.components, locate: loaded.locate, file: loaded.file });
 }
 
 /**

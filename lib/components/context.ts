@@ -11,6 +11,8 @@ export interface PlatformImages {
   readonly registry: string;
   /** Tag of the platform's own images. */
   readonly tag: string;
+  /** Digest of a platform image by upstream name, appended to its default reference (`<registry>/<name>:<tag>@<digest>`). */
+  readonly digests: Readonly<Record<string, string>>;
   /** imagePullPolicy of every container. */
   readonly pullPolicy: 'IfNotPresent' | 'Always' | 'Never';
   /** imagePullSecrets (Secret names in the platform namespace) of every pod. */
@@ -50,12 +52,12 @@ export interface PlatformContext {
 
 /** The context of the platform a validated config describes. */
 export function platformContext(config: Config): PlatformContext {
-  const { registry, tag, pullPolicy, pullSecrets, busybox, kubectl, nginx } = config.images;
+  const { registry, tag, digests, pullPolicy, pullSecrets, busybox, kubectl, nginx } = config.images;
   return {
     name: config.name,
     namespace: config.namespace,
     version: config.version,
-    images: { registry, tag, pullPolicy, pullSecrets, busybox, kubectl, nginx },
+    images: { registry, tag, digests, pullPolicy, pullSecrets, busybox, kubectl, nginx },
     apiProxy: config.apiProxy,
   };
 }

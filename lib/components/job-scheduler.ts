@@ -6,6 +6,8 @@
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
 import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
+import { pullSecretsEnv } from './pull-secrets';
+import { COORDINATOR_IMAGE } from '../config/defaults';
 import { k8s } from 'cdk8s-plus-28';
 import { CertificateIssuance } from '../resolve/tls';
 import { certificateOf } from './certificates';
@@ -162,9 +164,10 @@ export class JobScheduler extends Construct {
             SOURCE_MOUNT_PATH: root.hostPath,
             WORKSPACE: SharedRoot.MOUNT_PATH,
             TEMP_DIR: root.coordinatorConfigsDir,
-            COORDINATOR_IMAGE: platformImage(context, 'nsfl-coordinator', props.coordinatorImage),
+            COORDINATOR_IMAGE: platformImage(context, COORDINATOR_IMAGE, props.coordinatorImage),
             CLOUD_OS: 'k8s',
             DEPLOYMENT_WAY: 'cloud',
+            ...pullSecretsEnv(context),
           }),
           ...api.env,
           secretEnv('TOKEN', props.routeToken),

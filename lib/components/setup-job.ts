@@ -33,7 +33,7 @@ export interface SetupJobProps {
   readonly name: string;
   /** Shell script run with kubectl on the PATH. */
   readonly script: string;
-  /** Rules of its Role in the platform namespace. */
+  /** Rules of its Role in the platform namespace; none: no Role (its rights are bound elsewhere, e.g. in another namespace). */
   readonly rules: k8s.PolicyRule[];
   /** Sync wave of the hook; its ServiceAccount and Role come one wave earlier. */
   readonly wave: number;
@@ -93,12 +93,14 @@ export class SetupJob extends Construct {
     this.serviceAccountName = name;
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(before), automountServiceAccountToken: false });
-    new k8s.KubeRole(this, 'Role', { metadata: meta(before), rules: props.rules });
-    new k8s.KubeRoleBinding(this, 'RoleBinding', {
-      metadata: meta(before),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: context.namespace }],
-    });
+    if (props.rules.length > 0) {
+      new k8s.KubeRole(this, 'Role', { metadata: meta(before), rules: props.rules });
+      new k8s.KubeRoleBinding(this, 'RoleBinding', {
+        metadata: meta(before),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: context.namespace }],
+      });
+    }
     const run = kubectlContainer(context, 'run', ['sh', '-c', props.script], {
       requests: { cpu: '10m', memory: '32Mi' },
       limits: { cpu: '200m', memory: '128Mi' },

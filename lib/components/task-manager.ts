@@ -20,6 +20,7 @@ import { defineComponent } from './define';
 import { proxyComponent } from './proxy';
 import { sslFolder } from './tls';
 import { tlsTunnel, TUNNEL_CONF_FILE } from './tls-tunnel';
+import { pullSecretsEnv } from './pull-secrets';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
 import { checkPort, ProgramService, singletonDeployment } from './workload';
 
@@ -222,6 +223,7 @@ export class TaskManager extends Construct {
                 WORKER_PORT: s.workerPort,
                 CLUSTER_LABEL_KEY: s.clusterLabelKey,
                 CLUSTER_LABEL_VALUE: s.clusterLabelValue,
+                ...pullSecretsEnv(context),
               }),
               ...apiEnv,
               ...databaseEnv(props.db, edge ? 'edgeTaskManager' : 'taskManager', ssl?.mount.mountPath),

@@ -4,6 +4,9 @@
  * level (defaults, profile, node).
  */
 
+/** Upstream name of the coordinators' image, which no component runs: the job scheduler starts one per job (COORDINATOR_IMAGE). */
+export const COORDINATOR_IMAGE = 'nsfl-coordinator' as const;
+
 /** A task manager site's settings when nothing sets them. */
 export const TASK_MANAGER_DEFAULTS = {
   /** Upstream image name (`<images.registry>/<image>:<images.tag>`); for edge nodes, of amd64 ones. */

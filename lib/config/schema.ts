@@ -165,6 +165,11 @@ const edgeNode = edgeSettings.extend({
 
 const edgeSection = z
   .strictObject({
+    kubeedgeVersion: z
+      .string()
+      .regex(/^v?[0-9]{1,3}\.[0-9]{1,3}(\.[0-9]{1,3})?$/, { error: 'must be a KubeEdge release, e.g. 1.18.1' })
+      .default('1.11.1')
+      .describe("The oldest KubeEdge release the fleet's cloudcore and edgecores run (the platform's KubeEdge guide uses 1.11.1): synth warns about each setting that needs a newer one (docs/edge.md, KubeEdge compatibility)."),
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
     cloudCoreAddress: externalHostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
     proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
@@ -227,10 +232,36 @@ export const configSchema = z
           .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. registry.example.com/neursafe' })
           .default('docker.io/neursafe')
           .describe('Registry and path of the platform images.'),
-        tag: z.string().regex(/^[\w][\w.-]{0,127}$/, { error: 'must be an image tag' }).default('0.1.0').describe('Tag of the platform images.'),
+        tag: z
+          .string()
+          .regex(/^[\w][\w.-]{0,127}$/, { error: 'must be an image tag, e.g. 0.1.0 (pin each image by digest in images.digests: one digest cannot fit several images)' })
+          .default('0.1.0')
+          .describe('Tag of the platform images.'),
+        digests: z
+          .record(
+            z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: 'must be the upstream name of a platform image, e.g. nsfl-proxy' }),
+            z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: 'must be a digest sha256:<64 hex digits>' }),
+          )
+          .default({})
+          .describe('A digest per platform image, by upstream name (nsfl-proxy, nsfl-coordinator, ...): its default reference becomes <registry>/<name>:<tag>@<digest>. Other images take a digest in their own reference (name:tag@sha256:...).'),
+        mirror: z
+          .string()
+          .max(255, { error: 'must be at most 255 characters (a registry host and path)', abort: true })
+          .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. mirror.internal:5000/neursafe' })
+          .optional()
+          .describe(
+            "One registry every image reference of the output is pulled from (air-gapped sites): each reference, the platform's, the helpers', the edge nodes', set or default, becomes <mirror>/<its path without the registry host> (Docker Hub's one-segment names get library/), e.g. docker.io/library/busybox:1.36.1 -> <mirror>/library/busybox:1.36.1, quay.io/minio/minio:X -> <mirror>/minio/minio:X. References already under <mirror>/ are kept. `npm run images` lists what to copy (docs/images.md).",
+          ),
         allowLatest: z.boolean().default(false).describe('Allow the mutable tag "latest" (not recommended: coordinators use IfNotPresent).'),
         pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
-        pullSecrets: z.array(dnsLabel).default([]).describe('imagePullSecrets (Secret names in the platform namespace).'),
+        pullSecrets: z
+          .array(dnsLabel)
+          .max(16)
+          .refine((n) => new Set(n).size === n.length, { error: 'must not repeat a Secret name' })
+          .default([])
+          .describe(
+            "imagePullSecrets of every pod: Secret names in the platform namespace, and in default for the coordinators and executors the programs create there (a set-up Job adds them to default's ServiceAccount default; K8S_IMAGE_PULL_SECRETS for later platform versions). Copy or replicate the Secrets into default yourself: docs/images.md.",
+          ),
         coordinator: image.optional().describe('Coordinator image (COORDINATOR_IMAGE); default: <registry>/nsfl-coordinator:<tag>.'),
         kubectl: image
           .default('docker.io/alpine/k8s:1.28.15')
@@ -546,6 +577,11 @@ export const configSchema = z
                   .default('v1.19.1')
                   .describe("Version of the jetstack/cert-manager chart; pick one that supports your cluster's Kubernetes version (cert-manager.io/docs/releases)."),
                 namespace: dnsLabel.default('cert-manager').describe('Namespace cert-manager runs in.'),
+                chartRepository: z
+                  .string()
+                  .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be the http(s) URL of a Helm repository, e.g. https://charts.jetstack.io' })
+                  .default('https://charts.jetstack.io')
+                  .describe("Helm repository of the cert-manager chart (a mirror of charts.jetstack.io for air-gapped sites; Argo CD must know it). cert-manager's own images follow images.mirror."),
               })
               .prefault({})
               .describe('cert-manager, a prerequisite of tls.certificates certManager.'),

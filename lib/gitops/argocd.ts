@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { Config } from '../config/schema';
 import { EDGE_DIR } from '../edge/shards';
 import { PlatformContext } from '../components/context';
+import { mirrorImage } from '../images';
 import { labels } from '../labels';
 import { argoCdNames } from '../resolve/names';
 
@@ -146,16 +147,40 @@ export class FleetApplicationSet extends Construct {
   }
 }
 
-/** The official cert-manager Helm chart repository. */
-export const CERT_MANAGER_CHART_REPO = 'https://charts.jetstack.io';
+/** cert-manager's images (chart values key to repository, tagged with the chart version, v1.14 and later): what its Application pulls. */
+const CERT_MANAGER_IMAGES = {
+  image: 'quay.io/jetstack/cert-manager-controller',
+  webhook: 'quay.io/jetstack/cert-manager-webhook',
+  cainjector: 'quay.io/jetstack/cert-manager-cainjector',
+  acmesolver: 'quay.io/jetstack/cert-manager-acmesolver',
+  startupapicheck: 'quay.io/jetstack/cert-manager-startupapicheck',
+} as const;
+
+/** The chart values that name cert-manager's images, each under the mirror when one is set. */
+function certManagerImageValues(chartVersion: string, mirror: string | undefined) {
+  const ref = (repository: string) => ({ repository: mirror === undefined ? repository : mirrorImage(repository, mirror), tag: chartVersion });
+  const { image, ...components } = CERT_MANAGER_IMAGES;
+  return { image: ref(image), ...Object.fromEntries(Object.entries(components).map(([key, repository]) => [key, { image: ref(repository) }])) };
+}
+
+/** What the cert-manager Application needs besides the Argo CD settings. */
+export interface CertManagerApplicationProps extends ArgoCdProps {
+  /**
+   * `images.mirror`: cert-manager's images are pulled from it.
+   * @default none: quay.io
+   */
+  readonly mirror?: string;
+}
 
 /**
- * cert-manager from its official Helm chart, pinned, for clusters that do
- * not run it yet (`gitops.argocd.certManager`). Its CRDs are kept when the
- * chart is removed (`crds.keep`), so Certificates and their Secrets survive.
+ * cert-manager from its Helm chart, pinned, for clusters that do not run it
+ * yet (`gitops.argocd.certManager`), from the configured chart repository.
+ * Its CRDs are kept when the chart is removed (`crds.keep`), so Certificates
+ * and their Secrets survive. Its images are named in the values, so the
+ * output lists them and a mirror rewrites them.
  */
 export class CertManagerApplication extends Construct {
-  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+  constructor(scope: Construct, id: string, props: CertManagerApplicationProps) {
     super(scope, id);
     const { context, argocd: a } = props;
     const cm = a.certManager;
@@ -166,10 +191,10 @@ export class CertManagerApplication extends Construct {
       spec: {
         project: a.project,
         source: {
-          repoURL: CERT_MANAGER_CHART_REPO,
+          repoURL: cm.chartRepository,
           chart: 'cert-manager',
           targetRevision: cm.chartVersion,
-          helm: { valuesObject: { crds: { enabled: true, keep: true } } },
+          helm: { valuesObject: { crds: { enabled: true, keep: true }, ...certManagerImageValues(cm.chartVersion, props.mirror) } },
         },
         destination: destinationOf(a, cm.namespace),
         syncPolicy: {

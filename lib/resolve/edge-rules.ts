@@ -11,6 +11,7 @@ import { Config, EdgeSettings } from '../config/schema';
 import { siteDirs } from './site-dirs';
 import { KUBEEDGE_HOST_PORTS } from './host-ports';
 import { clusterLabelValue, EDGE_DIRS_ROOT } from './fleet';
+import { olderThan } from './kubeedge';
 
 /** Node labels the node itself sets, which pin the task manager to it: never set from config. */
 const NODE_OWN_LABELS = ['kubernetes.io/hostname', 'kubernetes.io/arch'];
@@ -214,8 +215,9 @@ export function edgeRules(c: Config): RuleIssue[] {
   if (edge.apiAccess.server && !edge.edgeMesh && isClusterInternalHost(hostOf(edge.apiAccess.server))) {
     error(['edge', 'apiAccess', 'server'], `"${edge.apiAccess.server}" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh`);
   }
-  if (edge.apiAccess.mode === 'sidecar' && edge.apiAccess.server === undefined) {
-    warn(['edge', 'apiAccess', 'server'], 'sidecar mode without a server uses the in-cluster address that MetaServer injects: needs KubeEdge 1.17+ with the requireAuthorization feature gate on in cloudcore and edgecore', ['edge', 'apiAccess', 'mode']);
+  // On an older KubeEdge, kubeedge.ts warns that the setting needs 1.17 instead.
+  if (edge.apiAccess.mode === 'sidecar' && edge.apiAccess.server === undefined && !olderThan(edge.kubeedgeVersion, '1.17')) {
+    warn(['edge', 'apiAccess', 'server'], 'sidecar mode without a server uses the in-cluster address that MetaServer injects: turn on the requireAuthorization feature gate in cloudcore and edgecore (KubeEdge 1.17+)', ['edge', 'apiAccess', 'mode']);
   }
   return issues;
 }

@@ -7,6 +7,7 @@ import { isWithin, pathsOverlap } from '../config/k8s-rules';
 import type { RuleIssue } from '../config/errors';
 import { Config } from '../config/schema';
 import type { ComponentEntry } from '../config/components';
+import { COORDINATOR_IMAGE } from '../config/defaults';
 import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from './site-dirs';
 
 /**
@@ -20,7 +21,7 @@ export const MANAGED_ENV = new Set([
   'K8S_API_PROTOCOL', 'K8S_API_TOKEN', 'TOKEN', 'WORKSPACE', 'CLOUD_OS', 'LOG_LEVEL', 'DEPLOYMENT_WAY',
   'COORDINATOR_PORT', 'COORDINATOR_WORKSPACE_PATH', 'MODELS_DIR', 'STORAGE_TYPE', 'STORAGE_ENDPOINT',
   'ACCESS_KEY', 'SECRET_KEY', 'SINGLE_HEART', 'CLUSTER_HEART',
-  'CONTAINER_EXECUTOR_IMAGE', 'WORKER_PORT', 'CLUSTER_LABEL_KEY', 'CLUSTER_LABEL_VALUE', 'PLATFORM',
+  'CONTAINER_EXECUTOR_IMAGE', 'K8S_IMAGE_PULL_SECRETS', 'WORKER_PORT', 'CLUSTER_LABEL_KEY', 'CLUSTER_LABEL_VALUE', 'PLATFORM',
 ]);
 
 
@@ -126,6 +127,10 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
     if (cond) issues.push({ path, message, severity: 'error', related });
   };
 
+  const built = new Set([COORDINATOR_IMAGE, ...components.flatMap((e) => (e.image === undefined ? [] : [e.image]))]);
+  for (const name of Object.keys(c.images.digests)) {
+    if (!built.has(name)) issues.push({ path: ['images', 'digests', name], severity: 'error', message: `"${name}" is not an image the platform builds (${[...built].sort().join(', ')}): a digest for it would pin nothing` });
+  }
   if (c.images.tag === 'latest' && !c.images.allowLatest) {
     issues.push({ path: ['images', 'tag'], severity: 'error', message: 'the mutable tag "latest" is refused: pin a version, or set images.allowLatest: true' });
   }

@@ -3,7 +3,13 @@ import { SetupJob } from '../../lib';
 import { CONTEXT, objects } from './support';
 
 describe('SetupJob', () => {
-  const props = { context: CONTEXT, name: 'fl-setup', script: 'echo hi', rules: [], wave: -1, ttlSecondsAfterFinished: 3600 };
+  const props = { context: CONTEXT, name: 'fl-setup', script: 'echo hi', rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }], wave: -1, ttlSecondsAfterFinished: 3600 };
+
+  test('with no rules, no Role and no RoleBinding (its rights are bound elsewhere)', () => {
+    const chart = Testing.chart();
+    new SetupJob(chart, 'Setup', { ...props, rules: [] });
+    expect(objects(chart).kinds).toEqual(['ServiceAccount/fl-setup', 'Job/fl-setup']);
+  });
 
   test('a sync hook Job under its own ServiceAccount and Role, created one wave earlier, with a deadline', () => {
     const chart = Testing.chart();

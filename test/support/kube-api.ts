@@ -3,7 +3,8 @@
  * generated kubectl scripts with the real kubectl: plain HTTP on 127.0.0.1
  * (a random port), the legacy discovery documents kubectl reads (`/api`,
  * `/apis`, `/api/v1`, `/apis/<group>/<version>`), and namespaced resources
- * held in memory (get, list with an equality label selector, merge patch).
+ * held in memory (get, list with an equality label selector, merge patch,
+ * JSON patch `add`).
  *
  * Every resource request is **authorized against RBAC rules** as the API
  * server does: the verb comes from the HTTP method and whether a name is in
@@ -126,6 +127,20 @@ function merge(target: any, patch: any): any {
   return out;
 }
 
+/** A JSON patch (RFC 6902) of `add` operations, the only ones the generated scripts send; other operations throw. */
+function jsonPatch(target: any, ops: readonly { op: string; path: string; value?: unknown }[]): any {
+  const out = JSON.parse(JSON.stringify(target));
+  for (const { op, path: at, value } of ops) {
+    if (op !== 'add') throw new Error(`JSON patch op ${op} is not served by this test server`);
+    const keys = at.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    const parent = keys.reduce((o, k) => o[k], out);
+    if (Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, value);
+    else parent[last] = value;
+  }
+  return out;
+}
+
 /** Starts the server on a random port of 127.0.0.1. */
 export async function startFakeApiServer(options: FakeApiServerOptions): Promise<FakeApiServer> {
   const requests: Recorded[] = [];
@@ -228,7 +243,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
         return send(200, { kind: type.kind, apiVersion, ...found });
       }
       if (verb === 'patch') {
-        const patched = merge(found, JSON.parse(body));
+        const patched = req.headers['content-type'] === 'application/json-patch+json' ? jsonPatch(found, JSON.parse(body)) : merge(found, JSON.parse(body));
         list.splice(list.indexOf(found), 1, patched);
         record(200);
         return send(200, { kind: type.kind, apiVersion, ...patched });

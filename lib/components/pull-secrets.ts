@@ -1,0 +1,70 @@
+/**
+ * The config's pull secrets for the pods the programs create: coordinators
+ * (by the job scheduler) and executors (by the task managers) run in
+ * `default` as its `default` ServiceAccount, naming no pull secret of their
+ * own, so they pull with that account's `imagePullSecrets`.
+ *
+ * A set-up Job appends the missing names to that list with a JSON patch
+ * (`add` at the end: the other entries and fields are untouched, and it is
+ * idempotent). The ServiceAccount is not in the output, so neither Argo CD
+ * nor `kubectl apply --prune` ever owns, prunes or deletes it. The Job's
+ * only right is `get` and `patch` on that one ServiceAccount.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { PlatformContext } from './context';
+import { labels, resourceName } from '../labels';
+import { SetupJob, syncWave } from './setup-job';
+import { WORKLOAD_NAMESPACE } from './api-access';
+
+/** The account the programs' pods run as, in WORKLOAD_NAMESPACE. */
+const POD_SERVICE_ACCOUNT = 'default';
+
+/**
+ * K8S_IMAGE_PULL_SECRETS (comma-separated Secret names) for the programs that create pods, none without pull
+ * secrets. The targeted version ignores it; later ones name these Secrets on the pods they create (docs/images.md).
+ */
+export function pullSecretsEnv(context: PlatformContext): Record<string, string> {
+  return context.images.pullSecrets.length === 0 ? {} : { K8S_IMAGE_PULL_SECRETS: context.images.pullSecrets.join(',') };
+}
+
+/** Props of {@link PodPullSecrets}. */
+export interface PodPullSecretsProps {
+  /** Names, labels, namespace, the kubectl image and `images.pullSecrets` (at least one). */
+  readonly context: PlatformContext;
+}
+
+/** The Job that adds `images.pullSecrets` to the `default` ServiceAccount of `default`, with its Role there. */
+export class PodPullSecrets extends Construct {
+  constructor(scope: Construct, id: string, props: PodPullSecretsProps) {
+    super(scope, id);
+    const { context } = props;
+    const name = resourceName(context, 'pod-pull-secrets');
+    const sa = `-n ${WORKLOAD_NAMESPACE} serviceaccount ${POD_SERVICE_ACCOUNT}`;
+    const script = [
+      'set -eu',
+      `have=" $(kubectl get ${sa} -o jsonpath='{range .imagePullSecrets[*]}{.name}{" "}{end}')"`,
+      'added=0',
+      `for secret in ${context.images.pullSecrets.join(' ')}; do`,
+      '  case "$have" in *" $secret "*) continue ;; esac',
+      '  if [ "$have" = " " ]; then patch="[{\\"op\\":\\"add\\",\\"path\\":\\"/imagePullSecrets\\",\\"value\\":[{\\"name\\":\\"$secret\\"}]}]"',
+      '  else patch="[{\\"op\\":\\"add\\",\\"path\\":\\"/imagePullSecrets/-\\",\\"value\\":{\\"name\\":\\"$secret\\"}}]"; fi',
+      `  kubectl patch ${sa} --type=json -p "$patch" >/dev/null`,
+      '  have="$have$secret "; added=$((added + 1))',
+      'done',
+      `echo "added $added pull secret(s) to ServiceAccount ${POD_SERVICE_ACCOUNT} of ${WORKLOAD_NAMESPACE}; the Secrets must exist in ${WORKLOAD_NAMESPACE} (docs/images.md)"`,
+    ].join('\n');
+    const job = new SetupJob(this, 'Job', { context, name, script, wave: 0, ttlSecondsAfterFinished: 300, rules: [] });
+    // Before the Job (wave 0), like its own ServiceAccount.
+    const meta = { name, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'setup'), annotations: syncWave(-1) };
+    new k8s.KubeRole(this, 'Role', {
+      metadata: meta,
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts'], resourceNames: [POD_SERVICE_ACCOUNT], verbs: ['get', 'patch'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: meta,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: job.serviceAccountName, namespace: context.namespace }],
+    });
+  }
+}
