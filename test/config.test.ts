@@ -137,8 +137,17 @@ describe('generated artifacts are current', () => {
 
   test('the JSON Schema rejects unknown keys and documents defaults', () => {
     const schema = JSON.parse(platformJsonSchemaText());
+    // Shared blocks are written once under $defs: follow a reference where there is one.
+    const at = (node: any): any => {
+      if (!node.$ref) return node;
+      const { $ref, ...beside } = node; // a default or description may stand beside the reference
+      return { ...at(schema.$defs[$ref.replace('#/$defs/', '')]), ...beside };
+    };
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.properties.proxy.properties.grpcPort.default).toBe(30091);
-    expect(schema.properties.edge.properties.nodes.items.required).toEqual(expect.arrayContaining(['name', 'address']));
+    expect(at(at(at(schema.properties.proxy).properties.grpcPort)).default).toBe(30091);
+    expect(at(at(at(schema.properties.edge).properties.nodes).items).required).toEqual(expect.arrayContaining(['name', 'address']));
+    // Every reference resolves.
+    const refs = JSON.stringify(schema).match(/"\$ref":"[^"]*"/g) ?? [];
+    for (const ref of new Set(refs)) expect(schema.$defs[JSON.parse(`{${ref}}`).$ref.replace('#/$defs/', '')]).toBeDefined();
   });
 });
