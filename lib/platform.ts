@@ -30,7 +30,7 @@ import { REGISTRY } from './registry';
 import { argoCdNames } from './resolve/names';
 import { resolveCloudSite } from './resolve/site';
 // network-policies: begin
-import { platformFlows } from './components/network-flows';
+import { Flow, platformFlows } from './components/network-flows';
 import { gatewayDataPlane, namespaceIsolation } from './resolve/api-gateway';
 import { NetworkPolicies } from './components/network-policies';
 // network-policies: end
@@ -67,6 +67,8 @@ export interface PlatformParts {
    * @default none: TLS is off
    */
   readonly edgeTls?: EdgeTls;
+  /** Every flow of the platform: what the NetworkPolicies allow (when on) and dist/README.md draws. */
+  readonly flows: readonly Flow[];
 }
 
 /**
@@ -177,32 +179,33 @@ export function buildPlatform(
     if (database.serviceName && embedded?.edgeLoadBalancer !== undefined) database.exposeForEdge({ type: 'LoadBalancer', ...embedded.edgeLoadBalancer });
   }
 
+  const edge = edgeSites.length > 0;
+  const allFlows = [
+    ...platformFlows({
+      config,
+      jobScheduler: built(jobSchedulerComponent).service,
+      modelManager: built(modelManagerComponent).service,
+      selector: built(clientSelectorComponent).service,
+      proxy: proxy.service,
+      objectStorage: built(objectStorageComponent)?.service,
+      databasePort: database.serviceName === undefined ? undefined : Database.PORT,
+      databaseAddress: db.address,
+      cloudTaskManager: cloudSite,
+      gatewayDataPlane: gatewayDataPlane(config),
+      edgeSites,
+      edgeProxyAddress: edge ? edgeProxyAddress : undefined,
+      edgeDatabaseAddress: edge ? edgeDb.address : undefined,
+    }),
+    // The flows components declare themselves.
+    ...flows,
+  ];
   if (config.networkPolicies.enabled) {
-    const edge = edgeSites.length > 0;
     new NetworkPolicies(new FileChart(app, 'network-policies', OUTPUT_FILES.networkPolicies), 'NetworkPolicies', {
       context,
       defaultNamespace: config.networkPolicies.defaultNamespace,
       dns: config.networkPolicies.dns,
       isolation: namespaceIsolation(config),
-      flows: [
-        ...platformFlows({
-          config,
-          jobScheduler: built(jobSchedulerComponent).service,
-          modelManager: built(modelManagerComponent).service,
-          selector: built(clientSelectorComponent).service,
-          proxy: proxy.service,
-          objectStorage: built(objectStorageComponent)?.service,
-          databasePort: database.serviceName === undefined ? undefined : Database.PORT,
-          databaseAddress: db.address,
-          cloudTaskManager: cloudSite,
-          gatewayDataPlane: gatewayDataPlane(config),
-          edgeSites,
-          edgeProxyAddress: edge ? edgeProxyAddress : undefined,
-          edgeDatabaseAddress: edge ? edgeDb.address : undefined,
-        }),
-        // The flows components declare themselves.
-        ...flows,
-      ],
+      flows: allFlows,
     });
   }
 
@@ -215,7 +218,7 @@ export function buildPlatform(
       new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager });
     }
   }
-  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls };
+  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls, flows: allFlows };
 }
 
 /** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */
