@@ -23,7 +23,7 @@ import { CertificateAuthority, CertificateReloader } from './components/certific
 import { isIP } from 'node:net';
 import { hostOf, splitHostPort } from './config/addresses';
 import { resolveTls } from './resolve/tls';
-import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
+import { ARGOCD_DIR, CertManagerApplication, CloudCoreApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, INSTANCE_LABEL } from './labels';
 import { FileChart } from './output';
 import { REGISTRY } from './registry';
@@ -47,6 +47,7 @@ export const OUTPUT_FILES = {
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
   argocdCertManager: `${ARGOCD_DIR}/cert-manager.k8s.yaml`,
+  argocdCloudCore: `${ARGOCD_DIR}/cloudcore.k8s.yaml`,
   networkPolicies: '05-network-policies.k8s.yaml',
 } as const;
 
@@ -216,6 +217,17 @@ export function buildPlatform(
     new FleetApplicationSet(new FileChart(app, 'argocd-fleet', OUTPUT_FILES.argocdFleet), 'ApplicationSet', { context, argocd, name: names.fleet });
     if (argocd.certManager.enabled) {
       new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager });
+    }
+    const cloudCore = argocd.cloudCore;
+    // Presence of the version and the address is guaranteed by the gitops rules.
+    if (cloudCore.enabled) {
+      new CloudCoreApplication(new FileChart(app, 'argocd-cloudcore', OUTPUT_FILES.argocdCloudCore), 'Application', {
+        context,
+        argocd,
+        name: names.cloudCore,
+        version: cloudCore.version!,
+        advertiseAddress: hostOf(config.edge.cloudCoreAddress!),
+      });
     }
   }
   return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls, flows: allFlows };

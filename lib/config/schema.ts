@@ -543,6 +543,23 @@ export const configSchema = z
               })
               .prefault({})
               .describe('cert-manager, a prerequisite of tls.certificates certManager.'),
+            cloudCore: z
+              .strictObject({
+                enabled: z
+                  .boolean()
+                  .default(false)
+                  .describe(
+                    "Also write an Argo CD Application that installs KubeEdge's CloudCore from KubeEdge's own Helm chart (dist/argocd/cloudcore.k8s.yaml), as `keadm init --advertise-address` would. Its advertise address is the IP of edge.cloudCoreAddress (required). Leave false when CloudCore is installed otherwise (keadm init); it must be installed once per cluster.",
+                  ),
+                version: z
+                  .string()
+                  .regex(/^v1\.(?:1[1-9]|[2-9]\d)\.\d+$/, { error: 'must be a KubeEdge release tag from v1.11.0 on (the first with the cloudcore chart), e.g. v1.17.0' })
+                  .optional()
+                  .describe('KubeEdge release (Git tag) to install, required when enabled: the chart at manifests/charts/cloudcore of that tag, and the images of that version. Use the release your edge nodes run (keadm join --kubeedge-version).'),
+                namespace: dnsLabel.default('kubeedge').describe('Namespace CloudCore runs in (keadm uses kubeedge).'),
+              })
+              .prefault({})
+              .describe("KubeEdge's CloudCore, the cloud side of the edge fleet (see docs/gitops.md, CloudCore)."),
           })
           .prefault({})
           .describe('Argo CD: the platform\'s Application and the edge fleet\'s ApplicationSet (see docs/gitops.md).'),

@@ -172,12 +172,74 @@ export class CertManagerApplication extends Construct {
           helm: { valuesObject: { crds: { enabled: true, keep: true } } },
         },
         destination: destinationOf(a, cm.namespace),
-        syncPolicy: {
-          ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
-          // The CRDs are too large for client-side apply's last-applied annotation.
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-          retry: retryOf(a),
+        syncPolicy: chartSyncPolicy(a),
+      },
+    });
+  }
+}
+
+/**
+ * `syncPolicy` of an Application that installs a third-party chart into a
+ * namespace of its own: created by Argo CD, applied server-side (the charts'
+ * CRDs are too large for client-side apply's last-applied annotation).
+ */
+function chartSyncPolicy(a: ArgoCdSettings) {
+  return {
+    ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
+    syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    retry: retryOf(a),
+  };
+}
+
+/** KubeEdge's Git repository, which holds its cloudcore Helm chart. */
+export const KUBEEDGE_REPO = 'https://github.com/kubeedge/kubeedge.git';
+
+/** The cloudcore chart's folder in {@link KUBEEDGE_REPO}, at every release tag from v1.11.0 on. */
+export const CLOUDCORE_CHART_PATH = 'manifests/charts/cloudcore';
+
+/** Helm release name `keadm init` gives CloudCore; the same here, so the objects are named as KubeEdge's docs expect. */
+export const CLOUDCORE_RELEASE = 'cloudcore';
+
+/** Props of {@link CloudCoreApplication}. */
+export interface CloudCoreProps extends ArgoCdProps {
+  /** The KubeEdge release (Git tag) to install, e.g. `v1.17.0`. */
+  readonly version: string;
+  /** The IP address edge nodes reach CloudCore at (`cloudHub.advertiseAddress`). */
+  readonly advertiseAddress: string;
+}
+
+/**
+ * KubeEdge's CloudCore from KubeEdge's own Helm chart at a release tag
+ * (`gitops.argocd.cloudCore`): what `keadm init --advertise-address` installs,
+ * with the values keadm sets (the advertise address, every image at the
+ * release's tag: the chart's own defaults lag behind its tag).
+ */
+export class CloudCoreApplication extends Construct {
+  constructor(scope: Construct, id: string, props: CloudCoreProps) {
+    super(scope, id);
+    const { context, argocd: a, version } = props;
+    const tag = { image: { tag: version } };
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
+      spec: {
+        project: a.project,
+        source: {
+          repoURL: KUBEEDGE_REPO,
+          path: CLOUDCORE_CHART_PATH,
+          targetRevision: version,
+          helm: {
+            releaseName: CLOUDCORE_RELEASE,
+            valuesObject: {
+              cloudCore: { ...tag, modules: { cloudHub: { advertiseAddress: [props.advertiseAddress] } } },
+              iptablesManager: tag,
+              controllerManager: tag,
+            },
+          },
         },
+        destination: destinationOf(a, a.cloudCore.namespace),
+        syncPolicy: chartSyncPolicy(a),
       },
     });
   }
