@@ -162,7 +162,7 @@ const edgeNode = edgeSettings.extend({
 const edgeSection = z
   .strictObject({
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
-    cloudCoreAddress: externalHostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
+    cloudCoreAddress: externalHostPort.optional().describe("cloudcore host:port (port 10000) for the printed keadm join commands; with gitops.argocd.cloudCore, its IP is CloudCore's advertise address."),
     proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
     databaseAddress: databaseAddress
       .optional()
