@@ -71,7 +71,7 @@ export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
 export { NetworkPolicies, NetworkPoliciesProps } from './components/network-policies';
 export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './components/network-flows';
-export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
+export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CloudCoreApplication, CloudCoreProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // TLS
 export {
