@@ -14,7 +14,7 @@ import { EdgeSite } from './resolve/fleet';
 import { FileChart, OutputFile } from './output';
 import { OutputObjects } from './overview/objects';
 import { OVERVIEW_FILE, renderOverview } from './overview/readme';
-import { buildPlatform, PlatformParts } from './platform';
+import { buildPlatform, OUTPUT_FILES, PlatformParts } from './platform';
 import { REGISTRY } from './registry';
 import { DOCUMENT_SEPARATOR, yamlDocument } from './render/yaml';
 
@@ -94,7 +94,7 @@ export function synthFiles(loaded: LoadedConfig): Map<string, string> {
       name: config.name,
       namespace: config.namespace,
       flows: parts.flows,
-      policies: config.networkPolicies.enabled,
+      policyFile: config.networkPolicies.enabled ? OUTPUT_FILES.networkPolicies : undefined,
       objects,
       edgeSites: loaded.edgeSites,
       shards: config.gitops.edgeShards,

@@ -176,6 +176,7 @@ describe('the diagram is the connections the NetworkPolicies allow', () => {
     ['examples/external-database.yaml', example('external-database.yaml')],
     ['examples/minimal.yaml', example('minimal.yaml')],
     ['sidecar API access, policies in default', withOverrides({ edge: { apiAccess: { mode: 'sidecar' } }, networkPolicies: { defaultNamespace: true } })],
+    ['the API on an Ingress', withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
   ];
   test.each(variants)('%s', (_, text) => {
     expectDiagramMatchesPolicies(synth(text), text);
@@ -197,6 +198,21 @@ describe('what the page shows', () => {
     expect(readme).toMatch(/\| task-manager \(edge\) \| .* \| grpc \d+–\d+\/TCP \| host port on each edge node's address \(2 nodes\) \|/);
     expect(readme).toContain('| `edge/<shard>/<node>.k8s.yaml` (2 files in 2 shards) | Certificate ×2, ConfigMap ×4, Deployment ×2 |');
     for (const file of synth().files.keys()) if (!file.startsWith('edge/s')) expect(readme).toContain(`| \`${file}\``);
+  });
+
+  test("the API gateway's data plane carries its route: an Ingress, or Cilium's own proxy", () => {
+    const ingress = synth(withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx', podLabels: { app: 'ingress-nginx' } } } }));
+    const boxes = (out: Synthesized) => [...parseDiagram(mermaidOf(out.files.get(OVERVIEW_FILE)!)).boxes.values()];
+    expect(boxes(ingress).find((b) => b.lines[0] === 'pods in namespace ingress-nginx')!.lines).toEqual(['pods in namespace ingress-nginx', 'app=ingress-nginx', 'Ingress nsfl-api-gateway (class nginx) for fl.example.com']);
+    const cilium = synth(withOverrides({ apiGateway: { dataPlane: { cilium: true } } }));
+    const { boxes: all, arrows } = parseDiagram(mermaidOf(cilium.files.get(OVERVIEW_FILE)!));
+    const proxy = [...all.values()].find((b) => b.lines[0] === "Cilium's ingress proxy")!;
+    expect(proxy.lines).toEqual(["Cilium's ingress proxy", 'HTTPRoute nsfl-api-gateway on Gateway neursafe-fl/gateway']);
+    const into = arrows.filter((a) => a.from === proxy.id).map((a) => `${all.get(a.to)!.lines[0]} ${a.ports.map((p) => p.port).join()}`);
+    expect(into).toEqual(['job-scheduler 8088', 'model-manager 50057']);
+    // The CiliumNetworkPolicies admit exactly those ports.
+    const cnp = cilium.all('CiliumNetworkPolicy').map((p) => `${p.spec.endpointSelector.matchLabels['app.kubernetes.io/component']} ${p.spec.ingress[0].toPorts[0].ports.map((q: any) => q.port).join()}`);
+    expect(cnp.sort()).toEqual(into);
   });
 
   test('a load balancer shows the ranges it admits', () => {

@@ -26,8 +26,11 @@ export interface OverviewInput {
   readonly namespace: string;
   /** Every flow of the platform: the list the NetworkPolicies are rendered from. */
   readonly flows: readonly Flow[];
-  /** Whether the NetworkPolicies are written (`networkPolicies.enabled`). */
-  readonly policies: boolean;
+  /**
+   * The file of the NetworkPolicies.
+   * @default none: `networkPolicies.enabled` is false
+   */
+  readonly policyFile?: string;
   /** The generated objects, summarized. */
   readonly objects: OutputObjects;
   /** The enabled edge nodes. */
@@ -256,8 +259,8 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function renderOverview(input: OverviewInput): string {
   const out: string[] = [input.header.trimEnd(), `# The generated platform: \`${input.name}\` in namespace \`${input.namespace}\``, ''];
   out.push(
-    input.policies
-      ? 'Components, their Services and every connection the NetworkPolicies (`05-network-policies.k8s.yaml`) allow: each arrow is one allowed flow, labelled with its destination ports, and nothing else is allowed. "any address" is every address in or outside the cluster (NodePorts, node addresses, the API server, external services).'
+    input.policyFile !== undefined
+      ? `Components, their Services and every connection the NetworkPolicies (\`${input.policyFile}\`) allow: each arrow is one allowed flow, labelled with its destination ports, and nothing else is allowed. "any address" is every address in or outside the cluster (NodePorts, node addresses, the API server, external services).`
       : 'Components, their Services and every connection the platform needs, labelled with the destination ports. `networkPolicies.enabled` is false: no NetworkPolicy is written, so nothing restricts other traffic.',
     '',
     '```mermaid',
