@@ -7,7 +7,10 @@
  * `kubectl apply -f` on a folder and Argo CD's directory source read only
  * `.yaml`, `.yml` and `.json` files.
  */
-import { Flow, FlowPort, Peer } from '../components/network-flows';
+import { WORKLOAD_NAMESPACE } from '../components/api-access';
+import { Flow, FlowPort, Peer, TASK_MANAGER_PORT_NAME } from '../components/network-flows';
+import { CLOUD_SITE } from '../components/network-policies';
+import { SITE_LABEL } from '../labels';
 import { EdgeSite } from '../resolve/fleet';
 import { flowGraph, GraphNode } from './graph';
 import { MermaidGroup, MermaidNode, mermaidFlowchart } from './mermaid';
@@ -41,13 +44,15 @@ export interface OverviewInput {
   readonly records: ReadonlyMap<string, string>;
 }
 
-/** The component key of a Service's selector, `component` or `component/site`, matching {@link componentKey}. */
+/** The label that names a pod's component. */
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
+/** The component key of a Service's selector, `component` or `component/cloud`, matching {@link componentKey}. */
 function selectorKey(svc: Record<string, any>): string | undefined {
   const sel: Record<string, string> | undefined = svc.spec?.selector;
-  const component = sel?.['app.kubernetes.io/component'];
+  const component = sel?.[COMPONENT_LABEL];
   if (component === undefined) return undefined;
-  const site = sel!['fl.neursafe.io/site'];
-  return site === 'cloud' ? `${component}/cloud` : component;
+  return sel![SITE_LABEL] === CLOUD_SITE ? `${component}/${CLOUD_SITE}` : component;
 }
 
 /** The component key of a platform peer (undefined for every other peer). */
@@ -167,7 +172,7 @@ function exposures(input: OverviewInput): Exposure[] {
   const rows: Exposure[] = [];
   for (const svc of input.objects.exposing.filter((o) => o.kind === 'Service')) {
     const key = selectorKey(svc);
-    const component = key === undefined ? (svc.metadata.labels?.['app.kubernetes.io/component'] ?? '') : key.replace(/\/(.*)$/, ' ($1)');
+    const component = key === undefined ? (svc.metadata.labels?.[COMPONENT_LABEL] ?? '') : key.replace(/\/(.*)$/, ' ($1)');
     for (const p of svc.spec.ports ?? []) {
       const reached = [serviceReach(svc, p), ...(routes.get(svc.metadata.name) ?? [])].join('; ');
       rows.push({ component, service: svc.metadata.name, port: `${p.name ?? ''} ${p.port}/${p.protocol ?? 'TCP'}`.trim(), reached });
@@ -177,7 +182,7 @@ function exposures(input: OverviewInput): Exposure[] {
     rows.push({
       component: 'task-manager (edge)',
       service: '(none: no kube-proxy on edge nodes)',
-      port: `grpc ${range(input.edgeSites.map((s) => s.settings.port))}/TCP`,
+      port: `${TASK_MANAGER_PORT_NAME} ${range(input.edgeSites.map((s) => s.settings.port))}/TCP`,
       reached: `host port on each edge node's address (${count(input.edgeSites.length, 'node')})`,
     });
   }
@@ -205,7 +210,7 @@ function diagramNode(node: GraphNode, input: OverviewInput, services: ReadonlyMa
   if (peer.kind === 'platform' && peer.site === 'edge') lines.push(fleetSummary(input), `host ports ${range(input.edgeSites.map((s) => s.settings.port))}`);
   if (peer.kind === 'pods') lines.push(...Object.entries(peer.podLabels).map(([k, v]) => `${k}=${v}`));
   if (peer.kind === 'addresses') lines.push(...peer.cidrs);
-  if (peer.kind === 'workloads') lines.push('created per job in namespace default');
+  if (peer.kind === 'workloads') lines.push(`created per job in namespace ${WORKLOAD_NAMESPACE}`);
   if (peer.kind === 'pods' || peer.kind === 'ciliumIngress') lines.push(...(routed.get(node.id) ?? []));
   return { id: node.id, lines, shape: peer.kind === 'platform' ? 'box' : 'stadium' };
 }
@@ -242,7 +247,7 @@ export function overviewDiagram(input: OverviewInput): string {
   const groups = [
     ...group('g_platform', `namespace ${input.namespace}`, (p) => p.kind === 'platform' && p.site !== 'edge'),
     ...group('g_edge', 'KubeEdge edge nodes', (p) => p.kind === 'platform' && p.site === 'edge'),
-    ...group('g_jobs', 'namespace default', (p) => p.kind === 'workloads'),
+    ...group('g_jobs', `namespace ${WORKLOAD_NAMESPACE}`, (p) => p.kind === 'workloads'),
   ];
   const grouped = new Set(groups.flatMap((g) => g.nodes.map((n) => n.id)));
   return mermaidFlowchart(
