@@ -72,7 +72,7 @@ export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
 export { NetworkPolicies, NetworkPoliciesProps } from './components/network-policies';
 export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './components/network-flows';
-export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CertManagerApplicationProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
+export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CertManagerApplicationProps, CloudCoreApplication, CloudCoreProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // TLS
 export {

@@ -24,14 +24,14 @@ import { CertificateAuthority, CertificateReloader } from './components/certific
 import { isIP } from 'node:net';
 import { hostOf, splitHostPort } from './config/addresses';
 import { resolveTls } from './resolve/tls';
-import { ARGOCD_DIR, CertManagerApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
+import { ARGOCD_DIR, CertManagerApplication, CloudCoreApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, INSTANCE_LABEL } from './labels';
 import { FileChart } from './output';
 import { REGISTRY } from './registry';
 import { argoCdNames } from './resolve/names';
 import { resolveCloudSite } from './resolve/site';
 // network-policies: begin
-import { platformFlows } from './components/network-flows';
+import { Flow, platformFlows } from './components/network-flows';
 import { gatewayDataPlane, namespaceIsolation } from './resolve/api-gateway';
 import { NetworkPolicies } from './components/network-policies';
 // network-policies: end
@@ -48,6 +48,7 @@ export const OUTPUT_FILES = {
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
   argocdCertManager: `${ARGOCD_DIR}/cert-manager.k8s.yaml`,
+  argocdCloudCore: `${ARGOCD_DIR}/cloudcore.k8s.yaml`,
   networkPolicies: '05-network-policies.k8s.yaml',
 } as const;
 
@@ -68,6 +69,8 @@ export interface PlatformParts {
    * @default none: TLS is off
    */
   readonly edgeTls?: EdgeTls;
+  /** Every flow of the platform: what the NetworkPolicies allow (when on) and dist/README.md draws. */
+  readonly flows: readonly Flow[];
 }
 
 /**
@@ -182,32 +185,33 @@ export function buildPlatform(
     if (database.serviceName && embedded?.edgeLoadBalancer !== undefined) database.exposeForEdge({ type: 'LoadBalancer', ...embedded.edgeLoadBalancer });
   }
 
+  const edge = edgeSites.length > 0;
+  const allFlows = [
+    ...platformFlows({
+      config,
+      jobScheduler: built(jobSchedulerComponent).service,
+      modelManager: built(modelManagerComponent).service,
+      selector: built(clientSelectorComponent).service,
+      proxy: proxy.service,
+      objectStorage: built(objectStorageComponent)?.service,
+      databasePort: database.serviceName === undefined ? undefined : Database.PORT,
+      databaseAddress: db.address,
+      cloudTaskManager: cloudSite,
+      gatewayDataPlane: gatewayDataPlane(config),
+      edgeSites,
+      edgeProxyAddress: edge ? edgeProxyAddress : undefined,
+      edgeDatabaseAddress: edge ? edgeDb.address : undefined,
+    }),
+    // The flows components declare themselves.
+    ...flows,
+  ];
   if (config.networkPolicies.enabled) {
-    const edge = edgeSites.length > 0;
     new NetworkPolicies(new FileChart(app, 'network-policies', OUTPUT_FILES.networkPolicies), 'NetworkPolicies', {
       context,
       defaultNamespace: config.networkPolicies.defaultNamespace,
       dns: config.networkPolicies.dns,
       isolation: namespaceIsolation(config),
-      flows: [
-        ...platformFlows({
-          config,
-          jobScheduler: built(jobSchedulerComponent).service,
-          modelManager: built(modelManagerComponent).service,
-          selector: built(clientSelectorComponent).service,
-          proxy: proxy.service,
-          objectStorage: built(objectStorageComponent)?.service,
-          databasePort: database.serviceName === undefined ? undefined : Database.PORT,
-          databaseAddress: db.address,
-          cloudTaskManager: cloudSite,
-          gatewayDataPlane: gatewayDataPlane(config),
-          edgeSites,
-          edgeProxyAddress: edge ? edgeProxyAddress : undefined,
-          edgeDatabaseAddress: edge ? edgeDb.address : undefined,
-        }),
-        // The flows components declare themselves.
-        ...flows,
-      ],
+      flows: allFlows,
     });
   }
 
@@ -219,8 +223,20 @@ export function buildPlatform(
     if (argocd.certManager.enabled) {
       new CertManagerApplication(new FileChart(app, 'argocd-cert-manager', OUTPUT_FILES.argocdCertManager), 'Application', { context, argocd, name: names.certManager, mirror: config.images.mirror });
     }
+    const cloudCore = argocd.cloudCore;
+    // Presence of the version and the address is guaranteed by the gitops rules.
+    if (cloudCore.enabled) {
+      new CloudCoreApplication(new FileChart(app, 'argocd-cloudcore', OUTPUT_FILES.argocdCloudCore), 'Application', {
+        context,
+        argocd,
+        name: names.cloudCore,
+        version: cloudCore.version!,
+        advertiseAddress: hostOf(config.edge.cloudCoreAddress!),
+        mirror: config.images.mirror,
+      });
+    }
   }
-  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls };
+  return { context, database: db, edgeDatabase: edgeDb, proxy, edgeProxyAddress, edgeTls, flows: allFlows };
 }
 
 /** The database as edge nodes reach it: edge.databaseAddress when set, else the cloud address (EdgeMesh or an external database). */

@@ -5,6 +5,7 @@
 import { parseConfig } from '../lib/load';
 import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
 import { edgeFilePath } from '../lib/edge/shards';
+import { OVERVIEW_FILE } from '../lib/overview/readme';
 import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
@@ -138,8 +139,9 @@ describe('per-node files in Git', () => {
   const base = synth(fleet(nodes)).files;
   // The next synth, as the CLI runs it: with the port record of the previous output.
   const next = (text: string) => synth(text, 'platform.yaml', { previousPorts: parsePortRecord(base.get(PORTS_FILE)!) }).files;
+  // README.md, the picture of the platform, summarizes the fleet and changes with it; nothing applies it (test/overview.test.ts).
   const changed = (files: Map<string, string>) =>
-    [...new Set([...base.keys(), ...files.keys()])].filter((f) => base.get(f) !== files.get(f)).sort();
+    [...new Set([...base.keys(), ...files.keys()])].filter((f) => f !== OVERVIEW_FILE && base.get(f) !== files.get(f)).sort();
 
   test('changing one node changes only its file (and its port in the record)', () => {
     const files = next(fleet([nodes[0], { ...nodes[1], port: 31000, runtime: ['pytorch'] }, nodes[2]]));

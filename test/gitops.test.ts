@@ -9,6 +9,7 @@ import * as path from 'path';
 import { parseConfig } from '../lib/load';
 import { edgeFilePath, shardOf } from '../lib/edge/shards';
 import { applicationOfFile } from '../lib/gitops/argocd';
+import { OVERVIEW_FILE } from '../lib/overview/readme';
 import { argoCdNames } from '../lib/resolve/names';
 import { kubectlApplyCommand, pruneAllowlist, pruneSelector } from '../lib/gitops/kubectl';
 import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
@@ -38,8 +39,9 @@ function owners(text: string, out: Synthesized): Map<string, string> {
   return owner;
 }
 
-/** Output files that differ between two syntheses. */
-const changedFiles = (a: Map<string, string>, b: Map<string, string>) => [...new Set([...a.keys(), ...b.keys()])].filter((f) => a.get(f) !== b.get(f)).sort();
+/** Output files that differ between two syntheses, but README.md: the picture of the platform summarizes the fleet, and no Application syncs it. */
+const changedFiles = (a: Map<string, string>, b: Map<string, string>) =>
+  [...new Set([...a.keys(), ...b.keys()])].filter((f) => f !== OVERVIEW_FILE && a.get(f) !== b.get(f)).sort();
 
 describe('state survives Application deletion, pruning and renames', () => {
   const variants: [string, string][] = [
@@ -181,6 +183,47 @@ describe('the Argo CD objects', () => {
     expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: 'soon' } } } } }))).toEqual([expect.stringContaining('gitops.argocd.retry.backoff.duration: must be a duration')]);
   });
 
+  test("CloudCore: KubeEdge's own chart at the pinned release tag, advertising edge.cloudCoreAddress's IP, images at that tag, valid", () => {
+    const cloudCore = (extra: object, edge: object = { cloudCoreAddress: '203.0.113.20:10000' }) => withOverrides({ edge, gitops: { argocd: { cloudCore: { enabled: true, ...extra } } } });
+    expect(synth().files.has('argocd/cloudcore.k8s.yaml')).toBe(false);
+    const out = synth(cloudCore({ version: 'v1.17.0' }));
+    const app = out.get('Application', 'cloudcore', 'argocd');
+    expect(out.objects.find((o) => o.obj === app)!.file).toBe('argocd/cloudcore.k8s.yaml');
+    expect(validateManifest(app)).toEqual([]);
+    // Every image named (so a mirror rewrites it), at the release's tag.
+    const image = (name: string) => ({ image: { repository: `docker.io/kubeedge/${name}`, tag: 'v1.17.0' } });
+    expect(app.spec.source).toEqual({
+      repoURL: 'https://github.com/kubeedge/kubeedge.git',
+      path: 'manifests/charts/cloudcore',
+      targetRevision: 'v1.17.0',
+      helm: {
+        releaseName: 'cloudcore',
+        valuesObject: {
+          cloudCore: { ...image('cloudcore'), modules: { cloudHub: { advertiseAddress: ['203.0.113.20'] } } },
+          iptablesManager: image('iptables-manager'),
+          controllerManager: image('controller-manager'),
+        },
+      },
+    });
+    expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'kubeedge' });
+    expect(app.spec.syncPolicy).toEqual({
+      automated: { prune: true, selfHeal: true },
+      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+      retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+    });
+    // Applied by hand with the other Argo CD objects, never synced by an Application.
+    const { config } = parseConfig(cloudCore({ version: 'v1.17.0' }), 'platform.yaml');
+    expect(applicationOfFile(config, 'argocd/cloudcore.k8s.yaml')).toBeUndefined();
+    expect(synth(cloudCore({ version: 'v1.11.1', namespace: 'edge-system' })).get('Application', 'cloudcore', 'argocd').spec.destination.namespace).toBe('edge-system');
+    // Pinned, to a release with the chart, advertising an IP.
+    expect(configErrors(cloudCore({}))).toEqual([expect.stringContaining('gitops.argocd.cloudCore.version: gitops.argocd.cloudCore.enabled is true: pin the KubeEdge release')]);
+    expect(configErrors(cloudCore({ version: 'v1.10.0' }))).toEqual([expect.stringContaining('gitops.argocd.cloudCore.version: must be a KubeEdge release tag from v1.11.0 on')]);
+    expect(configErrors(cloudCore({ version: 'v1.17.0' }, { cloudCoreAddress: null }))).toEqual([expect.stringContaining('edge.cloudCoreAddress: gitops.argocd.cloudCore.enabled is true: set the IP:10000')]);
+    expect(configErrors(cloudCore({ version: 'v1.17.0' }, { cloudCoreAddress: 'cloudcore.example.com:10000' }))).toEqual([
+      expect.stringContaining('edge.cloudCoreAddress: CloudCore advertises IP addresses only'),
+    ]);
+  });
+
   test('names, project, destination and sync policy come from the config', () => {
     const out = synth(variants[1][1]);
     const app = out.get('Application', 'nsfl-platform', 'argocd');
@@ -235,7 +278,8 @@ describe('the edge fleet at any size', () => {
   });
 
   test("the platform's Application does not grow with the fleet", () => {
-    const top = (files: Map<string, string>) => [...files].filter(([f]) => !f.includes('/'));
+    const { config } = parseConfig(fleetConfig(3), 'platform.yaml');
+    const top = (files: Map<string, string>) => [...files].filter(([f]) => applicationOfFile(config, f) === argoCdNames(config).platform);
     expect(top(big.files)).toEqual(top(synth(fleetConfig(3)).files));
   });
 

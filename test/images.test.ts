@@ -169,6 +169,17 @@ test('the cert-manager chart repository is configurable', () => {
   expect(app.spec.source.repoURL).toBe('https://charts.mirror.internal/jetstack');
 });
 
+test("KubeEdge's CloudCore: every image is named (so a mirror and `npm run images` cover them) and its chart's repository is configurable", () => {
+  const argocd = { enabled: true, repoURL: 'https://git.example.com/fl.git', cloudCore: { enabled: true, version: 'v1.17.0' } };
+  const cloudCore = (o: { all: (kind: string) => any[] }) => o.all('Application').find((a) => a.spec.source.path === 'manifests/charts/cloudcore');
+  const plain = synth(withOverrides({ gitops: { argocd } }));
+  expect(imagesOf(plain.objects)).toEqual(expect.arrayContaining(['docker.io/kubeedge/cloudcore:v1.17.0', 'docker.io/kubeedge/iptables-manager:v1.17.0', 'docker.io/kubeedge/controller-manager:v1.17.0']));
+  const mirroredOut = synth(withOverrides({ images: { mirror: MIRROR }, gitops: { argocd: { ...argocd, cloudCore: { ...argocd.cloudCore, repoURL: 'https://git.mirror.internal/kubeedge.git' } } } }));
+  const values = cloudCore(mirroredOut).spec.source.helm.valuesObject;
+  for (const key of ['cloudCore', 'iptablesManager', 'controllerManager']) expect(values[key].image.repository).toMatch(new RegExp(`^${MIRROR}/kubeedge/`));
+  expect(cloudCore(mirroredOut).spec.source.repoURL).toBe('https://git.mirror.internal/kubeedge.git');
+});
+
 test('`images` takes no positional argument and no synth-only flag', () => {
   expect(run(['images', 'platform.yaml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unexpected argument "platform.yaml" (the config file is given with --config)') });
   expect(run(['images', '--check'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--check and --allow-recreate apply to synth only') });

@@ -597,7 +597,8 @@ describe('Argo CD', () => {
 });
 
 test('the rendered YAML is plain YAML any parser reads (no anchors, tags or merge keys)', () => {
-  for (const text of out.files.values()) {
+  for (const [file, text] of out.files) {
+    if (file.endsWith('.md')) continue; // README.md, the picture of the platform
     expect(text).not.toMatch(/(:|-) [&*!][A-Za-z]/);
     expect(text).not.toMatch(/^\s*<<:/m);
     for (const doc of text.split(/^---$/m)) expect(() => parse(doc)).not.toThrow();

@@ -171,7 +171,7 @@ const edgeSection = z
       .default('1.11.1')
       .describe("The oldest KubeEdge release the fleet's cloudcore and edgecores run (the platform's KubeEdge guide uses 1.11.1): synth warns about each setting that needs a newer one (docs/edge.md, KubeEdge compatibility)."),
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
-    cloudCoreAddress: externalHostPort.optional().describe('cloudcore host:port (port 10000) for the printed keadm join commands.'),
+    cloudCoreAddress: externalHostPort.optional().describe("cloudcore host:port (port 10000) for the printed keadm join commands; with gitops.argocd.cloudCore, its IP is CloudCore's advertise address."),
     proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
     databaseAddress: databaseAddress
       .optional()
@@ -585,6 +585,26 @@ export const configSchema = z
               })
               .prefault({})
               .describe('cert-manager, a prerequisite of tls.certificates certManager.'),
+            cloudCore: z
+              .strictObject({
+                enabled: z
+                  .boolean()
+                  .default(false)
+                  .describe(
+                    "Also write an Argo CD Application that installs KubeEdge's CloudCore from KubeEdge's own Helm chart (dist/argocd/cloudcore.k8s.yaml), as `keadm init --advertise-address` would. Its advertise address is the IP of edge.cloudCoreAddress (required). Leave false when CloudCore is installed otherwise (keadm init); it must be installed once per cluster.",
+                  ),
+                version: z
+                  .string()
+                  .regex(/^v1\.(?:1[1-9]|[2-9]\d)\.\d+$/, { error: 'must be a KubeEdge release tag from v1.11.0 on (the first with the cloudcore chart), e.g. v1.17.0' })
+                  .optional()
+                  .describe('KubeEdge release (Git tag) to install, required when enabled: the chart at manifests/charts/cloudcore of that tag, and the images of that version. Use the release your edge nodes run (keadm join --kubeedge-version).'),
+                namespace: dnsLabel.default('kubeedge').describe('Namespace CloudCore runs in (keadm uses kubeedge).'),
+                repoURL: gitRepoUrl
+                  .default('https://github.com/kubeedge/kubeedge.git')
+                  .describe("Git repository that holds KubeEdge's cloudcore chart at its release tags: KubeEdge's own, or your mirror of it (an air-gapped site). Its images come through images.mirror."),
+              })
+              .prefault({})
+              .describe("KubeEdge's CloudCore, the cloud side of the edge fleet (see docs/gitops.md, CloudCore)."),
           })
           .prefault({})
           .describe('Argo CD: the platform\'s Application and the edge fleet\'s ApplicationSet (see docs/gitops.md).'),

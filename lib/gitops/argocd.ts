@@ -197,12 +197,87 @@ export class CertManagerApplication extends Construct {
           helm: { valuesObject: { crds: { enabled: true, keep: true }, ...certManagerImageValues(cm.chartVersion, props.mirror) } },
         },
         destination: destinationOf(a, cm.namespace),
-        syncPolicy: {
-          ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
-          // The CRDs are too large for client-side apply's last-applied annotation.
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-          retry: retryOf(a),
+        syncPolicy: chartSyncPolicy(a),
+      },
+    });
+  }
+}
+
+/**
+ * `syncPolicy` of an Application that installs a third-party chart into a
+ * namespace of its own: created by Argo CD, applied server-side (the charts'
+ * CRDs are too large for client-side apply's last-applied annotation).
+ */
+function chartSyncPolicy(a: ArgoCdSettings) {
+  return {
+    ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
+    syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    retry: retryOf(a),
+  };
+}
+
+/** The cloudcore chart's folder in KubeEdge's repository (`gitops.argocd.cloudCore.repoURL`), at every release tag from v1.11.0 on. */
+export const CLOUDCORE_CHART_PATH = 'manifests/charts/cloudcore';
+
+/** Helm release name `keadm init` gives CloudCore; the same here, so the objects are named as KubeEdge's docs expect. */
+export const CLOUDCORE_RELEASE = 'cloudcore';
+
+/** CloudCore's images (chart values key to repository, tagged with the release): what its Application pulls. */
+const CLOUDCORE_IMAGES = {
+  cloudCore: 'docker.io/kubeedge/cloudcore',
+  iptablesManager: 'docker.io/kubeedge/iptables-manager',
+  controllerManager: 'docker.io/kubeedge/controller-manager',
+};
+
+/** Props of {@link CloudCoreApplication}. */
+export interface CloudCoreProps extends ArgoCdProps {
+  /** The KubeEdge release (Git tag) to install, e.g. `v1.17.0`. */
+  readonly version: string;
+  /** The IP address edge nodes reach CloudCore at (`cloudHub.advertiseAddress`). */
+  readonly advertiseAddress: string;
+  /**
+   * `images.mirror`: CloudCore's images are pulled from it.
+   * @default none: from Docker Hub
+   */
+  readonly mirror?: string;
+}
+
+/**
+ * KubeEdge's CloudCore from KubeEdge's own Helm chart at a release tag
+ * (`gitops.argocd.cloudCore`): what `keadm init --advertise-address` installs,
+ * with the values keadm sets (the advertise address, every image at the
+ * release's tag: the chart's own defaults lag behind its tag).
+ */
+export class CloudCoreApplication extends Construct {
+  constructor(scope: Construct, id: string, props: CloudCoreProps) {
+    super(scope, id);
+    const { context, argocd: a, version } = props;
+    // Every image named, at the release's tag, and under the mirror when one is set.
+    const image = (key: keyof typeof CLOUDCORE_IMAGES) => {
+      const repository = CLOUDCORE_IMAGES[key];
+      return { image: { repository: props.mirror === undefined ? repository : mirrorImage(repository, props.mirror), tag: version } };
+    };
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
+      spec: {
+        project: a.project,
+        source: {
+          repoURL: a.cloudCore.repoURL,
+          path: CLOUDCORE_CHART_PATH,
+          targetRevision: version,
+          helm: {
+            releaseName: CLOUDCORE_RELEASE,
+            valuesObject: {
+              cloudCore: { ...image('cloudCore'), modules: { cloudHub: { advertiseAddress: [props.advertiseAddress] } } },
+              iptablesManager: image('iptablesManager'),
+              controllerManager: image('controllerManager'),
+            },
+          },
         },
+        destination: destinationOf(a, a.cloudCore.namespace),
+        syncPolicy: chartSyncPolicy(a),
       },
     });
   }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EXIT } from '../exit-codes';
-import { GENERATED_HEADER } from '../synth';
+import { GENERATED_HEADER, MARKDOWN_HEADER } from '../synth';
 import { OutputError } from './errors';
 
 /**
@@ -66,17 +66,18 @@ export function openOutdir(outdir: string, configFile: string, io: FileSystem = 
   if (io.existsSync(path.join(target, '.git'))) throw refuse('it holds a Git repository (.git)');
   const marked = io.existsSync(path.join(target, MARKER));
   if (!marked) {
-    // A folder written before the marker existed: every file starts with the generated header.
-    const header = Buffer.from(GENERATED_HEADER.slice(0, GENERATED_HEADER.indexOf('.')));
+    // A folder written before the marker existed: every file starts with the generated header (a Markdown comment in README.md).
+    const headers = [GENERATED_HEADER, MARKDOWN_HEADER].map((h) => Buffer.from(h.slice(0, h.indexOf('.'))));
+    const length = Math.max(...headers.map((h) => h.length));
     for (const rel of walkFiles(target, io)) {
-      const head = Buffer.alloc(header.length);
+      const head = Buffer.alloc(length);
       const fd = io.openSync(path.join(target, rel), 'r');
       try {
         io.readSync(fd, head, 0, head.length, 0);
       } finally {
         io.closeSync(fd);
       }
-      if (!head.equals(header)) throw refuse(`it holds files synth did not write (e.g. ${rel}) and no ${MARKER} marker`);
+      if (!headers.some((h) => head.subarray(0, h.length).equals(h))) throw refuse(`it holds files synth did not write (e.g. ${rel}) and no ${MARKER} marker`);
     }
   }
   return { shown, target, marked };

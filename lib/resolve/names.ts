@@ -6,12 +6,13 @@ import { Config } from '../config/schema';
 import { resourceName } from '../labels';
 
 /** Names of the Argo CD objects, derived once. */
-export function argoCdNames(config: Config): { platform: string; fleet: string; certManager: string } {
+export function argoCdNames(config: Config): { platform: string; fleet: string; certManager: string; cloudCore: string } {
   const a = config.gitops.argocd;
   return {
     platform: a.applicationName ?? resourceName(config, 'platform'),
     fleet: a.fleetName ?? resourceName(config, 'edge'),
     // One per cluster, whatever the platform instance.
     certManager: 'cert-manager',
+    cloudCore: 'cloudcore',
   };
 }

@@ -1,0 +1,38 @@
+/**
+ * What the picture of the platform needs from the generated objects, taken
+ * as each is rendered: how many objects of each kind every file holds (the
+ * edge nodes' files counted together, so a large fleet stays one line), and
+ * the objects that expose a component (Services, HTTPRoutes, Ingresses).
+ */
+import { EDGE_DIR } from '../edge/shards';
+
+/** The files of the edge nodes, `edge/<shard>/<node>.k8s.yaml`, as one row. */
+export const EDGE_NODE_FILES = `${EDGE_DIR}/<shard>/<node>.k8s.yaml`;
+
+/** The kinds that say how a component is reached. */
+const EXPOSING = new Set(['Service', 'HTTPRoute', 'Ingress']);
+
+/** The objects of the output, summarized. */
+export class OutputObjects {
+  /** Per file (edge nodes' files as {@link EDGE_NODE_FILES}): objects by kind, in order of first appearance. */
+  public readonly kinds = new Map<string, Map<string, number>>();
+  /** Edge nodes' files, and the shard folders they are in. */
+  public readonly edgeFiles = { files: new Set<string>(), shards: new Set<string>() };
+  /** Services, HTTPRoutes and Ingresses, in output order. */
+  public readonly exposing: Record<string, any>[] = [];
+
+  /** Takes one rendered object of `file`. */
+  public add(file: string, obj: Record<string, any>): void {
+    const parts = file.split('/');
+    const edge = parts.length === 3 && parts[0] === EDGE_DIR;
+    const row = edge ? EDGE_NODE_FILES : file;
+    if (!this.kinds.has(row)) this.kinds.set(row, new Map());
+    if (edge) {
+      this.edgeFiles.files.add(file);
+      this.edgeFiles.shards.add(parts[1]);
+    }
+    const kinds = this.kinds.get(row)!;
+    kinds.set(obj.kind, (kinds.get(obj.kind) ?? 0) + 1);
+    if (EXPOSING.has(obj.kind)) this.exposing.push(obj);
+  }
+}
