@@ -7,11 +7,11 @@
  * again it changes nothing. Without kubectl the script tests are skipped,
  * unless REQUIRE_E2E=1, where that fails.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FakeApiServer, startFakeApiServer } from './support/kube-api';
+import { FakeApiServer, runShell, startFakeApiServer } from './support/kube-api';
 import { configErrors, containers, envOf, synth, Synthesized, withOverrides } from './support/platform';
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
@@ -40,13 +40,7 @@ async function runJob(out: Synthesized, sa: any): Promise<{ status: number | nul
   try {
     const env = { PATH: process.env.PATH!, HOME: dir, KUBECONFIG: server.kubeconfig(dir) };
     const script = job.spec.template.spec.containers[0].command[2];
-    const run = await new Promise<{ status: number | null; output: string }>((resolve) => {
-      const child = spawn('sh', ['-c', script.replace(/\bkubectl\b/g, KUBECTL)], { env });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      child.on('close', (status) => resolve({ status, output }));
-    });
+    const run = await runShell(script.replace(/\bkubectl\b/g, KUBECTL), env);
     return { ...run, server };
   } finally {
     await server.close();

@@ -17,11 +17,11 @@
  * `KUBECTL` to pick another kubectl binary. Without kubectl the tests are
  * skipped, unless REQUIRE_E2E=1, where that fails.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FakeApiServer, ResourceType, Rule, startFakeApiServer } from './support/kube-api';
+import { FakeApiServer, ResourceType, Rule, runShell, startFakeApiServer } from './support/kube-api';
 import { synth, Synthesized } from './support/platform';
 
 const ns = 'neursafe-fl';
@@ -75,13 +75,7 @@ async function runReloader(out: Synthesized, rules: readonly Rule[], cluster: an
     fs.mkdirSync(home);
     const env = { PATH: `${bin}:${process.env.PATH}`, HOME: home, KUBECONFIG: server.kubeconfig(dir) };
     // Asynchronous: the server answers from this process.
-    const run = await new Promise<{ status: number | null; output: string }>((resolve) => {
-      const child = spawn('sh', ['-c', container.command[2]], { env });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      child.on('close', (status) => resolve({ status, output }));
-    });
+    const run = await runShell(container.command[2], env);
     return { ...run, server };
   } finally {
     await server.close();

@@ -156,9 +156,14 @@ const CERT_MANAGER_IMAGES = {
   startupapicheck: 'quay.io/jetstack/cert-manager-startupapicheck',
 } as const;
 
+/** A chart's image value (repository and tag), under the mirror when one is set. */
+function chartImage(repository: string, tag: string, mirror: string | undefined): { repository: string; tag: string } {
+  return { repository: mirror === undefined ? repository : mirrorImage(repository, mirror), tag };
+}
+
 /** The chart values that name cert-manager's images, each under the mirror when one is set. */
 function certManagerImageValues(chartVersion: string, mirror: string | undefined) {
-  const ref = (repository: string) => ({ repository: mirror === undefined ? repository : mirrorImage(repository, mirror), tag: chartVersion });
+  const ref = (repository: string) => chartImage(repository, chartVersion, mirror);
   const { image, ...components } = CERT_MANAGER_IMAGES;
   return { image: ref(image), ...Object.fromEntries(Object.entries(components).map(([key, repository]) => [key, { image: ref(repository) }])) };
 }
@@ -182,25 +187,25 @@ export interface CertManagerApplicationProps extends ArgoCdProps {
 export class CertManagerApplication extends Construct {
   constructor(scope: Construct, id: string, props: CertManagerApplicationProps) {
     super(scope, id);
-    const { context, argocd: a } = props;
-    const cm = a.certManager;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
-      spec: {
-        project: a.project,
-        source: {
-          repoURL: cm.chartRepository,
-          chart: 'cert-manager',
-          targetRevision: cm.chartVersion,
-          helm: { valuesObject: { crds: { enabled: true, keep: true }, ...certManagerImageValues(cm.chartVersion, props.mirror) } },
-        },
-        destination: destinationOf(a, cm.namespace),
-        syncPolicy: chartSyncPolicy(a),
-      },
+    const cm = props.argocd.certManager;
+    chartApplication(this, props, cm.namespace, {
+      repoURL: cm.chartRepository,
+      chart: 'cert-manager',
+      targetRevision: cm.chartVersion,
+      helm: { valuesObject: { crds: { enabled: true, keep: true }, ...certManagerImageValues(cm.chartVersion, props.mirror) } },
     });
   }
+}
+
+/** An Application that installs a third-party chart (`source`) into `namespace` (see {@link chartSyncPolicy}). */
+function chartApplication(scope: Construct, props: ArgoCdProps, namespace: string, source: Record<string, unknown>): void {
+  const { context, argocd: a } = props;
+  new ApiObject(scope, 'Resource', {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
+    spec: { project: a.project, source, destination: destinationOf(a, namespace), syncPolicy: chartSyncPolicy(a) },
+  });
 }
 
 /**
@@ -251,33 +256,20 @@ export interface CloudCoreProps extends ArgoCdProps {
 export class CloudCoreApplication extends Construct {
   constructor(scope: Construct, id: string, props: CloudCoreProps) {
     super(scope, id);
-    const { context, argocd: a, version } = props;
+    const { argocd: a, version } = props;
     // Every image named, at the release's tag, and under the mirror when one is set.
-    const image = (key: keyof typeof CLOUDCORE_IMAGES) => {
-      const repository = CLOUDCORE_IMAGES[key];
-      return { image: { repository: props.mirror === undefined ? repository : mirrorImage(repository, props.mirror), tag: version } };
-    };
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
-      spec: {
-        project: a.project,
-        source: {
-          repoURL: a.cloudCore.repoURL,
-          path: CLOUDCORE_CHART_PATH,
-          targetRevision: version,
-          helm: {
-            releaseName: CLOUDCORE_RELEASE,
-            valuesObject: {
-              cloudCore: { ...image('cloudCore'), modules: { cloudHub: { advertiseAddress: [props.advertiseAddress] } } },
-              iptablesManager: image('iptablesManager'),
-              controllerManager: image('controllerManager'),
-            },
-          },
+    const image = (key: keyof typeof CLOUDCORE_IMAGES) => ({ image: chartImage(CLOUDCORE_IMAGES[key], version, props.mirror) });
+    chartApplication(this, props, a.cloudCore.namespace, {
+      repoURL: a.cloudCore.repoURL,
+      path: CLOUDCORE_CHART_PATH,
+      targetRevision: version,
+      helm: {
+        releaseName: CLOUDCORE_RELEASE,
+        valuesObject: {
+          cloudCore: { ...image('cloudCore'), modules: { cloudHub: { advertiseAddress: [props.advertiseAddress] } } },
+          iptablesManager: image('iptablesManager'),
+          controllerManager: image('controllerManager'),
         },
-        destination: destinationOf(a, a.cloudCore.namespace),
-        syncPolicy: chartSyncPolicy(a),
       },
     });
   }

@@ -16,6 +16,7 @@
  * everyone, like the `system:discovery` ClusterRole does for authenticated
  * users. Each request is recorded with its verb, resource and answer.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -275,4 +276,18 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Runs a shell script (a generated Job's or CronJob's) asynchronously, so a
+ * server of this process can answer it; its exit status and its output.
+ */
+export function runShell(script: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', script], { env });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (status) => resolve({ status, output }));
+  });
 }
