@@ -145,25 +145,29 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
 
   const generate = (obj: Obj) => {
     const meta: Obj = (obj.metadata ??= {});
+    const shown = shownObject(obj.kind, meta.namespace, meta.name);
     const clashes: Clash[] = [];
-    addToMap(meta, 'labels', commonLabels, 'commonLabels', shownObject(obj.kind, meta.namespace, meta.name), clashes);
-    addToMap(meta, 'annotations', commonAnnotations, 'commonAnnotations', shownObject(obj.kind, meta.namespace, meta.name), clashes);
+    addToMap(meta, 'labels', commonLabels, 'commonLabels', shown, clashes);
+    addToMap(meta, 'annotations', commonAnnotations, 'commonAnnotations', shown, clashes);
     for (const c of clashes) report(c.path, c.message);
     for (const { template } of podTemplates(obj)) {
       const { s, where, container } = settingsFor(obj.kind, template.metadata?.labels ?? {});
       for (const c of applyWorkload(template, s, container)) {
-        report([...where(c.path[0] ?? ''), ...c.path.slice(1)], `${shownObject(obj.kind, meta.namespace, meta.name)}: ${c.message}`);
+        report([...where(c.path[0] ?? ''), ...c.path.slice(1)], `${shown}: ${c.message}`);
       }
       const podClashes: Clash[] = [];
       // A workload's podLabels win over commonLabels on its pods.
       const common = Object.fromEntries(Object.entries(commonLabels).filter(([k]) => s.podLabels?.[k] === undefined));
       addToMap((template.metadata ??= {}), 'labels', common, 'commonLabels', 'the pod', podClashes);
-      for (const c of podClashes) report(c.path, `${shownObject(obj.kind, meta.namespace, meta.name)}: ${c.message}`);
+      for (const c of podClashes) report(c.path, `${shown}: ${c.message}`);
     }
   };
 
   const byTarget = new Map<string, number[]>();
-  patches.forEach((p, i) => byTarget.set(`${p.target.kind}|${p.target.name}`, [...(byTarget.get(`${p.target.kind}|${p.target.name}`) ?? []), i]));
+  patches.forEach((p, i) => {
+    const key = `${p.target.kind}|${p.target.name}`;
+    byTarget.set(key, [...(byTarget.get(key) ?? []), i]);
+  });
   const hits = patches.map(() => 0);
   const generated = new Map<string, string>();
   const extraNeeded = extraObjects.length > 0;
@@ -219,6 +223,7 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
       });
       const out = new Map<string, Obj[]>();
       const seen = new Map<string, number>();
+      const instance = instanceLabels(config);
       extraObjects.forEach((x, i) => {
         const m = x.manifest as Obj;
         const key = objectKey(m.apiVersion, m.kind, m.metadata.namespace, m.metadata.name);
@@ -235,7 +240,6 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
         seen.set(key, i);
         const obj = structuredClone(m);
         // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
-        const instance = instanceLabels(config);
         for (const [k, v] of Object.entries(instance)) {
           const own = obj.metadata.labels?.[k];
           if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by it): drop it`);

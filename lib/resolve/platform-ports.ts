@@ -15,20 +15,24 @@ export interface PlatformPort {
   readonly port: number;
   /** The config field that sets it, e.g. `proxy.expose.nodePort`. */
   readonly field: string;
+  /** The same field as a path into the config. */
+  readonly path: readonly string[];
+  /** A NodePort: taken on every node, cluster-wide. */
+  readonly nodePort: boolean;
 }
 
 /** Every port the platform uses for this config, in a fixed order (a port may appear twice, under two fields). */
 export function platformPorts(config: Config): PlatformPort[] {
-  const ports: PlatformPort[] = [
-    { port: config.proxy.grpcPort, field: 'proxy.grpcPort' },
-    { port: config.proxy.httpPort, field: 'proxy.httpPort' },
-  ];
-  if (config.proxy.expose.type === 'NodePort') ports.push({ port: config.proxy.expose.nodePort, field: 'proxy.expose.nodePort' });
-  if (config.objectStorage.type === 'embedded') ports.push({ port: config.objectStorage.nodePort, field: 'objectStorage.nodePort' });
+  const ports: PlatformPort[] = [];
+  const add = (port: number, path: string[], nodePort = false) => ports.push({ port, field: path.join('.'), path, nodePort });
+  add(config.proxy.grpcPort, ['proxy', 'grpcPort']);
+  add(config.proxy.httpPort, ['proxy', 'httpPort']);
+  if (config.proxy.expose.type === 'NodePort') add(config.proxy.expose.nodePort, ['proxy', 'expose', 'nodePort'], true);
+  if (config.objectStorage.type === 'embedded') add(config.objectStorage.nodePort, ['objectStorage', 'nodePort'], true);
   if (config.database.type === 'embedded' && config.database.embedded.edgeNodePort !== undefined) {
-    ports.push({ port: config.database.embedded.edgeNodePort, field: 'database.embedded.edgeNodePort' });
+    add(config.database.embedded.edgeNodePort, ['database', 'embedded', 'edgeNodePort'], true);
   }
   // The TLS tunnel's loopback port in every task manager pod (on an edge node, the node's own).
-  if (config.tls.enabled) ports.push({ port: config.tls.tunnelPort, field: 'tls.tunnelPort' });
+  if (config.tls.enabled) add(config.tls.tunnelPort, ['tls', 'tunnelPort']);
   return ports;
 }

@@ -9,6 +9,7 @@ import { Config } from '../config/schema';
 import type { ComponentEntry } from '../config/components';
 import { COORDINATOR_IMAGE } from '../config/defaults';
 import { cloudSiteRoot, DIR_NAMES, SiteDirs, siteDirs, TASK_MANAGER_FIXED_MOUNTS } from './site-dirs';
+import { platformPorts } from './platform-ports';
 
 /**
  * Environment variables the generator sets itself; `env` maps of components
@@ -179,13 +180,9 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
     issues.push(...distinctPorts([apiProxyPort, ...tunnelPort]));
   }
 
-  const nodePort = (path: PropertyKey[], port: number): PortUse => ({ path, port, what: path.join('.') });
-  const nodePorts: PortUse[] = [];
-  if (c.proxy.expose.type === 'NodePort') nodePorts.push(nodePort(['proxy', 'expose', 'nodePort'], c.proxy.expose.nodePort));
-  if (c.objectStorage.type === 'embedded') nodePorts.push(nodePort(['objectStorage', 'nodePort'], c.objectStorage.nodePort));
-  if (c.database.type === 'embedded' && c.database.embedded.edgeNodePort !== undefined) {
-    nodePorts.push(nodePort(['database', 'embedded', 'edgeNodePort'], c.database.embedded.edgeNodePort));
-  }
+  const nodePorts: PortUse[] = platformPorts(c)
+    .filter((p) => p.nodePort)
+    .map((p) => ({ path: p.path, port: p.port, what: p.field }));
   issues.push(...uniquePorts(nodePorts, (p, other) => `NodePort ${p.port} is already used by ${other}; NodePorts are cluster-wide and must be unique`));
   return issues;
 }
