@@ -22,13 +22,13 @@ export { EdgeSite } from './resolve/fleet';
 export { SiteDirs, siteDirs } from './resolve/site-dirs';
 
 // What every construct shares
-export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './components/context';
+export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './blocks/context';
 export { COMPONENTS, COMPONENT_NAMES, Component, PlatformImage, REGISTRY, platformComponents } from './registry';
-export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './components/define';
+export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './blocks/define';
 export { ComponentEntry, platformConfigSchema } from './config/components';
 export { labels, resourceName, selectorLabels, APP_NAME, INSTANCE_LABEL, SITE_LABEL } from './labels';
 export { imageSource, mirrorImage, mirrorRegistry, platformImage } from './images';
-export { SecretKeyRef } from './components/pod';
+export { SecretKeyRef } from './blocks/pod';
 
 // Building blocks
 export {
@@ -42,10 +42,10 @@ export {
   ProgramWorkloadProps,
   ServicePort,
   WorkloadIdentityProps,
-} from './components/workload';
-export { SharedRoot, SharedRootProps } from './components/shared-root';
-export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, ServiceAccountToken, ServiceAccountTokenProps, WorkloadRoles } from './components/api-access';
-export { SetupJob, SetupJobProps } from './components/setup-job';
+} from './blocks/workload';
+export { SharedRoot, SharedRootProps } from './blocks/shared-root';
+export { NodeReaderRole, ProgramIdentity, ProgramIdentityProps, RoleProps, ServiceAccountToken, ServiceAccountTokenProps, WorkloadRoles } from './blocks/api-access';
+export { SetupJob, SetupJobProps } from './blocks/setup-job';
 export { PodPullSecrets, PodPullSecretsProps, pullSecretsEnv } from './components/pull-secrets';
 
 // One construct per component
@@ -57,21 +57,21 @@ export { ApiGateway, ApiGatewayProps, GatewayRef } from './components/api-gatewa
 export { ObjectStorage, ObjectStorageProps } from './components/object-storage';
 export {
   Database,
-  DatabaseConnection,
   DatabaseEdgeExposure,
   DatabaseProps,
   DatabaseTls,
   EmbeddedDatabaseProps,
   ExternalDatabaseProps,
 } from './components/database';
-export { Credentials, Secrets, SecretsProps } from './components/secrets';
+export { Secrets, SecretsProps } from './components/secrets';
+export { Credentials, DatabaseConnection } from './blocks/database-client';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
 export { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
-export { NetworkPolicies, NetworkPoliciesProps } from './components/network-policies';
-export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './components/network-flows';
+export { NetworkPolicies, NetworkPoliciesProps } from './network/policies';
+export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './network/flows';
 export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CertManagerApplicationProps, CloudCoreApplication, CloudCoreProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // TLS
@@ -84,10 +84,10 @@ export {
   ProgramCertificateProps,
   ProgramTls,
   RESTART_ANNOTATION,
-} from './components/certificates';
-export { SSL_DIR, SSL_FILES, sslFolder } from './components/tls';
-export { TlsTunnel, TlsTunnelProps, TUNNEL_CONF_FILE, tlsTunnel } from './components/tls-tunnel';
+} from './blocks/certificates';
+export { SSL_DIR, SSL_FILES, sslFolder } from './blocks/tls';
+export { TlsTunnel, TlsTunnelProps, TUNNEL_CONF_FILE, tlsTunnel } from './blocks/tls-tunnel';
 export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 
 // Output
-export { FileChart, OutputFile } from './output';
+export { FileChart, OutputFile } from './file-chart';

@@ -5,7 +5,7 @@
  * components' sections and per-component rules come from the registry,
  * handed to those layers here.
  */
-import { ComponentDefinition } from './components/define';
+import { ComponentDefinition } from './blocks/define';
 import { platformConfigSchema } from './config/components';
 import { ConfigIssue } from './config/errors';
 import { Locate, readConfigFile, validateConfig } from './config/load';

@@ -9,9 +9,9 @@ import { LoadedConfig, parseConfig } from './load';
 import { overrideFieldsSet } from './overrides';
 import { buildPlatform, PlatformParts } from './platform';
 import { Proxy } from './components/proxy';
-import { PlatformContext } from './components/context';
-import { DatabaseConnection } from './components/database';
-import { ComponentDefinition } from './components/define';
+import { PlatformContext } from './blocks/context';
+import { DatabaseConnection } from './blocks/database-client';
+import { ComponentDefinition } from './blocks/define';
 import { EdgeTls } from './edge/fleet';
 
 /** Props of {@link NeursafePlatform}. */

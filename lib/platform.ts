@@ -4,36 +4,37 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { NodeReaderRole, WorkloadRoles } from './components/api-access';
+import { NodeReaderRole, WorkloadRoles } from './blocks/api-access';
 import { clientSelectorComponent } from './components/client-selector';
-import { PlatformContext, platformContext } from './components/context';
-import { Database, DatabaseConnection, waitAddressOf } from './components/database';
-import { buildComponents, ComponentDefinition } from './components/define';
+import { PlatformContext, platformContext } from './blocks/context';
+import { Database } from './components/database';
+import { DatabaseConnection, waitAddressOf } from './blocks/database-client';
+import { buildComponents, ComponentDefinition } from './blocks/define';
 import { jobSchedulerComponent } from './components/job-scheduler';
 import { modelManagerComponent } from './components/model-manager';
 import { objectStorageComponent } from './components/object-storage';
 import { Proxy, proxyComponent } from './components/proxy';
 import { Secrets } from './components/secrets';
-import { syncWave } from './components/setup-job';
-import { SharedRoot } from './components/shared-root';
+import { syncWave } from './blocks/setup-job';
+import { SharedRoot } from './blocks/shared-root';
 import { Config } from './config/schema';
 import { PodPullSecrets } from './components/pull-secrets';
 import { EdgeFleet, EdgeTls } from './edge/fleet';
 import { EdgeSite } from './resolve/fleet';
-import { CertificateAuthority, CertificateReloader } from './components/certificates';
+import { CertificateAuthority, CertificateReloader } from './blocks/certificates';
 import { isIP } from 'node:net';
 import { hostOf, splitHostPort } from './config/addresses';
 import { resolveTls } from './resolve/tls';
 import { ARGOCD_DIR, CertManagerApplication, CloudCoreApplication, FleetApplicationSet, KEEP_ON_DELETE, PlatformApplication } from './gitops/argocd';
 import { APP_NAME, INSTANCE_LABEL } from './labels';
-import { FileChart } from './output';
+import { FileChart } from './file-chart';
 import { REGISTRY } from './registry';
 import { argoCdNames } from './resolve/names';
 import { resolveCloudSite } from './resolve/site';
 // network-policies: begin
-import { Flow, platformFlows } from './components/network-flows';
+import { Flow, platformFlows } from './network/flows';
 import { gatewayDataPlane, namespaceIsolation } from './resolve/api-gateway';
-import { NetworkPolicies } from './components/network-policies';
+import { NetworkPolicies } from './network/policies';
 // network-policies: end
 
 /**

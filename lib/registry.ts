@@ -1,6 +1,6 @@
 /**
  * The platform's components, in one list: each entry is the definition its
- * file exports (components/define.ts), and decides the component's
+ * file exports (lib/blocks/define.ts), and decides the component's
  * `app.kubernetes.io/component` value, its upstream image, its config section
  * and how it is built. lib/platform.ts builds them in this order, the config
  * schema takes their sections, the per-component config rules check them.
@@ -12,7 +12,7 @@
 import { apiGatewayComponent } from './components/api-gateway';
 import { COORDINATOR_IMAGE } from './config/defaults';
 import { clientSelectorComponent } from './components/client-selector';
-import { ComponentDefinition, defineComponent } from './components/define';
+import { ComponentDefinition, defineComponent } from './blocks/define';
 import { setupComponent } from './components/endpoints';
 import { jobSchedulerComponent } from './components/job-scheduler';
 import { modelManagerComponent } from './components/model-manager';

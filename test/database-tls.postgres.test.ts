@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { DATABASE_CA_DIR, DATABASE_CLIENT_DIR, postgresTlsEnv, SSL_DIR } from '../lib/components/tls';
+import { DATABASE_CA_DIR, DATABASE_CLIENT_DIR, postgresTlsEnv, SSL_DIR } from '../lib/blocks/tls';
 import { DATABASE_USERS } from '../lib/resolve/database-users';
 import { describeWithServer, POSTGRES_BIN } from './support/postgres';
 import { containers, plainEnv, synth, withOverrides } from './support/platform';

@@ -29,8 +29,12 @@ const ALLOWED: Record<string, (target: string) => boolean> = {
   config: (t) => t.startsWith('config/'),
   // Names and images are derived from the config alone; the resolve layer uses them.
   resolve: (t) => t.startsWith('config/') || t.startsWith('resolve/') || t === 'labels' || t === 'images',
+  // The building blocks every component is made of: never a component, nor what composes them.
+  blocks: (t) => !TOP.includes(t) && (!t.startsWith('components/') || t === 'components/secrets') && (!t.startsWith('network/') || t === 'network/flows'),
   // Constructs never import what composes them (the registry, the platform, loading, synthesis).
   components: (t) => !TOP.includes(t),
+  // The flows and the NetworkPolicies drawn from them: data about the components, never the components themselves.
+  network: (t) => !TOP.includes(t) && !t.startsWith('components/'),
   edge: (t) => !TOP.includes(t),
   gitops: (t) => !TOP.includes(t),
   // The config's additions work on rendered objects (plain JSON): they never see a construct.

@@ -16,7 +16,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SSL_DIR } from '../lib/components/tls';
+import { SSL_DIR } from '../lib/blocks/tls';
 import { describeWithNginx, freePort, installProxyLua, Nginx, startNginx } from './support/nginx';
 import { synth, withOverrides } from './support/platform';
 

@@ -11,11 +11,11 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { labels, resourceName } from '../labels';
-import { PlatformContext } from './context';
-import { defineComponent } from './define';
+import { PlatformContext } from '../blocks/context';
+import { defineComponent } from '../blocks/define';
 import { jobSchedulerComponent } from './job-scheduler';
 import { modelManagerComponent } from './model-manager';
-import { ProgramService } from './workload';
+import { ProgramService } from '../blocks/workload';
 
 /** How a route matches a path: a regular expression, or the exact path. */
 export interface GatewayPath {

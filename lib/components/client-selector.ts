@@ -5,9 +5,9 @@
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
 import { renderSelectorConfig } from '../render/selector-config';
-import { defineComponent } from './define';
-import { env, securityContext, tcpProbes } from './pod';
-import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
+import { defineComponent } from '../blocks/define';
+import { env, securityContext, tcpProbes } from '../blocks/pod';
+import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
 
 /** Where the config file is mounted. */
 const CONFIG_DIR = '/etc/nsfl';

@@ -8,94 +8,18 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { splitHostPort } from '../config/addresses';
-import { HOST_PORT, Resources } from '../config/schema';
-import { DATABASE_USERS, DatabaseUser, DatabaseUserSpec } from '../resolve/database-users';
+import { Resources } from '../config/schema';
+import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
 import { renderPgHba } from '../render/pg-hba';
-import { PlatformContext } from './context';
-import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from './pod';
-import { Credentials, databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
-import { SetupJob, syncWave } from './setup-job';
-import { certificateOf, ProgramTls } from './certificates';
-import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder, TLS_CHECK_SECONDS } from './tls';
-
-/** How programs reach the database. */
-export interface DatabaseConnection {
-  /** `DB_TYPE`, exactly as the programs compare it. */
-  readonly type: 'postgreSQL' | 'mongo';
-  /** `DB_ADDRESS`. */
-  readonly address: string;
-  /** `DB_NAME`. */
-  readonly name: string;
-  /** Each program's `DB_USERNAME` and `DB_PASSWORD`, by reference. */
-  readonly credentials: Readonly<Record<DatabaseUser, Credentials>>;
-  /** host:port to wait for before a program starts; undefined when it cannot be told (e.g. mongodb+srv). */
-  readonly waitAddress?: string;
-  /**
-   * The server demands TLS: clients verify it with `ca.crt` of this Secret
-   * (any Secret signed by the platform's CA: a client's own where it has one).
-   * @default none: plaintext
-   */
-  readonly tls?: {
-    /** Secret whose `ca.crt` verifies the server. */
-    readonly caSecret: string;
-    /**
-     * IP address the client connects to (`PGHOSTADDR`) while `address`'s host, a name in the server's certificate, is what it verifies.
-     * @default none: connect to `address`'s host
-     */
-    readonly hostAddress?: string;
-    /**
-     * Secrets of the database client certificates of the roles that have no
-     * program certificate to present (the job scheduler's, the model
-     * manager's), mounted at {@link DATABASE_CLIENT_DIR}.
-     * @default none: every certificate role presents its program's `ssl` folder
-     */
-    readonly clientSecrets?: Readonly<Partial<Record<DatabaseUser, string>>>;
-  };
-}
-
-/**
- * Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings.
- * @param programSslDir the program's `ssl` folder: its certificate logs in a role that needs one
- *   ({@link DatabaseUserSpec.certificate}), unless the role has a database client certificate
- *   of its own (`db.tls.clientSecrets`, see {@link databaseClientFiles})
- */
-export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, programSslDir?: string): k8s.EnvVar[] {
-  const spec = DATABASE_USERS[user];
-  const sslDir = db.tls?.clientSecrets?.[user] !== undefined ? DATABASE_CLIENT_DIR : programSslDir;
-  if (db.tls && spec.certificate && sslDir === undefined) {
-    throw new Error(`databaseEnv: role ${spec.role} logs in with a certificate over TLS: pass the program's ssl folder (sslDir) or a client certificate (db.tls.clientSecrets.${user})`);
-  }
-  return [
-    ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: spec.collection }),
-    secretEnv('DB_USERNAME', db.credentials[user].username),
-    secretEnv('DB_PASSWORD', db.credentials[user].password),
-    ...(db.tls ? postgresTlsEnv(db.tls.hostAddress, spec.certificate ? sslDir : undefined) : []),
-  ];
-}
-
-/**
- * What a client of a TLS database mounts (see {@link databaseEnv}): the CA
- * file and, for a role with a database client certificate of its own
- * (`db.tls.clientSecrets`), that certificate at {@link DATABASE_CLIENT_DIR};
- * none without TLS.
- */
-export function databaseClientFiles(db: DatabaseConnection, user: DatabaseUser): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
-  if (!db.tls) return { volumes: [], mounts: [] };
-  const ca = databaseCaFolder(db.tls.caSecret);
-  const clientSecret = db.tls.clientSecrets?.[user];
-  const client = clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR)];
-  return { volumes: [ca.volume, ...client.map((c) => c.volume)], mounts: [ca.mount, ...client.map((c) => c.mount)] };
-}
-
-/** The first host:port of a MongoDB URI, or the address itself when it is host:port. */
-export function waitAddressOf(address: string): string | undefined {
-  if (HOST_PORT.test(address)) return address;
-  const m = /^mongodb:\/\/(?:[^@/]*@)?([^,/?]+)/.exec(address);
-  if (!m) return undefined;
-  return m[1].includes(':') ? m[1] : `${m[1]}:27017`;
-}
+import { PlatformContext } from '../blocks/context';
+import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from '../blocks/pod';
+import { databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
+import { Credentials, DatabaseConnection, waitAddressOf } from '../blocks/database-client';
+import { SetupJob, syncWave } from '../blocks/setup-job';
+import { certificateOf, ProgramTls } from '../blocks/certificates';
+import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder, TLS_CHECK_SECONDS } from '../blocks/tls';
 
 /** The name of the embedded PostgreSQL's pg_hba.conf in its ConfigMap. */
 const PG_HBA_FILE = 'pg_hba.conf';

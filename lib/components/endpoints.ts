@@ -8,8 +8,8 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { labels, resourceName } from '../labels';
-import { PlatformContext } from './context';
-import { defineComponent } from './define';
+import { PlatformContext } from '../blocks/context';
+import { defineComponent } from '../blocks/define';
 
 /** Props of {@link ClientEndpoints}. */
 export interface ClientEndpointsProps {

@@ -5,21 +5,21 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from './api-access';
+import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from '../blocks/api-access';
 import { pullSecretsEnv } from './pull-secrets';
 import { COORDINATOR_IMAGE } from '../config/defaults';
 import { k8s } from 'cdk8s-plus-28';
 import { CertificateIssuance } from '../resolve/tls';
-import { certificateOf } from './certificates';
+import { certificateOf } from '../blocks/certificates';
 import { clientSelectorComponent } from './client-selector';
-import { databaseClientFiles, databaseEnv, DatabaseConnection } from './database';
-import { defineComponent } from './define';
+import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
+import { defineComponent } from '../blocks/define';
 import { modelManagerComponent } from './model-manager';
-import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from './pod';
+import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from '../blocks/pod';
 import { proxyComponent } from './proxy';
-import { SSL_FILES, TLS_CHECK_SECONDS } from './tls';
-import { SharedRoot } from './shared-root';
-import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
+import { SSL_FILES, TLS_CHECK_SECONDS } from '../blocks/tls';
+import { SharedRoot } from '../blocks/shared-root';
+import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
 
 /** Props of {@link JobScheduler}. */
 export interface JobSchedulerProps extends ComponentProps {

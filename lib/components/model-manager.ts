@@ -4,11 +4,11 @@
  */
 import { Construct } from 'constructs';
 import { platformImage } from '../images';
-import { databaseClientFiles, databaseEnv, DatabaseConnection } from './database';
-import { defineComponent } from './define';
-import { env, httpProbes, secretEnv, securityContext, waitForTcp } from './pod';
-import { SharedRoot } from './shared-root';
-import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
+import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
+import { defineComponent } from '../blocks/define';
+import { env, httpProbes, secretEnv, securityContext, waitForTcp } from '../blocks/pod';
+import { SharedRoot } from '../blocks/shared-root';
+import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
 
 /** An S3 endpoint the models are stored at. */
 export interface ModelS3Storage {

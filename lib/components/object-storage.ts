@@ -12,10 +12,10 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { defineComponent } from './define';
-import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from './pod';
-import { SharedRoot } from './shared-root';
-import { ComponentProps, ProgramService, ProgramWorkload } from './workload';
+import { defineComponent } from '../blocks/define';
+import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from '../blocks/pod';
+import { SharedRoot } from '../blocks/shared-root';
+import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
 
 /** Props of {@link ObjectStorage}. */
 export interface ObjectStorageProps extends Omit<ComponentProps, 'image' | 'env'> {

@@ -8,13 +8,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { platformImage } from '../images';
 import { renderNginxConf } from '../render/nginx-conf';
 import { clientSelectorComponent } from './client-selector';
-import { defineComponent } from './define';
-import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from './pod';
+import { defineComponent } from '../blocks/define';
+import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from '../blocks/pod';
 import { hostOf } from '../config/addresses';
-import { certificateOf, ProgramTls } from './certificates';
-import { PlatformContext } from './context';
-import { sslFolder, SSL_FILES, TLS_CHECK_SECONDS } from './tls';
-import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from './workload';
+import { certificateOf, ProgramTls } from '../blocks/certificates';
+import { PlatformContext } from '../blocks/context';
+import { sslFolder, SSL_FILES, TLS_CHECK_SECONDS } from '../blocks/tls';
+import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
 
 /** Where the image expects its configuration. */
 const NGINX_CONF = '/nginx/conf/nginx.conf';

@@ -12,10 +12,10 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PlatformContext } from './context';
+import { PlatformContext } from '../blocks/context';
 import { labels, resourceName } from '../labels';
-import { SetupJob, syncWave } from './setup-job';
-import { WORKLOAD_NAMESPACE } from './api-access';
+import { SetupJob, syncWave } from '../blocks/setup-job';
+import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
 
 /** The account the programs' pods run as, in WORKLOAD_NAMESPACE. */
 const POD_SERVICE_ACCOUNT = 'default';

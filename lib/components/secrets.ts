@@ -6,9 +6,10 @@
 import { Construct } from 'constructs';
 import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
 import { resourceName } from '../labels';
-import { PlatformContext } from './context';
-import { SecretKeyRef } from './pod';
-import { SetupJob } from './setup-job';
+import { PlatformContext } from '../blocks/context';
+import { SecretKeyRef } from '../blocks/pod';
+import { Credentials } from '../blocks/database-client';
+import { SetupJob } from '../blocks/setup-job';
 
 /** A Secret to create when missing: its name and keys with generated values. */
 interface GeneratedSecret {
@@ -21,14 +22,6 @@ interface GeneratedSecret {
    * out, so the Job fails instead of creating one.
    */
   readonly guardedBy?: string;
-}
-
-/** Database credentials by reference. */
-export interface Credentials {
-  /** User name key. */
-  readonly username: SecretKeyRef;
-  /** Password key. */
-  readonly password: SecretKeyRef;
 }
 
 /** Annotation the database set-up puts on the data volume's claim once the database was initialised with its superuser Secret. */

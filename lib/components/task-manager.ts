@@ -7,22 +7,22 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { METASERVER_PORT, TASK_MANAGER_DEFAULTS } from '../config/defaults';
-import { PlatformContext } from './context';
+import { PlatformContext } from '../blocks/context';
 import { labels, resourceName } from '../labels';
 import { resolveCloudSite, TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
-import { apiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from './api-access';
-import { certificateOf, ProgramTls } from './certificates';
+import { apiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from '../blocks/api-access';
+import { certificateOf, ProgramTls } from '../blocks/certificates';
 import { clientSelectorComponent } from './client-selector';
-import { databaseClientFiles, databaseEnv, DatabaseConnection } from './database';
-import { defineComponent } from './define';
+import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
+import { defineComponent } from '../blocks/define';
 import { proxyComponent } from './proxy';
-import { sslFolder } from './tls';
-import { tlsTunnel, TUNNEL_CONF_FILE } from './tls-tunnel';
+import { sslFolder } from '../blocks/tls';
+import { tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
-import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from './pod';
-import { checkPort, ProgramService, singletonDeployment } from './workload';
+import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
+import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
 
 
 

@@ -1,7 +1,7 @@
 /**
  * The `networkPolicies` section of `platform.yaml`: default-deny
  * NetworkPolicies that allow exactly the platform's flows (see
- * lib/components/network-flows.ts and docs/security.md).
+ * lib/network/flows.ts and docs/security.md).
  */
 import { z } from 'zod';
 import { dnsLabel, labelKey, labelValue, port } from './fields';

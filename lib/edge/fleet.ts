@@ -7,13 +7,13 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { ProgramIdentity, roleNames } from '../components/api-access';
-import { PlatformContext } from '../components/context';
-import { DatabaseConnection } from '../components/database';
-import { SetupJob } from '../components/setup-job';
+import { ProgramIdentity, roleNames } from '../blocks/api-access';
+import { PlatformContext } from '../blocks/context';
+import { DatabaseConnection } from '../blocks/database-client';
+import { SetupJob } from '../blocks/setup-job';
 import { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerTls } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
-import { OutputFile } from '../output';
+import { OutputFile } from '../file-chart';
 import { EdgeSite } from '../resolve/fleet';
 import { CertificateIssuance } from '../resolve/tls';
 import { edgeFilePath } from './shards';

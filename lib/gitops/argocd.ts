@@ -18,7 +18,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Config } from '../config/schema';
 import { EDGE_DIR } from '../edge/shards';
-import { PlatformContext } from '../components/context';
+import { PlatformContext } from '../blocks/context';
 import { mirrorImage } from '../images';
 import { labels } from '../labels';
 import { argoCdNames } from '../resolve/names';

@@ -18,7 +18,7 @@ export interface Clash {
   readonly message: string;
 }
 
-/** Pod annotation naming the main container when a pod has several (lib/components/workload.ts writes it). */
+/** Pod annotation naming the main container when a pod has several (lib/blocks/workload.ts writes it). */
 const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
 
 /** Settings merged: `specific` wins field by field over `general`; maps are merged, lists replaced. */

@@ -4,8 +4,8 @@
  * component's Services, the API gateway's data plane its routes, and the edge
  * fleet one box however many nodes it has.
  */
-import { WORKLOAD_NAMESPACE } from '../components/api-access';
-import { FlowPort, Peer } from '../components/network-flows';
+import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
+import { FlowPort, Peer } from '../network/flows';
 import { routesByService, selectorKey } from './exposure';
 import { flowGraph, GraphNode } from './graph';
 import { OverviewInput } from './input';

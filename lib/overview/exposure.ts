@@ -4,8 +4,8 @@
  * of the API gateway (HTTPRoute, Ingress) to them; and the edge task
  * managers' host ports.
  */
-import { TASK_MANAGER_PORT_NAME } from '../components/network-flows';
-import { CLOUD_SITE } from '../components/network-policies';
+import { TASK_MANAGER_PORT_NAME } from '../network/flows';
+import { CLOUD_SITE } from '../network/policies';
 import { SITE_LABEL } from '../labels';
 import { OverviewInput } from './input';
 import { OutputObjects } from './objects';

@@ -1,11 +1,11 @@
 /**
- * The platform's flows (components/network-flows.ts, the list the
+ * The platform's flows (lib/network/flows.ts, the list the
  * NetworkPolicies are rendered from) as a graph: one node per peer, one edge
  * per ordered pair of peers with every port of the flows between them. The
  * picture in dist/README.md is drawn from it, so it shows exactly the flows
  * the policies allow.
  */
-import { Flow, FlowPort, Peer } from '../components/network-flows';
+import { Flow, FlowPort, Peer } from '../network/flows';
 
 /** One end of some flows. */
 export interface GraphNode {

@@ -1,5 +1,5 @@
 /** What the picture of the platform (dist/README.md) is drawn from. */
-import { Flow } from '../components/network-flows';
+import { Flow } from '../network/flows';
 import { EdgeSite } from '../resolve/fleet';
 import { OutputObjects } from './objects';
 

@@ -7,7 +7,7 @@ import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ConfigError, NeursafePlatform, parseConfig, platformComponents, platformConfigSchema, REGISTRY } from '../../lib';
 import { platformJsonSchema } from '../../lib/config/json-schema';
-import { defineComponent } from '../../lib/components/define';
+import { defineComponent } from '../../lib/blocks/define';
 import { componentSection, port } from '../../lib/config/schema';
 import { aggregatorComponent } from '../fixtures/aggregator';
 import { DEFAULT_CONFIG, synth, withOverrides } from '../support/platform';

@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { FileChart, OutputFile } from '../../lib/output';
+import { FileChart, OutputFile } from '../../lib/file-chart';
 
 describe('OutputFile.isOutputFile', () => {
   test('is true for an OutputFile only, not for a FileChart that also has an output path', () => {

@@ -1,5 +1,5 @@
 /**
- * NetworkPolicies rendered from the platform's flows (network-flows.ts): a
+ * NetworkPolicies rendered from the platform's flows (flows.ts): a
  * default deny of ingress and egress for every pod of the platform's
  * namespace (only the platform's pods when the namespace is shared), then one
  * policy per component allowing exactly the flows into and out of it. With
@@ -12,11 +12,11 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { NamespaceIsolation } from '../resolve/api-gateway';
-import { PlatformContext } from './context';
+import { PlatformContext } from '../blocks/context';
 import { APP_NAME, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
-import { WORKLOAD_NAMESPACE } from './api-access';
-import { Flow, FlowPort, Peer } from './network-flows';
-import { syncWave } from './setup-job';
+import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
+import { Flow, FlowPort, Peer } from './flows';
+import { syncWave } from '../blocks/setup-job';
 
 /** Site label value of the cloud task manager. */
 export const CLOUD_SITE = 'cloud';

@@ -10,9 +10,9 @@ import type { z } from 'zod';
 import type { ComponentEntry } from '../config/components';
 import type { Config } from '../config/schema';
 import type { PlatformContext } from './context';
-import type { DatabaseConnection } from './database';
-import type { Flow } from './network-flows';
-import type { Secrets } from './secrets';
+import type { DatabaseConnection } from './database-client';
+import type { Flow } from '../network/flows';
+import type { Secrets } from '../components/secrets';
 import type { SharedRoot } from './shared-root';
 import type { TlsSettings } from '../resolve/tls';
 

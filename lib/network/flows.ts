@@ -1,7 +1,7 @@
 /**
  * Who talks to whom, on which ports: the platform's network flows (as the
  * programs' code makes them) as data, built from the ports the constructs that own the Services expose
- * and from the resolved sites. The NetworkPolicies (network-policies.ts) are
+ * and from the resolved sites. The NetworkPolicies (policies.ts) are
  * rendered from this list; nothing here repeats a port number.
  */
 import { splitHostPort } from '../config/addresses';
