@@ -84,10 +84,10 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
   }
   try {
     const loaded = loadConfig(configFile, { previousPorts: readPortRecord(outdir) });
-    const { config, edgeSites, warnings } = loaded;
+    const { model, warnings } = loaded;
     printIssues(warnings, err);
     if (command === 'join') {
-      const { lines, unknown } = joinCommands(config, edgeSites, rest);
+      const { lines, unknown } = joinCommands(model.edge, rest);
       for (const name of unknown) err(`${configFile}: error: no enabled edge node named "${name}"`);
       lines.forEach((l) => out(l));
       return unknown.length > 0 ? EXIT.configErrors : EXIT.ok;
@@ -104,13 +104,13 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
         err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);
         return EXIT.drift;
       }
-      out(`${shownName(outdir)}/ matches ${configFile} (${files.size} files, ${edgeSites.length} edge nodes)`);
+      out(`${shownName(outdir)}/ matches ${configFile} (${files.size} files, ${model.edge.sites.length} edge nodes)`);
       return EXIT.ok;
     }
     const { summary, recreated } = publish(outdir, files, { configFile, allowRecreate });
     summary.forEach((l) => out(`  ${l}`));
     for (const r of recreated) out(`marked for recreation by Argo CD (Replace=true,Force=true): ${r}; run \`npm run synth\` again once Argo CD has synced, to drop the mark`);
-    const written = `${files.size} files (${edgeSites.length} edge nodes)`;
+    const written = `${files.size} files (${model.edge.sites.length} edge nodes)`;
     out(summary.length > 0 ? `wrote ${written} to ${shownName(outdir)}/` : `${shownName(outdir)}/ is up to date: ${written}`);
     return EXIT.ok;
   } catch (e) {

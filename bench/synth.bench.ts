@@ -23,7 +23,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
-import { Config } from '../lib/config/schema';
+import type { PlatformModel } from '../lib/resolve/model';
 import { applicationOfFile } from '../lib/gitops/argocd';
 import { parseConfig } from '../lib/load';
 import { synthManifests } from '../lib/synth';
@@ -64,12 +64,12 @@ interface Row {
 const ARGO_CD_LIMIT = 10 * 1024 * 1024;
 
 /** Bytes of the files each Argo CD Application syncs, from an output folder. */
-function applicationBytes(config: Config, outdir: string): Map<string, number> {
+function applicationBytes(model: PlatformModel, outdir: string): Map<string, number> {
   const bytes = new Map<string, number>();
   for (const e of fs.readdirSync(outdir, { withFileTypes: true, recursive: true })) {
     if (!e.isFile()) continue;
     const full = path.join(e.parentPath ?? e.path, e.name);
-    const app = applicationOfFile(config, path.relative(outdir, full));
+    const app = applicationOfFile(model.argoCdNames, path.relative(outdir, full));
     if (app !== undefined) bytes.set(app, (bytes.get(app) ?? 0) + fs.statSync(full).size);
   }
   return bytes;
@@ -126,7 +126,7 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
   const text = fleetConfig(nodes);
   fs.writeFileSync(config, text);
   const loaded = parseConfig(text, config);
-  const manifests = synthManifests(loaded.config, loaded.edgeSites);
+  const manifests = synthManifests(loaded);
   const objectsFile = path.join(opts.work, `objects-${nodes}.json`);
   fs.writeFileSync(objectsFile, JSON.stringify(Object.fromEntries(manifests)));
   const objects = [...manifests.values()].reduce((n, o) => n + o.length, 0);
@@ -153,7 +153,7 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
   const expected = enabledNodes(nodes) || 2; // platform.yaml has two edge nodes
   const edgeFiles = fs.readdirSync(path.join(out, 'edge'), { recursive: true }).filter((f) => String(f).endsWith('.k8s.yaml')).length;
   if (edgeFiles !== expected) throw new Error(`expected ${expected} edge files, got ${edgeFiles}`);
-  const apps = applicationBytes(loaded.config, out);
+  const apps = applicationBytes(loaded.model, out);
   const largest = Math.max(0, ...apps.values());
   if (largest > ARGO_CD_LIMIT) throw new Error(`an Argo CD Application's manifests take ${largest} bytes at ${nodes} nodes, over Argo CD's default limit`);
   const s = summarize(synthRuns);

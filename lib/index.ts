@@ -12,7 +12,7 @@
 
 // The whole platform
 export { NeursafePlatform, NeursafePlatformProps } from './neursafe-platform';
-export { buildPlatform, OUTPUT_FILES, PlatformParts } from './platform';
+export { buildPlatform, PlatformParts } from './platform';
 
 // Config: types, schema, loading
 export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, componentSection, configSchema } from './config/schema';
@@ -22,7 +22,7 @@ export { EdgeSite } from './resolve/fleet';
 export { SiteDirs, siteDirs } from './resolve/site-dirs';
 
 // What every construct shares
-export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './blocks/context';
+export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './resolve/context';
 export { COMPONENTS, COMPONENT_NAMES, Component, PlatformImage, REGISTRY, platformComponents } from './registry';
 export { BuildParts, BuiltComponents, ComponentDefinition, PlatformBase, buildComponents, defineComponent } from './blocks/define';
 export { ComponentEntry, platformConfigSchema } from './config/components';
@@ -71,7 +71,7 @@ export { TaskManagerSettings } from './resolve/site';
 export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
 export { NetworkPolicies, NetworkPoliciesProps } from './network/policies';
-export { Flow, FlowPort, FlowSources, Peer, platformFlows } from './network/flows';
+export { DatabaseEndpoint, Flow, FlowPort, Peer, PortOwner, SharedFlowSources, sharedFlows, sortFlows } from './network/flows';
 export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CertManagerApplicationProps, CloudCoreApplication, CloudCoreProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // TLS
@@ -90,4 +90,4 @@ export { TlsTunnel, TlsTunnelProps, TUNNEL_CONF_FILE, tlsTunnel } from './blocks
 export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 
 // Output
-export { FileChart, OutputFile } from './file-chart';
+export { ARGOCD_DIR, FileChart, OUTPUT_FILES, OutputFile } from './file-chart';

@@ -13,8 +13,24 @@ export interface LabelContext {
   readonly version: string;
 }
 
-/** The label that names an object's component (its registry entry's `name`). */
+/** The label that names an object's component (one of {@link COMPONENT}, or a library user's component's name). */
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
+/**
+ * The `app.kubernetes.io/component` values of the platform's programs and of
+ * its database, object store and set-up objects: one spelling for each.
+ */
+export const COMPONENT = {
+  database: 'database',
+  clientSelector: 'client-selector',
+  modelManager: 'model-manager',
+  proxy: 'proxy',
+  jobScheduler: 'job-scheduler',
+  apiGateway: 'api-gateway',
+  objectStorage: 'object-storage',
+  setup: 'setup',
+  taskManager: 'task-manager',
+} as const;
 
 /** The label that tells task manager sites apart (`cloud` or an edge node name). */
 export const SITE_LABEL = 'fl.neursafe.io/site';

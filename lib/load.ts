@@ -10,7 +10,8 @@ import { platformConfigSchema } from './config/components';
 import { ConfigIssue } from './config/errors';
 import { Locate, readConfigFile, validateConfig } from './config/load';
 import { Config } from './config/schema';
-import { EdgeSite } from './resolve/fleet';
+import type { EdgeSite } from './resolve/fleet';
+import type { PlatformModel } from './resolve/model';
 import { resolvePlatform } from './resolve/platform';
 import { platformComponents } from './registry';
 
@@ -24,6 +25,8 @@ export interface LoadedConfig {
   readonly warnings: readonly ConfigIssue[];
   /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
   readonly edgePorts: ReadonlyMap<string, number>;
+  /** Everything the constructs are built from, resolved once: what `buildPlatform` takes. */
+  readonly model: PlatformModel;
   /** The components it was checked for, in build order: the registered ones, then `LoadOptions.components`. */
   readonly components: readonly ComponentDefinition[];
   /**

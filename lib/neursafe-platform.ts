@@ -9,7 +9,7 @@ import { LoadedConfig, parseConfig } from './load';
 import { overrideFieldsSet } from './overrides';
 import { buildPlatform, PlatformParts } from './platform';
 import { Proxy } from './components/proxy';
-import { PlatformContext } from './blocks/context';
+import type { PlatformContext } from './resolve/context';
 import { DatabaseConnection } from './blocks/database-client';
 import { ComponentDefinition } from './blocks/define';
 import { EdgeTls } from './edge/fleet';
@@ -73,7 +73,7 @@ export class NeursafePlatform extends Construct {
         `${synthOnly.join(', ')}: applied by synth to the rendered objects (synthFiles, npm run synth), not by the NeursafePlatform construct; drop them from its config, or add and patch objects in your own charts`,
       );
     }
-    const parts: PlatformParts = buildPlatform(this, this.loaded.config, this.loaded.edgeSites, this.loaded.components);
+    const parts: PlatformParts = buildPlatform(this, this.loaded.model, this.loaded.components);
     this.context = parts.context;
     this.database = parts.database;
     this.edgeDatabase = parts.edgeDatabase;

@@ -1,23 +1,32 @@
 /**
  * The platform's components, in one list: each entry is the definition its
- * file exports (lib/blocks/define.ts), and decides the component's
- * `app.kubernetes.io/component` value, its upstream image, its config section
- * and how it is built. lib/platform.ts builds them in this order, the config
- * schema takes their sections, the per-component config rules check them.
- * Adding a component is its file plus one entry here (docs/developing.md).
+ * file exports (blocks/define.ts), and decides the component's name, its
+ * upstream image, its config section, the file its objects go to, how it is
+ * built and the flows of its programs. lib/platform.ts builds them in this
+ * order (those marked `last` at the end), the config schema takes their
+ * sections, the per-component config rules check them. Adding a component
+ * is its file plus one entry here (docs/developing.md).
  *
  * The registry sits at the top, beside lib/platform.ts: the config and
  * resolve layers never import it; lib/load.ts hands them its entries' data.
  */
 import { apiGatewayComponent } from './components/api-gateway';
-import { COORDINATOR_IMAGE } from './config/defaults';
+import { argoCdComponent } from './components/argocd';
+import { certificateAuthorityComponent } from './components/certificate-authority';
 import { clientSelectorComponent } from './components/client-selector';
-import { ComponentDefinition, defineComponent } from './blocks/define';
+import { clusterComponent, workloadRolesComponent } from './components/cluster';
+import { COORDINATOR_IMAGE } from './config/defaults';
+import { databaseComponent } from './components/database';
+import { ComponentDefinition } from './blocks/define';
+import { edgeFleetComponent } from './components/edge-fleet';
 import { setupComponent } from './components/endpoints';
 import { jobSchedulerComponent } from './components/job-scheduler';
 import { modelManagerComponent } from './components/model-manager';
+import { networkPoliciesComponent } from './components/network-policies';
 import { objectStorageComponent } from './components/object-storage';
 import { proxyComponent } from './components/proxy';
+import { pullSecretsComponent } from './components/pull-secrets';
+import { secretsComponent } from './components/secrets';
 import { taskManagerComponent } from './components/task-manager';
 
 /**
@@ -25,28 +34,34 @@ import { taskManagerComponent } from './components/task-manager';
  * objects it uses.
  */
 export const REGISTRY = [
-  /** Built by lib/platform.ts before any component: every program is given its connection. */
-  defineComponent({ name: 'database' }),
+  clusterComponent,
+  certificateAuthorityComponent,
+  secretsComponent,
+  databaseComponent,
+  pullSecretsComponent,
+  workloadRolesComponent,
   clientSelectorComponent,
   modelManagerComponent,
   proxyComponent,
   jobSchedulerComponent,
   apiGatewayComponent,
   objectStorageComponent,
-  /** Set-up Jobs, their RBAC and the wiring objects (Endpoints, Argo CD Application). */
   setupComponent,
   taskManagerComponent,
+  edgeFleetComponent,
+  argoCdComponent,
+  networkPoliciesComponent,
 ] as const satisfies readonly ComponentDefinition[];
 
-/** `app.kubernetes.io/component` values of the registered components. */
+/** Names of the registered components. */
 export type Component = (typeof REGISTRY)[number]['name'];
 
-/** The registered components by `app.kubernetes.io/component` value. */
+/** The registered components by name. */
 export const COMPONENTS = Object.fromEntries(REGISTRY.map((c) => [c.name, c])) as {
   readonly [N in Component]: Extract<(typeof REGISTRY)[number], { readonly name: N }>;
 };
 
-/** Every `app.kubernetes.io/component` value, in registry order. */
+/** Every registered component's name, in registry order. */
 export const COMPONENT_NAMES: readonly Component[] = REGISTRY.map((c) => c.name);
 
 /** The config sections the per-component image and env rules check, in registry order. */

@@ -6,18 +6,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { ComponentDefinition } from './blocks/define';
 import { LoadedConfig } from './load';
 import { imageReferences } from './output-images';
-import { Config } from './config/schema';
-import { parsePortRecord, PORTS_FILE, renderPortRecord } from './resolve/ports';
-import { EdgeSite } from './resolve/fleet';
-import { FileChart, OutputFile } from './file-chart';
+import { PORTS_FILE } from './resolve/ports';
+import { parsePortRecord, renderPortRecord } from './outdir/port-record';
+import { FileChart, OUTPUT_FILES, OutputFile } from './file-chart';
 import { createOverrides, OutputOverrides } from './overrides';
 import { OutputObjects } from './overview/objects';
 import { OVERVIEW_FILE, renderOverview } from './overview/readme';
-import { buildPlatform, OUTPUT_FILES, PlatformParts } from './platform';
-import { REGISTRY } from './registry';
+import { buildPlatform, PlatformParts } from './platform';
 import { DOCUMENT_SEPARATOR, yamlDocument } from './render/yaml';
 
 /** The header of every generated file. */
@@ -30,8 +27,8 @@ export const MARKDOWN_HEADER = `<!-- ${GENERATED_HEADER.slice(2).trimEnd()} -->\
 export type Manifests = Map<string, Record<string, any>[]>;
 
 /** Builds the platform and returns its objects grouped by output file, paths sorted, with the config's additions and patches. */
-export function synthManifests(config: Config, edgeSites: readonly EdgeSite[]): Manifests {
-  return collectObjects(config, edgeSites, REGISTRY, (json) => json, createOverrides({ config, edgeSites, components: REGISTRY })).files;
+export function synthManifests(loaded: LoadedConfig): Manifests {
+  return collectObjects(loaded, (json) => json, overridesOf(loaded)).files;
 }
 
 /**
@@ -43,14 +40,12 @@ export function synthManifests(config: Config, edgeSites: readonly EdgeSite[]): 
  * @throws ConfigError when an addition, a patch or an extra object is wrong
  */
 function collectObjects<T>(
-  config: Config,
-  edgeSites: readonly EdgeSite[],
-  components: readonly ComponentDefinition[],
+  loaded: Pick<LoadedConfig, 'model' | 'components'>,
   convert: (json: Record<string, any>, file: string) => T,
   overrides: OutputOverrides,
 ): { files: Map<string, T[]>; parts: PlatformParts } {
   const app = new App();
-  const parts = buildPlatform(app, config, edgeSites, components);
+  const parts = buildPlatform(app, loaded.model, loaded.components);
   const files = new Map<string, T[]>();
   const add = (file: string, objects: T[]) => {
     if (objects.length > 0) files.set(file, [...(files.get(file) ?? []), ...objects]);
@@ -81,10 +76,10 @@ function collectObjects<T>(
  * edge nodes' port record and the picture of the platform (README.md).
  */
 export function synthFiles(loaded: LoadedConfig): Map<string, string> {
-  const { config } = loaded;
+  const { model } = loaded;
   const objects = new OutputObjects();
   // Each object becomes YAML as soon as it is rendered, so the JSON of the whole fleet never piles up.
-  const { files: documents, parts } = collectObjects(config, loaded.edgeSites, loaded.components, (json, file) => {
+  const { files: documents, parts } = collectObjects(loaded, (json, file) => {
     objects.add(file, json);
     return yamlDocument(json);
   }, overridesOf(loaded));
@@ -98,13 +93,13 @@ export function synthFiles(loaded: LoadedConfig): Map<string, string> {
     OVERVIEW_FILE,
     renderOverview({
       header: MARKDOWN_HEADER,
-      name: config.name,
-      namespace: config.namespace,
+      name: model.context.name,
+      namespace: model.context.namespace,
       flows: parts.flows,
-      policyFile: config.networkPolicies.enabled ? OUTPUT_FILES.networkPolicies : undefined,
+      policyFile: model.networkPolicies.enabled ? OUTPUT_FILES.networkPolicies : undefined,
       objects,
-      edgeSites: loaded.edgeSites,
-      shards: config.gitops.edgeShards,
+      edgeSites: model.edge.sites,
+      shards: model.gitops.edgeShards,
       records,
     }),
   );
@@ -114,7 +109,7 @@ export function synthFiles(loaded: LoadedConfig): Map<string, string> {
 /** Every image reference of the output for a loaded config (lib/output-images.ts), sorted and without repeats: patches and extra objects included. */
 export function synthImages(loaded: LoadedConfig): string[] {
   const found = new Set<string>();
-  collectObjects(loaded.config, loaded.edgeSites, loaded.components, (json) => {
+  collectObjects(loaded, (json) => {
     for (const ref of imageReferences(json)) found.add(ref);
   }, overridesOf(loaded));
   return [...found].sort();

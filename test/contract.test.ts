@@ -5,7 +5,8 @@
  * endpoint, least-privilege database roles, tables set up on every sync.
  * The output-wide rules themselves run on every example in manifests.test.ts.
  */
-import { parsePortRecord, PORTS_FILE, renderPortRecord } from '../lib/resolve/ports';
+import { parsePortRecord, renderPortRecord } from '../lib/outdir/port-record';
+import { PORTS_FILE } from '../lib/resolve/ports';
 import { fsFormatJson } from '../lib/components/object-storage';
 import { contractViolations, endpointSchemes, siteFoldersOutsideUploads, superuserOnlyForSetup, tablesMatchPrograms, uniqueTaskManagerPorts } from './support/contract';
 import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';

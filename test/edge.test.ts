@@ -3,7 +3,8 @@
  * node, in a file of its own, with what labels the node.
  */
 import { parseConfig } from '../lib/load';
-import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
+import { parsePortRecord } from '../lib/outdir/port-record';
+import { PORTS_FILE } from '../lib/resolve/ports';
 import { edgeFilePath } from '../lib/edge/shards';
 import { OVERVIEW_FILE } from '../lib/overview/readme';
 import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';

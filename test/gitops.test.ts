@@ -10,9 +10,9 @@ import { parseConfig } from '../lib/load';
 import { edgeFilePath, shardOf } from '../lib/edge/shards';
 import { applicationOfFile } from '../lib/gitops/argocd';
 import { OVERVIEW_FILE } from '../lib/overview/readme';
-import { argoCdNames } from '../lib/resolve/names';
 import { kubectlApplyCommand, pruneAllowlist, pruneSelector } from '../lib/gitops/kubectl';
-import { parsePortRecord, PORTS_FILE } from '../lib/resolve/ports';
+import { parsePortRecord } from '../lib/outdir/port-record';
+import { PORTS_FILE } from '../lib/resolve/ports';
 import { fleetConfig } from './support/fleet';
 import { validateManifest } from './support/k8s-schema';
 import { DEFAULT_CONFIG, ROOT, Synthesized, configErrors, synth, withOverrides } from './support/platform';
@@ -27,10 +27,10 @@ const idOf = (obj: any) => `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.me
 
 /** The Application each object is synced by, keyed by object id (throws when an object is claimed twice). */
 function owners(text: string, out: Synthesized): Map<string, string> {
-  const { config } = parseConfig(text, 'platform.yaml');
+  const { model } = parseConfig(text, 'platform.yaml');
   const owner = new Map<string, string>();
   for (const { file, obj } of out.objects) {
-    const app = applicationOfFile(config, file);
+    const app = applicationOfFile(model.argoCdNames, file);
     if (app === undefined) continue;
     const id = idOf(obj);
     if (owner.has(id) && owner.get(id) !== app) throw new Error(`${id} is in ${owner.get(id)} and ${app}`);
@@ -77,8 +77,8 @@ describe('resource tracking', () => {
   test("no Application is named like the objects' app.kubernetes.io/instance label (label tracking would claim the PVC)", () => {
     const out = synth();
     const instance = out.get('Deployment', 'nsfl-job-scheduler', 'neursafe-fl').metadata.labels['app.kubernetes.io/instance'];
-    const { config } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
-    const apps = [argoCdNames(config).platform, ...[...out.files.keys()].map((f) => applicationOfFile(config, f))];
+    const { model } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
+    const apps = [model.argoCdNames.platform, ...[...out.files.keys()].map((f) => applicationOfFile(model.argoCdNames, f))];
     expect(apps).not.toContain(instance);
     expect(configErrors(withOverrides({ gitops: { argocd: { applicationName: 'nsfl' } } }))).toEqual([
       expect.stringContaining('gitops.argocd.applicationName: the Application must not be named "nsfl"'),
@@ -98,15 +98,15 @@ describe('resource tracking', () => {
 
 describe("Argo CD's label tracking rewrites app.kubernetes.io/instance: every selector still finds what it must", () => {
   const text = withOverrides({ edge: { apiAccess: { mode: 'sidecar' } } });
-  const { config } = parseConfig(text, 'platform.yaml');
+  const { model } = parseConfig(text, 'platform.yaml');
   const out = synth(text);
   const INSTANCE = 'app.kubernetes.io/instance';
   /** Every pod template of the output (pods: Argo CD labels only the objects it applies, not what controllers create from them). */
   const templates = (objects: any[]) =>
     objects.flatMap((o) => [o.spec?.template, o.spec?.jobTemplate?.spec?.template].filter((t) => t?.spec?.containers !== undefined).map((t) => ({ kind: 'Pod', owner: idOf(o), ...t })));
   /** The objects Argo CD applies, each with its instance label set to its Application's name, as label tracking leaves them. */
-  const synced = out.objects.filter((o) => applicationOfFile(config, o.file) !== undefined);
-  const rewritten = synced.map(({ file, obj }) => ({ ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [INSTANCE]: applicationOfFile(config, file) } } }));
+  const synced = out.objects.filter((o) => applicationOfFile(model.argoCdNames, o.file) !== undefined);
+  const rewritten = synced.map(({ file, obj }) => ({ ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [INSTANCE]: applicationOfFile(model.argoCdNames, file) } } }));
   const before = synced.map((o) => o.obj);
   /** Whether labels match an equality selector `a=b,c=d`. */
   const matches = (labels: Record<string, string> | undefined, selector: string) =>
@@ -120,13 +120,13 @@ describe("Argo CD's label tracking rewrites app.kubernetes.io/instance: every se
   const selectors = [
     ...new Set([
       ...templates(before).flatMap((t) => t.spec.containers.flatMap((c: any) => [...JSON.stringify([c.command, c.args]).matchAll(/kubectl [^"]*?-l ([^\s"]+)/g)].map((m) => m[1]))),
-      pruneSelector(config),
+      pruneSelector(model),
     ]),
   ];
 
   test('the rewrite changes what the app.kubernetes.io/instance label selects (the premise)', () => {
-    expect(rewritten.filter((o) => o.metadata.labels[INSTANCE] !== config.name).length).toBeGreaterThan(0);
-    expect(found(rewritten, `${INSTANCE}=${config.name}`)).not.toEqual(found(before, `${INSTANCE}=${config.name}`));
+    expect(rewritten.filter((o) => o.metadata.labels[INSTANCE] !== model.context.name).length).toBeGreaterThan(0);
+    expect(found(rewritten, `${INSTANCE}=${model.context.name}`)).not.toEqual(found(before, `${INSTANCE}=${model.context.name}`));
   });
 
   test("kubectl selectors (the certificate reloader's lists, the prune) select the same objects after the rewrite", () => {
@@ -212,8 +212,8 @@ describe('the Argo CD objects', () => {
       retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
     });
     // Applied by hand with the other Argo CD objects, never synced by an Application.
-    const { config } = parseConfig(cloudCore({ version: 'v1.17.0' }), 'platform.yaml');
-    expect(applicationOfFile(config, 'argocd/cloudcore.k8s.yaml')).toBeUndefined();
+    const { model } = parseConfig(cloudCore({ version: 'v1.17.0' }), 'platform.yaml');
+    expect(applicationOfFile(model.argoCdNames, 'argocd/cloudcore.k8s.yaml')).toBeUndefined();
     expect(synth(cloudCore({ version: 'v1.11.1', namespace: 'edge-system' })).get('Application', 'cloudcore', 'argocd').spec.destination.namespace).toBe('edge-system');
     // Pinned, to a release with the chart, advertising an IP.
     expect(configErrors(cloudCore({}))).toEqual([expect.stringContaining('gitops.argocd.cloudCore.version: gitops.argocd.cloudCore.enabled is true: pin the KubeEdge release')]);
@@ -278,21 +278,21 @@ describe('the edge fleet at any size', () => {
   });
 
   test("the platform's Application does not grow with the fleet", () => {
-    const { config } = parseConfig(fleetConfig(3), 'platform.yaml');
-    const top = (files: Map<string, string>) => [...files].filter(([f]) => applicationOfFile(config, f) === argoCdNames(config).platform);
+    const { model } = parseConfig(fleetConfig(3), 'platform.yaml');
+    const top = (files: Map<string, string>) => [...files].filter(([f]) => applicationOfFile(model.argoCdNames, f) === model.argoCdNames.platform);
     expect(top(big.files)).toEqual(top(synth(fleetConfig(3)).files));
   });
 
   test("one node's change touches only its shard's files; adding nodes moves none", () => {
     const text = fleetConfig(40);
-    const { config } = parseConfig(text, 'platform.yaml');
+    const { model } = parseConfig(text, 'platform.yaml');
     const base = synth(text).files;
     // As the CLI runs it: with the port record of the previous output.
     const next = (t: string) => synth(t, 'platform.yaml', { previousPorts: parsePortRecord(base.get(PORTS_FILE)!) }).files;
     const edited = next(fleetConfig(40, (c) => Object.assign(c.edge.nodes[7], { port: 31000 })));
     const changed = changedFiles(base, edited);
     expect(changed).toEqual([edgeFilePath('device-00007', 32), PORTS_FILE].sort());
-    expect(new Set(changed.map((f) => applicationOfFile(config, f)).filter((a) => a !== undefined)).size).toBe(1);
+    expect(new Set(changed.map((f) => applicationOfFile(model.argoCdNames, f)).filter((a) => a !== undefined)).size).toBe(1);
     const grown = next(fleetConfig(60));
     for (const [f, t] of base) if (f.startsWith('edge/') && f !== PORTS_FILE) expect(grown.get(f)).toBe(t);
   });
@@ -307,7 +307,7 @@ describe('the edge fleet at any size', () => {
 });
 
 describe('the kubectl path', () => {
-  const { config } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
+  const { model } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
   const sidecar = synth(withOverrides({ edge: { apiAccess: { mode: 'sidecar' } } }));
 
   test('every object but the Argo CD ones carries the labels the command selects; every kind but Namespace may be pruned', () => {
@@ -317,15 +317,15 @@ describe('the kubectl path', () => {
         const l = obj.metadata.labels ?? {};
         expect({ id: idOf(obj), sel: [l['app.kubernetes.io/part-of'], l['fl.neursafe.io/instance']] }).toEqual({ id: idOf(obj), sel: ['neursafe-fl', 'nsfl'] });
         const kind = `${obj.apiVersion.includes('/') ? obj.apiVersion : `core/${obj.apiVersion}`}/${obj.kind}`;
-        if (obj.kind === 'Namespace') expect(pruneAllowlist(config)).not.toContain(kind);
-        else expect(pruneAllowlist(config)).toContain(kind);
+        if (obj.kind === 'Namespace') expect(pruneAllowlist(model)).not.toContain(kind);
+        else expect(pruneAllowlist(model)).toContain(kind);
       }
     }
-    expect(pruneAllowlist(config).some((k) => k.endsWith('/PersistentVolumeClaim'))).toBe(false);
+    expect(pruneAllowlist(model).some((k) => k.endsWith('/PersistentVolumeClaim'))).toBe(false);
   });
 
   test('docs/gitops.md documents exactly that command', () => {
     const page = fs.readFileSync(path.join(ROOT, 'docs', 'gitops.md'), 'utf8');
-    expect(page).toContain(kubectlApplyCommand(config));
+    expect(page).toContain(kubectlApplyCommand(model));
   });
 });

@@ -225,7 +225,7 @@ describe('extraObjects', () => {
   test('they carry the labels the kubectl path applies and prunes by; another value of them is refused', () => {
     const { kubectlApplyCommand } = require('../lib/gitops/kubectl') as typeof import('../lib/gitops/kubectl');
     const text = withOverrides({ extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }] });
-    const selector = /-l (\S+)/.exec(kubectlApplyCommand(parseConfig(text, 'platform.yaml').config))![1];
+    const selector = /-l (\S+)/.exec(kubectlApplyCommand(parseConfig(text, 'platform.yaml').model))![1];
     const labels = synth(text).get('ConfigMap', 'corp-ca-bundle').metadata.labels;
     for (const term of selector.split(',')) expect(labels[term.split('=')[0]]).toBe(term.split('=')[1]);
     const mine = { ...externalSecret, metadata: { ...externalSecret.metadata, labels: { 'fl.neursafe.io/instance': 'other' } } };

@@ -288,12 +288,12 @@ describe('README.md is an output file like the others, and never applied', () =>
   });
 
   test('no Argo CD Application syncs it and the kubectl command never names it', () => {
-    const { config } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
-    expect(applicationOfFile(config, OVERVIEW_FILE)).toBeUndefined();
+    const { model } = parseConfig(DEFAULT_CONFIG, 'platform.yaml');
+    expect(applicationOfFile(model.argoCdNames, OVERVIEW_FILE)).toBeUndefined();
     // Directory sources read .yaml, .yml and .json files only (no include pattern widens that).
     const app = synth().get('Application', 'nsfl-platform', 'argocd');
     expect(app.spec.source.directory).toEqual({ recurse: false });
-    expect(kubectlApplyCommand(config)).not.toContain(OVERVIEW_FILE);
-    expect(kubectlApplyCommand(config)).not.toMatch(/\.md\b/);
+    expect(kubectlApplyCommand(model)).not.toContain(OVERVIEW_FILE);
+    expect(kubectlApplyCommand(model)).not.toMatch(/\.md\b/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PlatformContext } from './context';
+import type { PlatformContext } from '../resolve/context';
 import { labels, resourceName } from '../labels';
 import { env, kubectlContainer } from './pod';
 

@@ -9,8 +9,8 @@ import { isIP } from 'node:net';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { instanceSelector, labels, resourceName, SITE_LABEL } from '../labels';
-import { CertificateIssuance } from '../resolve/tls';
-import { PlatformContext } from './context';
+import type { CertificateIssuance } from '../resolve/tls';
+import type { PlatformContext } from '../resolve/context';
 import { SetupJob, syncWave } from './setup-job';
 
 /** Sync wave of the TLS objects: after the Namespace (-3), before the database (-1) and the programs. */

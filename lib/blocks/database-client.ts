@@ -4,8 +4,11 @@
  * (environment variables, the CA and client certificate files).
  */
 import { k8s } from 'cdk8s-plus-28';
+import { splitHostPort } from '../config/addresses';
 import { HOST_PORT } from '../config/schema';
-import { DATABASE_USERS, DatabaseUser, DatabaseUserSpec } from '../resolve/database-users';
+import type { EdgeDatabaseAddress } from '../resolve/model';
+import { DATABASE_USERS } from '../resolve/database-users';
+import type { DatabaseUser, DatabaseUserSpec } from '../resolve/database-users';
 import { env, SecretKeyRef, secretEnv } from './pod';
 import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder } from './tls';
 
@@ -92,4 +95,13 @@ export function waitAddressOf(address: string): string | undefined {
   const m = /^mongodb:\/\/(?:[^@/]*@)?([^,/?]+)/.exec(address);
   if (!m) return undefined;
   return m[1].includes(':') ? m[1] : `${m[1]}:27017`;
+}
+
+/** The database as edge nodes reach it: at `at` (`edge.databaseAddress`) when set, else where the cloud programs do. */
+export function reachedAt(db: DatabaseConnection, at: EdgeDatabaseAddress | undefined): DatabaseConnection {
+  if (at === undefined) return db;
+  const edge = { ...db, address: at.address, waitAddress: waitAddressOf(at.address) };
+  if (!db.tls || at.verifiedName === undefined) return edge;
+  const [host, port] = splitHostPort(at.address);
+  return { ...edge, address: `${at.verifiedName}:${port}`, tls: { ...db.tls, hostAddress: host } };
 }

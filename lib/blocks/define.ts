@@ -8,31 +8,22 @@
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { ComponentEntry } from '../config/components';
-import type { Config } from '../config/schema';
-import type { PlatformContext } from './context';
-import type { DatabaseConnection } from './database-client';
+import type { PlatformModel } from '../resolve/model';
 import type { Flow } from '../network/flows';
-import type { Secrets } from '../components/secrets';
 import type { SharedRoot } from './shared-root';
-import type { TlsSettings } from '../resolve/tls';
+import { OUTPUT_FILES } from '../file-chart';
 
-/** What a component is built from: the config and the parts built before any component. */
+/** What every component is built from: the resolved platform, and where its objects go. */
 export interface PlatformBase {
-  /** The validated config. */
-  readonly config: Config;
-  /** Names, labels, namespace and images of the platform instance. */
-  readonly context: PlatformContext;
-  /** The platform's Secrets (route token, database users, object storage keys). */
-  readonly secrets: Secrets;
-  /** The database as cloud programs reach it. */
-  readonly database: DatabaseConnection;
+  /** The resolved platform (resolve/model.ts): the only view of the config a component gets. */
+  readonly model: PlatformModel;
   /** The shared root every cloud node mounts. */
   readonly root: SharedRoot;
   /**
-   * TLS of the platform: which Secret holds each program's certificate, and how it is issued.
-   * @default none: TLS is off
+   * The chart of an output file (`OUTPUT_FILES`), made on first use: for a component whose objects
+   * go to several files.
    */
-  readonly tls?: TlsSettings;
+  chart(file: string): Construct;
 }
 
 /** What a component is built from: the base parts and what the components before it built. */
@@ -43,6 +34,11 @@ export interface BuildParts extends PlatformBase {
    * @throws Error when it is not built yet
    */
   built<T>(component: ComponentDefinition<T>): T;
+  /**
+   * Every flow of the platform: the cross-cutting ones (network/flows.ts) and those of every component built.
+   * Only for a component built {@link ComponentDefinition.last}.
+   */
+  flows(): readonly Flow[];
 }
 
 /**
@@ -54,9 +50,19 @@ export interface ComponentDefinition<T = unknown, S extends z.ZodType = z.ZodTyp
   /** The schema of the section it brings, placed at `configKey`. */
   readonly section?: S;
   /**
-   * Makes its objects in `scope` (the chart of 20-platform.k8s.yaml). `section`
+   * The output file its objects go to (`scope` of its build).
+   * @default the platform's file, 20-platform.k8s.yaml
+   */
+  readonly file?: string;
+  /**
+   * Built after every component without it (in list order), so that its build sees every flow (`parts.flows()`).
+   * @default false
+   */
+  readonly last?: boolean;
+  /**
+   * Makes its objects in `scope` (the chart of its `file`). `section`
    * is its parsed section when it brings one.
-   * @default none: its objects are made elsewhere (the database and the set-up Jobs, which every component builds on)
+   * @default none: it is data only (its name and image)
    */
   build?(scope: Construct, parts: BuildParts, section: z.output<S>): T;
   /**
@@ -78,6 +84,8 @@ export function defineComponent<const N extends string, T = undefined, S extends
     readonly image?: I;
     readonly configKey?: string;
     readonly section?: S;
+    readonly file?: string;
+    readonly last?: boolean;
     build?(scope: Construct, parts: BuildParts, section: z.output<S>): T;
     flows?(built: NonNullable<T>, parts: BuildParts): Flow[];
   },
@@ -89,25 +97,29 @@ export function defineComponent<const N extends string, T = undefined, S extends
 export interface BuiltComponents {
   /** What a component's build returned. @throws Error when it is not among them */
   built<T>(component: ComponentDefinition<T>): T;
-  /** The flows the components declare, in component order. */
+  /** Every flow: the cross-cutting ones, then the components', in build order. */
   readonly flows: readonly Flow[];
 }
 
-/** Builds the components into `scope`, in order: each sees what the ones before it built. */
-export function buildComponents(scope: Construct, base: PlatformBase, components: readonly ComponentDefinition[]): BuiltComponents {
+/**
+ * Builds the components, in order (those marked `last` after the others): each sees what the ones before it built.
+ * @param shared the cross-cutting flows (network/flows.ts), before the components' own
+ */
+export function buildComponents(base: PlatformBase, components: readonly ComponentDefinition[], shared: (built: BuildParts['built']) => readonly Flow[]): BuiltComponents {
   const results = new Map<ComponentDefinition, unknown>();
   const built = <T>(component: ComponentDefinition<T>): T => {
     if (!results.has(component)) throw new Error(`component "${component.name}" is not built yet: list it before the components that use it`);
     return results.get(component) as T;
   };
-  const parts: BuildParts = { ...base, built };
-  for (const c of components) {
-    const section = c.section === undefined ? undefined : (base.config as Readonly<Record<string, unknown>>)[c.configKey!];
-    results.set(c, c.build?.(scope, parts, section));
+  const flows = (): Flow[] => [
+    ...shared(built),
+    ...[...results].flatMap(([c, own]) => (c.flows && own !== undefined && own !== null ? c.flows(own, parts) : [])),
+  ];
+  const parts: BuildParts = { ...base, built, flows };
+  const ordered = [...components.filter((c) => !c.last), ...components.filter((c) => c.last)];
+  for (const c of ordered) {
+    const section = c.configKey === undefined ? undefined : base.model.sections[c.configKey];
+    results.set(c, c.build?.(base.chart(c.file ?? OUTPUT_FILES.platform), parts, section));
   }
-  const flows = components.flatMap((c) => {
-    const own = results.get(c);
-    return c.flows && own !== undefined && own !== null ? c.flows(own, parts) : [];
-  });
-  return { built, flows };
+  return { built, flows: flows() };
 }

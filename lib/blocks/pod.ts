@@ -8,7 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { splitHostPort } from '../config/addresses';
 import { quantityValue } from '../config/k8s-rules';
 import { Resources } from '../config/schema';
-import { PlatformContext } from './context';
+import type { PlatformContext } from '../resolve/context';
 
 /** A key of a Secret, referenced (never copied) by environment variables. */
 export interface SecretKeyRef {

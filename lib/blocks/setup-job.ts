@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Resources } from '../config/schema';
-import { PlatformContext } from './context';
+import type { PlatformContext } from '../resolve/context';
 import { labels } from '../labels';
 import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
 

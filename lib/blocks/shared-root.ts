@@ -4,7 +4,7 @@
  * job scheduler creates mount parts of it by host path.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { PlatformContext } from './context';
+import type { PlatformContext } from '../resolve/context';
 import { hostPathVolume, initContainer } from './pod';
 
 /** Where the shared root is and which folders the programs expect in it. */

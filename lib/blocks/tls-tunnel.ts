@@ -8,7 +8,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { renderTunnelConf } from '../render/tunnel-conf';
-import { PlatformContext } from './context';
+import type { PlatformContext } from '../resolve/context';
 import { emptyDirVolume, resources, securityContext } from './pod';
 
 /** ConfigMap key (and file name) of the tunnel's nginx.conf. */

@@ -9,7 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Resources } from '../config/schema';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { ProgramIdentity } from './api-access';
-import { PlatformContext } from './context';
+import type { PlatformContext } from '../resolve/context';
 import { CHECKSUM_ANNOTATION, checksum, cloudOnlyAffinity, podDefaults, resources } from './pod';
 
 /** Throws, naming the construct and the prop, unless `port` is a TCP port number (for constructs used as a library). */

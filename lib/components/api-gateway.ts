@@ -11,11 +11,13 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { labels, resourceName } from '../labels';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { defineComponent } from '../blocks/define';
 import { jobSchedulerComponent } from './job-scheduler';
 import { modelManagerComponent } from './model-manager';
 import { ProgramService } from '../blocks/workload';
+import { COMPONENT } from '../labels';
+import { platformPeer, tcp } from '../network/flows';
 
 /** How a route matches a path: a regular expression, or the exact path. */
 export interface GatewayPath {
@@ -154,14 +156,23 @@ export class ApiGateway extends Construct {
 /** The API gateway in the registry: built when `apiGateway.enabled`. */
 export const apiGatewayComponent = defineComponent({
   name: 'api-gateway',
-  build: (scope, { config, context, built }) =>
-    config.apiGateway.enabled
+  build: (scope, { model, built }) =>
+    model.apiGateway.enabled
       ? new ApiGateway(scope, 'ApiGateway', {
-          context,
-          ...config.apiGateway,
-          clientMaxBodySize: config.proxy.clientMaxBodySize,
+          context: model.context,
+          ...model.apiGateway,
+          clientMaxBodySize: model.sections.proxy.clientMaxBodySize,
           jobScheduler: built(jobSchedulerComponent).service,
           modelManager: built(modelManagerComponent).service,
         })
       : undefined,
+  // The API gateway's data plane (a Gateway's proxies or an Ingress controller), as the config names it.
+  flows: (_, { model, built }) => {
+    const plane = model.gatewayDataPlane;
+    if (!plane) return [];
+    return [
+      { from: plane, to: platformPeer(COMPONENT.jobScheduler), ports: tcp(built(jobSchedulerComponent).service.port('http')) },
+      { from: plane, to: platformPeer(COMPONENT.modelManager), ports: tcp(built(modelManagerComponent).service.port('http')) },
+    ];
+  },
 });

@@ -69,5 +69,5 @@ export const clientSelectorComponent = defineComponent({
   name: 'client-selector',
   image: 'nsfl-selector',
   configKey: 'clientSelector',
-  build: (scope, { config, context }) => new ClientSelector(scope, 'ClientSelector', { context, ...config.clientSelector }),
+  build: (scope, { model: { context, sections } }) => new ClientSelector(scope, 'ClientSelector', { context, ...sections.clientSelector }),
 });

@@ -9,13 +9,17 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { splitHostPort } from '../config/addresses';
 import { Resources } from '../config/schema';
-import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
+import { DATABASE_USERS } from '../resolve/database-users';
+import type { DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
 import { renderPgHba } from '../render/pg-hba';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from '../blocks/pod';
-import { databaseClaimName, INITIALIZED_ANNOTATION } from './secrets';
+import { databaseClaimName, INITIALIZED_ANNOTATION, secretsComponent } from './secrets';
+import { defineComponent } from '../blocks/define';
+import { OUTPUT_FILES } from '../file-chart';
+import type { DatabaseEndpoint } from '../network/flows';
 import { Credentials, DatabaseConnection, waitAddressOf } from '../blocks/database-client';
 import { SetupJob, syncWave } from '../blocks/setup-job';
 import { certificateOf, ProgramTls } from '../blocks/certificates';
@@ -469,4 +473,45 @@ export function mongoSetupScript(address: string, dbName: string, jsFile: string
     `until mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName} --eval 'db.getSiblingDB("${dbName}").runCommand({ ping: 1 })' >/dev/null; do echo "waiting for the database"; sleep 2; done`,
     `mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName} --file ${jsFile}`,
   ].join('\n');
+}
+
+/** The database (embedded or external) and its set-up Job, in 10-database.k8s.yaml. */
+export const databaseComponent = defineComponent({
+  name: 'database',
+  file: OUTPUT_FILES.database,
+  build: (scope, { model, built }) => {
+    const { context, tls, database: db } = model;
+    const secrets = built(secretsComponent);
+    return new Database(scope, 'Database', {
+      context,
+      databaseName: db.name,
+      postgresImage: model.images.postgres,
+      mongoImage: model.images.mongo,
+      ...(db.type === 'embedded'
+        ? {
+            embedded: {
+              ...db.embedded,
+              superuser: secrets.databaseSuperuser,
+              users: secrets.databaseUsers,
+              tls: tls && {
+                secretName: tls.databaseSecret,
+                issuance: tls.issuance,
+                allowPlaintext: tls.plaintextDatabase,
+                // The task managers present their program certificates; these roles get one for the database alone.
+                clientSecrets: { jobScheduler: tls.databaseClientSecrets.jobScheduler, modelManager: tls.databaseClientSecrets.modelManager },
+                setupSecret: tls.databaseClientSecrets.setup,
+                // Edge nodes that reach it at an IP address verify it by the name tls.databaseHost (see the model's edge.database).
+                externalHosts: model.databaseEdgeHosts,
+              },
+            },
+          }
+        : // Presence is guaranteed by the config rules.
+          { external: { ...db.external!, type: db.type } }),
+    });
+  },
+});
+
+/** The database as the flows see it: the embedded one's port, and the cloud programs' address. */
+export function databaseEndpoint(database: Database): DatabaseEndpoint {
+  return { port: database.serviceName === undefined ? undefined : Database.PORT, address: database.connection.address };
 }

@@ -8,8 +8,11 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { labels, resourceName } from '../labels';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { defineComponent } from '../blocks/define';
+import { COMPONENT } from '../labels';
+import { apiServerFlow, databaseFlow, platformPeer } from '../network/flows';
+import { databaseComponent, databaseEndpoint } from './database';
 
 /** Props of {@link ClientEndpoints}. */
 export interface ClientEndpointsProps {
@@ -52,13 +55,19 @@ export class ClientEndpoints extends Construct {
  */
 export const setupComponent = defineComponent({
   name: 'setup',
-  build: (scope, { config, context }) => {
-    const { apiGateway, objectStorage, proxy } = config;
+  build: (scope, { model }) => {
+    const { context, apiGateway, objectStorage } = model;
+    const proxy = model.sections.proxy;
     return new ClientEndpoints(scope, 'Endpoints', {
       context,
       apiGateway: apiGateway.enabled ? apiGateway : undefined,
       objectStorage: objectStorage.type === 'embedded' ? { nodePort: objectStorage.nodePort } : { endpoint: objectStorage.external!.endpoint },
       proxy: { externalAddress: proxy.externalAddress, nodePort: proxy.expose.type === 'NodePort' ? proxy.expose.nodePort : undefined },
     });
+  },
+  // The set-up Jobs: the database's creates the tables, every one calls the Kubernetes API.
+  flows: (_, { model, built }) => {
+    const me = platformPeer(COMPONENT.setup);
+    return [databaseFlow(me, databaseEndpoint(built(databaseComponent))), apiServerFlow(me, model)];
   },
 });

@@ -9,7 +9,7 @@ import { apiProxySidecar, roleNames, WORKLOAD_NAMESPACE } from '../blocks/api-ac
 import { pullSecretsEnv } from './pull-secrets';
 import { COORDINATOR_IMAGE } from '../config/defaults';
 import { k8s } from 'cdk8s-plus-28';
-import { CertificateIssuance } from '../resolve/tls';
+import type { CertificateIssuance } from '../resolve/tls';
 import { certificateOf } from '../blocks/certificates';
 import { clientSelectorComponent } from './client-selector';
 import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
@@ -20,6 +20,10 @@ import { proxyComponent } from './proxy';
 import { SSL_FILES, TLS_CHECK_SECONDS } from '../blocks/tls';
 import { SharedRoot } from '../blocks/shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
+import { COMPONENT } from '../labels';
+import { apiServerFlow, databaseFlow, platformPeer, tcp } from '../network/flows';
+import { databaseComponent, databaseEndpoint } from './database';
+import { secretsComponent } from './secrets';
 
 /** Props of {@link JobScheduler}. */
 export interface JobSchedulerProps extends ComponentProps {
@@ -201,22 +205,40 @@ export const jobSchedulerComponent = defineComponent({
   name: 'job-scheduler',
   image: 'nsfl-job-scheduler',
   configKey: 'jobScheduler',
-  build: (scope, { config, context, secrets, database, root, tls, built }) =>
-    new JobScheduler(scope, 'JobScheduler', {
+  build: (scope, { model, root, built }) => {
+    const { context, tls, namespaces } = model;
+    return new JobScheduler(scope, 'JobScheduler', {
       context,
-      ...config.jobScheduler,
-      coordinatorImage: config.images.coordinator,
-      db: database,
+      ...model.sections.jobScheduler,
+      coordinatorImage: model.images.coordinator,
+      db: built(databaseComponent).connection,
       root,
       selector: built(clientSelectorComponent).service,
       modelManager: built(modelManagerComponent).service,
       proxy: built(proxyComponent).service,
-      routeToken: secrets.routeToken,
+      routeToken: built(secretsComponent).routeToken,
       coordinatorTls: tls && {
         folder: tls.coordinatorFolder,
-        secrets: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorSecret(ns)])),
+        secrets: Object.fromEntries(namespaces.map((ns) => [ns, tls.coordinatorSecret(ns)])),
         issuance: tls.issuance,
-        hostNames: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorHost(ns)])),
+        hostNames: Object.fromEntries(namespaces.map((ns) => [ns, tls.coordinatorHost(ns)])),
       },
-    }),
+    });
+  },
+  flows: (_, { model, built }) => {
+    const me = platformPeer(COMPONENT.jobScheduler);
+    const proxy = built(proxyComponent).service;
+    const selectorGrpc = tcp(built(clientSelectorComponent).service.port('grpc'));
+    return [
+      // Route registration: only the job scheduler calls the proxy's HTTP port.
+      { from: me, to: platformPeer(COMPONENT.proxy), ports: tcp(proxy.port('http')) },
+      // Before it starts a job, the job scheduler asks the selector whether enough clients are free (CheckClientsResource).
+      { from: me, to: platformPeer(COMPONENT.clientSelector), ports: selectorGrpc },
+      // It is given MODEL_MANAGER_ADDRESS.
+      { from: me, to: platformPeer(COMPONENT.modelManager), ports: tcp(built(modelManagerComponent).service.port('http')) },
+      databaseFlow(me, databaseEndpoint(built(databaseComponent))),
+      // The Kubernetes API, through its kubectl proxy sidecar.
+      apiServerFlow(me, model),
+    ];
+  },
 });

@@ -6,6 +6,9 @@ import { Construct } from 'constructs';
 import { platformImage } from '../images';
 import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
 import { defineComponent } from '../blocks/define';
+import { COMPONENT } from '../labels';
+import { ANYWHERE, databaseFlow, platformPeer, tcp, urlPort } from '../network/flows';
+import { databaseComponent, databaseEndpoint } from './database';
 import { env, httpProbes, secretEnv, securityContext, waitForTcp } from '../blocks/pod';
 import { SharedRoot } from '../blocks/shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
@@ -94,12 +97,19 @@ export const modelManagerComponent = defineComponent({
   name: 'model-manager',
   image: 'nsfl-model-manager',
   configKey: 'modelManager',
-  build: (scope, { config, context, database, root }) =>
+  build: (scope, { model: { context, modelStorage, sections }, root, built }) =>
     new ModelManager(scope, 'ModelManager', {
       context,
-      ...config.modelManager,
-      s3: config.modelStorage.type === 's3' ? config.modelStorage.s3 : undefined,
-      db: database,
+      ...sections.modelManager,
+      s3: modelStorage.type === 's3' ? modelStorage.s3 : undefined,
+      db: built(databaseComponent).connection,
       root,
     }),
+  flows: (_, { model, built }) => {
+    const mm = platformPeer(COMPONENT.modelManager);
+    return [
+      databaseFlow(mm, databaseEndpoint(built(databaseComponent))),
+      ...(model.modelStorage.type === 's3' ? [{ from: mm, to: ANYWHERE, ports: tcp(urlPort(model.modelStorage.s3!.endpoint)) }] : []),
+    ];
+  },
 });

@@ -16,6 +16,9 @@ import { defineComponent } from '../blocks/define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from '../blocks/pod';
 import { SharedRoot } from '../blocks/shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
+import { COMPONENT } from '../labels';
+import { ANYWHERE, platformPeer, tcp } from '../network/flows';
+import { secretsComponent } from './secrets';
 
 /** Props of {@link ObjectStorage}. */
 export interface ObjectStorageProps extends Omit<ComponentProps, 'image' | 'env'> {
@@ -107,19 +110,21 @@ export function fsFormatScript(dataPath: string): string {
 /** The object storage in the registry: built when `objectStorage.type` is embedded. */
 export const objectStorageComponent = defineComponent({
   name: 'object-storage',
-  build: (scope, { config, context, secrets, root, tls }) => {
-    const o = config.objectStorage;
+  build: (scope, { model, root, built }) => {
+    const { context, tls, objectStorage: o } = model;
     if (o.type !== 'embedded') return undefined;
     return new ObjectStorage(scope, 'ObjectStorage', {
       context,
-      image: config.images.minio,
+      image: model.images.minio,
       port: o.port,
       nodePort: o.nodePort,
       resources: o.resources,
       root,
-      credentials: secrets.objectStorage,
+      credentials: built(secretsComponent).objectStorage,
       // The coordinators' private keys are files of the shared root: never served as objects.
-      hiddenFolders: tls ? config.sharedRoot.namespaces.map((ns) => `${ns}/${tls.coordinatorFolder}`) : [],
+      hiddenFolders: tls ? model.namespaces.map((ns) => `${ns}/${tls.coordinatorFolder}`) : [],
     });
   },
+  // The S3 endpoint users upload to (the CLI, through its NodePort).
+  flows: (storage) => [{ from: ANYWHERE, to: platformPeer(COMPONENT.objectStorage), ports: tcp(storage.service.port('s3')) }],
 });

@@ -12,9 +12,12 @@ import { defineComponent } from '../blocks/define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from '../blocks/pod';
 import { hostOf } from '../config/addresses';
 import { certificateOf, ProgramTls } from '../blocks/certificates';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { sslFolder, SSL_FILES, TLS_CHECK_SECONDS } from '../blocks/tls';
 import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
+import { COMPONENT } from '../labels';
+import { ANYWHERE, platformPeer, tcp } from '../network/flows';
+import { secretsComponent } from './secrets';
 
 /** Where the image expects its configuration. */
 const NGINX_CONF = '/nginx/conf/nginx.conf';
@@ -211,20 +214,31 @@ export const proxyComponent = defineComponent({
   name: 'proxy',
   image: 'nsfl-proxy',
   configKey: 'proxy',
-  build: (scope, { config, context, secrets, tls, built }) =>
-    new Proxy(scope, 'Proxy', {
+  build: (scope, { model, built }) => {
+    const { context, tls, namespaces, edge } = model;
+    return new Proxy(scope, 'Proxy', {
       context,
-      ...config.proxy,
-      dnsServiceIP: config.cluster.dnsServiceIP,
+      ...model.sections.proxy,
+      dnsServiceIP: model.dnsServiceIP,
       selector: built(clientSelectorComponent).service,
-      routeToken: secrets.routeToken,
+      routeToken: built(secretsComponent).routeToken,
       tls: tls && {
         secretName: tls.proxySecret,
         issuance: tls.issuance,
-        coordinatorNames: Object.fromEntries(config.sharedRoot.namespaces.map((ns) => [ns, tls.coordinatorHost(ns)])),
+        coordinatorNames: Object.fromEntries(namespaces.map((ns) => [ns, tls.coordinatorHost(ns)])),
         clientNames: [tls.taskManagerName, tls.edgeNodeName],
         name: tls.proxyHost,
-        externalHosts: config.edge.proxyAddress === undefined ? [] : [hostOf(config.edge.proxyAddress)],
+        externalHosts: edge.settings.proxyAddress === undefined ? [] : [hostOf(edge.settings.proxyAddress)],
       },
-    }),
+    });
+  },
+  flows: (proxy, { built }) => {
+    const me = platformPeer(COMPONENT.proxy);
+    return [
+      // Task managers outside the cluster reach the gRPC port through a NodePort, load balancer or external IP.
+      { from: ANYWHERE, to: me, ports: tcp(proxy.service.port('grpc')) },
+      // The proxy's /ClientService upstream.
+      { from: me, to: platformPeer(COMPONENT.clientSelector), ports: tcp(built(clientSelectorComponent).service.port('grpc')) },
+    ];
+  },
 });

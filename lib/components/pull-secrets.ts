@@ -12,10 +12,11 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { labels, resourceName } from '../labels';
 import { SetupJob, syncWave } from '../blocks/setup-job';
 import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
+import { defineComponent } from '../blocks/define';
 
 /** The account the programs' pods run as, in WORKLOAD_NAMESPACE. */
 const POD_SERVICE_ACCOUNT = 'default';
@@ -68,3 +69,11 @@ export class PodPullSecrets extends Construct {
     });
   }
 }
+
+/** The pull secrets of the pods the programs create, when `images.pullSecrets` names any. */
+export const pullSecretsComponent = defineComponent({
+  name: 'pull-secrets',
+  build: (scope, { model: { context } }) => {
+    if (context.images.pullSecrets.length > 0) new PodPullSecrets(scope, 'PodPullSecrets', { context });
+  },
+});

@@ -4,12 +4,14 @@
  * install by a Job, so no password is ever written to dist/.
  */
 import { Construct } from 'constructs';
-import { DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
+import { DATABASE_USERS } from '../resolve/database-users';
+import type { DatabaseUser } from '../resolve/database-users';
 import { resourceName } from '../labels';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { SecretKeyRef } from '../blocks/pod';
 import { Credentials } from '../blocks/database-client';
 import { SetupJob } from '../blocks/setup-job';
+import { defineComponent } from '../blocks/define';
 
 /** A Secret to create when missing: its name and keys with generated values. */
 interface GeneratedSecret {
@@ -157,3 +159,15 @@ export class Secrets extends Construct {
     });
   }
 }
+
+/** The platform's Secrets: the ones the config names, and a Job generating the others. */
+export const secretsComponent = defineComponent({
+  name: 'secrets',
+  build: (scope, { model }) =>
+    new Secrets(scope, 'Secrets', {
+      context: model.context,
+      routeToken: model.routeToken,
+      database: { embedded: model.database.type === 'embedded', superuserSecret: model.database.embedded.credentials?.name },
+      objectStorage: { embedded: model.objectStorage.type === 'embedded', secret: model.objectStorage.credentials?.name },
+    }),
+});

@@ -7,9 +7,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { METASERVER_PORT, TASK_MANAGER_DEFAULTS } from '../config/defaults';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { labels, resourceName } from '../labels';
-import { resolveCloudSite, TaskManagerSettings } from '../resolve/site';
+import type { TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from '../blocks/api-access';
@@ -23,6 +23,9 @@ import { tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
 import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
 import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
+import { COMPONENT } from '../labels';
+import { apiServerFlow, databaseFlow, platformPeer, tcp, WORKLOADS } from '../network/flows';
+import { databaseComponent, databaseEndpoint } from './database';
 
 
 
@@ -265,13 +268,14 @@ export const taskManagerComponent = defineComponent({
   name: 'task-manager',
   image: TASK_MANAGER_DEFAULTS.image,
   configKey: 'taskManager',
-  build: (scope, { config, context, database: db, tls, built }) => {
-    const settings = resolveCloudSite(config);
+  build: (scope, { model, built }) => {
+    const { context, tls, cloudSite: settings } = model;
     if (!settings) return undefined;
+    const db = built(databaseComponent).connection;
     const grpc = built(proxyComponent).service.address('grpc');
     return new TaskManager(scope, 'TaskManager', {
       context,
-      name: resourceName(config, 'task-manager'),
+      name: resourceName(context, 'task-manager'),
       site: 'cloud',
       server: grpc,
       db,
@@ -284,5 +288,21 @@ export const taskManagerComponent = defineComponent({
       settings,
       tls: tls && { secretName: tls.taskManagerSecret, issuance: tls.issuance, commonName: tls.taskManagerName, tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost } },
     });
+  },
+  flows: (_, { model, built }) => {
+    // Presence is guaranteed: it is built only with a cloud site.
+    const site = model.cloudSite!;
+    const me = platformPeer(COMPONENT.taskManager, 'cloud');
+    const proxyGrpc = tcp(built(proxyComponent).service.port('grpc'));
+    return [
+      databaseFlow(me, databaseEndpoint(built(databaseComponent))),
+      apiServerFlow(me, model),
+      // Registration and results go to the proxy; it waits for the selector before it starts.
+      { from: me, to: platformPeer(COMPONENT.proxy), ports: proxyGrpc },
+      { from: me, to: platformPeer(COMPONENT.clientSelector), ports: tcp(built(clientSelectorComponent).service.port('grpc')) },
+      // Coordinators dial it at its Service (external_address); it calls its executors.
+      { from: WORKLOADS, to: me, ports: tcp(site.port) },
+      { from: me, to: WORKLOADS, ports: tcp(site.workerPort) },
+    ];
   },
 });

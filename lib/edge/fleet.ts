@@ -8,14 +8,14 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ProgramIdentity, roleNames } from '../blocks/api-access';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { DatabaseConnection } from '../blocks/database-client';
 import { SetupJob } from '../blocks/setup-job';
 import { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerTls } from '../components/task-manager';
 import { labels, resourceName } from '../labels';
 import { OutputFile } from '../file-chart';
-import { EdgeSite } from '../resolve/fleet';
-import { CertificateIssuance } from '../resolve/tls';
+import type { EdgeSite } from '../resolve/fleet';
+import type { EdgeCertificates } from '../resolve/model';
 import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
@@ -69,19 +69,7 @@ export interface EdgeFleetProps {
 }
 
 /** The edge nodes' certificates. */
-export interface EdgeTls {
-  /** The Secret of a node's certificate. */
-  readonly secretName: (nodeName: string) => string;
-  /**
-   * How cert-manager issues them (one Certificate per node, in the node's file).
-   * @default none: the Secrets exist already
-   */
-  readonly issuance?: CertificateIssuance;
-  /** The common name of every node's certificate, the edge role's name (the proxy admits it; the database logs the edge role in with it). */
-  readonly commonName: string;
-  /** Each node's TLS tunnel to the proxy. */
-  readonly tunnel: TaskManagerTls['tunnel'];
-}
+export type EdgeTls = EdgeCertificates;
 
 /**
  * An edge node's task manager TLS and database connection: its own

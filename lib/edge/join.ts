@@ -3,16 +3,16 @@
  * device registers with, so it is labelled from its first moment. Printed by
  * the CLI (`npm run join`), never part of what Argo CD applies.
  */
-import { Config } from '../config/schema';
 import { labelWords } from './fleet';
-import { EdgeSite } from '../resolve/fleet';
+import type { EdgeModel } from '../resolve/model';
 
 /** The join lines of the named nodes (all when none is named), and names that match no enabled node. */
-export function joinCommands(config: Config, sites: readonly EdgeSite[], only: readonly string[]): { lines: string[]; unknown: string[] } {
+export function joinCommands(edge: Pick<EdgeModel, 'sites' | 'settings'>, only: readonly string[]): { lines: string[]; unknown: string[] } {
+  const { sites } = edge;
   const known = new Set(sites.map((s) => s.nodeName));
   const unknown = only.filter((n) => !known.has(n));
   const chosen = only.length === 0 ? sites : sites.filter((s) => only.includes(s.nodeName));
-  const cloudcore = config.edge.cloudCoreAddress ?? '<cloudcore-ip>:10000';
+  const cloudcore = edge.settings.cloudCoreAddress ?? '<cloudcore-ip>:10000';
   const lines = chosen.map(
     (s) =>
       `keadm join --cloudcore-ipport=${cloudcore} --token="$KEADM_TOKEN" --edgenode-name=${s.nodeName} --labels=${labelWords(s.nodeLabels).join(',')}`,

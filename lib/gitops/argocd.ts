@@ -16,15 +16,13 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Config } from '../config/schema';
 import { EDGE_DIR } from '../edge/shards';
-import { PlatformContext } from '../blocks/context';
+import type { PlatformContext } from '../resolve/context';
 import { mirrorImage } from '../images';
 import { labels } from '../labels';
-import { argoCdNames } from '../resolve/names';
-
-/** Folder (under the output folder) of the Argo CD objects. */
-export const ARGOCD_DIR = 'argocd';
+import type { ArgoCdNames } from '../resolve/names';
+import type { PlatformModel } from '../resolve/model';
+import { ARGOCD_DIR } from '../file-chart';
 
 /** Resource finalizer: deleting an Application deletes what it deployed, except objects marked Delete=false. */
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -37,11 +35,11 @@ export const KEEP_ON_DELETE = { 'argocd.argoproj.io/sync-options': 'Prune=false,
  * files, the shard's for `edge/<shard>/...`, none for `argocd/...` (applied
  * by hand).
  */
-export function applicationOfFile(config: Config, file: string): string | undefined {
+export function applicationOfFile(names: ArgoCdNames, file: string): string | undefined {
   if (!file.endsWith('.yaml')) return undefined; // a record such as the edge nodes' ports: no manifest
   const parts = file.split('/');
-  if (parts.length === 1) return argoCdNames(config).platform;
-  if (parts[0] === EDGE_DIR && parts.length === 3) return `${argoCdNames(config).fleet}-${parts[1]}`;
+  if (parts.length === 1) return names.platform;
+  if (parts[0] === EDGE_DIR && parts.length === 3) return `${names.fleet}-${parts[1]}`;
   if (parts[0] === ARGOCD_DIR) return undefined;
   throw new Error(`internal: no Application syncs ${file}`);
 }
@@ -53,7 +51,7 @@ function edgeShardsGlob(path: string): string {
 }
 
 /** The Argo CD settings of the config (`gitops.argocd`). */
-export type ArgoCdSettings = Config['gitops']['argocd'];
+export type ArgoCdSettings = PlatformModel['gitops']['argocd'];
 
 /** Props of {@link PlatformApplication} and {@link FleetApplicationSet}. */
 export interface ArgoCdProps {

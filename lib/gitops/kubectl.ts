@@ -3,10 +3,9 @@
  * the Argo CD objects and prunes what was removed from the config (edge
  * nodes included), never the Namespace or the state in it.
  */
-import { Config } from '../config/schema';
+import type { PlatformModel } from '../resolve/model';
 import { instanceSelector } from '../labels';
 import { EDGE_DIR } from '../edge/shards';
-import { resolveTls } from '../resolve/tls';
 
 /**
  * Kinds `kubectl apply --prune` may delete: every kind the output holds
@@ -38,29 +37,29 @@ const PRUNE_ALLOWLIST: readonly string[] = [
  * allowlisted kind it cannot find. cert-manager keeps a pruned Certificate's
  * Secret.
  */
-export function pruneAllowlist(config: Config): string[] {
-  const gateway = config.apiGateway.enabled
-    ? [config.apiGateway.type === 'httpRoute' ? 'gateway.networking.k8s.io/v1/HTTPRoute' : 'networking.k8s.io/v1/Ingress']
+export function pruneAllowlist(model: Pick<PlatformModel, 'apiGateway' | 'tls'>): string[] {
+  const gateway = model.apiGateway.enabled
+    ? [model.apiGateway.type === 'httpRoute' ? 'gateway.networking.k8s.io/v1/HTTPRoute' : 'networking.k8s.io/v1/Ingress']
     : [];
-  const issuance = resolveTls(config)?.issuance;
+  const issuance = model.tls?.issuance;
   const certificates = issuance ? ['cert-manager.io/v1/Certificate', ...(issuance.ca ? ['cert-manager.io/v1/Issuer'] : [])] : [];
   return [...PRUNE_ALLOWLIST, ...gateway, ...certificates];
 }
 
 /** The label selector of every object the platform's output holds (Argo CD objects apart). */
-export function pruneSelector(config: Config): string {
-  return instanceSelector(config);
+export function pruneSelector(model: Pick<PlatformModel, 'context'>): string {
+  return instanceSelector(model.context);
 }
 
 /**
  * The one `kubectl apply` command for `dist/`: its top-level files and each
  * edge shard folder, not `argocd/` (which needs Argo CD's CRDs).
  */
-export function kubectlApplyCommand(config: Config): string {
+export function kubectlApplyCommand(model: Pick<PlatformModel, 'apiGateway' | 'tls' | 'context'>): string {
   const outdir = 'dist';
   return [
-    `kubectl apply --prune -l ${pruneSelector(config)} \\`,
-    ...pruneAllowlist(config).map((k) => `  --prune-allowlist=${k} \\`),
+    `kubectl apply --prune -l ${pruneSelector(model)} \\`,
+    ...pruneAllowlist(model).map((k) => `  --prune-allowlist=${k} \\`),
     `  -f ${outdir}/ $(ls -d ${outdir}/${EDGE_DIR}/*/ 2>/dev/null | sed 's/^/-f /')`,
   ].join('\n');
 }

@@ -1,15 +1,15 @@
 /**
  * Who talks to whom, on which ports: the platform's network flows (as the
- * programs' code makes them) as data, built from the ports the constructs that own the Services expose
- * and from the resolved sites. The NetworkPolicies (policies.ts) are
- * rendered from this list; nothing here repeats a port number.
+ * programs' code makes them) as data. Each component declares the flows of
+ * its own programs (its definition's `flows`), built from the ports the
+ * constructs that own the Services expose; the cross-cutting ones (DNS,
+ * coordinators and executors, edge nodes) are here ({@link sharedFlows}).
+ * The NetworkPolicies (policies.ts) and the picture (lib/overview/) are
+ * rendered from the whole list, in the order of {@link sortFlows}.
  */
 import { splitHostPort } from '../config/addresses';
-import { Config } from '../config/schema';
 import { METASERVER_PORT } from '../config/defaults';
-import { GatewayDataPlane } from '../resolve/api-gateway';
-import { EdgeSite } from '../resolve/fleet';
-import { TaskManagerSettings } from '../resolve/site';
+import type { PlatformModel } from '../resolve/model';
 
 /** The DNS port. */
 const DNS_PORT = 53;
@@ -65,47 +65,18 @@ export interface PortOwner {
   port(name: string): number;
 }
 
-/** What the flows are built from: the Services' owners and the resolved sites. */
-export interface FlowSources {
-  /** The platform config. */
-  readonly config: Config;
-  /** The job scheduler's Service (`http`). */
-  readonly jobScheduler: PortOwner;
-  /** The model manager's Service (`http`). */
-  readonly modelManager: PortOwner;
-  /** The client selector's Service (`grpc`). */
-  readonly selector: PortOwner;
-  /** The proxy's internal Service (`grpc`, `http`). */
-  readonly proxy: PortOwner;
-  /** The embedded S3 endpoint's Service (`s3`), when embedded. */
-  readonly objectStorage?: PortOwner;
-  /** The embedded database's port, when embedded. */
-  readonly databasePort?: number;
-  /** `DB_ADDRESS` of the cloud programs (an external database's address matters). */
-  readonly databaseAddress: string;
-  /** The cloud task manager's settings, when enabled. */
-  readonly cloudTaskManager?: TaskManagerSettings;
-  /**
-   * The pods the API gateway's requests come from.
-   * @default none: no API gateway
-   */
-  readonly gatewayDataPlane?: GatewayDataPlane;
-  /** The enabled edge sites. */
-  readonly edgeSites: readonly EdgeSite[];
-  /** The proxy's gRPC address as edge nodes reach it (when there are edge sites). */
-  readonly edgeProxyAddress?: string;
-  /** The database address edge nodes use (when there are edge sites). */
-  readonly edgeDatabaseAddress?: string;
-}
-
-const tcp = (...ports: (number | string)[]): FlowPort[] => ports.map((port) => ({ port, protocol: 'TCP' }));
+/** Flows on TCP ports. */
+export const tcp = (...ports: (number | string)[]): FlowPort[] => ports.map((port) => ({ port, protocol: 'TCP' }));
 const dnsPorts: readonly FlowPort[] = [
   { port: DNS_PORT, protocol: 'UDP' },
   { port: DNS_PORT, protocol: 'TCP' },
 ];
-const platform = (component?: string, site?: 'cloud' | 'edge'): Peer => ({ kind: 'platform', component, site });
-const WORKLOADS: Peer = { kind: 'workloads' };
-const ANYWHERE: Peer = { kind: 'anywhere' };
+/** Pods of one component of the platform (and site, for task managers), or every pod of it. */
+export const platformPeer = (component?: string, site?: 'cloud' | 'edge'): Peer => ({ kind: 'platform', component, site });
+/** Coordinators and executors. */
+export const WORKLOADS: Peer = { kind: 'workloads' };
+/** Any address. */
+export const ANYWHERE: Peer = { kind: 'anywhere' };
 
 /** The port of a `host:port` address. */
 function portOf(hostPort: string): number {
@@ -124,7 +95,7 @@ export function databasePorts(address: string): number[] {
 }
 
 /** The port of an http(s) URL (its default when unset). */
-function urlPort(url: string): number {
+export function urlPort(url: string): number {
   const u = new URL(url);
   return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
@@ -132,109 +103,125 @@ function urlPort(url: string): number {
 /** Distinct numbers, ascending. */
 const distinct = (ns: readonly number[]): number[] => [...new Set(ns)].sort((a, b) => a - b);
 
-/** Every flow of the platform, in a stable order. */
-export function platformFlows(s: FlowSources): Flow[] {
-  const { config } = s;
+/** The database as its clients reach it. */
+export interface DatabaseEndpoint {
+  /**
+   * The embedded database's port.
+   * @default none: the database is external
+   */
+  readonly port?: number;
+  /** `DB_ADDRESS` of the cloud programs (an external database's address matters). */
+  readonly address: string;
+}
+
+/** A program's connections to the database: to the embedded one's pods, or to an external one's ports. */
+export function databaseFlow(from: Peer, db: DatabaseEndpoint): Flow {
+  return db.port !== undefined ? { from, to: platformPeer('database'), ports: tcp(db.port) } : { from, to: ANYWHERE, ports: tcp(...databasePorts(db.address)) };
+}
+
+/** A program's connections to the Kubernetes API (through its kubectl proxy sidecar, or a Job's kubectl). */
+export function apiServerFlow(from: Peer, model: Pick<PlatformModel, 'networkPolicies'>): Flow {
+  return { from, to: ANYWHERE, ports: tcp(...model.networkPolicies.apiServerPorts) };
+}
+
+/** What the cross-cutting flows are built from: the Services coordinators call, and the resolved sites. */
+export interface SharedFlowSources {
+  /** The resolved platform. */
+  readonly model: Pick<PlatformModel, 'sections' | 'cloudSite' | 'edge' | 'database'>;
+  /** The job scheduler's Service (`http`). */
+  readonly jobScheduler: PortOwner;
+  /** The model manager's Service (`http`). */
+  readonly modelManager: PortOwner;
+  /** The client selector's Service (`grpc`). */
+  readonly selector: PortOwner;
+  /** The proxy's internal Service (`grpc`). */
+  readonly proxy: PortOwner;
+  /** The database as edge nodes reach it (when there are edge sites). */
+  readonly edgeDatabase: DatabaseEndpoint;
+}
+
+/** The flows no one component owns: DNS, the coordinators' and executors', and the edge task managers'. */
+export function sharedFlows(s: SharedFlowSources): Flow[] {
+  const { model } = s;
   const flows: Flow[] = [];
   const allow = (from: Peer, to: Peer, ports: readonly FlowPort[]) => flows.push({ from, to, ports });
-  const js = platform('job-scheduler');
-  const mm = platform('model-manager');
-  const selector = platform('client-selector');
-  const proxy = platform('proxy');
-  const setup = platform('setup');
-  const cloudTm = s.cloudTaskManager ? platform('task-manager', 'cloud') : undefined;
-  const jsHttp = tcp(s.jobScheduler.port('http'));
-  const mmHttp = tcp(s.modelManager.port('http'));
+  const js = platformPeer('job-scheduler');
+  const proxy = platformPeer('proxy');
   const selectorGrpc = tcp(s.selector.port('grpc'));
   const proxyGrpc = tcp(s.proxy.port('grpc'));
-  const apiServer = tcp(...config.networkPolicies.apiServerPorts);
 
   // Every pod resolves names through the cluster DNS.
-  allow(platform(), { kind: 'dns' }, dnsPorts);
-
-  // The API gateway's data plane (a Gateway's proxies or an Ingress controller), as the config names it.
-  if (s.gatewayDataPlane) {
-    allow(s.gatewayDataPlane, js, jsHttp);
-    allow(s.gatewayDataPlane, mm, mmHttp);
-  }
-  // Task managers outside the cluster reach the gRPC port through a NodePort, load balancer or external IP.
-  allow(ANYWHERE, proxy, proxyGrpc);
-  // Route registration: only the job scheduler calls the proxy's HTTP port.
-  allow(js, proxy, tcp(s.proxy.port('http')));
-  // The proxy's /ClientService upstream.
-  allow(proxy, selector, selectorGrpc);
-  // Before it starts a job, the job scheduler asks the selector whether enough clients are free (CheckClientsResource).
-  allow(js, selector, selectorGrpc);
-  // The job scheduler is given MODEL_MANAGER_ADDRESS.
-  allow(js, mm, mmHttp);
+  allow(platformPeer(), { kind: 'dns' }, dnsPorts);
   // Coordinators call the job scheduler (heartbeats), the selector, the model manager and the proxy.
-  allow(WORKLOADS, js, jsHttp);
-  allow(WORKLOADS, selector, selectorGrpc);
-  allow(WORKLOADS, mm, mmHttp);
+  allow(WORKLOADS, js, tcp(s.jobScheduler.port('http')));
+  allow(WORKLOADS, platformPeer('client-selector'), selectorGrpc);
+  allow(WORKLOADS, platformPeer('model-manager'), tcp(s.modelManager.port('http')));
   allow(WORKLOADS, proxy, proxyGrpc);
   // The job scheduler stops coordinators (Stop, always plaintext); the proxy forwards task managers' calls to them. Both
   // dial the job's `port`, which job authors set to jobScheduler.coordinatorPort.
-  const coordinator = tcp(config.jobScheduler.coordinatorPort);
+  const coordinator = tcp(model.sections.jobScheduler.coordinatorPort);
   allow(js, WORKLOADS, coordinator);
   allow(proxy, WORKLOADS, coordinator);
   // Coordinators resolve the platform's Services by name.
   allow(WORKLOADS, { kind: 'dns' }, dnsPorts);
-
-  // The database: the programs with a table, and the set-up Job that creates the tables.
-  const dbClients = [js, mm, ...(cloudTm ? [cloudTm] : []), setup];
-  if (s.databasePort !== undefined) {
-    for (const client of dbClients) allow(client, platform('database'), tcp(s.databasePort));
-    // Edge task managers reach it on its edge NodePort or load balancer, or through EdgeMesh (the config rules require
-    // one of them): from a node's address, which no selector names. Only the load balancer keeps the edge nodes'
-    // addresses (externalTrafficPolicy: Local), so only there can the policy name them.
-    const lb = config.database.type === 'embedded' && !config.edge.edgeMesh ? config.database.embedded.edgeLoadBalancer : undefined;
-    if (s.edgeSites.length > 0) allow(lb ? { kind: 'addresses', cidrs: lb.sourceRanges } : ANYWHERE, platform('database'), tcp(s.databasePort));
-  } else {
-    for (const client of dbClients) allow(client, ANYWHERE, tcp(...databasePorts(s.databaseAddress)));
-  }
-  // The S3 endpoint users upload to (the CLI, through its NodePort).
-  if (s.objectStorage) allow(ANYWHERE, platform('object-storage'), tcp(s.objectStorage.port('s3')));
-  if (config.modelStorage.type === 's3') allow(mm, ANYWHERE, tcp(urlPort(config.modelStorage.s3!.endpoint)));
-
-  // The Kubernetes API: through the kubectl proxy sidecars and the set-up Jobs' kubectl.
-  allow(js, ANYWHERE, apiServer);
-  allow(setup, ANYWHERE, apiServer);
-
-  if (s.cloudTaskManager && cloudTm) {
-    const tm = s.cloudTaskManager;
-    allow(cloudTm, ANYWHERE, apiServer);
-    // Registration and results go to the proxy; it waits for the selector before it starts.
-    allow(cloudTm, proxy, proxyGrpc);
-    allow(cloudTm, selector, selectorGrpc);
-    // Coordinators dial it at its Service (external_address); it calls its executors.
-    allow(WORKLOADS, cloudTm, tcp(tm.port));
-    allow(cloudTm, WORKLOADS, tcp(tm.workerPort));
-  }
   // Workers of a multi-worker task reach each other through their Services.
-  const workerPorts = distinct([s.cloudTaskManager, ...s.edgeSites.map((e) => e.settings)].flatMap((t) => (t ? [t.workerPort] : [])));
+  const sites = model.edge.sites;
+  const workerPorts = distinct([model.cloudSite, ...sites.map((e) => e.settings)].flatMap((t) => (t ? [t.workerPort] : [])));
   if (workerPorts.length > 0) allow(WORKLOADS, WORKLOADS, tcp(...workerPorts));
 
-  if (s.edgeSites.length > 0) {
-    const edge = platform('task-manager', 'edge');
+  if (sites.length > 0) {
+    const edge = platformPeer('task-manager', 'edge');
     // Coordinators dial edge task managers at node address and host port: the source is not a pod the policy can name.
     allow(ANYWHERE, edge, tcp(TASK_MANAGER_PORT_NAME));
-    allow(WORKLOADS, ANYWHERE, tcp(...distinct(s.edgeSites.map((e) => e.settings.port))));
+    allow(WORKLOADS, ANYWHERE, tcp(...distinct(sites.map((e) => e.settings.port))));
     // Edge task managers call their executors (pods in `default` on the same node).
-    allow(edge, WORKLOADS, tcp(...distinct(s.edgeSites.map((e) => e.settings.workerPort))));
-    const sidecar = config.edge.apiAccess.mode === 'sidecar';
-    const apiPort = config.edge.apiAccess.server ? urlPort(config.edge.apiAccess.server) : METASERVER_PORT;
+    allow(edge, WORKLOADS, tcp(...distinct(sites.map((e) => e.settings.workerPort))));
+    const apiAccess = model.edge.settings.apiAccess;
+    const apiPort = apiAccess.server ? urlPort(apiAccess.server) : METASERVER_PORT;
     allow(edge, ANYWHERE, [
       ...tcp(
         ...distinct([
-          portOf(s.edgeProxyAddress!),
-          ...databasePorts(s.edgeDatabaseAddress!),
-          ...(sidecar ? [apiPort] : []),
-          ...s.edgeSites.map((e) => e.settings.workerPort),
+          // Presence is guaranteed by the edge rules.
+          portOf(model.edge.proxyAddress!),
+          ...databasePorts(s.edgeDatabase.address),
+          ...(apiAccess.mode === 'sidecar' ? [apiPort] : []),
+          ...sites.map((e) => e.settings.workerPort),
         ]),
       ),
       // The node's resolver (or EdgeMesh's) is not the cluster DNS.
       ...dnsPorts,
     ]);
+    // Edge task managers reach the embedded database on its edge NodePort or load balancer, or through EdgeMesh (the
+    // config rules require one of them): from a node's address, which no selector names. Only the load balancer keeps
+    // the edge nodes' addresses (externalTrafficPolicy: Local), so only there can the policy name them.
+    if (s.edgeDatabase.port !== undefined) {
+      const lb = model.database.type === 'embedded' && !model.edge.settings.edgeMesh ? model.database.embedded.edgeLoadBalancer : undefined;
+      allow(lb ? { kind: 'addresses', cidrs: lb.sourceRanges } : ANYWHERE, platformPeer('database'), tcp(s.edgeDatabase.port));
+    }
   }
   return flows;
+}
+
+/** A peer's identity: equal peers (same kind and fields) have equal keys, whatever the field order. */
+export function peerKey(peer: Peer): string {
+  switch (peer.kind) {
+    case 'platform':
+      return `platform:${peer.component ?? '*'}:${peer.site ?? ''}`;
+    case 'pods':
+      return `pods:${peer.namespace}:${Object.entries(peer.podLabels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    case 'addresses':
+      return `addresses:${[...peer.cidrs].sort().join(',')}`;
+    default:
+      return peer.kind;
+  }
+}
+
+/**
+ * The flows in one order whatever the order they were declared in (by
+ * source, destination, then ports): what is rendered from them does not
+ * change when a component is added or moved.
+ */
+export function sortFlows(flows: readonly Flow[]): Flow[] {
+  const keyed = flows.map((f) => ({ f, k: `${peerKey(f.from)}\u0000${peerKey(f.to)}\u0000${JSON.stringify(f.ports)}` }));
+  return keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)).map((e) => e.f);
 }

@@ -11,8 +11,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { NamespaceIsolation } from '../resolve/api-gateway';
-import { PlatformContext } from '../blocks/context';
+import type { NamespaceIsolation } from '../resolve/api-gateway';
+import type { PlatformContext } from '../resolve/context';
 import { APP_NAME, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
 import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
 import { Flow, FlowPort, Peer } from './flows';

@@ -5,7 +5,7 @@
  * picture in dist/README.md is drawn from it, so it shows exactly the flows
  * the policies allow.
  */
-import { Flow, FlowPort, Peer } from '../network/flows';
+import { Flow, FlowPort, Peer, peerKey } from '../network/flows';
 
 /** One end of some flows. */
 export interface GraphNode {
@@ -31,20 +31,6 @@ export interface FlowGraph {
   readonly nodes: readonly GraphNode[];
   /** One per ordered pair of peers with flows between them. */
   readonly edges: readonly GraphEdge[];
-}
-
-/** A peer's identity: equal peers (same kind and fields) have equal keys, whatever the field order. */
-export function peerKey(peer: Peer): string {
-  switch (peer.kind) {
-    case 'platform':
-      return `platform:${peer.component ?? '*'}:${peer.site ?? ''}`;
-    case 'pods':
-      return `pods:${peer.namespace}:${Object.entries(peer.podLabels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',')}`;
-    case 'addresses':
-      return `addresses:${[...peer.cidrs].sort().join(',')}`;
-    default:
-      return peer.kind;
-  }
 }
 
 /** A readable identifier for a peer (collisions are resolved by the caller). */

@@ -1,6 +1,6 @@
 /** What the picture of the platform (dist/README.md) is drawn from. */
 import { Flow } from '../network/flows';
-import { EdgeSite } from '../resolve/fleet';
+import type { EdgeSite } from '../resolve/fleet';
 import { OutputObjects } from './objects';
 
 /** What the page is drawn from. */

@@ -4,7 +4,8 @@
  * PostgreSQL one login role per program with rights on its own table only.
  * Pure: typed input to text.
  */
-import { COLLECTIONS, DATABASE_USERS, DatabaseUser } from '../resolve/database-users';
+import { COLLECTIONS, DATABASE_USERS } from '../resolve/database-users';
+import type { DatabaseUser } from '../resolve/database-users';
 
 /** psql variable names of a program's role and password (set with `psql -v`). */
 export function roleVariables(user: DatabaseUser): { readonly user: string; readonly password: string } {

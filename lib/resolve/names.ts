@@ -5,8 +5,20 @@
 import { Config } from '../config/schema';
 import { resourceName } from '../labels';
 
+/** Names of the Argo CD objects. */
+export interface ArgoCdNames {
+  /** The platform's Application. */
+  readonly platform: string;
+  /** The edge fleet's ApplicationSet (and the prefix of its Applications). */
+  readonly fleet: string;
+  /** cert-manager's Application. */
+  readonly certManager: string;
+  /** CloudCore's Application. */
+  readonly cloudCore: string;
+}
+
 /** Names of the Argo CD objects, derived once. */
-export function argoCdNames(config: Config): { platform: string; fleet: string; certManager: string; cloudCore: string } {
+export function argoCdNames(config: Config): ArgoCdNames {
   const a = config.gitops.argocd;
   return {
     platform: a.applicationName ?? resourceName(config, 'platform'),

@@ -10,6 +10,7 @@ import { edgeRules } from './edge-rules';
 import { EdgeSite, resolveFleet } from './fleet';
 import { gitopsRules } from './gitops-rules';
 import { mirrorConfig } from './images';
+import { PlatformModel, resolveModel } from './model';
 import { kubeedgeVersionRules } from './kubeedge';
 import { allocatePorts } from './ports';
 import { platformRules } from './rules';
@@ -23,6 +24,8 @@ export interface ResolvedPlatform {
   readonly edgeSites: readonly EdgeSite[];
   /** The task manager port of every edge node (disabled ones too), by node name: what the output records. */
   readonly edgePorts: ReadonlyMap<string, number>;
+  /** Everything the constructs are built from. */
+  readonly model: PlatformModel;
 }
 
 /**
@@ -38,8 +41,16 @@ export function resolvePlatform(
   const { config, issues: mirrorIssues } = mirrorConfig(parsed, components);
   const allocation = allocatePorts(config, previousPorts);
   const fleet = resolveFleet(config, allocation.ports);
-  return {
-    issues: [...mirrorIssues, ...platformRules(config, components), ...edgeRules(config), ...kubeedgeVersionRules(config), ...gitopsRules(config), ...tlsRules(config), ...apiGatewayRules(config), ...allocation.issues, ...fleet.issues],
-    result: { config, edgeSites: fleet.sites, edgePorts: allocation.ports },
-  };
+  const issues = [
+    ...mirrorIssues,
+    ...platformRules(config, components),
+    ...edgeRules(config),
+    ...kubeedgeVersionRules(config),
+    ...gitopsRules(config),
+    ...tlsRules(config),
+    ...apiGatewayRules(config),
+    ...allocation.issues,
+    ...fleet.issues,
+  ];
+  return { issues, result: { config, edgeSites: fleet.sites, edgePorts: allocation.ports, model: resolveModel(config, fleet.sites, components) } };
 }

@@ -16,8 +16,26 @@ function errors(config: Record<string, any>): string[] {
 }
 
 describe('the component registry', () => {
-  test('component label values in build order: the platform components plus the database, object store and set-up objects', () => {
-    expect(COMPONENT_NAMES).toEqual(['database', 'client-selector', 'model-manager', 'proxy', 'job-scheduler', 'api-gateway', 'object-storage', 'setup', 'task-manager']);
+  test('every part of the platform in build order: what others use first, the NetworkPolicies (from every flow) last', () => {
+    expect(COMPONENT_NAMES).toEqual([
+      'cluster',
+      'certificate-authority',
+      'secrets',
+      'database',
+      'pull-secrets',
+      'workload-roles',
+      'client-selector',
+      'model-manager',
+      'proxy',
+      'job-scheduler',
+      'api-gateway',
+      'object-storage',
+      'setup',
+      'task-manager',
+      'edge-fleet',
+      'argocd',
+      'network-policies',
+    ]);
   });
 
   test('every component with a config section has an image of its own', () => {
