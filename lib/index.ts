@@ -91,3 +91,15 @@ export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 
 // Output
 export { FileChart, OutputFile } from './file-chart';
+
+// Types and values the API above refers to
+export { ARCHES } from './config/schema';
+export { resourcesSchema } from './config/fields';
+export { Locate } from './config/load';
+export { JOB_IMAGES } from './registry';
+export { LabelContext } from './labels';
+export { EdgePodMetadata } from './resolve/fleet';
+export { Collection, DATABASE_USERS, DatabaseUser, DatabaseUserSpec } from './resolve/database-users';
+export { DATABASE_CLIENT_DIR } from './blocks/tls';
+export { GatewayDataPlane, NamespaceIsolation } from './resolve/api-gateway';
+export { PortOwner, Protocol } from './network/flows';
