@@ -89,5 +89,21 @@ export { SSL_DIR, SSL_FILES, sslFolder } from './blocks/tls';
 export { TlsTunnel, TlsTunnelProps, TUNNEL_CONF_FILE, tlsTunnel } from './blocks/tls-tunnel';
 export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 
+// The resolved model every construct is built from
+export { ComponentSections, EdgeCertificates, EdgeDatabaseAddress, EdgeModel, PlatformModel } from './resolve/model';
+export { ArgoCdNames } from './resolve/names';
+
 // Output
 export { ARGOCD_DIR, FileChart, OUTPUT_FILES, OutputFile } from './file-chart';
+
+// Types and values the API above refers to
+export { ARCHES } from './config/schema';
+export { resourcesSchema } from './config/fields';
+export { Locate } from './config/load';
+export { JOB_IMAGES } from './registry';
+export { LabelContext } from './labels';
+export { EdgePodMetadata } from './resolve/fleet';
+export { Collection, DATABASE_USERS, DatabaseUser, DatabaseUserSpec } from './resolve/database-users';
+export { DATABASE_CLIENT_DIR } from './blocks/tls';
+export { GatewayDataPlane, NamespaceIsolation } from './resolve/api-gateway';
+export { Protocol } from './network/flows';

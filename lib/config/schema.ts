@@ -624,13 +624,14 @@ export const configSchema = z
   })
   .describe('The Neursafe FL platform and its edge fleet.');
 
+// Interfaces rather than type aliases: the API docs then show each on a page of its own and link to it, instead of inlining it wherever it is used.
 /** The parsed config with every default applied. */
-export type Config = z.output<typeof configSchema>;
+export interface Config extends z.output<typeof configSchema> {}
 /** Container resources as parsed. */
-export type Resources = z.output<typeof resourcesSchema>;
+export interface Resources extends z.output<typeof resourcesSchema> {}
 /** Settings an edge default, profile or node may set. */
-export type EdgeSettings = z.output<typeof edgeSettings>;
+export interface EdgeSettings extends z.output<typeof edgeSettings> {}
 /** One edge node as written. */
-export type EdgeNodeConfig = z.output<typeof edgeNode>;
+export interface EdgeNodeConfig extends z.output<typeof edgeNode> {}
 /** A CPU architecture. */
 export type Arch = (typeof ARCHES)[number];

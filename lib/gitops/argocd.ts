@@ -51,7 +51,8 @@ function edgeShardsGlob(path: string): string {
 }
 
 /** The Argo CD settings of the config (`gitops.argocd`). */
-export type ArgoCdSettings = PlatformModel['gitops']['argocd'];
+// An interface, so the API docs show it on one page instead of inlining it in each props; NonNullable (a no-op: the section always has a value) because an interface cannot extend an indexed access type directly.
+export interface ArgoCdSettings extends NonNullable<PlatformModel['gitops']['argocd']> {}
 
 /** Props of {@link PlatformApplication} and {@link FleetApplicationSet}. */
 export interface ArgoCdProps {
