@@ -6,8 +6,14 @@
  * each certificate serves both directions of mutual TLS.
  */
 import { isIP } from 'node:net';
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  CertificateSpecUsages,
+  Issuer,
+} from '../imports/cert-manager.io';
 import { instanceSelector, labels, resourceName, SITE_LABEL } from '../labels';
 import type { CertificateIssuance } from '../resolve/tls';
 import type { PlatformContext } from '../resolve/context';
@@ -45,28 +51,22 @@ export class CertificateAuthority extends Construct {
     const ca = issuance.ca;
     if (ca === undefined) return;
     const meta = (name: string, wave: number) => ({ name, namespace: context.namespace, labels: labels(context, 'setup'), annotations: annotations(wave) });
-    new ApiObject(this, 'SelfSigned', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Issuer',
+    new Issuer(this, 'SelfSigned', {
       metadata: meta(ca.selfSignedIssuer, TLS_WAVE - 1),
       spec: { selfSigned: {} },
     });
-    new ApiObject(this, 'Root', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
+    new Certificate(this, 'Root', {
       metadata: meta(ca.secretName, TLS_WAVE - 1),
       spec: {
-        isCA: true,
+        isCa: true,
         commonName: `${context.name} Neursafe FL CA`,
         secretName: ca.secretName,
         duration: ca.duration,
-        privateKey: { algorithm: 'RSA', size: 4096, rotationPolicy: 'Never' },
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.RSA, size: 4096, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
         issuerRef: { group: 'cert-manager.io', kind: 'Issuer', name: ca.selfSignedIssuer },
       },
     });
-    new ApiObject(this, 'Issuer', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Issuer',
+    new Issuer(this, 'Issuer', {
       metadata: meta(issuance.issuer.name, TLS_WAVE),
       spec: { ca: { secretName: ca.secretName } },
     });
@@ -117,6 +117,9 @@ export interface ProgramCertificateProps {
 /** Annotation of a Certificate: the workload to restart after a renewal. */
 export const RESTART_ANNOTATION = 'fl.neursafe.io/restart';
 
+/** Key usages of a program's certificate. */
+const U = CertificateSpecUsages;
+
 /** One program's certificate: RSA, for both server and client authentication (or client only). */
 export class ProgramCertificate extends Construct {
   constructor(scope: Construct, id: string, props: ProgramCertificateProps) {
@@ -125,9 +128,7 @@ export class ProgramCertificate extends Construct {
     const hosts = [...new Set(props.hosts)];
     const ipAddresses = hosts.filter((h) => isIP(h) !== 0);
     const dnsNames = hosts.filter((h) => isIP(h) === 0);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
+    new Certificate(this, 'Resource', {
       metadata: {
         name: props.secretName,
         namespace: context.namespace,
@@ -138,9 +139,9 @@ export class ProgramCertificate extends Construct {
         secretName: props.secretName,
         duration: issuance.duration,
         renewBefore: issuance.renewBefore,
-        privateKey: { algorithm: 'RSA', size: issuance.rsaKeySize, rotationPolicy: 'Always' },
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.RSA, size: issuance.rsaKeySize, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
         ...(props.commonName ? { commonName: props.commonName } : {}),
-        usages: ['digital signature', 'key encipherment', ...(props.clientOnly ? [] : ['server auth']), 'client auth'],
+        usages: [U.DIGITAL_SIGNATURE, U.KEY_ENCIPHERMENT, ...(props.clientOnly ? [] : [U.SERVER_AUTH]), U.CLIENT_AUTH],
         ...(dnsNames.length > 0 ? { dnsNames } : {}),
         ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
         issuerRef: { group: 'cert-manager.io', kind: issuance.issuer.kind, name: issuance.issuer.name },

@@ -7,9 +7,9 @@
  * routed: only coordinators call it, from inside the cluster, and it has no
  * authentication.
  */
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
 import { labels, resourceName } from '../labels';
 import type { PlatformContext } from '../resolve/context';
 import { defineComponent } from '../blocks/define';
@@ -42,6 +42,12 @@ export const GATEWAY_ROUTES: { readonly jobScheduler: readonly GatewayPath[]; re
     { type: 'RegularExpression', value: '/api/v1/namespaces/[^/]+/models(/[^/]+)?' },
     { type: 'Exact', value: '/api/v1/models' },
   ],
+};
+
+/** The HTTPRoute's path match types of {@link GatewayPath}'s. */
+const PATH_TYPES: Record<GatewayPath['type'], HttpRouteSpecRulesMatchesPathType> = {
+  RegularExpression: HttpRouteSpecRulesMatchesPathType.REGULAR_EXPRESSION,
+  Exact: HttpRouteSpecRulesMatchesPathType.EXACT,
 };
 
 /** The Gateway an HTTPRoute attaches to. */
@@ -96,9 +102,7 @@ export class ApiGateway extends Construct {
     const g = props;
     const hostnames = g.hostnames ?? [];
     if (g.type === 'httpRoute') {
-      new ApiObject(this, 'Resource', {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
+      new HttpRoute(this, 'Resource', {
         metadata,
         spec: {
           parentRefs: [
@@ -112,7 +116,7 @@ export class ApiGateway extends Construct {
           ],
           ...(hostnames.length > 0 ? { hostnames: [...hostnames] } : {}),
           rules: routes.map(({ service, paths }) => ({
-            matches: paths.map((path) => ({ path })),
+            matches: paths.map((path) => ({ path: { type: PATH_TYPES[path.type], value: path.value } })),
             backendRefs: [{ kind: 'Service', name: service.name, port: service.port('http') }],
           })),
         },

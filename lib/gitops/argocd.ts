@@ -14,8 +14,8 @@
  * carries), so label tracking cannot claim untracked objects such as the
  * database's PVC (see lib/resolve/gitops-rules.ts).
  */
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Application, ApplicationSet, ApplicationSpec, ApplicationSpecSource, ApplicationSpecSyncPolicy, ApplicationSpecSyncPolicyRetry } from '../imports/argoproj.io';
 import { EDGE_DIR } from '../edge/shards';
 import type { PlatformContext } from '../resolve/context';
 import { mirrorImage } from '../images';
@@ -65,7 +65,7 @@ export interface ArgoCdProps {
 }
 
 /** An Application's destination: the configured cluster, the given namespace. */
-function destinationOf(a: ArgoCdSettings, namespace: string) {
+function destinationOf(a: ArgoCdSettings, namespace: string): ApplicationSpec['destination'] {
   const d = a.destination;
   return { ...(d.name !== undefined ? { name: d.name } : { server: d.server ?? 'https://kubernetes.default.svc' }), namespace };
 }
@@ -75,17 +75,17 @@ function destinationOf(a: ArgoCdSettings, namespace: string) {
  * a growing wait (e.g. while cert-manager's webhook is not ready yet on a
  * first install), instead of staying failed until the next commit.
  */
-function retryOf(a: ArgoCdSettings) {
+function retryOf(a: ArgoCdSettings): ApplicationSpecSyncPolicyRetry {
   const { limit, backoff } = a.retry;
   return { limit, backoff: { duration: backoff.duration, factor: backoff.factor, maxDuration: backoff.maxDuration } };
 }
 
 /** `spec` parts both kinds of Application share: project, destination, sync policy. */
-function applicationSpec(namespace: string, a: ArgoCdSettings, path: string, syncOptions: string[]) {
+function applicationSpec(namespace: string, a: ArgoCdSettings, path: string, syncOptions: string[]): ApplicationSpec & { source: { repoUrl: string } } {
   return {
     project: a.project,
     // Presence of repoURL is guaranteed by the config rules.
-    source: { repoURL: a.repoURL!, targetRevision: a.targetRevision, path, directory: { recurse: false } },
+    source: { repoUrl: a.repoURL!, targetRevision: a.targetRevision, path, directory: { recurse: false } },
     destination: destinationOf(a, namespace),
     syncPolicy: {
       ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
@@ -100,9 +100,7 @@ export class PlatformApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdProps) {
     super(scope, id);
     const { context, argocd: a } = props;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
+    new Application(this, 'Resource', {
       metadata: {
         name: props.name,
         namespace: a.namespace,
@@ -122,14 +120,12 @@ export class FleetApplicationSet extends Construct {
     super(scope, id);
     const { context, argocd: a, name: fleet } = props;
     const spec = applicationSpec(context.namespace, a, '{{.path.path}}', a.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'ApplicationSet',
+    new ApplicationSet(this, 'Resource', {
       metadata: { name: fleet, namespace: a.namespace, labels: labels(context, 'task-manager') },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
-        generators: [{ git: { repoURL: spec.source.repoURL, revision: a.targetRevision, directories: [{ path: edgeShardsGlob(a.path) }] } }],
+        generators: [{ git: { repoUrl: spec.source.repoUrl, revision: a.targetRevision, directories: [{ path: edgeShardsGlob(a.path) }] } }],
         template: {
           metadata: {
             name: `${fleet}-{{.path.basename}}`,
@@ -188,7 +184,7 @@ export class CertManagerApplication extends Construct {
     super(scope, id);
     const cm = props.argocd.certManager;
     chartApplication(this, props, cm.namespace, {
-      repoURL: cm.chartRepository,
+      repoUrl: cm.chartRepository,
       chart: 'cert-manager',
       targetRevision: cm.chartVersion,
       helm: { valuesObject: { crds: { enabled: true, keep: true }, ...certManagerImageValues(cm.chartVersion, props.mirror) } },
@@ -197,11 +193,9 @@ export class CertManagerApplication extends Construct {
 }
 
 /** An Application that installs a third-party chart (`source`) into `namespace` (see {@link chartSyncPolicy}). */
-function chartApplication(scope: Construct, props: ArgoCdProps, namespace: string, source: Record<string, unknown>): void {
+function chartApplication(scope: Construct, props: ArgoCdProps, namespace: string, source: ApplicationSpecSource): void {
   const { context, argocd: a } = props;
-  new ApiObject(scope, 'Resource', {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
+  new Application(scope, 'Resource', {
     metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
     spec: { project: a.project, source, destination: destinationOf(a, namespace), syncPolicy: chartSyncPolicy(a) },
   });
@@ -212,7 +206,7 @@ function chartApplication(scope: Construct, props: ArgoCdProps, namespace: strin
  * namespace of its own: created by Argo CD, applied server-side (the charts'
  * CRDs are too large for client-side apply's last-applied annotation).
  */
-function chartSyncPolicy(a: ArgoCdSettings) {
+function chartSyncPolicy(a: ArgoCdSettings): ApplicationSpecSyncPolicy {
   return {
     ...(a.automated ? { automated: { prune: a.prune, selfHeal: a.selfHeal } } : {}),
     syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
@@ -259,7 +253,7 @@ export class CloudCoreApplication extends Construct {
     // Every image named, at the release's tag, and under the mirror when one is set.
     const image = (key: keyof typeof CLOUDCORE_IMAGES) => ({ image: chartImage(CLOUDCORE_IMAGES[key], version, props.mirror) });
     chartApplication(this, props, a.cloudCore.namespace, {
-      repoURL: a.cloudCore.repoURL,
+      repoUrl: a.cloudCore.repoURL,
       path: CLOUDCORE_CHART_PATH,
       targetRevision: version,
       helm: {
