@@ -15,7 +15,7 @@ import { modelManagerComponent } from './components/model-manager';
 import { Proxy, proxyComponent } from './components/proxy';
 import { EdgeTls } from './edge/fleet';
 import { FileChart, OUTPUT_FILES } from './file-chart';
-import { Flow, sharedFlows, sortFlows } from './network/flows';
+import { Flow, sharedFlows } from './network/flows';
 import { REGISTRY } from './registry';
 import type { PlatformContext } from './resolve/context';
 import type { PlatformModel } from './resolve/model';
@@ -77,7 +77,7 @@ export function buildPlatform(app: Construct, model: PlatformModel, components: 
     proxy: built(proxyComponent),
     edgeProxyAddress: model.edge.proxyAddress,
     edgeTls: model.edge.certificates,
-    flows: sortFlows(flows),
+    flows,
   };
 }
 

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { ComponentEntry } from '../config/components';
 import type { PlatformModel } from '../resolve/model';
-import type { Flow } from '../network/flows';
+import { Flow, sortFlows } from '../network/flows';
 import type { SharedRoot } from './shared-root';
 import { OUTPUT_FILES } from '../file-chart';
 
@@ -35,8 +35,8 @@ export interface BuildParts extends PlatformBase {
    */
   built<T>(component: ComponentDefinition<T>): T;
   /**
-   * Every flow of the platform: the cross-cutting ones (network/flows.ts) and those of every component built.
-   * Only for a component built {@link ComponentDefinition.last}.
+   * Every flow of the platform: the cross-cutting ones (network/flows.ts) and those of every component built, in the
+   * order of `sortFlows`. Only for a component built {@link ComponentDefinition.last}.
    */
   flows(): readonly Flow[];
 }
@@ -97,7 +97,7 @@ export function defineComponent<const N extends string, T = undefined, S extends
 export interface BuiltComponents {
   /** What a component's build returned. @throws Error when it is not among them */
   built<T>(component: ComponentDefinition<T>): T;
-  /** Every flow: the cross-cutting ones, then the components', in build order. */
+  /** Every flow: the cross-cutting ones and the components', in the order of `sortFlows`. */
   readonly flows: readonly Flow[];
 }
 
@@ -111,10 +111,8 @@ export function buildComponents(base: PlatformBase, components: readonly Compone
     if (!results.has(component)) throw new Error(`component "${component.name}" is not built yet: list it before the components that use it`);
     return results.get(component) as T;
   };
-  const flows = (): Flow[] => [
-    ...shared(built),
-    ...[...results].flatMap(([c, own]) => (c.flows && own !== undefined && own !== null ? c.flows(own, parts) : [])),
-  ];
+  const flows = (): Flow[] =>
+    sortFlows([...shared(built), ...[...results].flatMap(([c, own]) => (c.flows && own !== undefined && own !== null ? c.flows(own, parts) : []))]);
   const parts: BuildParts = { ...base, built, flows };
   const ordered = [...components.filter((c) => !c.last), ...components.filter((c) => c.last)];
   for (const c of ordered) {
