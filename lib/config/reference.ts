@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { platformJsonSchema } from './json-schema';
 
 /** The parts of a JSON Schema node the reference reads. */
-export interface JsonSchema {
+interface JsonSchema {
   readonly type?: string | string[];
   readonly description?: string;
   readonly default?: unknown;

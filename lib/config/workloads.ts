@@ -15,7 +15,7 @@ import { DNS_SUBDOMAIN_MAX } from './k8s-rules';
  * instance labels, the selector labels, the site label. A config may not set
  * them on any object (they select pods and track objects).
  */
-export const RESERVED_PREFIXES = ['app.kubernetes.io/', 'fl.neursafe.io/'] as const;
+const RESERVED_PREFIXES = ['app.kubernetes.io/', 'fl.neursafe.io/'] as const;
 
 /** True for a key the generator owns ({@link RESERVED_PREFIXES}). */
 function isReservedKey(key: string): boolean {
@@ -80,7 +80,7 @@ const podAffinity = z.strictObject({
 });
 
 /** An affinity as a pod spec takes it; the node affinity is merged with the generator's own rule (lib/overrides/placement.ts). */
-export const affinity = z
+const affinity = z
   .strictObject({
     nodeAffinity: z
       .strictObject({
@@ -177,7 +177,7 @@ export const workloadFields = {
 };
 
 /** {@link workloadFields} as one section. */
-export const workloadSettings = z.strictObject(workloadFields);
+const workloadSettings = z.strictObject(workloadFields);
 
 /** The parsed settings of a workload. */
 export type WorkloadSettings = z.output<typeof workloadSettings>;

@@ -15,7 +15,7 @@ const DEFAULT_NAMESPACE = 'default';
  * The label Gateway API implementations that deploy a data plane per Gateway
  * put on its pods (GEP-1762): Istio, NGINX Gateway Fabric.
  */
-export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 /** The pods the API gateway's requests come from. */
 export type GatewayDataPlane =
@@ -25,7 +25,7 @@ export type GatewayDataPlane =
   | { readonly kind: 'ciliumIngress' };
 
 /** The namespace of the Gateway an HTTPRoute attaches to. */
-export function gatewayNamespace(config: Config): string {
+function gatewayNamespace(config: Config): string {
   return config.apiGateway.gateway.namespace ?? config.namespace;
 }
 

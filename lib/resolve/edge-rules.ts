@@ -18,7 +18,7 @@ const NODE_OWN_LABELS = ['kubernetes.io/hostname', 'kubernetes.io/arch'];
 
 
 /** True when `host` is a name only cluster DNS resolves (a bare Service name or *.svc / *.cluster.local). */
-export function isClusterInternalHost(host: string): boolean {
+function isClusterInternalHost(host: string): boolean {
   if (/^[0-9.]+$/.test(host)) return false;
   return !host.includes('.') || /\.svc(\.|$)/.test(host) || host.endsWith('.cluster.local');
 }

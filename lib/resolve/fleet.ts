@@ -39,7 +39,7 @@ export interface EdgeSite {
 }
 
 /** What edge settings add to a task manager's pod. */
-export interface EdgePodMetadata {
+interface EdgePodMetadata {
   /**
    * PriorityClass of the pod.
    * @default none

@@ -9,7 +9,7 @@ import { hostOf } from '../config/addresses';
 import { Config } from '../config/schema';
 
 /** The address MetaServer serves HTTPS on, for pods, since KubeEdge 1.17. */
-export const METASERVER_POD_HOST = '169.254.30.10';
+const METASERVER_POD_HOST = '169.254.30.10';
 
 /** A KubeEdge feature the output relies on, and when a config uses it. */
 export interface KubeEdgeRequirement {

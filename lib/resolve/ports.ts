@@ -27,7 +27,7 @@ import { KUBEEDGE_HOST_PORTS } from './host-ports';
 import { platformPorts } from './platform-ports';
 
 /** Where allocation starts when neither the profile nor edge.defaults sets a port. */
-export const DEFAULT_TASK_MANAGER_PORT = TASK_MANAGER_DEFAULTS.port;
+const DEFAULT_TASK_MANAGER_PORT = TASK_MANAGER_DEFAULTS.port;
 
 /**
  * The record of every edge node's port, in the output folder's edge folder:

@@ -15,7 +15,7 @@ import { platformPorts } from './platform-ports';
  * Environment variables the generator sets itself; `env` maps of components
  * may not set them (they would silently break the wiring).
  */
-export const MANAGED_ENV = new Set([
+const MANAGED_ENV = new Set([
   'DB_ADDRESS', 'DB_USERNAME', 'DB_PASSWORD', 'DB_TYPE', 'DB_NAME', 'DB_COLLECTION_NAME',
   'HTTP_PORT', 'PORT', 'SELECTOR_ADDRESS', 'JOB_SCHEDULER_ADDRESS', 'MODEL_MANAGER_ADDRESS',
   'SOURCE_MOUNT_PATH', 'TEMP_DIR', 'COORDINATOR_IMAGE', 'PROXY_ADDRESS', 'K8S_ADDRESS',
@@ -27,7 +27,7 @@ export const MANAGED_ENV = new Set([
 
 
 /** A reference to the tag of an image (`undefined`: no tag, which means `latest`). */
-export function imageTag(ref: string): string | undefined {
+function imageTag(ref: string): string | undefined {
   const noDigest = ref.split('@')[0];
   const lastSlash = noDigest.lastIndexOf('/');
   const colon = noDigest.indexOf(':', lastSlash + 1);
@@ -114,7 +114,7 @@ export function siteDirRules(dirs: readonly SiteDirUse[], fallback: readonly Pro
 }
 
 /** Issues for ports that must differ inside one pod. */
-export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
+function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
   return uniquePorts(ports, (p, other) => `port ${p.port} of ${p.what} is already used by ${other} in the same pod`);
 }
 

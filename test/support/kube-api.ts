@@ -40,7 +40,7 @@ export interface ResourceType {
 }
 
 /** One recorded resource request. */
-export interface Recorded {
+interface Recorded {
   readonly method: string;
   readonly path: string;
   readonly verb: string;
@@ -95,7 +95,7 @@ function verbOf(method: string, name: string | undefined, query: URLSearchParams
 }
 
 /** Whether RBAC rules allow a request (a Role: same namespace only). */
-export function allows(rules: readonly Rule[], r: { verb: string; group: string; resource: string; name?: string }): boolean {
+function allows(rules: readonly Rule[], r: { verb: string; group: string; resource: string; name?: string }): boolean {
   const has = (list: string[] | undefined, v: string) => (list ?? []).includes(v) || (list ?? []).includes('*');
   return rules.some(
     (rule) =>

@@ -19,7 +19,7 @@ import { generateSecrets } from './secrets';
 import { PYTHON, VENDOR } from './prereq';
 import { IN_POD, POD_PYTHONPATH, prepareRuntime, Runtime } from './vendor';
 
-export const PY = path.join(__dirname, 'py');
+const PY = path.join(__dirname, 'py');
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
 export interface PlatformOptions {

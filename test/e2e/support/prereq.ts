@@ -79,11 +79,6 @@ function missing(withTraining: boolean): string[] {
   return out;
 }
 
-/** Why the e2e tests cannot run here (empty: they can). */
-export function e2eMissing(withTraining = false): string[] {
-  return missing(withTraining);
-}
-
 /** `describe` when everything is installed; else a skipped suite that says what to install (REQUIRE_E2E=1: a failure). */
 export function describeE2E(name: string, fn: () => void, options: { training?: boolean } = {}): void {
   const absent = missing(options.training ?? false);
