@@ -32,6 +32,10 @@ const rules = [
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
+    rules: {
+      // `const { dropped, ...rest } = obj` is how a field is left out of a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+    },
   },
   {
     rules: {

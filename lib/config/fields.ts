@@ -83,10 +83,10 @@ export const host = z
   .regex(HOST, { error: (iss) => explainHost(iss.input), abort: true })
   .refine((h) => !isLocalOnly(h), { error: 'must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0' });
 
-/** `host:port` as the programs split it (no scheme, no IPv6, port 1-65535), e.g. `server.example.com:8080`. */
-const hostPort = z.string().regex(HOST_PORT, { error: (iss) => explainHostPort(iss.input) });
-
-/** {@link hostPort} whose host other machines reach (not loopback, localhost or 0.0.0.0), e.g. `203.0.113.10:30091`. */
+/**
+ * `host:port` as the programs split it (no scheme, no IPv6, port 1-65535) whose host other machines reach
+ * (not loopback, localhost or 0.0.0.0), e.g. `203.0.113.10:30091`.
+ */
 export const externalHostPort = z
   .string()
   .regex(HOST_PORT, { error: (iss) => explainHostPort(iss.input, '203.0.113.10:30091'), abort: true })

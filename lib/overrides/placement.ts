@@ -7,8 +7,8 @@
  * config field that caused it.
  */
 import type { WorkloadSettings } from '../config/workloads';
+import type { Obj } from '../untyped';
 
-type Obj = Record<string, any>;
 
 /** A clash between a config field and what the generator wrote. */
 export interface Clash {

@@ -7,8 +7,8 @@
  * the schema packages of the devDependencies, so synth does this one.
  */
 import { isDns1123Label, isLabelValue, isQualifiedName } from '../config/k8s-rules';
+import type { Obj } from '../untyped';
 
-type Obj = Record<string, any>;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isName = (v: unknown) => typeof v === 'string' && v !== '';
