@@ -170,7 +170,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
       asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, '-w', '-t', '30', '-l', path.join(dir, 'log'), '-o', options, 'start']);
     } catch (e) {
       // The reason (e.g. "private key file ... has group or world access") is in the server's log, removed in afterAll.
-      throw new Error(`PostgreSQL did not start with the generated TLS settings:\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`);
+      throw new Error(`PostgreSQL did not start with the generated TLS settings:\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`, { cause: e });
     }
     const superuser = (sql: string) => execFileSync('psql', ['-h', dir, '-p', String(port), '-U', 'neursafe', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
     superuser('CREATE DATABASE neursafe_fl');

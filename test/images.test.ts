@@ -6,6 +6,7 @@
  * and the printed list is the output's.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { mirrorImage, mirrorRegistry } from '../lib/images';
@@ -87,7 +88,7 @@ describe.each(CONFIGS)('%s with images.mirror', (file) => {
   });
 
   test('`npm run images` prints exactly the output\'s references', () => {
-    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'nsfl-images-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-images-'));
     const config = path.join(dir, 'platform.yaml');
     fs.writeFileSync(config, mirrored(read(file)));
     const r = run(['images', '--config', config, '--outdir', path.join(dir, 'dist')]);
@@ -101,7 +102,7 @@ test('`npm run images` without a mirror lists the upstream references, the cert-
   const out = synth(text);
   const images = imagesOf(out.objects);
   expect(images).toEqual(expect.arrayContaining(['docker.io/library/busybox:1.36.1', 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z', 'quay.io/jetstack/cert-manager-controller:v1.19.1', 'docker.io/neursafe/nsfl-coordinator:0.1.0']));
-  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'nsfl-images-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-images-'));
   fs.writeFileSync(path.join(dir, 'platform.yaml'), text);
   expect(run(['images', '--config', path.join(dir, 'platform.yaml'), '--outdir', path.join(dir, 'dist')]).stdout.split('\n')).toEqual(images);
 });

@@ -7,9 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ConfigError, formatIssue } from '../lib/config/errors';
 import { EXIT } from '../lib/exit-codes';
+import { kubectlApplyCommand } from '../lib/gitops/kubectl';
 import { parseConfig } from '../lib/load';
 import { NeursafePlatform } from '../lib/neursafe-platform';
 import { Testing } from 'cdk8s';
@@ -141,7 +142,6 @@ describe('placement and metadata', () => {
 
 /** Two edge nodes, one with the jetson profile. */
 function edgeNodes() {
-  const { parse } = require('yaml') as typeof import('yaml');
   const nodes = parse(DEFAULT_CONFIG).edge.nodes as any[];
   return [...nodes, { name: 'edge-jetson', address: '192.0.2.77', arch: 'amd64', profile: 'jetson' }];
 }
@@ -223,7 +223,6 @@ describe('extraObjects', () => {
   });
 
   test('they carry the labels the kubectl path applies and prunes by; another value of them is refused', () => {
-    const { kubectlApplyCommand } = require('../lib/gitops/kubectl') as typeof import('../lib/gitops/kubectl');
     const text = withOverrides({ extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }] });
     const selector = /-l (\S+)/.exec(kubectlApplyCommand(parseConfig(text, 'platform.yaml').config))![1];
     const labels = synth(text).get('ConfigMap', 'corp-ca-bundle').metadata.labels;

@@ -72,7 +72,7 @@ function parseDiagram(text: string): { boxes: Map<string, Box>; arrows: Arrow[] 
   let depth = 0;
   for (const line of lines.slice(1)) {
     let m: RegExpExecArray | null;
-    if ((m = LINE.subgraph.exec(line))) depth++;
+    if (LINE.subgraph.test(line)) depth++;
     else if (LINE.end.test(line)) depth--;
     else if ((m = LINE.node.exec(line))) {
       expect(boxes.has(m[1])).toBe(false);

@@ -83,7 +83,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   /** The server blocks of a block of nginx.conf (`stream` or `http`). */
   const serversOf = (block: 'stream' | 'http') => {
     const text = new RegExp(`\\n${block} \\{([\\s\\S]*?)\\n\\}\\n`).exec(nginx)![1];
-    return text.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
+    return text.split(/\n {4}server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
   };
 
   test('nginx.conf: the gRPC port is mutual TLS only, ended in stream; behind it one loopback gRPC server; coordinators reached over mutual TLS', () => {
@@ -110,7 +110,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(http.filter((s) => / http2\b/.test(s))).toEqual([grpc]);
     // Registration goes to the selector; everything else (task results) to coordinators over TLS with the proxy's client certificate, checking theirs.
     expect(grpc).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
-    const toCoordinators = /location \/ \{([\s\S]*?)\n        \}/.exec(grpc)![1];
+    const toCoordinators = /location \/ \{([\s\S]*?)\n {8}\}/.exec(grpc)![1];
     expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
     expect(toCoordinators).toContain('grpc_ssl_verify on;');
     expect(toCoordinators).toContain('grpc_ssl_verify_depth 4;');

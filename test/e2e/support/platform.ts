@@ -7,9 +7,11 @@
  * generated tls-tunnel container. Every program runs from its pod spec
  * (see cluster.ts); what is replaced is listed in test/e2e/README.md.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { Synthesized } from '../../support/platform';
 import { issueCertificates, SecretStore } from './certs';
 import { Cluster, ContainerOptions, Pod, Proc, q, SUBNET_PREFIX, waitFor, within } from './cluster';
@@ -66,7 +68,7 @@ export class Platform {
   constructor(readonly options: PlatformOptions) {
     this.out = options.out ?? synthE2E();
     this.objects = this.out.objects.map((o) => o.obj);
-    this.config = require('yaml').parse(fs.readFileSync(path.join(FIXTURES, 'platform.e2e.yaml'), 'utf8'));
+    this.config = parse(fs.readFileSync(path.join(FIXTURES, 'platform.e2e.yaml'), 'utf8'));
   }
 
   logs(): string {
@@ -429,5 +431,5 @@ fi
 exec postgres -D "$PGDATA" -c listen_addresses='*' -k /run/postgresql "$@"`;
 
 function execPython(args: string[]): void {
-  require('child_process').execFileSync(PYTHON, args, { stdio: 'pipe' });
+  execFileSync(PYTHON, args, { stdio: 'pipe' });
 }
