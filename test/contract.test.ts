@@ -72,7 +72,8 @@ describe('a port of its own for every task manager', () => {
     expect(configErrors(withOverrides({ taskManager: { port: 21091 } }))).toEqual([
       expect.stringContaining('tls.tunnelPort: port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the task manager (taskManager.port) in the same pod'),
     ]);
-    expect(configErrors(withOverrides({ apiProxy: { port: 21091 } })).join('\n')).toContain('port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the API proxy sidecar (apiProxy.port) in the same pod');
+    expect(configErrors(withOverrides({ apiProxy: { port: 21091 } })).join('\n')).toContain('port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the API proxy sidecar (apiProxy.port) ' +
+      'in the same pod');
     // Without TLS there is no tunnel, and the port is free.
     expect(configErrors(withOverrides({ tls: { enabled: false }, taskManager: { port: 21091 } }))).toEqual([]);
   });

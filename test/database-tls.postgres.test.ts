@@ -409,7 +409,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     await expectRefusedInHandshake(() => clientPsql('edge', 'foreign'));
   });
 
-  test.each(['jobScheduler', 'modelManager'] as const)('the %s logs in from another host with its own certificate and password, as generated; without it, with an edge node\'s or another CA\'s it does not', async (client) => {
+  test.each(['jobScheduler', 'modelManager'] as const)('the %s logs in from another host with its own certificate and password, as generated; without it, with an edge node\'s or another CA\'s it ' +
+    'does not', async (client) => {
     const container = clients[client].container;
     // Its generated environment: verify-full, and its database client certificate and key.
     expect(plainEnv(container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${DATABASE_CLIENT_DIR}/cert.pem`, PGSSLKEY: `${DATABASE_CLIENT_DIR}/private.key` });

@@ -162,7 +162,8 @@ describe('the generator\'s labels and annotations cannot be overridden', () => {
   test('a pod annotation the generator sets (the config checksum) is refused at synth, with its line', () => {
     const text = withOverrides({ proxy: { podAnnotations: { 'checksum/config': 'frozen' } } });
     expect(synthErrors(text)).toEqual([
-      `platform.yaml:${lineOf(text, /checksum\/config: frozen/)}:5: error: proxy.podAnnotations["checksum/config"]: Deployment ${NS}/nsfl-proxy: the pod already has "checksum/config" (set by the generator to ${JSON.stringify(synth().get('Deployment', 'nsfl-proxy').spec.template.metadata.annotations['checksum/config'])}): use another key`,
+      `platform.yaml:${lineOf(text, /checksum\/config: frozen/)}:5: error: proxy.podAnnotations["checksum/config"]: Deployment ${NS}/nsfl-proxy: the pod already has "checksum/config" (set by the ` +
+        `generator to ${JSON.stringify(synth().get('Deployment', 'nsfl-proxy').spec.template.metadata.annotations['checksum/config'])}): use another key`,
     ]);
   });
 
@@ -283,9 +284,11 @@ describe('patches', () => {
     const text = withOverrides({ patches: [{ target, ops: [{ op: 'add', path: '/metadata/labels/a', value: 'b' }] }, { target: { kind: 'Deployment', name: 'nsfl-proxxy' }, merge: { spec: {} } }] });
     const line = lineOf(text, /target:/, lineOf(text, /nsfl-proxxy/) - 2);
     expect(synthErrors(text)).toEqual([
-      `platform.yaml:${line}:5: error: patches[1].target: matches no generated object (Deployment nsfl-proxxy); patches apply to generated objects only, by kind and metadata.name as written in the output`,
+      `platform.yaml:${line}:5: error: patches[1].target: matches no generated object (Deployment nsfl-proxxy); patches apply to generated objects only, by kind and metadata.name as written in ` +
+        `the output`,
     ]);
-    expect(synthErrors(withOverrides({ patches: [{ target: { ...target, namespace: 'elsewhere' }, merge: { spec: {} } }] }))[0]).toContain('patches[0].target: matches no generated object (Deployment elsewhere/nsfl-proxy)');
+    expect(synthErrors(withOverrides({ patches: [{ target: { ...target, namespace: 'elsewhere' }, merge: { spec: {} } }] }))[0]).toContain('patches[0].target: matches no generated object ' +
+      '(Deployment elsewhere/nsfl-proxy)');
   });
 
   test('an operation on a path that does not exist is an error at that operation\'s path', () => {
@@ -295,9 +298,11 @@ describe('patches', () => {
   });
 
   test.each([
-    ['a field of another type', { op: 'replace', path: '/spec/template/spec/containers/0/securityContext', value: 'restricted' }, 'spec.template.spec.containers[0].securityContext: was object, the patch makes it string or number'],
+    ['a field of another type', { op: 'replace', path: '/spec/template/spec/containers/0/securityContext', value: 'restricted' }, 'spec.template.spec.containers[0].securityContext: was object, ' +
+      'the patch makes it string or number'],
     ['a required field removed', { op: 'remove', path: '/spec/template/spec/containers/0/name' }, 'spec.template.spec.containers[0].name: is missing'],
-    ['a selector label removed from the pods', { op: 'remove', path: '/spec/template/metadata/labels/app.kubernetes.io~1component' }, 'spec.selector.matchLabels["app.kubernetes.io/component"]: the pod template does not carry'],
+    ['a selector label removed from the pods', { op: 'remove', path: '/spec/template/metadata/labels/app.kubernetes.io~1component' }, 'spec.selector.matchLabels["app.kubernetes.io/component"]: ' +
+      'the pod template does not carry'],
   ])('a patch that breaks the object (%s) is an error, and the schema agrees it is invalid', (_, op, problem) => {
     const errors = synthErrors(withOverrides({ patches: [{ target, ops: [op] }] }));
     expect(errors).toHaveLength(1);
@@ -313,7 +318,8 @@ describe('patches', () => {
   });
 
   test('a patch may not change an object\'s identity', () => {
-    expect(synthErrors(withOverrides({ patches: [{ target, merge: { metadata: { name: 'other' } } }] }))[0]).toContain('patches[0]: Deployment neursafe-fl/nsfl-proxy: a patch may not change metadata.name');
+    expect(synthErrors(withOverrides({ patches: [{ target, merge: { metadata: { name: 'other' } } }] }))[0]).toContain('patches[0]: Deployment neursafe-fl/nsfl-proxy: a patch may not change ' +
+      'metadata.name');
   });
 
   test('a patch needs merge or ops', () => {

@@ -122,7 +122,8 @@ export const databaseAddress = z
   .meta({ anyOf: [{ pattern: HOST_PORT.source }, { pattern: MONGODB_URI.source }] });
 
 /** An Ingress host: a DNS name, optionally `*.` first, not an IP address, e.g. `fl.example.com`. */
-export const ingressHost = text(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, DNS_SUBDOMAIN_MAX, 'a lower-case DNS name, optionally starting with "*.", e.g. fl.example.com')
+export const ingressHost = text(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, DNS_SUBDOMAIN_MAX, 'a lower-case DNS name, optionally starting with "*.", e.g. ' +
+  'fl.example.com')
   .refine((h) => !IPV4.test(h), { error: 'must be a DNS name, not an IP address (the API server refuses IPs as Ingress hosts), e.g. fl.example.com' });
 
 /** A Git repository URL, e.g. `https://git.example.com/team/repo.git` or `git@git.example.com:team/repo.git`. */

@@ -242,7 +242,8 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
         // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
         for (const [k, v] of Object.entries(instance)) {
           const own = obj.metadata.labels?.[k];
-          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by it): drop it`);
+          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by ` +
+            `it): drop it`);
         }
         obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels, ...instance };
         obj.metadata.annotations = { ...commonAnnotations, ...obj.metadata.annotations };

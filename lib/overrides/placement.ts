@@ -96,7 +96,8 @@ export function applyWorkload(template: Obj, s: WorkloadSettings, container: str
   if (s.tolerations && s.tolerations.length > 0) spec.tolerations = [...(spec.tolerations ?? []), ...structuredClone(s.tolerations)];
   if (s.affinity) spec.affinity = mergeAffinity(spec.affinity, s.affinity);
   if (s.priorityClassName !== undefined) {
-    if (spec.priorityClassName !== undefined && spec.priorityClassName !== s.priorityClassName) clashes.push({ path: ['priorityClassName'], message: `the pod already has priorityClassName ${spec.priorityClassName}` });
+    if (spec.priorityClassName !== undefined && spec.priorityClassName !== s.priorityClassName) clashes.push({ path: ['priorityClassName'], message: `the pod already has priorityClassName ` +
+      `${spec.priorityClassName}` });
     else spec.priorityClassName = s.priorityClassName;
   }
   if (container === undefined) return clashes;

@@ -81,7 +81,8 @@ export function apiGatewayRules(config: Config): RuleIssue[] {
       path: ['apiGateway', 'hostnames'],
       severity: 'error',
       related: ['apiGateway', 'gateway', 'namespace'],
-      message: `the Gateway is in namespace "${shared}", not the platform's: list the host names the API is served on (e.g. hostnames: [fl.example.com]); without them the HTTPRoute claims /api/v1/... on every host of the shared Gateway's listeners`,
+      message: `the Gateway is in namespace "${shared}", not the platform's: list the host names the API is served on (e.g. hostnames: [fl.example.com]); without them the HTTPRoute claims ` +
+        `/api/v1/... on every host of the shared Gateway's listeners`,
     });
   }
   if (g.dataPlane.cilium) return issues;
@@ -90,7 +91,8 @@ export function apiGatewayRules(config: Config): RuleIssue[] {
       path: ['apiGateway', 'dataPlane', 'namespace'],
       severity: 'error',
       related: ['apiGateway', 'type'],
-      message: 'apiGateway.type is "ingress": set the namespace the Ingress controller\'s pods run in (e.g. ingress-nginx), and their podLabels, so that only they reach the job scheduler and the model manager (or dataPlane.cilium: true for Cilium\'s Ingress)',
+      message: 'apiGateway.type is "ingress": set the namespace the Ingress controller\'s pods run in (e.g. ingress-nginx), and their podLabels, so that only they reach the job scheduler and the ' +
+        'model manager (or dataPlane.cilium: true for Cilium\'s Ingress)',
     });
     return issues;
   }
@@ -99,7 +101,8 @@ export function apiGatewayRules(config: Config): RuleIssue[] {
     issues.push({
       path: ['apiGateway', 'dataPlane', 'podLabels'],
       severity: 'error',
-      message: `the API gateway's data plane runs in the platform's namespace "${config.namespace}": name its pods' labels, or every pod of the namespace could reach the job scheduler and the model manager (and be left open by the default deny)`,
+      message: `the API gateway's data plane runs in the platform's namespace "${config.namespace}": name its pods' labels, or every pod of the namespace could reach the job scheduler and the ` +
+        `model manager (and be left open by the default deny)`,
     });
   }
   return issues;

@@ -52,7 +52,8 @@ export const KUBEEDGE_REQUIREMENTS: readonly KubeEdgeRequirement[] = [
   {
     setting: 'an edge fleet',
     since: '1.18',
-    because: "before it cloudcore has no Node authorization (modules.cloudHub.authorization) and hands an edge node any Secret of the cluster it asks for, the CA key and the database superuser included; turn it on once upgraded",
+    because: "before it cloudcore has no Node authorization (modules.cloudHub.authorization) and hands an edge node any Secret of the cluster it asks for, the CA key and the database superuser " +
+      "included; turn it on once upgraded",
     usedAt: () => ['edge', 'nodes'],
   },
 ];

@@ -80,7 +80,8 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
       issues.push({
         path: ['edge', 'nodes', index, 'port'],
         severity: 'error',
-        message: `port ${node.port} is already used by ${other}; every task manager needs a port of its own (executor names contain it): choose another, or leave the node's port unset to have one allocated`,
+        message: `port ${node.port} is already used by ${other}; every task manager needs a port of its own (executor names contain it): choose another, or leave the node's port unset to have one ` +
+          `allocated`,
       });
       continue;
     }

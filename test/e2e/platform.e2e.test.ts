@@ -82,7 +82,8 @@ describeE2E('the platform from the generated files, end to end', () => {
     expect(new Set(Object.values(expected)).size).toBe(3);
     const superuser = platform.secrets.get('nsfl-database')!;
     const r = await platform.cluster.execAsync(platform.pods.database, ['env', `PGPASSWORD=${superuser.get('password')}`, 'psql', '-h', '127.0.0.1', '-U', superuser.get('username')!.toString(), '-d', 'neursafe_fl', '-tAF', ' ', '-c',
-      "SELECT host(a.client_addr), a.usename, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = 'neursafe_fl' AND a.client_addr IS NOT NULL AND host(a.client_addr) <> '127.0.0.1'"]);
+      "SELECT host(a.client_addr), a.usename, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = 'neursafe_fl' AND a.client_addr IS NOT NULL AND host(a.client_addr) <> " +
+        "'127.0.0.1'"]);
     const sessions = r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' '));
     for (const [ip, role] of Object.entries(expected)) expect(sessions).toContainEqual([ip, role, 't']);
     expect(sessions.every(([, , ssl]) => ssl === 't')).toBe(true);

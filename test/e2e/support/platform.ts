@@ -389,7 +389,8 @@ export class Platform {
   }
 
   async stop(): Promise<void> {
-    if (process.env.NSFL_E2E_LOGS && this.cluster) fs.writeFileSync(`${process.env.NSFL_E2E_LOGS}.${this.options.tag}.log`, this.cluster.processes().map((p) => `----- ${p.name} -----\n${p.log()}`).join('\n'));
+    if (process.env.NSFL_E2E_LOGS && this.cluster) fs.writeFileSync(`${process.env.NSFL_E2E_LOGS}.${this.options.tag}.log`, this.cluster.processes().map((p) => `----- ${p.name} ` +
+      `-----\n${p.log()}`).join('\n'));
     await this.k8s?.close();
     await this.cluster?.teardown();
     if (this.dir && process.env.NSFL_E2E_KEEP !== '1') fs.rmSync(this.dir, { recursive: true, force: true });

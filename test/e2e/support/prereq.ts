@@ -72,7 +72,8 @@ function missing(withTraining: boolean): string[] {
   if (process.getuid?.() !== 0) out.push('root (network and mount namespaces)');
   if (fs.existsSync(PYTHON)) {
     const mods = [...PY_MODULES, ...(withTraining ? TRAINING_MODULES : [])];
-    const run = spawnSync(PYTHON, ['-c', `import importlib.util,sys\nfor m in sys.argv[1:]:\n  print(m if importlib.util.find_spec(m) is None else '')`, ...mods.map(([m]) => m)], { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, ['-c', `import importlib.util,sys\nfor m in sys.argv[1:]:\n  print(m if importlib.util.find_spec(m) is None else ` +
+      `'')`, ...mods.map(([m]) => m)], { encoding: 'utf8' });
     const absent = new Set(run.stdout.split('\n').filter(Boolean));
     for (const [m, pkg] of mods) if (absent.has(m)) out.push(`the Debian package ${pkg} (Python module ${m})`);
   }
