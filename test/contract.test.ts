@@ -198,7 +198,8 @@ describe('least-privilege database access', () => {
   });
 
   test('an external MongoDB gets its collections and the unique models index from a mongosh set-up Job', () => {
-    const mongo = synth(withOverrides({ database: { type: 'mongo', embedded: null, external: { address: 'db.example.com:27017', credentials: { name: 'db' } } }, edge: { databaseAddress: 'db.example.com:27017' } }));
+    const mongo = synth(withOverrides({ database: { type: 'mongo', embedded: null, external: { address: 'db.example.com:27017', credentials: { name: 'db' } } },
+      edge: { databaseAddress: 'db.example.com:27017' } }));
     const job = mongo.get('Job', 'nsfl-database-setup', ns);
     expect(job.spec.template.spec.initContainers[0].image).toBe('docker.io/library/mongo:7.0.14');
     expect(job.spec.template.spec.initContainers[0].command[2]).toContain("mongosh --quiet 'mongodb://db.example.com:27017/neursafe_fl'");

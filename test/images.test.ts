@@ -101,7 +101,8 @@ test('`npm run images` without a mirror lists the upstream references, the cert-
   const text = withOverrides({ gitops: { argocd: { enabled: true, repoURL: 'https://git.example.com/fl.git', certManager: { enabled: true } } } });
   const out = synth(text);
   const images = imagesOf(out.objects);
-  expect(images).toEqual(expect.arrayContaining(['docker.io/library/busybox:1.36.1', 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z', 'quay.io/jetstack/cert-manager-controller:v1.19.1', 'docker.io/neursafe/nsfl-coordinator:0.1.0']));
+  expect(images).toEqual(expect.arrayContaining(['docker.io/library/busybox:1.36.1', 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z', 'quay.io/jetstack/cert-manager-controller:v1.19.1',
+    'docker.io/neursafe/nsfl-coordinator:0.1.0']));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-images-'));
   fs.writeFileSync(path.join(dir, 'platform.yaml'), text);
   expect(run(['images', '--config', path.join(dir, 'platform.yaml'), '--outdir', path.join(dir, 'dist')]).stdout.split('\n')).toEqual(images);
@@ -174,7 +175,8 @@ test("KubeEdge's CloudCore: every image is named (so a mirror and `npm run image
   const argocd = { enabled: true, repoURL: 'https://git.example.com/fl.git', cloudCore: { enabled: true, version: 'v1.17.0' } };
   const cloudCore = (o: { all: (kind: string) => any[] }) => o.all('Application').find((a) => a.spec.source.path === 'manifests/charts/cloudcore');
   const plain = synth(withOverrides({ gitops: { argocd } }));
-  expect(imagesOf(plain.objects)).toEqual(expect.arrayContaining(['docker.io/kubeedge/cloudcore:v1.17.0', 'docker.io/kubeedge/iptables-manager:v1.17.0', 'docker.io/kubeedge/controller-manager:v1.17.0']));
+  expect(imagesOf(plain.objects)).toEqual(expect.arrayContaining(['docker.io/kubeedge/cloudcore:v1.17.0', 'docker.io/kubeedge/iptables-manager:v1.17.0',
+    'docker.io/kubeedge/controller-manager:v1.17.0']));
   const mirroredOut = synth(withOverrides({ images: { mirror: MIRROR }, gitops: { argocd: { ...argocd, cloudCore: { ...argocd.cloudCore, repoURL: 'https://git.mirror.internal/kubeedge.git' } } } }));
   const values = cloudCore(mirroredOut).spec.source.helm.valuesObject;
   for (const key of ['cloudCore', 'iptablesManager', 'controllerManager']) expect(values[key].image.repository).toMatch(new RegExp(`^${MIRROR}/kubeedge/`));
@@ -188,7 +190,8 @@ test('`images` takes no positional argument and no synth-only flag', () => {
 
 describe('two images on one mirror path', () => {
   test('different registries with the same path are refused, naming both fields', () => {
-    const errors = configErrors(withOverrides({ images: { mirror: MIRROR, minio: 'docker.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' }, proxy: { image: 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' } }));
+    const errors = configErrors(withOverrides({ images: { mirror: MIRROR, minio: 'docker.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' },
+      proxy: { image: 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' } }));
     expect(errors).toEqual([expect.stringMatching(/proxy\.image: "quay\.io\/minio\/minio:.*" and images\.minio \("docker\.io\/minio\/minio:.*"\) are different images that both become "mirror\.internal:5000\/fl\/minio\/minio:/)]);
   });
 

@@ -215,9 +215,11 @@ describe('extraObjects', () => {
   };
 
   test('land in the named file, after the generated objects, with the common labels', () => {
-    const out = synth(withOverrides({ commonLabels: { 'example.com/team': 'fl' }, extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }, { file: '20-platform.k8s.yaml', manifest: { ...externalSecret, metadata: { name: 'second', namespace: NS } } }] }));
+    const out = synth(withOverrides({ commonLabels: { 'example.com/team': 'fl' }, extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }, { file: '20-platform.k8s.yaml',
+      manifest: { ...externalSecret, metadata: { name: 'second', namespace: NS } } }] }));
     const instance = { 'app.kubernetes.io/part-of': 'neursafe-fl', 'fl.neursafe.io/instance': 'nsfl' };
-    expect(out.objects.filter((o) => o.file === '90-extra.k8s.yaml').map((o) => o.obj)).toEqual([{ ...externalSecret, metadata: { ...externalSecret.metadata, labels: { 'example.com/team': 'fl', ...instance } } }]);
+    expect(out.objects.filter((o) => o.file === '90-extra.k8s.yaml').map((o) => o.obj)).toEqual([{ ...externalSecret,
+      metadata: { ...externalSecret.metadata, labels: { 'example.com/team': 'fl', ...instance } } }]);
     const platform = out.objects.filter((o) => o.file === '20-platform.k8s.yaml');
     expect(platform[platform.length - 1].obj.metadata.name).toBe('second');
     for (const { obj } of out.objects) expect(validateManifest(obj)).toEqual([]);
@@ -236,7 +238,8 @@ describe('extraObjects', () => {
 
   test('an object that is generated, or listed twice, is refused', () => {
     const dup = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nsfl-proxy', namespace: NS }, spec: { ports: [{ port: 1 }] } };
-    expect(synthErrors(withOverrides({ extraObjects: [{ file: 'x.k8s.yaml', manifest: dup }, { file: 'y.k8s.yaml', manifest: externalSecret }, { file: 'y.k8s.yaml', manifest: externalSecret }] })).map((e) => e.replace(/^platform.yaml:\d+:\d+: /, ''))).toEqual([
+    expect(synthErrors(withOverrides({ extraObjects: [{ file: 'x.k8s.yaml', manifest: dup }, { file: 'y.k8s.yaml', manifest: externalSecret },
+      { file: 'y.k8s.yaml', manifest: externalSecret }] })).map((e) => e.replace(/^platform.yaml:\d+:\d+: /, ''))).toEqual([
       `error: extraObjects[0].manifest.metadata.name: Service ${NS}/nsfl-proxy is generated (in 20-platform.k8s.yaml): change it with patches instead`,
       `error: extraObjects[2].manifest.metadata.name: ConfigMap ${NS}/corp-ca-bundle is also extraObjects[1]`,
     ]);

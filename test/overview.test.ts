@@ -178,7 +178,8 @@ describe('the diagram is the connections the NetworkPolicies allow', () => {
     ['examples/external-database.yaml', example('external-database.yaml')],
     ['examples/minimal.yaml', example('minimal.yaml')],
     ['sidecar API access, policies in default', withOverrides({ edge: { apiAccess: { mode: 'sidecar' } }, networkPolicies: { defaultNamespace: true } })],
-    ['the API on an Ingress', withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
+    ['the API on an Ingress', withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'],
+      dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
   ];
   test.each(variants)('%s', (_, text) => {
     expectDiagramMatchesPolicies(synth(text), text);

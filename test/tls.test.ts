@@ -247,7 +247,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   test.each([
     ['the bundled config (edge nodes at an IP address)', withOverrides({})],
     ['edge nodes at a DNS name', withOverrides({ edge: { databaseAddress: 'db.fl.example.com:30432' } })],
-    ['edge nodes through EdgeMesh', withOverrides({ edge: { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }, database: { embedded: { edgeNodePort: null } } })],
+    ['edge nodes through EdgeMesh', withOverrides({ edge: { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null },
+      database: { embedded: { edgeNodePort: null } } })],
   ])('%s: every database client dials a host the database certificate names (verify-full checks it)', (_, text) => {
     const o = synth(text);
     const cert = o.get('Certificate', 'nsfl-database-tls', ns).spec;
@@ -264,7 +265,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   });
 
   test('every database client verifies the server with the CA and its host name (PGSSLMODE=verify-full) from a file it mounts', () => {
-    const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec, c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
+    const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec,
+      c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
     // The job scheduler, the model manager, the set-up Job's psql, the cloud and both edge task managers.
     expect(clients.length).toBe(6);
     for (const { spec, c } of clients) {
@@ -370,7 +372,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
 
 describe('TLS settings', () => {
   test('certificates you bring: no cert-manager objects, the named Secrets are mounted', () => {
-    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-', jobScheduler: 'my-jobs', databaseSetup: 'my-setup' } } }));
+    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-', jobScheduler: 'my-jobs',
+      databaseSetup: 'my-setup' } } }));
     expect(out.all('Certificate')).toEqual([]);
     // The database clients' certificates: named, or the defaults.
     const clientSecret = (kind: string, name: string) => out.get(kind, name, ns).spec.template.spec.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name;

@@ -47,7 +47,8 @@ export const KUBEEDGE_REQUIREMENTS: readonly KubeEdgeRequirement[] = [
     setting: `edge.apiAccess.server on ${METASERVER_POD_HOST}`,
     since: '1.17',
     because: `MetaServer serves HTTPS for pods on ${METASERVER_POD_HOST}:10550 (requireAuthorization)`,
-    usedAt: (c) => (c.edge.apiAccess.mode === 'sidecar' && c.edge.apiAccess.server !== undefined && hostOf(c.edge.apiAccess.server) === METASERVER_POD_HOST ? ['edge', 'apiAccess', 'server'] : undefined),
+    usedAt: (c) => (c.edge.apiAccess.mode === 'sidecar' && c.edge.apiAccess.server !== undefined && hostOf(c.edge.apiAccess.server) === METASERVER_POD_HOST ? ['edge', 'apiAccess',
+      'server'] : undefined),
   },
   {
     setting: 'an edge fleet',

@@ -208,7 +208,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       const group = m[1] ? '' : m[2];
       const [namespace, resource, name] = [m[4], m[5], m[6]];
       const verb = verbOf(req.method!, name, u.searchParams);
-      const record = (status: number) => requests.push({ method: req.method!, path: req.url!, verb, group, resource, namespace, ...(name !== undefined ? { name } : {}), status, ...(body ? { body } : {}) });
+      const record = (status: number) => requests.push({ method: req.method!, path: req.url!, verb, group, resource, namespace, ...(name !== undefined ? { name } : {}), status,
+        ...(body ? { body } : {}) });
       const type = typeOf(group, resource);
       if (!type) {
         record(404);

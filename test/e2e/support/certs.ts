@@ -83,7 +83,8 @@ export function issueCertificates(objects: any[], dir: string, secrets: SecretSt
     const subj = spec.commonName ? `/CN=${spec.commonName}` : '/';
     let caCrt: Buffer;
     if (issuer.spec.selfSigned) {
-      execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-out', crt, '-days', String(days(spec.duration)), '-subj', subj, '-extensions', 'v3_ca_e2e', '-config', configWith(dir, name, ext)], { stdio: 'pipe' });
+      execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-out', crt, '-days', String(days(spec.duration)), '-subj', subj, '-extensions', 'v3_ca_e2e', '-config',
+        configWith(dir, name, ext)], { stdio: 'pipe' });
       caCrt = fs.readFileSync(crt);
     } else if (issuer.spec.ca) {
       const caCert = certs.find((c) => c.spec.secretName === issuer.spec.ca.secretName);

@@ -174,7 +174,8 @@ export class Platform {
     ];
     this.routeServices(podIps);
 
-    const dnsSearch = (spec: any) => ({ nameserver: spec.dnsConfig?.nameservers?.[0] ?? dnsIp, searches: [...(spec.dnsConfig?.searches ?? []), 'neursafe-fl.svc.cluster.local', 'svc.cluster.local', 'cluster.local'] });
+    const dnsSearch = (spec: any) => ({ nameserver: spec.dnsConfig?.nameservers?.[0] ?? dnsIp,
+      searches: [...(spec.dnsConfig?.searches ?? []), 'neursafe-fl.svc.cluster.local', 'svc.cluster.local', 'cluster.local'] });
     this.tester = c.pod('tester', { ip: IP.tester, node: 'outside' });
 
     // --- database: the StatefulSet's pod, its claim an empty folder.
@@ -185,7 +186,8 @@ export class Platform {
     if (edgeSvc) {
       const target = edgeSvc.spec.ports[0].targetPort;
       const port = typeof target === 'number' ? target : podSpec(db).containers.flatMap((x: any) => x.ports ?? []).find((p: any) => p.name === target).containerPort;
-      const r = c.exec(this.pods.database, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-d', dbEdgeHost, '-p', 'tcp', '--dport', dbEdgePort, '-j', 'DNAT', '--to-destination', `${IP.database}:${port}`]);
+      const r = c.exec(this.pods.database, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-d', dbEdgeHost, '-p', 'tcp', '--dport', dbEdgePort, '-j', 'DNAT', '--to-destination',
+        `${IP.database}:${port}`]);
       if (r.status !== 0) throw new Error(`iptables (kube-proxy stand-in): ${r.stderr}`);
     }
     await c.runInit(this.pods.database, dbSpec);
