@@ -192,7 +192,10 @@ describe('two images on one mirror path', () => {
   test('different registries with the same path are refused, naming both fields', () => {
     const errors = configErrors(withOverrides({ images: { mirror: MIRROR, minio: 'docker.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' },
       proxy: { image: 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' } }));
-    expect(errors).toEqual([expect.stringMatching(/proxy\.image: "quay\.io\/minio\/minio:.*" and images\.minio \("docker\.io\/minio\/minio:.*"\) are different images that both become "mirror\.internal:5000\/fl\/minio\/minio:/)]);
+    expect(errors).toEqual([expect.stringMatching(new RegExp(
+      String.raw`proxy\.image: "quay\.io\/minio\/minio:.*" and images\.minio \("docker\.io\/minio\/minio:.*"\) ` +
+      String.raw`are different images that both become "mirror\.internal:5000\/fl\/minio\/minio:`,
+    ))]);
   });
 
   test('one image written two ways (busybox, docker.io/library/busybox) is not a clash', () => {
@@ -202,6 +205,9 @@ describe('two images on one mirror path', () => {
 
 test('a digest for a name the platform does not build is refused (it would pin nothing)', () => {
   expect(configErrors(withOverrides({ images: { digests: { 'nsfl-prxy': `sha256:${'c'.repeat(64)}` } } }))).toEqual([
-    expect.stringMatching(/images\.digests\.nsfl-prxy: "nsfl-prxy" is not an image the platform builds \(nsfl-client-cpu, nsfl-coordinator, nsfl-job-scheduler, nsfl-model-manager, nsfl-proxy, nsfl-selector\)/),
+    expect.stringMatching(new RegExp(
+      String.raw`images\.digests\.nsfl-prxy: "nsfl-prxy" is not an image the platform builds \(` +
+      String.raw`nsfl-client-cpu, nsfl-coordinator, nsfl-job-scheduler, nsfl-model-manager, nsfl-proxy, nsfl-selector\)`,
+    )),
   ]);
 });

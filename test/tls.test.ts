@@ -405,7 +405,10 @@ describe('TLS settings', () => {
 
   test('no FL namespace may begin with another and a "-" (their coordinators would share names, and the proxy could not tell their certificates apart)', () => {
     expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'team-b'] } })).join('\n')).toMatch(
-      /error: sharedRoot\.namespaces\[1\]: "team-b" begins with the FL namespace "team" and a "-": coordinators are named <namespace>-<job>, so job "b-x" of "team" and job "x" of "team-b" would be the same coordinator/,
+      new RegExp(
+        String.raw`error: sharedRoot\.namespaces\[1\]: "team-b" begins with the FL namespace "team" and a "-": ` +
+        String.raw`coordinators are named <namespace>-<job>, so job "b-x" of "team" and job "x" of "team-b" would be the same coordinator`,
+      ),
     );
     expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'teamb'] } }))).toEqual([]);
   });

@@ -67,7 +67,10 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
 
   test('two site folders at the same path name each other', () => {
     expect(configErrors(withNode({ dirs: { workspace: '/data/fl', datasets: '/data/fl' } }))).toEqual([
-      expect.stringMatching(/:\d+:\d+: error: edge\.nodes\[0\]\.dirs\.datasets: the datasets folder "\/data\/fl" is the same path as edge\.nodes\[0\]\.dirs\.workspace: each site folder needs its own path$/),
+      expect.stringMatching(new RegExp(
+        String.raw`:\d+:\d+: error: edge\.nodes\[0\]\.dirs\.datasets: ` +
+        String.raw`the datasets folder "\/data\/fl" is the same path as edge\.nodes\[0\]\.dirs\.workspace: each site folder needs its own path$`,
+      )),
     ]);
   });
 

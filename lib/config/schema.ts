@@ -35,7 +35,11 @@ const folderName = z
  * The tag `latest` is refused unless `images.allowLatest` is true (rules.ts).
  */
 const IMAGE_REF =
-  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+  new RegExp(
+    String.raw`^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?` +
+    String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+    String.raw`(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+  );
 
 const image = z.string().max(1024, { error: 'must be at most 1024 characters (an image reference)', abort: true }).regex(IMAGE_REF, {
   error: 'must be an image reference such as registry.example.com/team/name:1.2.3',

@@ -84,7 +84,8 @@ function mainContainer(template: Obj, name: string): Obj | undefined {
 
 /**
  * Applies `s` to a pod template in place; returns the clashes found.
- * @param container name of the program's container (when the pod has several and no default-container annotation); none for pods without a program of their own (set-up Jobs, whose extra volumes, mounts and envFrom do not apply)
+ * @param container name of the program's container (when the pod has several and no default-container annotation);
+ *   none for pods without a program of their own (set-up Jobs, whose extra volumes, mounts and envFrom do not apply)
  */
 export function applyWorkload(template: Obj, s: WorkloadSettings, container: string | undefined): Clash[] {
   const clashes: Clash[] = [];

@@ -47,8 +47,10 @@ export const KUBEEDGE_REQUIREMENTS: readonly KubeEdgeRequirement[] = [
     setting: `edge.apiAccess.server on ${METASERVER_POD_HOST}`,
     since: '1.17',
     because: `MetaServer serves HTTPS for pods on ${METASERVER_POD_HOST}:10550 (requireAuthorization)`,
-    usedAt: (c) => (c.edge.apiAccess.mode === 'sidecar' && c.edge.apiAccess.server !== undefined && hostOf(c.edge.apiAccess.server) === METASERVER_POD_HOST ? ['edge', 'apiAccess',
-      'server'] : undefined),
+    usedAt: (c) => {
+      const { mode, server } = c.edge.apiAccess;
+      return mode === 'sidecar' && server !== undefined && hostOf(server) === METASERVER_POD_HOST ? ['edge', 'apiAccess', 'server'] : undefined;
+    },
   },
   {
     setting: 'an edge fleet',

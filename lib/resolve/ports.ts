@@ -126,7 +126,8 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
       issues.push({
         path: ['edge', 'nodes', index],
         severity: 'warning',
-        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ${recorded} is now ${platform.has(recorded) ? `the platform's own (${platform.get(recorded)})` : 'taken explicitly'}`,
+        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ` +
+          `${recorded} is now ${platform.has(recorded) ? `the platform's own (${platform.get(recorded)})` : 'taken explicitly'}`,
       });
     }
   }

@@ -223,7 +223,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
           apiVersion: 'v1',
           metadata: {},
           status: 'Failure',
-          message: `${qualified}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:${options.role.namespace}:test" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`,
+          message: `${qualified}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:${options.role.namespace}:test" ` +
+            `cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`,
           reason: 'Forbidden',
           details: { ...(name ? { name } : {}), group, kind: resource },
           code: 403,

@@ -96,7 +96,6 @@ export function describeE2E(name: string, fn: () => void, options: { training?: 
     });
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`skipped: ${message}`);
   describe.skip(name, fn);
 }
