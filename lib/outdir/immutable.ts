@@ -7,7 +7,7 @@
  * sync options.
  */
 import { block, keysAt, ManifestDoc, valueAt } from './documents';
-import type { Obj } from '../untyped';
+import type { Obj } from '../config/untyped';
 
 /** Argo CD's per-object sync options annotation. */
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';

@@ -17,7 +17,7 @@ import type { EdgeSite } from '../resolve/fleet';
 import { applyOp, mergePatch, PatchOpError } from './json-patch';
 import { addToMap, applyWorkload, Clash, mergeSettings } from './placement';
 import { podTemplates, structureProblems, typeChanges } from './structure';
-import type { Obj, Untyped } from '../untyped';
+import type { Obj, Untyped } from '../config/untyped';
 
 
 /** Where the config and its positions come from. */

@@ -7,7 +7,7 @@
  * config field that caused it.
  */
 import type { WorkloadSettings } from '../config/workloads';
-import type { Obj } from '../untyped';
+import type { Obj } from '../config/untyped';
 
 
 /** A clash between a config field and what the generator wrote. */

@@ -7,7 +7,7 @@
  * the schema packages of the devDependencies, so synth does this one.
  */
 import { isDns1123Label, isLabelValue, isQualifiedName } from '../config/k8s-rules';
-import type { Obj } from '../untyped';
+import type { Obj } from '../config/untyped';
 
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -11,7 +11,7 @@ import { flowGraph, GraphNode } from './graph';
 import { OverviewInput } from './input';
 import { MermaidGroup, MermaidNode, mermaidFlowchart } from './mermaid';
 import { count, distinct, range } from './text';
-import type { Untyped } from '../untyped';
+import type { Untyped } from '../config/untyped';
 
 /** The component key of a platform peer (undefined for every other peer). */
 function componentKey(peer: Peer): string | undefined {

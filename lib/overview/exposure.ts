@@ -10,7 +10,7 @@ import { SITE_LABEL } from '../labels';
 import { OverviewInput } from './input';
 import { OutputObjects } from './objects';
 import { count, distinct, range } from './text';
-import type { Obj, Untyped } from '../untyped';
+import type { Obj, Untyped } from '../config/untyped';
 
 /** The label that names a pod's component. */
 const COMPONENT_LABEL = 'app.kubernetes.io/component';

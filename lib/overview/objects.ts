@@ -5,7 +5,7 @@
  * the objects that expose a component (Services, HTTPRoutes, Ingresses).
  */
 import { EDGE_DIR } from '../edge/shards';
-import type { Obj } from '../untyped';
+import type { Obj } from '../config/untyped';
 
 /** The files of the edge nodes, `edge/<shard>/<node>.k8s.yaml`, as one row. */
 export const EDGE_NODE_FILES = `${EDGE_DIR}/<shard>/<node>.k8s.yaml`;
