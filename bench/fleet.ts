@@ -14,7 +14,7 @@ function fleetNode(i: number): Record<string, unknown> {
   const name = `device-${String(i).padStart(5, '0')}`;
   const address = `10.${Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`;
   const k = i % 100;
-  const node: Record<string, any> = { name, address, arch: k % 3 === 0 ? 'arm64' : 'amd64' };
+  const node: Record<string, unknown> = { name, address, arch: k % 3 === 0 ? 'arm64' : 'amd64' };
   if (node.arch === 'arm64') node.profile = 'arm-board';
   else if (k % 20 === 1) node.profile = 'gpu';
   if (k === 50 || k === 51) {
@@ -23,7 +23,7 @@ function fleetNode(i: number): Record<string, unknown> {
     Object.assign(node, { site, dirs: { workspace: `/mnt/${site}/${name}/workspace`, taskConfigs: `/mnt/${site}/${name}/task-configs`, datasets: `/mnt/${site}/datasets` } });
   }
   if (k % 7 === 2) node.resources = { limits: { memory: '768Mi' } };
-  if (k % 11 === 4) node.dirs = { ...node.dirs, datasets: '/media/usb0/datasets' };
+  if (k % 11 === 4) node.dirs = { ...(node.dirs as object | undefined), datasets: '/media/usb0/datasets' };
   if (k % 13 === 5) node.logLevel = 'DEBUG';
   if (k % 17 === 6) node.nodeLabels = { 'fl.example.com/room': `r${k}` };
   if (k === 99) node.enabled = false;

@@ -165,7 +165,8 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
 function table(rows: Row[]): string {
   const head = ['nodes', 'synth s (min-max)', 'floor s (min-max)', 'synth/floor', 'synth RSS MiB', 'floor RSS MiB', 'files', 'objects', 'MB written', 'Argo CD apps', 'largest app MB'];
   const fmt = (s: Summary) => `${s.medianSeconds.toFixed(2)} (${s.minSeconds.toFixed(2)}-${s.maxSeconds.toFixed(2)})`;
-  const lines = rows.map((r) => [r.nodes, fmt(r.synth), fmt(r.floor), r.ratio.toFixed(1), r.synth.peakRssMiB.toFixed(0), r.floor.peakRssMiB.toFixed(0), r.files, r.objects, (r.bytes / 1e6).toFixed(1), r.applications, (r.largestApplicationBytes / 1e6).toFixed(2)].map(String));
+  const lines = rows.map((r) => [r.nodes, fmt(r.synth), fmt(r.floor), r.ratio.toFixed(1), r.synth.peakRssMiB.toFixed(0), r.floor.peakRssMiB.toFixed(0), r.files, r.objects,
+    (r.bytes / 1e6).toFixed(1), r.applications, (r.largestApplicationBytes / 1e6).toFixed(2)].map(String));
   return [head, ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n').replace(/\n/, `\n|${head.map(() => '---').join('|')}|\n`);
 }
 

@@ -70,7 +70,8 @@ export class NeursafePlatform extends Construct {
     const synthOnly = overrideFieldsSet(this.loaded.config, this.loaded.components);
     if (synthOnly.length > 0) {
       throw new Error(
-        `${synthOnly.join(', ')}: applied by synth to the rendered objects (synthFiles, npm run synth), not by the NeursafePlatform construct; drop them from its config, or add and patch objects in your own charts`,
+        `${synthOnly.join(', ')}: applied by synth to the rendered objects (synthFiles, npm run synth), not by the NeursafePlatform construct; ` +
+          'drop them from its config, or add and patch objects in your own charts',
       );
     }
     const parts: PlatformParts = buildPlatform(this, this.loaded.model, this.loaded.components);

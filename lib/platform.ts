@@ -67,7 +67,7 @@ export function buildPlatform(app: Construct, model: PlatformModel, components: 
     });
   });
   // A file whose components made nothing (e.g. Argo CD turned off) is not written.
-  for (const [file, c] of charts) if (c.node.children.length === 0) app.node.tryRemoveChild(c.node.id) && charts.delete(file);
+  for (const c of charts.values()) if (c.node.children.length === 0) app.node.tryRemoveChild(c.node.id);
 
   const database = built(databaseComponent).connection;
   return {

@@ -65,7 +65,8 @@ test('pod rules: ports, mounts, env names, requests above limits, tolerations', 
 });
 
 test('names, labels and sizes', () => {
-  expect(apiRuleViolations(service('1proxy', { ports: [{ port: 80 }] }))).toEqual(['Service/1proxy: /metadata/name: "1proxy" is not a DNS-1035 label (Service names start with a letter, at most 63 characters)']);
+  expect(apiRuleViolations(service('1proxy', { ports: [{ port: 80 }] }))).toEqual(['Service/1proxy: /metadata/name: "1proxy" is not a DNS-1035 label (Service names start with a letter, at most 63 ' +
+    'characters)']);
   const d = deployment();
   d.metadata.labels['bad key!'] = 'x';
   d.metadata.annotations.big = 'x'.repeat(256 * 1024);

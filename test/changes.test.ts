@@ -142,9 +142,11 @@ describe('immutable fields', () => {
     const sel = (app: string) => ({ selector: { matchLabels: { app } }, replicas: 1 });
     expect(diff(obj('apps/v1', 'Deployment', { spec: sel('a') }), obj('apps/v1', 'Deployment', { spec: { ...sel('b'), replicas: 2 } }))).toEqual([['spec.selector', true]]);
     expect(diff(obj('apps/v1', 'Deployment', { spec: sel('a') }), obj('apps/v1', 'Deployment', { spec: { ...sel('a'), replicas: 2 } }))).toEqual([]);
-    expect(diff(obj('apps/v1', 'StatefulSet', { spec: { serviceName: 'a', replicas: 1 } }), obj('apps/v1', 'StatefulSet', { spec: { serviceName: 'b', replicas: 3 } }))).toEqual([['spec.serviceName', true]]);
+    expect(diff(obj('apps/v1', 'StatefulSet', { spec: { serviceName: 'a', replicas: 1 } }),
+      obj('apps/v1', 'StatefulSet', { spec: { serviceName: 'b', replicas: 3 } }))).toEqual([['spec.serviceName', true]]);
     const deleting = { serviceName: 'a', persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } };
-    expect(diff(obj('apps/v1', 'StatefulSet', { spec: { ...deleting, podManagementPolicy: 'OrderedReady' } }), obj('apps/v1', 'StatefulSet', { spec: { ...deleting, podManagementPolicy: 'Parallel' } }))).toEqual([['spec.podManagementPolicy', false]]);
+    expect(diff(obj('apps/v1', 'StatefulSet', { spec: { ...deleting, podManagementPolicy: 'OrderedReady' } }),
+      obj('apps/v1', 'StatefulSet', { spec: { ...deleting, podManagementPolicy: 'Parallel' } }))).toEqual([['spec.podManagementPolicy', false]]);
     const job = (image: string, annotations = {}) => obj('batch/v1', 'Job', { metadata: { annotations }, spec: { template: { spec: { containers: [{ image }] } } } });
     expect(diff(job('a'), job('b'))).toEqual([['spec.template', true]]);
     expect(diff(job('a', { 'argocd.argoproj.io/hook': 'PreSync' }), job('b', { 'argocd.argoproj.io/hook': 'PreSync' }))).toEqual([]);

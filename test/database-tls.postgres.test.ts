@@ -114,7 +114,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '1', '-subj', '/CN=unrelated CA', ...caExt);
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=fl-database');
     // The edge nodes verify the name database.nsfl.internal (they dial an IP address: PGHOSTADDR), the cloud task manager its Service's.
-    fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,DNS:database.nsfl.internal,DNS:nsfl-database.neursafe-fl.svc,IP:127.0.0.2\n');
+    fs.writeFileSync(path.join(dir, 'server.ext'),
+      'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:fl-database,DNS:database.nsfl.internal,DNS:nsfl-database.neursafe-fl.svc,IP:127.0.0.2\n');
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
 
     // The cert-manager Secret as the pod mounts it: tls.key and tls.crt, mode 0440 (the volume's defaultMode), group PostgreSQL's (fsGroup).
@@ -170,7 +171,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
       asPostgres(path.join(bin!, 'pg_ctl'), ['-D', data, '-w', '-t', '30', '-l', path.join(dir, 'log'), '-o', options, 'start']);
     } catch (e) {
       // The reason (e.g. "private key file ... has group or world access") is in the server's log, removed in afterAll.
-      throw new Error(`PostgreSQL did not start with the generated TLS settings:\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`);
+      throw new Error(`PostgreSQL did not start with the generated TLS settings:\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`, { cause: e });
     }
     const superuser = (sql: string) => execFileSync('psql', ['-h', dir, '-p', String(port), '-U', 'neursafe', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
     superuser('CREATE DATABASE neursafe_fl');
@@ -245,7 +246,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     const fullEnv = { PATH: process.env.PATH!, HOME: dir, PGCONNECT_TIMEOUT: '5', ...env, PGHOSTADDR: '127.0.0.2' };
     const [cmd, cmdArgs] = asPostgresUser && root ? ['runuser', ['-u', 'postgres', '--', 'psql', ...args]] : ['psql', args];
     return new Promise((resolve) =>
-      execFile(cmd, cmdArgs, { env: fullEnv, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout + stderr })),
+      execFile(cmd, cmdArgs, { env: fullEnv, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
+        output: stdout + stderr })),
     );
   }
 
@@ -367,7 +369,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     const generatedEnv = plainEnv(edge);
     // The generated edge environment: verify-full, the node's own certificate and key from its ssl folder, and the
     // database by name (DB_ADDRESS) at an IP address (PGHOSTADDR).
-    expect(generatedEnv).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key`, PGHOSTADDR: '203.0.113.10', DB_ADDRESS: 'database.nsfl.internal:30432' });
+    expect(generatedEnv).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key`, PGHOSTADDR: '203.0.113.10',
+      DB_ADDRESS: 'database.nsfl.internal:30432' });
     // The task manager runs as root and its ssl folder is mode 0400: libpq accepts a key owned by root with that mode.
     expect(edge.securityContext.runAsUser ?? 0).toBe(0);
     expect(await clientPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });
@@ -409,7 +412,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     await expectRefusedInHandshake(() => clientPsql('edge', 'foreign'));
   });
 
-  test.each(['jobScheduler', 'modelManager'] as const)('the %s logs in from another host with its own certificate and password, as generated; without it, with an edge node\'s or another CA\'s it does not', async (client) => {
+  test.each(['jobScheduler', 'modelManager'] as const)('the %s logs in from another host with its own certificate and password, as generated; without it, with an edge node\'s or another CA\'s it ' +
+    'does not', async (client) => {
     const container = clients[client].container;
     // Its generated environment: verify-full, and its database client certificate and key.
     expect(plainEnv(container)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${DATABASE_CLIENT_DIR}/cert.pem`, PGSSLKEY: `${DATABASE_CLIENT_DIR}/private.key` });

@@ -290,13 +290,16 @@ describe('invalid fleets', () => {
     ['a host port KubeEdge uses', fleet([node('a', 1, { port: 10550 })]), 'edge.nodes[0].port: host port 10550 is used by KubeEdge (MetaServer) on edge hosts'],
     ['a reserved port in the defaults', fleet([node('a', 1)], { defaults: { port: 1883 } }), 'edge.defaults.port: host port 1883 is used by KubeEdge (the MQTT broker)'],
     ['an internal node address', fleet([node('a', 1, { address: 'a.neursafe-fl.svc' })]), 'edge.nodes[0].address: "a.neursafe-fl.svc" is a cluster-internal name'],
-    ['an internal proxy address', fleet([node('a', 1)], { proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091' }), 'edge.proxyAddress: "nsfl-proxy.neursafe-fl.svc:30091" is a cluster-internal name that edge nodes cannot resolve without EdgeMesh'],
+    ['an internal proxy address', fleet([node('a', 1)], { proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091' }), 'edge.proxyAddress: "nsfl-proxy.neursafe-fl.svc:30091" is a cluster-internal name ' +
+      'that edge nodes cannot resolve without EdgeMesh'],
     ['an internal database address', fleet([node('a', 1)], { databaseAddress: 'nsfl-database:5432' }), 'edge.databaseAddress: "nsfl-database:5432" is a cluster-internal name'],
     ['no database address for the embedded database', fleet([node('a', 1)], { databaseAddress: null }), 'edge.databaseAddress: edge nodes need a database address they can reach'],
     ['a missing image for an architecture', fleet([node('a', 1, { arch: 'arm' })]), 'edge.nodes[0].arch: node "a" is arm but no task manager image is set for arm'],
-    ['no proxy address for the edge', fleet([node('a', 1)], { proxyAddress: null }).replace(/^  externalAddress: .*$/m, ''), 'proxy.externalAddress: edge nodes need the address of the proxy\'s gRPC port from outside the cluster'],
+    ['no proxy address for the edge', fleet([node('a', 1)], { proxyAddress: null }).replace(/^ {2}externalAddress: .*$/m, ''), 'proxy.externalAddress: edge nodes need the address of the proxy\'s ' +
+      'gRPC port from outside the cluster'],
     ['an unknown profile', fleet([node('a', 1, { profile: 'nope' })]), 'edge.nodes[0].profile: profile "nope" is not defined in edge.profiles'],
-    ['a shared label value without a site', fleet([node('a', 1, { clusterLabelValue: 'x' }), node('b', 2, { clusterLabelValue: 'x' })]), 'edge.nodes[1].clusterLabelValue: cluster label value "x" is already used by edge.nodes[0]'],
+    ['a shared label value without a site', fleet([node('a', 1, { clusterLabelValue: 'x' }), node('b', 2, { clusterLabelValue: 'x' })]), 'edge.nodes[1].clusterLabelValue: cluster label value "x" ' +
+      'is already used by edge.nodes[0]'],
     ['the sidecar port as host port', fleet([node('a', 1, { port: 8001 })], { apiAccess: { mode: 'sidecar' } }), 'edge.nodes[0].port: port 8001 is already used by the API proxy sidecar'],
     ['an invalid node name', fleet([node('Edge_1', 1)]), 'edge.nodes[0].name: must be a Kubernetes node name'],
     ['a mutable image', fleet([node('a', 1, { image: 'example.com/tm:latest' })]), 'edge.nodes[0].image: image "example.com/tm:latest" uses the mutable tag "latest"'],

@@ -180,7 +180,8 @@ describe('the Argo CD objects', () => {
     expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: '10m', maxDuration: '5m' } } } } }))).toEqual([
       expect.stringContaining('gitops.argocd.retry.backoff.maxDuration: maxDuration must not be shorter than duration'),
     ]);
-    expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: 'soon' } } } } }))).toEqual([expect.stringContaining('gitops.argocd.retry.backoff.duration: must be a duration')]);
+    expect(configErrors(withOverrides({ gitops: { argocd: { retry: { backoff: { duration: 'soon' } } } } }))).toEqual([expect.stringContaining('gitops.argocd.retry.backoff.duration: must be a ' +
+      'duration')]);
   });
 
   test("CloudCore: KubeEdge's own chart at the pinned release tag, advertising edge.cloudCoreAddress's IP, images at that tag, valid", () => {
@@ -218,7 +219,8 @@ describe('the Argo CD objects', () => {
     // Pinned, to a release with the chart, advertising an IP.
     expect(configErrors(cloudCore({}))).toEqual([expect.stringContaining('gitops.argocd.cloudCore.version: gitops.argocd.cloudCore.enabled is true: pin the KubeEdge release')]);
     expect(configErrors(cloudCore({ version: 'v1.10.0' }))).toEqual([expect.stringContaining('gitops.argocd.cloudCore.version: must be a KubeEdge release tag from v1.11.0 on')]);
-    expect(configErrors(cloudCore({ version: 'v1.17.0' }, { cloudCoreAddress: null }))).toEqual([expect.stringContaining('edge.cloudCoreAddress: gitops.argocd.cloudCore.enabled is true: set the IP:10000')]);
+    expect(configErrors(cloudCore({ version: 'v1.17.0' }, { cloudCoreAddress: null }))).toEqual([expect.stringContaining('edge.cloudCoreAddress: gitops.argocd.cloudCore.enabled is true: set the ' +
+      'IP:10000')]);
     expect(configErrors(cloudCore({ version: 'v1.17.0' }, { cloudCoreAddress: 'cloudcore.example.com:10000' }))).toEqual([
       expect.stringContaining('edge.cloudCoreAddress: CloudCore advertises IP addresses only'),
     ]);

@@ -6,6 +6,7 @@
  * and the printed list is the output's.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { mirrorImage, mirrorRegistry } from '../lib/images';
@@ -87,7 +88,7 @@ describe.each(CONFIGS)('%s with images.mirror', (file) => {
   });
 
   test('`npm run images` prints exactly the output\'s references', () => {
-    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'nsfl-images-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-images-'));
     const config = path.join(dir, 'platform.yaml');
     fs.writeFileSync(config, mirrored(read(file)));
     const r = run(['images', '--config', config, '--outdir', path.join(dir, 'dist')]);
@@ -100,8 +101,9 @@ test('`npm run images` without a mirror lists the upstream references, the cert-
   const text = withOverrides({ gitops: { argocd: { enabled: true, repoURL: 'https://git.example.com/fl.git', certManager: { enabled: true } } } });
   const out = synth(text);
   const images = imagesOf(out.objects);
-  expect(images).toEqual(expect.arrayContaining(['docker.io/library/busybox:1.36.1', 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z', 'quay.io/jetstack/cert-manager-controller:v1.19.1', 'docker.io/neursafe/nsfl-coordinator:0.1.0']));
-  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'nsfl-images-'));
+  expect(images).toEqual(expect.arrayContaining(['docker.io/library/busybox:1.36.1', 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z', 'quay.io/jetstack/cert-manager-controller:v1.19.1',
+    'docker.io/neursafe/nsfl-coordinator:0.1.0']));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-images-'));
   fs.writeFileSync(path.join(dir, 'platform.yaml'), text);
   expect(run(['images', '--config', path.join(dir, 'platform.yaml'), '--outdir', path.join(dir, 'dist')]).stdout.split('\n')).toEqual(images);
 });
@@ -173,7 +175,8 @@ test("KubeEdge's CloudCore: every image is named (so a mirror and `npm run image
   const argocd = { enabled: true, repoURL: 'https://git.example.com/fl.git', cloudCore: { enabled: true, version: 'v1.17.0' } };
   const cloudCore = (o: { all: (kind: string) => any[] }) => o.all('Application').find((a) => a.spec.source.path === 'manifests/charts/cloudcore');
   const plain = synth(withOverrides({ gitops: { argocd } }));
-  expect(imagesOf(plain.objects)).toEqual(expect.arrayContaining(['docker.io/kubeedge/cloudcore:v1.17.0', 'docker.io/kubeedge/iptables-manager:v1.17.0', 'docker.io/kubeedge/controller-manager:v1.17.0']));
+  expect(imagesOf(plain.objects)).toEqual(expect.arrayContaining(['docker.io/kubeedge/cloudcore:v1.17.0', 'docker.io/kubeedge/iptables-manager:v1.17.0',
+    'docker.io/kubeedge/controller-manager:v1.17.0']));
   const mirroredOut = synth(withOverrides({ images: { mirror: MIRROR }, gitops: { argocd: { ...argocd, cloudCore: { ...argocd.cloudCore, repoURL: 'https://git.mirror.internal/kubeedge.git' } } } }));
   const values = cloudCore(mirroredOut).spec.source.helm.valuesObject;
   for (const key of ['cloudCore', 'iptablesManager', 'controllerManager']) expect(values[key].image.repository).toMatch(new RegExp(`^${MIRROR}/kubeedge/`));
@@ -187,8 +190,12 @@ test('`images` takes no positional argument and no synth-only flag', () => {
 
 describe('two images on one mirror path', () => {
   test('different registries with the same path are refused, naming both fields', () => {
-    const errors = configErrors(withOverrides({ images: { mirror: MIRROR, minio: 'docker.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' }, proxy: { image: 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' } }));
-    expect(errors).toEqual([expect.stringMatching(/proxy\.image: "quay\.io\/minio\/minio:.*" and images\.minio \("docker\.io\/minio\/minio:.*"\) are different images that both become "mirror\.internal:5000\/fl\/minio\/minio:/)]);
+    const errors = configErrors(withOverrides({ images: { mirror: MIRROR, minio: 'docker.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' },
+      proxy: { image: 'quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z' } }));
+    expect(errors).toEqual([expect.stringMatching(new RegExp(
+      String.raw`proxy\.image: "quay\.io\/minio\/minio:.*" and images\.minio \("docker\.io\/minio\/minio:.*"\) ` +
+      String.raw`are different images that both become "mirror\.internal:5000\/fl\/minio\/minio:`,
+    ))]);
   });
 
   test('one image written two ways (busybox, docker.io/library/busybox) is not a clash', () => {
@@ -198,6 +205,9 @@ describe('two images on one mirror path', () => {
 
 test('a digest for a name the platform does not build is refused (it would pin nothing)', () => {
   expect(configErrors(withOverrides({ images: { digests: { 'nsfl-prxy': `sha256:${'c'.repeat(64)}` } } }))).toEqual([
-    expect.stringMatching(/images\.digests\.nsfl-prxy: "nsfl-prxy" is not an image the platform builds \(nsfl-client-cpu, nsfl-coordinator, nsfl-job-scheduler, nsfl-model-manager, nsfl-proxy, nsfl-selector\)/),
+    expect.stringMatching(new RegExp(
+      String.raw`images\.digests\.nsfl-prxy: "nsfl-prxy" is not an image the platform builds \(` +
+      String.raw`nsfl-client-cpu, nsfl-coordinator, nsfl-job-scheduler, nsfl-model-manager, nsfl-proxy, nsfl-selector\)`,
+    )),
   ]);
 });

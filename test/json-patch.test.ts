@@ -77,7 +77,8 @@ describe('affinity merge', () => {
     });
     expect(out.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
       { matchExpressions: [generated.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0], zone('a').matchExpressions[0]] },
-      { matchExpressions: generated.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions, matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] },
+      { matchExpressions: generated.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
+        matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] },
     ]);
     expect(out.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{ weight: 10, preference: zone('b') }]);
     expect(generated.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toHaveLength(1);

@@ -23,7 +23,8 @@ const cases: [string, () => string][] = [
   ['platform.yaml', () => fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8')],
   ...examples.map((f): [string, () => string] => [`examples/${f}`, () => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')]),
   ['sidecar API access on the edge', () => withOverrides({ edge: { apiAccess: { mode: 'sidecar', server: 'https://203.0.113.10:6443' } } })],
-  ['an Ingress instead of the HTTPRoute', () => withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
+  ['an Ingress instead of the HTTPRoute', () => withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx',
+    podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
   ['external MongoDB, s3 models, LoadBalancer proxy', () =>
     withOverrides({
       database: { type: 'mongo', embedded: null, external: { address: 'mongodb://db.example.com:27017/fl', credentials: { name: 'db' } } },

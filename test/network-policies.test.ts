@@ -36,7 +36,8 @@ describe('the bundled config', () => {
   const out = synth();
   const net = evaluator(out);
   const pod = (name: string) => net.pod(name, 'neursafe-fl');
-  const [js, mm, selector, proxy, db, tm, minio] = ['nsfl-job-scheduler', 'nsfl-model-manager', 'nsfl-client-selector', 'nsfl-proxy', 'nsfl-database', 'nsfl-task-manager', 'nsfl-object-storage'].map(pod);
+  const [js, mm, selector, proxy, db, tm, minio] = ['nsfl-job-scheduler', 'nsfl-model-manager', 'nsfl-client-selector', 'nsfl-proxy', 'nsfl-database', 'nsfl-task-manager',
+    'nsfl-object-storage'].map(pod);
   const setupJobs = ['nsfl-generate-secrets', 'nsfl-database-setup', 'nsfl-node-labeler'].map(pod);
   const platformPods = [...net.pods.values()].filter((p) => p.namespace === 'neursafe-fl' && p !== gateway && p !== intruder);
   const edgeTm = net.pod('nsfl-edge-edge-node-1');
@@ -430,7 +431,8 @@ describe('the evaluator', () => {
   });
 
   test('egress needs the source\'s policy too; hostNetwork pods are never selected and match no selector', () => {
-    const egress = new NetworkEvaluator([policy({ podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }] }] }, 'b')], [web, client]);
+    const egress = new NetworkEvaluator([policy({ podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }] }] },
+      'b')], [web, client]);
     expect(egress.allows(client, web, 8080)).toBe(false);
     const host: Pod = { ...client, hostNetwork: true, ip: '192.168.0.1' };
     const net = new NetworkEvaluator(

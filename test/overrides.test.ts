@@ -7,9 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ConfigError, formatIssue } from '../lib/config/errors';
 import { EXIT } from '../lib/exit-codes';
+import { kubectlApplyCommand } from '../lib/gitops/kubectl';
 import { parseConfig } from '../lib/load';
 import { NeursafePlatform } from '../lib/neursafe-platform';
 import { Testing } from 'cdk8s';
@@ -141,7 +142,6 @@ describe('placement and metadata', () => {
 
 /** Two edge nodes, one with the jetson profile. */
 function edgeNodes() {
-  const { parse } = require('yaml') as typeof import('yaml');
   const nodes = parse(DEFAULT_CONFIG).edge.nodes as any[];
   return [...nodes, { name: 'edge-jetson', address: '192.0.2.77', arch: 'amd64', profile: 'jetson' }];
 }
@@ -162,7 +162,8 @@ describe('the generator\'s labels and annotations cannot be overridden', () => {
   test('a pod annotation the generator sets (the config checksum) is refused at synth, with its line', () => {
     const text = withOverrides({ proxy: { podAnnotations: { 'checksum/config': 'frozen' } } });
     expect(synthErrors(text)).toEqual([
-      `platform.yaml:${lineOf(text, /checksum\/config: frozen/)}:5: error: proxy.podAnnotations["checksum/config"]: Deployment ${NS}/nsfl-proxy: the pod already has "checksum/config" (set by the generator to ${JSON.stringify(synth().get('Deployment', 'nsfl-proxy').spec.template.metadata.annotations['checksum/config'])}): use another key`,
+      `platform.yaml:${lineOf(text, /checksum\/config: frozen/)}:5: error: proxy.podAnnotations["checksum/config"]: Deployment ${NS}/nsfl-proxy: the pod already has "checksum/config" (set by the ` +
+        `generator to ${JSON.stringify(synth().get('Deployment', 'nsfl-proxy').spec.template.metadata.annotations['checksum/config'])}): use another key`,
     ]);
   });
 
@@ -214,16 +215,17 @@ describe('extraObjects', () => {
   };
 
   test('land in the named file, after the generated objects, with the common labels', () => {
-    const out = synth(withOverrides({ commonLabels: { 'example.com/team': 'fl' }, extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }, { file: '20-platform.k8s.yaml', manifest: { ...externalSecret, metadata: { name: 'second', namespace: NS } } }] }));
+    const out = synth(withOverrides({ commonLabels: { 'example.com/team': 'fl' }, extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }, { file: '20-platform.k8s.yaml',
+      manifest: { ...externalSecret, metadata: { name: 'second', namespace: NS } } }] }));
     const instance = { 'app.kubernetes.io/part-of': 'neursafe-fl', 'fl.neursafe.io/instance': 'nsfl' };
-    expect(out.objects.filter((o) => o.file === '90-extra.k8s.yaml').map((o) => o.obj)).toEqual([{ ...externalSecret, metadata: { ...externalSecret.metadata, labels: { 'example.com/team': 'fl', ...instance } } }]);
+    expect(out.objects.filter((o) => o.file === '90-extra.k8s.yaml').map((o) => o.obj)).toEqual([{ ...externalSecret,
+      metadata: { ...externalSecret.metadata, labels: { 'example.com/team': 'fl', ...instance } } }]);
     const platform = out.objects.filter((o) => o.file === '20-platform.k8s.yaml');
     expect(platform[platform.length - 1].obj.metadata.name).toBe('second');
     for (const { obj } of out.objects) expect(validateManifest(obj)).toEqual([]);
   });
 
   test('they carry the labels the kubectl path applies and prunes by; another value of them is refused', () => {
-    const { kubectlApplyCommand } = require('../lib/gitops/kubectl') as typeof import('../lib/gitops/kubectl');
     const text = withOverrides({ extraObjects: [{ file: '90-extra.k8s.yaml', manifest: externalSecret }] });
     const selector = /-l (\S+)/.exec(kubectlApplyCommand(parseConfig(text, 'platform.yaml').model))![1];
     const labels = synth(text).get('ConfigMap', 'corp-ca-bundle').metadata.labels;
@@ -236,7 +238,8 @@ describe('extraObjects', () => {
 
   test('an object that is generated, or listed twice, is refused', () => {
     const dup = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nsfl-proxy', namespace: NS }, spec: { ports: [{ port: 1 }] } };
-    expect(synthErrors(withOverrides({ extraObjects: [{ file: 'x.k8s.yaml', manifest: dup }, { file: 'y.k8s.yaml', manifest: externalSecret }, { file: 'y.k8s.yaml', manifest: externalSecret }] })).map((e) => e.replace(/^platform.yaml:\d+:\d+: /, ''))).toEqual([
+    expect(synthErrors(withOverrides({ extraObjects: [{ file: 'x.k8s.yaml', manifest: dup }, { file: 'y.k8s.yaml', manifest: externalSecret },
+      { file: 'y.k8s.yaml', manifest: externalSecret }] })).map((e) => e.replace(/^platform.yaml:\d+:\d+: /, ''))).toEqual([
       `error: extraObjects[0].manifest.metadata.name: Service ${NS}/nsfl-proxy is generated (in 20-platform.k8s.yaml): change it with patches instead`,
       `error: extraObjects[2].manifest.metadata.name: ConfigMap ${NS}/corp-ca-bundle is also extraObjects[1]`,
     ]);
@@ -284,9 +287,11 @@ describe('patches', () => {
     const text = withOverrides({ patches: [{ target, ops: [{ op: 'add', path: '/metadata/labels/a', value: 'b' }] }, { target: { kind: 'Deployment', name: 'nsfl-proxxy' }, merge: { spec: {} } }] });
     const line = lineOf(text, /target:/, lineOf(text, /nsfl-proxxy/) - 2);
     expect(synthErrors(text)).toEqual([
-      `platform.yaml:${line}:5: error: patches[1].target: matches no generated object (Deployment nsfl-proxxy); patches apply to generated objects only, by kind and metadata.name as written in the output`,
+      `platform.yaml:${line}:5: error: patches[1].target: matches no generated object (Deployment nsfl-proxxy); patches apply to generated objects only, by kind and metadata.name as written in ` +
+        `the output`,
     ]);
-    expect(synthErrors(withOverrides({ patches: [{ target: { ...target, namespace: 'elsewhere' }, merge: { spec: {} } }] }))[0]).toContain('patches[0].target: matches no generated object (Deployment elsewhere/nsfl-proxy)');
+    expect(synthErrors(withOverrides({ patches: [{ target: { ...target, namespace: 'elsewhere' }, merge: { spec: {} } }] }))[0]).toContain('patches[0].target: matches no generated object ' +
+      '(Deployment elsewhere/nsfl-proxy)');
   });
 
   test('an operation on a path that does not exist is an error at that operation\'s path', () => {
@@ -296,9 +301,11 @@ describe('patches', () => {
   });
 
   test.each([
-    ['a field of another type', { op: 'replace', path: '/spec/template/spec/containers/0/securityContext', value: 'restricted' }, 'spec.template.spec.containers[0].securityContext: was object, the patch makes it string or number'],
+    ['a field of another type', { op: 'replace', path: '/spec/template/spec/containers/0/securityContext', value: 'restricted' }, 'spec.template.spec.containers[0].securityContext: was object, ' +
+      'the patch makes it string or number'],
     ['a required field removed', { op: 'remove', path: '/spec/template/spec/containers/0/name' }, 'spec.template.spec.containers[0].name: is missing'],
-    ['a selector label removed from the pods', { op: 'remove', path: '/spec/template/metadata/labels/app.kubernetes.io~1component' }, 'spec.selector.matchLabels["app.kubernetes.io/component"]: the pod template does not carry'],
+    ['a selector label removed from the pods', { op: 'remove', path: '/spec/template/metadata/labels/app.kubernetes.io~1component' }, 'spec.selector.matchLabels["app.kubernetes.io/component"]: ' +
+      'the pod template does not carry'],
   ])('a patch that breaks the object (%s) is an error, and the schema agrees it is invalid', (_, op, problem) => {
     const errors = synthErrors(withOverrides({ patches: [{ target, ops: [op] }] }));
     expect(errors).toHaveLength(1);
@@ -314,7 +321,8 @@ describe('patches', () => {
   });
 
   test('a patch may not change an object\'s identity', () => {
-    expect(synthErrors(withOverrides({ patches: [{ target, merge: { metadata: { name: 'other' } } }] }))[0]).toContain('patches[0]: Deployment neursafe-fl/nsfl-proxy: a patch may not change metadata.name');
+    expect(synthErrors(withOverrides({ patches: [{ target, merge: { metadata: { name: 'other' } } }] }))[0]).toContain('patches[0]: Deployment neursafe-fl/nsfl-proxy: a patch may not change ' +
+      'metadata.name');
   });
 
   test('a patch needs merge or ops', () => {

@@ -72,7 +72,7 @@ function parseDiagram(text: string): { boxes: Map<string, Box>; arrows: Arrow[] 
   let depth = 0;
   for (const line of lines.slice(1)) {
     let m: RegExpExecArray | null;
-    if ((m = LINE.subgraph.exec(line))) depth++;
+    if (LINE.subgraph.test(line)) depth++;
     else if (LINE.end.test(line)) depth--;
     else if ((m = LINE.node.exec(line))) {
       expect(boxes.has(m[1])).toBe(false);
@@ -136,8 +136,10 @@ function expectDiagramMatchesPolicies(out: Synthesized, text: string): void {
       for (const dst of ends.get(a.to)!) {
         for (const { port, protocol } of a.ports) {
           const ns = numbers(port, protocol, dst);
-          expect({ arrow: `${a.from} -> ${a.to} ${port}/${protocol}`, resolved: ns.length > 0 }).toEqual({ arrow: `${a.from} -> ${a.to} ${port}/${protocol}`, resolved: dst.kind !== 'pod' || !dst.hostNetwork || typeof port === 'number' || ns.length > 0 });
-          for (const n of ns) expect({ arrow: `${src.name} -> ${dst.name} ${n}/${protocol}`, allowed: net.allows(src, dst, n, protocol) }).toEqual({ arrow: `${src.name} -> ${dst.name} ${n}/${protocol}`, allowed: true });
+          expect({ arrow: `${a.from} -> ${a.to} ${port}/${protocol}`, resolved: ns.length > 0 }).toEqual({ arrow: `${a.from} -> ${a.to} ` +
+            `${port}/${protocol}`, resolved: dst.kind !== 'pod' || !dst.hostNetwork || typeof port === 'number' || ns.length > 0 });
+          for (const n of ns) expect({ arrow: `${src.name} -> ${dst.name} ${n}/${protocol}`, allowed: net.allows(src, dst, n, protocol) }).toEqual({ arrow: `${src.name} -> ${dst.name} ` +
+            `${n}/${protocol}`, allowed: true });
         }
       }
     }
@@ -176,7 +178,8 @@ describe('the diagram is the connections the NetworkPolicies allow', () => {
     ['examples/external-database.yaml', example('external-database.yaml')],
     ['examples/minimal.yaml', example('minimal.yaml')],
     ['sidecar API access, policies in default', withOverrides({ edge: { apiAccess: { mode: 'sidecar' } }, networkPolicies: { defaultNamespace: true } })],
-    ['the API on an Ingress', withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
+    ['the API on an Ingress', withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'],
+      dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })],
   ];
   test.each(variants)('%s', (_, text) => {
     expectDiagramMatchesPolicies(synth(text), text);
@@ -203,7 +206,8 @@ describe('what the page shows', () => {
   test("the API gateway's data plane carries its route: an Ingress, or Cilium's own proxy", () => {
     const ingress = synth(withOverrides({ apiGateway: { type: 'ingress', hostnames: ['fl.example.com'], dataPlane: { namespace: 'ingress-nginx', podLabels: { app: 'ingress-nginx' } } } }));
     const boxes = (out: Synthesized) => [...parseDiagram(mermaidOf(out.files.get(OVERVIEW_FILE)!)).boxes.values()];
-    expect(boxes(ingress).find((b) => b.lines[0] === 'pods in namespace ingress-nginx')!.lines).toEqual(['pods in namespace ingress-nginx', 'app=ingress-nginx', 'Ingress nsfl-api-gateway (class nginx) for fl.example.com']);
+    expect(boxes(ingress).find((b) => b.lines[0] === 'pods in namespace ingress-nginx')!.lines).toEqual(['pods in namespace ingress-nginx', 'app=ingress-nginx', 'Ingress nsfl-api-gateway (class ' +
+      'nginx) for fl.example.com']);
     const cilium = synth(withOverrides({ apiGateway: { dataPlane: { cilium: true } } }));
     const { boxes: all, arrows } = parseDiagram(mermaidOf(cilium.files.get(OVERVIEW_FILE)!));
     const proxy = [...all.values()].find((b) => b.lines[0] === "Cilium's ingress proxy")!;
@@ -211,7 +215,8 @@ describe('what the page shows', () => {
     const into = arrows.filter((a) => a.from === proxy.id).map((a) => `${all.get(a.to)!.lines[0]} ${a.ports.map((p) => p.port).join()}`);
     expect(into).toEqual(['job-scheduler 8088', 'model-manager 50057']);
     // The CiliumNetworkPolicies admit exactly those ports.
-    const cnp = cilium.all('CiliumNetworkPolicy').map((p) => `${p.spec.endpointSelector.matchLabels['app.kubernetes.io/component']} ${p.spec.ingress[0].toPorts[0].ports.map((q: any) => q.port).join()}`);
+    const cnp = cilium.all('CiliumNetworkPolicy').map((p) => `${p.spec.endpointSelector.matchLabels['app.kubernetes.io/component']} ` +
+      `${p.spec.ingress[0].toPorts[0].ports.map((q: any) => q.port).join()}`);
     expect(cnp.sort()).toEqual(into);
   });
 

@@ -290,7 +290,8 @@ describe('API gateway', () => {
   });
 
   test('an Ingress stays an option; ingress-nginx annotations only for the class nginx', () => {
-    const nginx = synth(withOverrides({ apiGateway: { type: 'ingress', dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })).get('Ingress', 'nsfl-api-gateway', ns);
+    const nginx = synth(withOverrides({ apiGateway: { type: 'ingress', dataPlane: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } })).get('Ingress',
+      'nsfl-api-gateway', ns);
     expect(nginx.metadata.annotations).toEqual({
       'nginx.ingress.kubernetes.io/use-regex': 'true',
       'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
@@ -417,7 +418,8 @@ describe('database', () => {
   });
 
   test('an external PostgreSQL by address and Secret reference: no embedded database, no generated DB secret', () => {
-    const ext = synth(withOverrides({ database: { type: 'postgreSQL', embedded: null, external: { address: 'pg.example.com:5432', credentials: { name: 'fl-db' } } }, edge: { databaseAddress: 'pg.example.com:5432' } }));
+    const ext = synth(withOverrides({ database: { type: 'postgreSQL', embedded: null, external: { address: 'pg.example.com:5432', credentials: { name: 'fl-db' } } },
+      edge: { databaseAddress: 'pg.example.com:5432' } }));
     expect(ext.all('StatefulSet')).toEqual([]);
     const js = containers(ext.get('Deployment', 'nsfl-job-scheduler')).find((x) => x.name === 'job-scheduler');
     expect(envOf(js, 'DB_ADDRESS')).toBe('pg.example.com:5432');
@@ -426,7 +428,8 @@ describe('database', () => {
   });
 
   test('MongoDB passes its URI through and the programs still wait for its host', () => {
-    const mongo = synth(withOverrides({ database: { type: 'mongo', external: { address: 'mongodb://db.example.com:27017/neursafe_fl', credentials: { name: 'fl-db' } } }, edge: { databaseAddress: 'mongodb://db.example.com:27017/neursafe_fl' } }));
+    const mongo = synth(withOverrides({ database: { type: 'mongo', external: { address: 'mongodb://db.example.com:27017/neursafe_fl', credentials: { name: 'fl-db' } } },
+      edge: { databaseAddress: 'mongodb://db.example.com:27017/neursafe_fl' } }));
     const mm = containers(mongo.get('Deployment', 'nsfl-model-manager'));
     expect(envOf(mm.find((x) => x.name === 'model-manager'), 'DB_TYPE')).toBe('mongo');
     expect(mm.find((x) => x.name === 'wait-for-database').command[2]).toContain('db.example.com 27017');
@@ -515,7 +518,8 @@ describe('every workload', () => {
   });
 
   test('imagePullSecrets and per-component images come from config', () => {
-    const custom = synth(withOverrides({ images: { registry: 'registry.example.com/fl', tag: '1.2.3', pullSecrets: ['regcred'], pullPolicy: 'Always' }, proxy: { image: 'registry.example.com/fl/proxy:9' } }));
+    const custom = synth(withOverrides({ images: { registry: 'registry.example.com/fl', tag: '1.2.3', pullSecrets: ['regcred'], pullPolicy: 'Always' },
+      proxy: { image: 'registry.example.com/fl/proxy:9' } }));
     const js = custom.get('Deployment', 'nsfl-job-scheduler').spec.template.spec;
     expect(js.imagePullSecrets).toEqual([{ name: 'regcred' }]);
     expect(js.containers.find((c: any) => c.name === 'job-scheduler')).toMatchObject({ image: 'registry.example.com/fl/nsfl-job-scheduler:1.2.3', imagePullPolicy: 'Always' });

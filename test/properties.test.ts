@@ -94,7 +94,8 @@ const FIELDS: [string, fc.Arbitrary<unknown>][] = [
   ['proxy.expose.annotations', fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 2 })],
   ['edge.nodes.0.resources', fc.constantFrom({ requests: { memory: '1Gi' } }, { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } }, { limits: { cpu: '0' } })],
   ['edge.defaults.resources', fc.constantFrom({ limits: { memory: '64Mi' } }, { requests: { cpu: '1' } })],
-  ['edge.nodes.1', fc.constantFrom({ name: 'edge-node-1', address: '192.0.2.50' }, { name: 'dup-address', address: '192.0.2.11' }, { name: 'edge-node-9', address: '192.0.2.59', site: 'edge-node-1' })],
+  ['edge.nodes.1', fc.constantFrom({ name: 'edge-node-1', address: '192.0.2.50' }, { name: 'dup-address', address: '192.0.2.11' },
+    { name: 'edge-node-9', address: '192.0.2.59', site: 'edge-node-1' })],
 ];
 
 /** `obj` with the value at a dotted path set (or removed); numeric segments index lists. */

@@ -106,7 +106,8 @@ describeWithNginx('the proxy admits only task managers, and each route only its 
       .join('\n');
     fs.mkdirSync(path.join(dir, 'coordinators-prefix'));
     servers.push(
-      await startNginx(path.join(dir, 'coordinators-prefix'), `worker_processes 1;\nerror_log /dev/stderr info;\nevents { worker_connections 64; }\nhttp {\n    access_log off;\n${coordinators}\n}\n`, ports['team-b']),
+      await startNginx(path.join(dir, 'coordinators-prefix'), `worker_processes 1;\nerror_log /dev/stderr info;\nevents { worker_connections 64; }\nhttp {\n    access_log ` +
+        `off;\n${coordinators}\n}\n`, ports['team-b']),
     );
 
     // The proxy: the generated file, its ports, folders and selector moved here.

@@ -35,7 +35,8 @@ const DEFAULT_SA = (imagePullSecrets?: { name: string }[]) => ({
 async function runJob(out: Synthesized, sa: any): Promise<{ status: number | null; output: string; server: FakeApiServer }> {
   const job = out.get('Job', NAME, ns);
   const role = out.get('Role', NAME, 'default');
-  const server = await startFakeApiServer({ types: [{ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount' }], role: { namespace: 'default', rules: role.rules }, objects: [sa] });
+  const server = await startFakeApiServer({ types: [{ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount' }], role: { namespace: 'default', rules: role.rules },
+    objects: [sa] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-pull-'));
   try {
     const env = { PATH: process.env.PATH!, HOME: dir, KUBECONFIG: server.kubeconfig(dir) };

@@ -35,7 +35,7 @@ describe('nginx.conf', () => {
   });
 
   test('routes /ClientService to the selector and serves health and routes only on the HTTP port', () => {
-    const [grpcServer, httpServer] = conf.split(/\n    server \{/).slice(1);
+    const [grpcServer, httpServer] = conf.split(/\n {4}server \{/).slice(1);
     expect(grpcServer).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
     expect(grpcServer).not.toContain('router_table');
     expect(httpServer).toContain('location = /api/v1/health');

@@ -83,7 +83,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   /** The server blocks of a block of nginx.conf (`stream` or `http`). */
   const serversOf = (block: 'stream' | 'http') => {
     const text = new RegExp(`\\n${block} \\{([\\s\\S]*?)\\n\\}\\n`).exec(nginx)![1];
-    return text.split(/\n    server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
+    return text.split(/\n {4}server \{/).slice(1).map((s) => s.split('\n    }\n')[0]);
   };
 
   test('nginx.conf: the gRPC port is mutual TLS only, ended in stream; behind it one loopback gRPC server; coordinators reached over mutual TLS', () => {
@@ -110,7 +110,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     expect(http.filter((s) => / http2\b/.test(s))).toEqual([grpc]);
     // Registration goes to the selector; everything else (task results) to coordinators over TLS with the proxy's client certificate, checking theirs.
     expect(grpc).toMatch(/location \/ClientService \{\s*grpc_pass grpc:\/\/selector;/);
-    const toCoordinators = /location \/ \{([\s\S]*?)\n        \}/.exec(grpc)![1];
+    const toCoordinators = /location \/ \{([\s\S]*?)\n {8}\}/.exec(grpc)![1];
     expect(toCoordinators).toContain('grpc_pass grpcs://coordinator;');
     expect(toCoordinators).toContain('grpc_ssl_verify on;');
     expect(toCoordinators).toContain('grpc_ssl_verify_depth 4;');
@@ -247,7 +247,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   test.each([
     ['the bundled config (edge nodes at an IP address)', withOverrides({})],
     ['edge nodes at a DNS name', withOverrides({ edge: { databaseAddress: 'db.fl.example.com:30432' } })],
-    ['edge nodes through EdgeMesh', withOverrides({ edge: { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null }, database: { embedded: { edgeNodePort: null } } })],
+    ['edge nodes through EdgeMesh', withOverrides({ edge: { edgeMesh: true, proxyAddress: 'nsfl-proxy.neursafe-fl.svc:30091', databaseAddress: null },
+      database: { embedded: { edgeNodePort: null } } })],
   ])('%s: every database client dials a host the database certificate names (verify-full checks it)', (_, text) => {
     const o = synth(text);
     const cert = o.get('Certificate', 'nsfl-database-tls', ns).spec;
@@ -264,7 +265,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
   });
 
   test('every database client verifies the server with the CA and its host name (PGSSLMODE=verify-full) from a file it mounts', () => {
-    const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec, c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
+    const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec,
+      c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
     // The job scheduler, the model manager, the set-up Job's psql, the cloud and both edge task managers.
     expect(clients.length).toBe(6);
     for (const { spec, c } of clients) {
@@ -370,7 +372,8 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
 
 describe('TLS settings', () => {
   test('certificates you bring: no cert-manager objects, the named Secrets are mounted', () => {
-    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-', jobScheduler: 'my-jobs', databaseSetup: 'my-setup' } } }));
+    const out = synth(withOverrides({ tls: { certificates: 'existing', existingSecrets: { proxy: 'my-proxy', coordinators: 'my-coordinators', edgeNodePrefix: 'my-edge-', jobScheduler: 'my-jobs',
+      databaseSetup: 'my-setup' } } }));
     expect(out.all('Certificate')).toEqual([]);
     // The database clients' certificates: named, or the defaults.
     const clientSecret = (kind: string, name: string) => out.get(kind, name, ns).spec.template.spec.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name;
@@ -402,7 +405,10 @@ describe('TLS settings', () => {
 
   test('no FL namespace may begin with another and a "-" (their coordinators would share names, and the proxy could not tell their certificates apart)', () => {
     expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'team-b'] } })).join('\n')).toMatch(
-      /error: sharedRoot\.namespaces\[1\]: "team-b" begins with the FL namespace "team" and a "-": coordinators are named <namespace>-<job>, so job "b-x" of "team" and job "x" of "team-b" would be the same coordinator/,
+      new RegExp(
+        String.raw`error: sharedRoot\.namespaces\[1\]: "team-b" begins with the FL namespace "team" and a "-": ` +
+        String.raw`coordinators are named <namespace>-<job>, so job "b-x" of "team" and job "x" of "team-b" would be the same coordinator`,
+      ),
     );
     expect(configErrors(withOverrides({ sharedRoot: { namespaces: ['team', 'teamb'] } }))).toEqual([]);
   });

@@ -16,11 +16,13 @@ const withNode = (extra: object, edge: object = {}) => withOverrides({ edge: { .
 
 describe('values that reach a manifest or a program are checked where they are written', () => {
   test.each([
-    ['an IPv4 part above 255', withNode({ address: '300.1.1.1' }), 'edge.nodes[0].address: "300.1.1.1" is not an IPv4 address (four numbers 0-255) (expected an IPv4 address or a DNS name, e.g. 192.0.2.10 or edge-1.example.com)'],
+    ['an IPv4 part above 255', withNode({ address: '300.1.1.1' }), 'edge.nodes[0].address: "300.1.1.1" is not an IPv4 address (four numbers 0-255) (expected an IPv4 address or a DNS name, e.g. ' +
+      '192.0.2.10 or edge-1.example.com)'],
     ['a loopback node address', withNode({ address: '127.0.0.1' }), 'edge.nodes[0].address: must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0'],
     ['0.0.0.0 as the proxy address', withOverrides({ proxy: { externalAddress: '0.0.0.0:30091' } }), 'proxy.externalAddress: must be an address other machines reach'],
     ['a loopback external IP', withOverrides({ proxy: { expose: { type: 'ExternalIPs', externalIPs: ['127.0.0.1'] } } }), 'proxy.expose.externalIPs[0]: must not be loopback'],
-    ['a port past 65535', withOverrides({ edge: { cloudCoreAddress: 'cloudcore.example.com:70000' } }), 'edge.cloudCoreAddress: port 70000 is not from 1 to 65535 (expected host:port, e.g. 203.0.113.10:30091)'],
+    ['a port past 65535', withOverrides({ edge: { cloudCoreAddress: 'cloudcore.example.com:70000' } }), 'edge.cloudCoreAddress: port 70000 is not from 1 to 65535 (expected host:port, e.g. ' +
+      '203.0.113.10:30091)'],
     ['a scheme in host:port', withOverrides({ edge: { databaseAddress: 'http://203.0.113.10:30432' } }), 'edge.databaseAddress: no scheme: drop "http://" (expected host:port, e.g. db.example.com:5432)'],
     ['a space in host:port', withOverrides({ edge: { proxyAddress: 'proxy .example.com:30091' } }), 'edge.proxyAddress: spaces are not allowed'],
     ['an empty host', withOverrides({ edge: { proxyAddress: ':30091' } }), 'edge.proxyAddress: the host is empty'],
@@ -33,12 +35,15 @@ describe('values that reach a manifest or a program are checked where they are w
     ['an empty secret key', withOverrides({ routeToken: { name: 'route-token', key: '' } }), 'routeToken.key: must be a Secret key: letters, digits, "-", "_" and ".", not "." or "..", e.g. password'],
     ['storageSize 0', withOverrides({ database: { embedded: { storageSize: 0 } } }), 'database.embedded.storageSize: must be more than 0, found number 0'],
     ['memory in thousandths', withOverrides({ jobScheduler: { resources: { limits: { memory: '512m' } } } }), 'jobScheduler.resources.limits.memory: must be at least 1 byte, e.g. 256Mi or 1Gi'],
-    ['requests above limits', withOverrides({ jobScheduler: { resources: { requests: { cpu: 2 }, limits: { cpu: '500m' } } } }), 'jobScheduler.resources.requests.cpu: request 2 is above limits.cpu 500m: a request may be at most its limit'],
+    ['requests above limits', withOverrides({ jobScheduler: { resources: { requests: { cpu: 2 }, limits: { cpu: '500m' } } } }), 'jobScheduler.resources.requests.cpu: request 2 is above ' +
+      'limits.cpu 500m: a request may be at most its limit'],
     ['an Ingress host that is an IP', withOverrides({ apiGateway: { hostnames: ['203.0.113.10'] } }), 'apiGateway.hostnames[0]: must be a DNS name, not an IP address'],
-    ['a huge annotation', withOverrides({ proxy: { expose: { annotations: { big: 'x'.repeat(300 * 1024) } } } }), 'proxy.expose.annotations: annotations take 307203 bytes; the API server allows at most 262144 (256 KiB) per object'],
+    ['a huge annotation', withOverrides({ proxy: { expose: { annotations: { big: 'x'.repeat(300 * 1024) } } } }), 'proxy.expose.annotations: annotations take 307203 bytes; the API server allows ' +
+      'at most 262144 (256 KiB) per object'],
     ['an FL namespace that cannot name a coordinator Service', withOverrides({ sharedRoot: { namespaces: ['Team_A'] } }), 'sharedRoot.namespaces[0]: must be a DNS-1035 label'],
     ['an empty cluster label value', withOverrides({ taskManager: { clusterLabelValue: '' } }), 'taskManager.clusterLabelValue: must not be empty'],
-    ['a loopback database address', withOverrides({ database: { type: 'postgreSQL', external: { address: '127.0.0.1:5432', credentials: { name: 'db' } } } }), 'database.external.address: must be an address other machines reach'],
+    ['a loopback database address', withOverrides({ database: { type: 'postgreSQL', external: { address: '127.0.0.1:5432', credentials: { name: 'db' } } } }), 'database.external.address: must be ' +
+      'an address other machines reach'],
     ['a huge site label (it lands in a ConfigMap)', withOverrides({ taskManager: { label: 'x'.repeat(2 * 1024 * 1024) } }), 'taskManager.label: must be at most 1024 characters'],
   ])('%s', (_what, text, message) => {
     expect(configErrors(text).join('\n')).toContain(message);
@@ -50,7 +55,8 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
     ['Exists with a value', [{ key: 'gpu', operator: 'Exists', value: 'yes' }], 'edge.nodes[0].tolerations[0].value: must be empty when operator is Exists'],
     ['Equal without a key', [{ operator: 'Equal', value: 'yes' }], 'edge.nodes[0].tolerations[0].operator: must be Exists when key is empty'],
     ['no operator and no key', [{ value: 'yes' }], 'edge.nodes[0].tolerations[0].operator: must be Exists when key is empty'],
-    ['tolerationSeconds without NoExecute', [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }], 'edge.nodes[0].tolerations[0].tolerationSeconds: is only allowed with effect: NoExecute'],
+    ['tolerationSeconds without NoExecute', [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }], 'edge.nodes[0].tolerations[0].tolerationSeconds: is only allowed ' +
+      'with effect: NoExecute'],
   ])('a toleration with %s', (_what, tolerations, message) => {
     expect(configErrors(withNode({ tolerations })).join('\n')).toContain(message);
   });
@@ -61,7 +67,10 @@ describe('Kubernetes rules the OpenAPI schema cannot see', () => {
 
   test('two site folders at the same path name each other', () => {
     expect(configErrors(withNode({ dirs: { workspace: '/data/fl', datasets: '/data/fl' } }))).toEqual([
-      expect.stringMatching(/:\d+:\d+: error: edge\.nodes\[0\]\.dirs\.datasets: the datasets folder "\/data\/fl" is the same path as edge\.nodes\[0\]\.dirs\.workspace: each site folder needs its own path$/),
+      expect.stringMatching(new RegExp(
+        String.raw`:\d+:\d+: error: edge\.nodes\[0\]\.dirs\.datasets: ` +
+        String.raw`the datasets folder "\/data\/fl" is the same path as edge\.nodes\[0\]\.dirs\.workspace: each site folder needs its own path$`,
+      )),
     ]);
   });
 
@@ -109,7 +118,8 @@ describe('messages that help', () => {
   test('a cross-field error about a field not written shows the line of the other field and names it', () => {
     const text = withOverrides({ jobScheduler: { port: 8001 } });
     expect(configErrors(text)).toEqual([
-      `platform.yaml:${lineOf(text, 'port: 8001')}:9: error: apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler (jobScheduler.port) in the same pod`,
+      `platform.yaml:${lineOf(text, 'port: 8001')}:9: error: apiProxy.port: port 8001 of the API proxy sidecar (apiProxy.port) is already used by the job scheduler (jobScheduler.port) in the same ` +
+        `pod`,
     ]);
   });
 

@@ -14,17 +14,17 @@ import { env, kubectlContainer } from './pod';
 export const WORKLOAD_NAMESPACE = 'default';
 
 /** What the job scheduler does in `default`: create, read by name and delete coordinator Pods and Services. */
-export const JOB_SCHEDULER_RULES: k8s.PolicyRule[] = [
+const JOB_SCHEDULER_RULES: k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] },
 ];
 
 /** What a task manager does in `default`: create, read by name and delete executor Pods and Services. */
-export const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
+const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] },
 ];
 
 /** What a task manager's resource manager does cluster-wide: get, list and watch Nodes. */
-export const TASK_MANAGER_NODE_RULES: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }];
+const TASK_MANAGER_NODE_RULES: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }];
 
 /** Names of the shared Roles, derived once. */
 export function roleNames(context: Pick<PlatformContext, 'name'>) {

@@ -20,7 +20,7 @@ import type { PlatformContext } from '../resolve/context';
 import { SetupJob, syncWave } from './setup-job';
 
 /** Sync wave of the TLS objects: after the Namespace (-3), before the database (-1) and the programs. */
-export const TLS_WAVE = -2;
+const TLS_WAVE = -2;
 
 /**
  * Annotations of every cert-manager object: its sync wave, and Argo CD may
@@ -162,7 +162,12 @@ export interface ProgramTls {
 }
 
 /** The program's Certificate when cert-manager issues it (see {@link ProgramCertificate}); nothing for a Secret you bring. */
-export function certificateOf(scope: Construct, context: PlatformContext, tls: ProgramTls, of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'commonName' | 'restart' | 'clientOnly'>): void {
+export function certificateOf(
+  scope: Construct,
+  context: PlatformContext,
+  tls: ProgramTls,
+  of: Pick<ProgramCertificateProps, 'component' | 'site' | 'hosts' | 'commonName' | 'restart' | 'clientOnly'>,
+): void {
   if (tls.issuance === undefined) return;
   new ProgramCertificate(scope, 'Certificate', { context, issuance: tls.issuance, secretName: tls.secretName, ...of });
 }
@@ -198,7 +203,8 @@ export class CertificateReloader extends Construct {
       'cd "$HOME"',
       `kubectl -n ${ns} get pods -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.startTime}{"\\n"}{end}' > pods`,
       `kubectl -n ${ns} get certificates -l ${instance} -o jsonpath='{range .items[*]}${key}{" "}{.status.notBefore}{" "}{.metadata.annotations.${member(RESTART_ANNOTATION)}}{"\\n"}{end}' > certs`,
-      `kubectl -n ${ns} get deployments -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}{.spec.template.metadata.annotations.${member('kubectl.kubernetes.io/restartedAt')}}{"\\n"}{end}' > workloads`,
+      `kubectl -n ${ns} get deployments -l ${instance} -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{" "}` +
+        `{.spec.template.metadata.annotations.${member('kubectl.kubernetes.io/restartedAt')}}{"\\n"}{end}' > workloads`,
       // Restart when a pod started before the certificate was issued, unless the workload was restarted since.
       "awk 'FILENAME == \"workloads\" { restarted[tolower($1)] = $2; next }",
       '     FILENAME == "pods" { if ($2 != "" && (!($1 in oldest) || $2 < oldest[$1])) oldest[$1] = $2; next }',

@@ -8,7 +8,7 @@ import { splitHostPort } from '../config/addresses';
 import { HOST_PORT } from '../config/schema';
 import type { EdgeDatabaseAddress } from '../resolve/model';
 import { DATABASE_USERS } from '../resolve/database-users';
-import type { DatabaseUser, DatabaseUserSpec } from '../resolve/database-users';
+import type { DatabaseUser } from '../resolve/database-users';
 import { env, SecretKeyRef, secretEnv } from './pod';
 import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder } from './tls';
 
@@ -58,7 +58,7 @@ export interface DatabaseConnection {
 /**
  * Environment variables of a program: its table, its own credentials and, with TLS, libpq's TLS settings.
  * @param programSslDir the program's `ssl` folder: its certificate logs in a role that needs one
- *   ({@link DatabaseUserSpec.certificate}), unless the role has a database client certificate
+ *   (`DatabaseUserSpec.certificate` in resolve/database-users.ts), unless the role has a database client certificate
  *   of its own (`db.tls.clientSecrets`, see {@link databaseClientFiles})
  */
 export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, programSslDir?: string): k8s.EnvVar[] {

@@ -140,7 +140,7 @@ export function cloudOnlyAffinity(nodeLabels: Record<string, string> = {}): k8s.
 }
 
 /** imagePullSecrets of the platform's pods. */
-export function pullSecrets(context: PlatformContext): k8s.LocalObjectReference[] | undefined {
+function pullSecrets(context: PlatformContext): k8s.LocalObjectReference[] | undefined {
   return context.images.pullSecrets.length > 0 ? context.images.pullSecrets.map((name) => ({ name })) : undefined;
 }
 

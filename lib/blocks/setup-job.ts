@@ -17,7 +17,7 @@ export function syncWave(wave: number): Record<string, string> {
 }
 
 /** Annotations that make a Job an Argo CD sync hook (a plain Job under `kubectl apply`). */
-export function syncHookAnnotations(wave: number): Record<string, string> {
+function syncHookAnnotations(wave: number): Record<string, string> {
   return {
     'argocd.argoproj.io/hook': 'Sync',
     'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
@@ -77,7 +77,7 @@ export interface SetupJobProps {
 }
 
 /** Retries of a failed set-up Job before it fails for good. */
-export const SETUP_JOB_BACKOFF_LIMIT = 3;
+const SETUP_JOB_BACKOFF_LIMIT = 3;
 
 /** A set-up Job with its ServiceAccount, Role and RoleBinding. */
 export class SetupJob extends Construct {

@@ -20,7 +20,7 @@ import { COMPONENT } from '../labels';
 import { platformPeer, tcp } from '../network/flows';
 
 /** How a route matches a path: a regular expression, or the exact path. */
-export interface GatewayPath {
+interface GatewayPath {
   /** RegularExpression or Exact. */
   readonly type: 'RegularExpression' | 'Exact';
   /**
@@ -33,7 +33,7 @@ export interface GatewayPath {
 }
 
 /** The paths each backend serves, from the programs' own URL patterns. */
-export const GATEWAY_ROUTES: { readonly jobScheduler: readonly GatewayPath[]; readonly modelManager: readonly GatewayPath[] } = {
+const GATEWAY_ROUTES: { readonly jobScheduler: readonly GatewayPath[]; readonly modelManager: readonly GatewayPath[] } = {
   jobScheduler: [
     { type: 'RegularExpression', value: '/api/v1/namespaces/[^/]+/jobs(/[^/]+)?' },
     { type: 'Exact', value: '/api/v1/health' },

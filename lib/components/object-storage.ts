@@ -89,7 +89,7 @@ export function fsFormatJson(id: string): string {
  * A shell script that writes the FS format file into `dataPath` when the
  * folder has none, and fails with a message when it was formatted otherwise.
  */
-export function fsFormatScript(dataPath: string): string {
+function fsFormatScript(dataPath: string): string {
   const file = `${dataPath}/.minio.sys/format.json`;
   return [
     'set -eu',

@@ -123,7 +123,8 @@ export class Secrets extends Construct {
       'random() { head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32; }',
       'exists() { kubectl -n ' + ns + ' get secret "$1" >/dev/null 2>&1; }',
       // A failed create stops the Job (a bare `create && echo` would not under `set -e`).
-      'create() { name=$1; shift; if ! kubectl -n ' + ns + ' create secret generic "$name" "$@" >/dev/null; then echo "ERROR: could not create secret $name"; exit 1; fi; echo "secret $name created"; }',
+      'create() { name=$1; shift; if ! kubectl -n ' + ns + ' create secret generic "$name" "$@" >/dev/null; then ' +
+        'echo "ERROR: could not create secret $name"; exit 1; fi; echo "secret $name created"; }',
       ...secrets.map((s) => {
         const literals = Object.entries(s.keys)
           .map(([key, value]) => `--from-literal=${key}=${value ?? '"$(random)"'}`)

@@ -72,9 +72,6 @@ export const nodePort = z
 /** An IPv4 address, e.g. `10.96.0.10`. */
 export const ipv4 = z.string().regex(IPV4, { error: (iss) => explainIpv4(iss.input, '10.96.0.10'), abort: true });
 
-/** An IPv4 address another machine can reach: not loopback (127.0.0.0/8) and not 0.0.0.0. */
-export const ipv4NotLoopback = ipv4.refine((ip) => !isLocalOnly(ip), { error: 'must be an address other machines reach, not loopback (127.0.0.0/8) or 0.0.0.0' });
-
 /** An IPv4 address the API server takes as a Service external IP: not loopback, 0.0.0.0 or link-local. */
 export const externalIpv4 = ipv4.refine((ip) => !isSpecialIpv4(ip), {
   error: 'must not be loopback (127.0.0.0/8), 0.0.0.0 or link-local (169.254.0.0/16, 224.0.0.0/24): the API server refuses them as external IPs',
@@ -86,10 +83,10 @@ export const host = z
   .regex(HOST, { error: (iss) => explainHost(iss.input), abort: true })
   .refine((h) => !isLocalOnly(h), { error: 'must be an address other machines reach, not loopback (127.0.0.0/8), localhost or 0.0.0.0' });
 
-/** `host:port` as the programs split it (no scheme, no IPv6, port 1-65535), e.g. `server.example.com:8080`. */
-export const hostPort = z.string().regex(HOST_PORT, { error: (iss) => explainHostPort(iss.input) });
-
-/** {@link hostPort} whose host other machines reach (not loopback, localhost or 0.0.0.0), e.g. `203.0.113.10:30091`. */
+/**
+ * `host:port` as the programs split it (no scheme, no IPv6, port 1-65535) whose host other machines reach
+ * (not loopback, localhost or 0.0.0.0), e.g. `203.0.113.10:30091`.
+ */
 export const externalHostPort = z
   .string()
   .regex(HOST_PORT, { error: (iss) => explainHostPort(iss.input, '203.0.113.10:30091'), abort: true })
@@ -104,7 +101,7 @@ export const ipv4Cidr = z.string().regex(IPV4_CIDR, { error: 'must be an IPv4 CI
 export const httpUrl = z.string().regex(HTTP_URL, { error: (iss) => explainUrl(iss.input, ['http', 'https'], 'http://minio.example.com:9000') });
 
 /** An `https://` URL of a host and optional port (no path), e.g. `https://169.254.30.10:10550`. */
-export const httpsUrl = z.string().regex(HTTPS_URL, { error: (iss) => explainUrl(iss.input, ['https'], 'https://169.254.30.10:10550'), abort: true });
+const httpsUrl = z.string().regex(HTTPS_URL, { error: (iss) => explainUrl(iss.input, ['https'], 'https://169.254.30.10:10550'), abort: true });
 
 /** {@link httpsUrl} whose host is not loopback, localhost or 0.0.0.0 (it is dialled from inside a pod). */
 export const externalHttpsUrl = httpsUrl.refine((u) => !isLocalOnly(hostOf(u)), {
@@ -125,7 +122,8 @@ export const databaseAddress = z
   .meta({ anyOf: [{ pattern: HOST_PORT.source }, { pattern: MONGODB_URI.source }] });
 
 /** An Ingress host: a DNS name, optionally `*.` first, not an IP address, e.g. `fl.example.com`. */
-export const ingressHost = text(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, DNS_SUBDOMAIN_MAX, 'a lower-case DNS name, optionally starting with "*.", e.g. fl.example.com')
+export const ingressHost = text(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, DNS_SUBDOMAIN_MAX, 'a lower-case DNS name, optionally starting with "*.", e.g. ' +
+  'fl.example.com')
   .refine((h) => !IPV4.test(h), { error: 'must be a DNS name, not an IP address (the API server refuses IPs as Ingress hosts), e.g. fl.example.com' });
 
 /** A Git repository URL, e.g. `https://git.example.com/team/repo.git` or `git@git.example.com:team/repo.git`. */
@@ -134,7 +132,7 @@ export const gitRepoUrl = z.string().regex(GIT_REPO_URL, {
 });
 
 /** A Kubernetes quantity (`100m`, `0.5`, `256Mi`, `2Gi`) or a number, at least 0. */
-export const quantity = z
+const quantity = z
   .union([z.string(), z.number()])
   .refine((q) => quantityValue(q) !== undefined, { error: 'must be a Kubernetes quantity such as 100m, 0.5, 256Mi or 2Gi', abort: true })
   .meta({ pattern: QUANTITY.source });

@@ -125,7 +125,8 @@ export function tolerationProblems(t: TolerationLike): { field: keyof Toleration
   if (t.operator !== 'Exists' && !isLabelValue(value)) problems.push({ field: 'value', message: `"${value}" is not a label value (operator Equal compares it with a taint's value)` });
   if (t.operator !== undefined && t.operator !== 'Exists' && t.operator !== 'Equal') problems.push({ field: 'operator', message: 'must be Exists or Equal' });
   if (t.effect !== undefined && t.effect !== '' && !(TAINT_EFFECTS as readonly string[]).includes(t.effect)) problems.push({ field: 'effect', message: `must be one of ${TAINT_EFFECTS.join(', ')}` });
-  if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') problems.push({ field: 'tolerationSeconds', message: 'is only allowed with effect: NoExecute (it is how long a pod stays after such a taint)' });
+  if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') problems.push({ field: 'tolerationSeconds', message: 'is only allowed with effect: NoExecute (it is how long a pod stays after ' +
+    'such a taint)' });
   return problems;
 }
 

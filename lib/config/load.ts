@@ -34,7 +34,7 @@ export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
  * How many nodes YAML aliases (`*name`) may expand to in total; more is
  * refused (an "alias bomb" would otherwise take all memory).
  */
-export const MAX_ALIAS_COUNT = 10_000;
+const MAX_ALIAS_COUNT = 10_000;
 
 /**
  * Reads a config file: a regular file of at most {@link MAX_CONFIG_BYTES}.

@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { platformJsonSchema } from './json-schema';
 
 /** The parts of a JSON Schema node the reference reads. */
-export interface JsonSchema {
+interface JsonSchema {
   readonly type?: string | string[];
   readonly description?: string;
   readonly default?: unknown;
@@ -45,7 +45,8 @@ const BLOCK_TITLES: Readonly<Record<string, string>> = { defaults: 'edge setting
 
 /** What a shared block is, for blocks whose uses describe it each in their own words. */
 const BLOCK_INTROS: Readonly<Record<string, string>> = {
-  'edge settings': 'Everything an edge node can set. edge.defaults, then the node\'s profile, then the node itself: later levels win field by field; env, nodeLabels, dirs and resources are merged key by key, lists replaced.',
+  'edge settings': 'Everything an edge node can set. edge.defaults, then the node\'s profile, then the node itself: later levels win field by field; env, nodeLabels, dirs and resources are merged ' +
+    'key by key, lists replaced.',
   dirs: 'The host paths of a task manager\'s four site folders. Each use says its own defaults.',
   tolerations: 'A toleration, as in a pod spec.',
 };

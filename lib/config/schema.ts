@@ -35,7 +35,11 @@ const folderName = z
  * The tag `latest` is refused unless `images.allowLatest` is true (rules.ts).
  */
 const IMAGE_REF =
-  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+  new RegExp(
+    String.raw`^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?` +
+    String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+    String.raw`(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+  );
 
 const image = z.string().max(1024, { error: 'must be at most 1024 characters (an image reference)', abort: true }).regex(IMAGE_REF, {
   error: 'must be an image reference such as registry.example.com/team/name:1.2.3',
@@ -126,9 +130,11 @@ const imagesByArch = z
 const edgeSettings = z.strictObject({
   port: port
     .optional()
-    .describe(`Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/edge/task-manager-ports.txt). Default start ${TASK_MANAGER_DEFAULTS.port}.`),
+    .describe(`Task manager port, also the host port on the node (external_address port). On a node: its own port, which no other task manager may use. In edge.defaults or a profile: where ` +
+      `allocation starts for nodes that set none (each gets the lowest free port from there, kept across runs in dist/edge/task-manager-ports.txt). Default start ${TASK_MANAGER_DEFAULTS.port}.`),
   workerPort: port.optional().describe(`WORKER_PORT of executors. Default ${TASK_MANAGER_DEFAULTS.workerPort}.`),
-  runtime: taskManagerSettings.runtime.removeDefault().optional().describe(`Runtimes this site offers, in the case jobs use (e.g. tensorflow, pytorch). Default [${TASK_MANAGER_DEFAULTS.runtime.join(', ')}].`),
+  runtime: taskManagerSettings.runtime.removeDefault().optional().describe(`Runtimes this site offers, in the case jobs use (e.g. tensorflow, pytorch). Default ` +
+    `[${TASK_MANAGER_DEFAULTS.runtime.join(', ')}].`),
   storageQuota: z.number().int().positive().optional().describe('Storage quota in MB.'),
   registration: z.boolean().optional().describe('Register with the client selector. Default true.'),
   maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
@@ -169,9 +175,11 @@ const edgeSection = z
       .string()
       .regex(/^v?[0-9]{1,3}\.[0-9]{1,3}(\.[0-9]{1,3})?$/, { error: 'must be a KubeEdge release, e.g. 1.18.1' })
       .default('1.11.1')
-      .describe("The oldest KubeEdge release the fleet's cloudcore and edgecores run (the platform's KubeEdge guide uses 1.11.1): synth warns about each setting that needs a newer one (docs/edge.md, KubeEdge compatibility)."),
+      .describe("The oldest KubeEdge release the fleet's cloudcore and edgecores run (the platform's KubeEdge guide uses 1.11.1): synth warns about each setting that needs a newer one " +
+        "(docs/edge.md, KubeEdge compatibility)."),
     edgeMesh: z.boolean().default(false).describe('EdgeMesh is installed: edge pods can resolve and reach cluster Services.'),
-    cloudCoreAddress: externalHostPort.optional().describe("cloudcore host:port (port 10000) for the printed keadm join commands; with gitops.argocd.cloudCore, its IP is CloudCore's advertise address."),
+    cloudCoreAddress: externalHostPort.optional().describe("cloudcore host:port (port 10000) for the printed keadm join commands; with gitops.argocd.cloudCore, its IP is CloudCore's advertise " +
+      "address."),
     proxyAddress: externalHostPort.optional().describe('The proxy gRPC address edge nodes use; default: proxy.externalAddress.'),
     databaseAddress: databaseAddress
       .optional()
@@ -194,7 +202,8 @@ const edgeSection = z
   })
   .prefault({})
   .describe(
-    "The KubeEdge edge fleet. KubeEdge's cloudcore gives an edge node any Secret of the cluster it asks for, the CA key <name>-ca included, unless cloudcore's Node authorization is on (modules.cloudHub.authorization, KubeEdge 1.18+) or tls.certManager.issuer keeps the CA key outside the cluster: docs/security.md, KubeEdge and Secrets.",
+    "The KubeEdge edge fleet. KubeEdge's cloudcore gives an edge node any Secret of the cluster it asks for, the CA key <name>-ca included, unless cloudcore's Node authorization is on " +
+      "(modules.cloudHub.authorization, KubeEdge 1.18+) or tls.certManager.issuer keeps the CA key outside the cluster: docs/security.md, KubeEdge and Secrets.",
   );
 
 const cloudTaskManager = z
@@ -205,7 +214,8 @@ const cloudTaskManager = z
       .describe('Label value of the cloud nodes executors may run on (CLUSTER_LABEL_VALUE). Label exactly the nodes that share the site folders.'),
     dirs: siteDirs
       .prefault({})
-      .describe('Host paths of the site folders (shared storage, same path on every labelled node), never inside sharedRoot.hostPath (its folders are the upload endpoint\'s buckets). Default: folders under <sharedRoot.hostPath>_task_manager, e.g. /mnt/neursafe_fl_task_manager/lmdb.'),
+      .describe('Host paths of the site folders (shared storage, same path on every labelled node), never inside sharedRoot.hostPath (its folders are the upload endpoint\'s buckets). Default: ' +
+        'folders under <sharedRoot.hostPath>_task_manager, e.g. /mnt/neursafe_fl_task_manager/lmdb.'),
     ...taskManagerSettings,
   })
   .describe('The cloud (cluster-mode) task manager.');
@@ -243,14 +253,17 @@ export const configSchema = z
             z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: 'must be a digest sha256:<64 hex digits>' }),
           )
           .default({})
-          .describe('A digest per platform image, by upstream name (nsfl-proxy, nsfl-coordinator, ...): its default reference becomes <registry>/<name>:<tag>@<digest>. Other images take a digest in their own reference (name:tag@sha256:...).'),
+          .describe('A digest per platform image, by upstream name (nsfl-proxy, nsfl-coordinator, ...): its default reference becomes <registry>/<name>:<tag>@<digest>. Other images take a digest ' +
+            'in their own reference (name:tag@sha256:...).'),
         mirror: z
           .string()
           .max(255, { error: 'must be at most 255 characters (a registry host and path)', abort: true })
           .regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. mirror.internal:5000/neursafe' })
           .optional()
           .describe(
-            "One registry every image reference of the output is pulled from (air-gapped sites): each reference, the platform's, the helpers', the edge nodes', set or default, becomes <mirror>/<its path without the registry host> (Docker Hub's one-segment names get library/), e.g. docker.io/library/busybox:1.36.1 -> <mirror>/library/busybox:1.36.1, quay.io/minio/minio:X -> <mirror>/minio/minio:X. References already under <mirror>/ are kept. `npm run images` lists what to copy (docs/images.md).",
+            "One registry every image reference of the output is pulled from (air-gapped sites): each reference, the platform's, the helpers', the edge nodes', set or default, becomes " +
+              "<mirror>/<its path without the registry host> (Docker Hub's one-segment names get library/), e.g. docker.io/library/busybox:1.36.1 -> <mirror>/library/busybox:1.36.1, " +
+                "quay.io/minio/minio:X -> <mirror>/minio/minio:X. References already under <mirror>/ are kept. `npm run images` lists what to copy (docs/images.md).",
           ),
         allowLatest: z.boolean().default(false).describe('Allow the mutable tag "latest" (not recommended: coordinators use IfNotPresent).'),
         pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
@@ -260,7 +273,8 @@ export const configSchema = z
           .refine((n) => new Set(n).size === n.length, { error: 'must not repeat a Secret name' })
           .default([])
           .describe(
-            "imagePullSecrets of every pod: Secret names in the platform namespace, and in default for the coordinators and executors the programs create there (a set-up Job adds them to default's ServiceAccount default; K8S_IMAGE_PULL_SECRETS for later platform versions). Copy or replicate the Secrets into default yourself: docs/images.md.",
+            "imagePullSecrets of every pod: Secret names in the platform namespace, and in default for the coordinators and executors the programs create there (a set-up Job adds them to " +
+              "default's ServiceAccount default; K8S_IMAGE_PULL_SECRETS for later platform versions). Copy or replicate the Secrets into default yourself: docs/images.md.",
           ),
         coordinator: image.optional().describe('Coordinator image (COORDINATOR_IMAGE); default: <registry>/nsfl-coordinator:<tag>.'),
         kubectl: image
@@ -274,7 +288,8 @@ export const configSchema = z
         mongo: image.default('docker.io/library/mongo:7.0.14').describe('Image with mongosh, for the set-up of an external MongoDB (its collections and index).'),
         minio: image
           .default('quay.io/minio/minio:RELEASE.2022-10-24T18-35-07Z')
-          .describe('Image of the embedded S3 endpoint; must be a release that still runs the filesystem (FS) mode, which stores uploads as plain files (RELEASE.2022-10-24T18-35-07Z is the last one).'),
+          .describe('Image of the embedded S3 endpoint; must be a release that still runs the filesystem (FS) mode, which stores uploads as plain files (RELEASE.2022-10-24T18-35-07Z is the last ' +
+            'one).'),
       })
       .prefault({})
       .describe('Where images come from.'),
@@ -294,7 +309,8 @@ export const configSchema = z
           .min(1)
           .max(256)
           .default(['default'])
-          .describe('FL namespaces; one folder (bucket) each, and with TLS one coordinator certificate each (coordinators.<namespace>.<name>.internal, which the proxy demands for the namespace\'s routes). DNS-1035 labels: coordinators are Pods and Services named <namespace>-<job>, so no namespace may begin with another\'s name and a "-".'),
+          .describe('FL namespaces; one folder (bucket) each, and with TLS one coordinator certificate each (coordinators.<namespace>.<name>.internal, which the proxy demands for the namespace\'s ' +
+            'routes). DNS-1035 labels: coordinators are Pods and Services named <namespace>-<job>, so no namespace may begin with another\'s name and a "-".'),
       })
       .prefault({})
       .describe('The shared root every cloud node mounts.'),
@@ -323,14 +339,17 @@ export const configSchema = z
               .describe('Existing credentials; default: a Secret generated in the cluster on first install.'),
             edgeNodePort: nodePort
               .optional()
-              .describe('Expose the embedded database on this NodePort for edge task managers (only when there are edge nodes). A NodePort cannot be restricted by source address (see edgeLoadBalancer).'),
+              .describe('Expose the embedded database on this NodePort for edge task managers (only when there are edge nodes). A NodePort cannot be restricted by source address (see ' +
+                'edgeLoadBalancer).'),
             edgeLoadBalancer: z
               .strictObject({
-                sourceRanges: z.array(ipv4Cidr).min(1).max(256).describe('The only source addresses the load balancer admits (loadBalancerSourceRanges): your edge nodes\' addresses or networks as the cloud sees them.'),
+                sourceRanges: z.array(ipv4Cidr).min(1).max(256).describe('The only source addresses the load balancer admits (loadBalancerSourceRanges): your edge nodes\' addresses or networks as ' +
+                  'the cloud sees them.'),
                 annotations: annotations.default({}).describe('Annotations of the Service (e.g. for your cloud\'s load balancer).'),
               })
               .optional()
-              .describe('Expose the embedded database for edge task managers through a cloud load balancer that admits only sourceRanges, instead of edgeNodePort; set edge.databaseAddress to its address.'),
+              .describe('Expose the embedded database for edge task managers through a cloud load balancer that admits only sourceRanges, instead of edgeNodePort; set edge.databaseAddress to its ' +
+                'address.'),
             resources: resourcesSchema.optional(),
             ...workloadFields,
           })
@@ -390,7 +409,9 @@ export const configSchema = z
               .boolean()
               .default(false)
               .describe(
-                "With tls.enabled: you state that the endpoint denies every request (read, list, write, delete) for keys under <tls.coordinatorFolder>/ in every FL namespace's bucket, e.g. by the bucket policy in docs/security.md (Jobs: the ssl key). The coordinators' private key is written to <sharedRoot.hostPath>/<namespace>/<tls.coordinatorFolder>/, which such an endpoint would serve as an object; synth refuses TLS with an external endpoint until this is true.",
+                "With tls.enabled: you state that the endpoint denies every request (read, list, write, delete) for keys under <tls.coordinatorFolder>/ in every FL namespace's bucket, e.g. by the " +
+                  "bucket policy in docs/security.md (Jobs: the ssl key). The coordinators' private key is written to <sharedRoot.hostPath>/<namespace>/<tls.coordinatorFolder>/, which such an " +
+                    "endpoint would serve as an object; synth refuses TLS with an external endpoint until this is true.",
               ),
           })
           .optional()
@@ -412,7 +433,8 @@ export const configSchema = z
         port: port.default(8088).describe('HTTP port (HTTP_PORT).'),
         coordinatorPort: port
           .default(50051)
-          .describe("gRPC port of the coordinators: the job's `port` key, which every job must set to this value. The NetworkPolicies allow the job scheduler and the proxy to reach coordinators on this port only."),
+          .describe("gRPC port of the coordinators: the job's `port` key, which every job must set to this value. The NetworkPolicies allow the job scheduler and the proxy to reach coordinators " +
+            "on this port only."),
         ...componentBase,
       })
       .prefault({})
@@ -464,7 +486,8 @@ export const configSchema = z
         type: z
           .enum(['httpRoute', 'ingress'])
           .default('httpRoute')
-          .describe('httpRoute: a Gateway API HTTPRoute attached to apiGateway.gateway (the Gateway implementation must support RegularExpression path matches); ingress: an Ingress of class apiGateway.ingressClassName.'),
+          .describe('httpRoute: a Gateway API HTTPRoute attached to apiGateway.gateway (the Gateway implementation must support RegularExpression path matches); ingress: an Ingress of class ' +
+            'apiGateway.ingressClassName.'),
         gateway: z
           .strictObject({
             name: dnsLabel.default('gateway').describe('Name of the Gateway the HTTPRoute attaches to.'),
@@ -485,25 +508,29 @@ export const configSchema = z
           .refine((h) => new Set(h).size === h.length, { error: 'must not repeat a host name' })
           .default([])
           .describe(
-            'Host names the API is served on (the HTTPRoute\'s spec.hostnames, the Ingress\'s rules[].host); empty: every host of the Gateway\'s listeners or the Ingress controller. Required for an HTTPRoute on a Gateway in another namespace (a shared Gateway): without it the route would claim /api/v1/... on every host of the listener.',
+            'Host names the API is served on (the HTTPRoute\'s spec.hostnames, the Ingress\'s rules[].host); empty: every host of the Gateway\'s listeners or the Ingress controller. Required for ' +
+              'an HTTPRoute on a Gateway in another namespace (a shared Gateway): without it the route would claim /api/v1/... on every host of the listener.',
           ),
         dataPlane: z
           .strictObject({
             namespace: dnsLabel
               .optional()
-              .describe('Namespace of the pods that forward the API\'s requests (the Gateway\'s data plane or the Ingress controller); the NetworkPolicies admit only them. Default (type httpRoute): the Gateway\'s namespace; required for type ingress.'),
+              .describe('Namespace of the pods that forward the API\'s requests (the Gateway\'s data plane or the Ingress controller); the NetworkPolicies admit only them. Default (type ' +
+                'httpRoute): the Gateway\'s namespace; required for type ingress.'),
             podLabels: z
               .record(labelKey, labelValue)
               .refine((l) => Object.keys(l).length <= 16, { error: 'must set at most 16 labels' })
               .optional()
               .describe(
-                'Labels of those pods. Default (type httpRoute): gateway.networking.k8s.io/gateway-name: <gateway.name>, the label Gateway API implementations that deploy a data plane per Gateway set (Istio, NGINX Gateway Fabric); Envoy Gateway: set its own labels and namespace. {} admits every pod of the namespace.',
+                'Labels of those pods. Default (type httpRoute): gateway.networking.k8s.io/gateway-name: <gateway.name>, the label Gateway API implementations that deploy a data plane per Gateway ' +
+                  'set (Istio, NGINX Gateway Fabric); Envoy Gateway: set its own labels and namespace. {} admits every pod of the namespace.',
               ),
             cilium: z
               .boolean()
               .default(false)
               .describe(
-                "The gateway is Cilium's own (Cilium's Gateway API or Ingress support): its requests carry Cilium's reserved identity \"ingress\", which no pod selector matches, so a CiliumNetworkPolicy (cilium.io/v2) admits that entity instead; namespace and podLabels are then not used.",
+                "The gateway is Cilium's own (Cilium's Gateway API or Ingress support): its requests carry Cilium's reserved identity \"ingress\", which no pod selector matches, so a " +
+                  "CiliumNetworkPolicy (cilium.io/v2) admits that entity instead; namespace and podLabels are then not used.",
               ),
           })
           .prefault({})
@@ -528,7 +555,8 @@ export const configSchema = z
             targetRevision: z.string().regex(/^[^\s]{1,255}$/, { error: 'must be a branch, tag or commit without spaces, e.g. main' }).default('HEAD').describe('Branch, tag or commit.'),
             path: z
               .string()
-              .regex(/^(?:\.|(?!\/)(?!(?:.*\/)?\.\.?(?:\/|$))\S{1,1024})$/, { error: 'must be a relative folder in the repository without spaces or "." and ".." segments, e.g. dist (or "." for the repository root)' })
+              .regex(/^(?:\.|(?!\/)(?!(?:.*\/)?\.\.?(?:\/|$))\S{1,1024})$/, { error: 'must be a relative folder in the repository without spaces or "." and ".." segments, e.g. dist (or "." for ' +
+                'the repository root)' })
               .default('dist').describe('Folder of the manifests in the repository.'),
             automated: z.boolean().default(true).describe('Sync automatically (Applications of the platform and of the edge fleet).'),
             prune: z
@@ -559,7 +587,8 @@ export const configSchema = z
                   .describe('Waits between attempts.'),
               })
               .prefault({})
-              .describe("Retries of a failed sync, on every Application (the platform's, each edge shard's, cert-manager's): a first install whose sync fails while cert-manager's webhook is not ready yet is synced again instead of staying failed."),
+              .describe("Retries of a failed sync, on every Application (the platform's, each edge shard's, cert-manager's): a first install whose sync fails while cert-manager's webhook is not " +
+                "ready yet is synced again instead of staying failed."),
             destination: z
               .strictObject({
                 server: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be an http(s) URL' }).optional().describe('API server URL of the target cluster; default https://kubernetes.default.svc when `name` is not set.'),
@@ -570,7 +599,8 @@ export const configSchema = z
               .describe('Cluster the Applications deploy to.'),
             certManager: z
               .strictObject({
-                enabled: z.boolean().default(false).describe("Also write an Argo CD Application that installs cert-manager from its official Helm chart (dist/argocd/cert-manager.k8s.yaml). Leave false when cert-manager is installed otherwise; it must be installed once per cluster."),
+                enabled: z.boolean().default(false).describe("Also write an Argo CD Application that installs cert-manager from its official Helm chart (dist/argocd/cert-manager.k8s.yaml). Leave " +
+                  "false when cert-manager is installed otherwise; it must be installed once per cluster."),
                 chartVersion: z
                   .string()
                   .regex(/^v\d+\.\d+\.\d+$/, { error: 'must be a cert-manager release, e.g. v1.19.1' })
@@ -591,17 +621,21 @@ export const configSchema = z
                   .boolean()
                   .default(false)
                   .describe(
-                    "Also write an Argo CD Application that installs KubeEdge's CloudCore from KubeEdge's own Helm chart (dist/argocd/cloudcore.k8s.yaml), as `keadm init --advertise-address` would. Its advertise address is the IP of edge.cloudCoreAddress (required). Leave false when CloudCore is installed otherwise (keadm init); it must be installed once per cluster.",
+                    "Also write an Argo CD Application that installs KubeEdge's CloudCore from KubeEdge's own Helm chart (dist/argocd/cloudcore.k8s.yaml), as `keadm init --advertise-address` " +
+                      "would. Its advertise address is the IP of edge.cloudCoreAddress (required). Leave false when CloudCore is installed otherwise (keadm init); it must be installed once per " +
+                        "cluster.",
                   ),
                 version: z
                   .string()
                   .regex(/^v1\.(?:1[1-9]|[2-9]\d)\.\d+$/, { error: 'must be a KubeEdge release tag from v1.11.0 on (the first with the cloudcore chart), e.g. v1.17.0' })
                   .optional()
-                  .describe('KubeEdge release (Git tag) to install, required when enabled: the chart at manifests/charts/cloudcore of that tag, and the images of that version. Use the release your edge nodes run (keadm join --kubeedge-version).'),
+                  .describe('KubeEdge release (Git tag) to install, required when enabled: the chart at manifests/charts/cloudcore of that tag, and the images of that version. Use the release ' +
+                    'your edge nodes run (keadm join --kubeedge-version).'),
                 namespace: dnsLabel.default('kubeedge').describe('Namespace CloudCore runs in (keadm uses kubeedge).'),
                 repoURL: gitRepoUrl
                   .default('https://github.com/kubeedge/kubeedge.git')
-                  .describe("Git repository that holds KubeEdge's cloudcore chart at its release tags: KubeEdge's own, or your mirror of it (an air-gapped site). Its images come through images.mirror."),
+                  .describe("Git repository that holds KubeEdge's cloudcore chart at its release tags: KubeEdge's own, or your mirror of it (an air-gapped site). Its images come through " +
+                    "images.mirror."),
               })
               .prefault({})
               .describe("KubeEdge's CloudCore, the cloud side of the edge fleet (see docs/gitops.md, CloudCore)."),
@@ -615,7 +649,8 @@ export const configSchema = z
           .max(1000)
           .default(32)
           .describe(
-            'Edge nodes are split into this many shards by a hash of the node name: dist/edge/<shard>/<node>.k8s.yaml, one Argo CD Application per non-empty shard. Adding nodes never moves others; changing this number moves most nodes to another shard.',
+            'Edge nodes are split into this many shards by a hash of the node name: dist/edge/<shard>/<node>.k8s.yaml, one Argo CD Application per non-empty shard. Adding nodes never moves ' +
+              'others; changing this number moves most nodes to another shard.',
           ),
       })
       .prefault({})

@@ -36,12 +36,14 @@ export const tlsSchema = z
       .boolean()
       .default(true)
       .describe(
-        'Mutual TLS on every FL gRPC hop the programs can encrypt (task managers ↔ proxy ↔ coordinators, coordinators → task managers) and TLS for every remote connection to the embedded database. false only for a lab: every byte, credentials included, then crosses the network in plaintext.',
+        'Mutual TLS on every FL gRPC hop the programs can encrypt (task managers ↔ proxy ↔ coordinators, coordinators → task managers) and TLS for every remote connection to the embedded ' +
+          'database. false only for a lab: every byte, credentials included, then crosses the network in plaintext.',
       ),
     certificates: z
       .enum(['certManager', 'existing'])
       .default('certManager')
-      .describe('certManager: cert-manager issues and renews every certificate (it must be installed, see gitops.argocd.certManager); existing: Secrets you create (keys tls.crt, tls.key, ca.crt; RSA keys; one CA for all), named in tls.existingSecrets.'),
+      .describe('certManager: cert-manager issues and renews every certificate (it must be installed, see gitops.argocd.certManager); existing: Secrets you create (keys tls.crt, tls.key, ca.crt; ' +
+        'RSA keys; one CA for all), named in tls.existingSecrets.'),
     certManager: z
       .strictObject({
         issuer: z
@@ -52,20 +54,24 @@ export const tlsSchema = z
               .boolean()
               .default(false)
               .describe(
-                "Required true: you state that this issuer's CA (e.g. an intermediate of your PKI) signs this platform's certificates and nothing else. The programs admit any peer certificate their CA signed (they check no name), so a CA that also signs other certificates lets their holders act as task managers or coordinators.",
+                "Required true: you state that this issuer's CA (e.g. an intermediate of your PKI) signs this platform's certificates and nothing else. The programs admit any peer certificate " +
+                  "their CA signed (they check no name), so a CA that also signs other certificates lets their holders act as task managers or coordinators.",
               ),
           })
           .optional()
-          .describe("Sign with an issuer you run, whose CA is dedicated to this platform (dedicated: true); it must return the CA's certificate as ca.crt (the CA and Vault issuers do). Default: a CA created here (a self-signed root kept in the Secret <name>-ca)."),
+          .describe("Sign with an issuer you run, whose CA is dedicated to this platform (dedicated: true); it must return the CA's certificate as ca.crt (the CA and Vault issuers do). Default: a " +
+            "CA created here (a self-signed root kept in the Secret <name>-ca)."),
         caDuration: duration.default('87600h').describe('Lifetime of the CA created here (default ten years).'),
         duration: duration.default('8760h').describe('Lifetime of each program\'s certificate (default one year).'),
-        renewBefore: duration.default('720h').describe('How long before expiry cert-manager renews a certificate (default 30 days). The proxy, the database and the coordinators\' folders load a renewal in place; task managers read theirs at start only (see restart).'),
+        renewBefore: duration.default('720h').describe('How long before expiry cert-manager renews a certificate (default 30 days). The proxy, the database and the coordinators\' folders load a ' +
+          'renewal in place; task managers read theirs at start only (see restart).'),
         restart: z
           .strictObject({
             enabled: z
               .boolean()
               .default(true)
-              .describe('Restart, on the schedule, each task manager whose certificate was renewed since it started (they read it at start only): a restart fails the tasks it runs, so pick a quiet hour. false: restart them yourself within renewBefore (docs/security.md).'),
+              .describe('Restart, on the schedule, each task manager whose certificate was renewed since it started (they read it at start only): a restart fails the tasks it runs, so pick a ' +
+                'quiet hour. false: restart them yourself within renewBefore (docs/security.md).'),
             schedule: z
               .string()
               .regex(/^(\S+\s+){4}\S+$/, { error: 'must be a cron schedule of five fields, e.g. "30 3 * * *" (03:30 every day)' })
@@ -85,8 +91,10 @@ export const tlsSchema = z
         database: dnsSubdomain.optional().describe('The embedded database\'s Secret; default <name>-database-tls.'),
         jobScheduler: dnsSubdomain.optional().describe('The job scheduler\'s client certificate for the embedded database (common name fl_job_scheduler, its role); default <name>-job-scheduler-tls.'),
         modelManager: dnsSubdomain.optional().describe('The model manager\'s client certificate for the embedded database (common name fl_model_manager, its role); default <name>-model-manager-tls.'),
-        databaseSetup: dnsSubdomain.optional().describe('The database set-up Job\'s client certificate for the embedded database (any subject: it logs in as the superuser, whose name it cannot carry); default <name>-database-setup-tls.'),
-        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace (it must then carry every namespace\'s name coordinators.<namespace>.<name>.internal, and a job author of one namespace holds a key valid in all); default <name>-coordinator-tls-<namespace>, one per namespace.'),
+        databaseSetup: dnsSubdomain.optional().describe('The database set-up Job\'s client certificate for the embedded database (any subject: it logs in as the superuser, whose name it cannot ' +
+          'carry); default <name>-database-setup-tls.'),
+        coordinators: dnsSubdomain.optional().describe('The coordinators\' Secret, shared by every FL namespace (it must then carry every namespace\'s name ' +
+          'coordinators.<namespace>.<name>.internal, and a job author of one namespace holds a key valid in all); default <name>-coordinator-tls-<namespace>, one per namespace.'),
         edgeNodePrefix: z
           .string()
           .max(190, { error: 'must be at most 190 characters (node names follow it in a Secret name)', abort: true })
@@ -104,7 +112,8 @@ export const tlsSchema = z
       .min(1024, { error: 'must be at least 1024, e.g. 21091' })
       .max(29999, { error: 'must be below 30000: a loopback port in the NodePort range (30000-32767) is caught by kube-proxy' })
       .default(21091)
-      .describe("Loopback port of the TLS tunnel beside every task manager: the program sends everything for the proxy to 127.0.0.1:<tunnelPort> in plaintext, and the tunnel carries it to the proxy over mutual TLS (the programs cannot encrypt those calls themselves). On an edge node (host network) the port is taken on the node itself: no task manager port may equal it."),
+      .describe("Loopback port of the TLS tunnel beside every task manager: the program sends everything for the proxy to 127.0.0.1:<tunnelPort> in plaintext, and the tunnel carries it to the " +
+        "proxy over mutual TLS (the programs cannot encrypt those calls themselves). On an edge node (host network) the port is taken on the node itself: no task manager port may equal it."),
     plaintextDatabase: z
       .boolean()
       .default(false)

@@ -15,7 +15,7 @@ import { DNS_SUBDOMAIN_MAX } from './k8s-rules';
  * instance labels, the selector labels, the site label. A config may not set
  * them on any object (they select pods and track objects).
  */
-export const RESERVED_PREFIXES = ['app.kubernetes.io/', 'fl.neursafe.io/'] as const;
+const RESERVED_PREFIXES = ['app.kubernetes.io/', 'fl.neursafe.io/'] as const;
 
 /** True for a key the generator owns ({@link RESERVED_PREFIXES}). */
 function isReservedKey(key: string): boolean {
@@ -25,7 +25,8 @@ function isReservedKey(key: string): boolean {
 const notReserved = (what: string) => (m: Record<string, string>, ctx: z.core.$RefinementCtx<Record<string, string>>) => {
   for (const key of Object.keys(m)) {
     if (isReservedKey(key)) {
-      ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is a label the generator sets (${RESERVED_PREFIXES.join('*, ')}*) and ${what} cannot override it: use another key, e.g. example.com/team` });
+      ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is a label the generator sets (${RESERVED_PREFIXES.join('*, ')}*) and ${what} cannot override it: use another key, e.g. ` +
+        `example.com/team` });
     }
   }
 };
@@ -80,7 +81,7 @@ const podAffinity = z.strictObject({
 });
 
 /** An affinity as a pod spec takes it; the node affinity is merged with the generator's own rule (lib/overrides/placement.ts). */
-export const affinity = z
+const affinity = z
   .strictObject({
     nodeAffinity: z
       .strictObject({
@@ -146,8 +147,10 @@ const extraVolumeMount = z.strictObject({
 
 const envFromSource = z
   .strictObject({
-    configMapRef: z.strictObject({ name: dnsSubdomain.describe('ConfigMap in the platform namespace.'), optional: z.boolean().optional().describe('Start the pod when it is missing.') }).optional().describe('Every key of a ConfigMap.'),
-    secretRef: z.strictObject({ name: dnsSubdomain.describe('Secret in the platform namespace.'), optional: z.boolean().optional().describe('Start the pod when it is missing.') }).optional().describe('Every key of a Secret.'),
+    configMapRef: z.strictObject({ name: dnsSubdomain.describe('ConfigMap in the platform namespace.'), optional: z.boolean().optional().describe('Start the pod when it is ' +
+      'missing.') }).optional().describe('Every key of a ConfigMap.'),
+    secretRef: z.strictObject({ name: dnsSubdomain.describe('Secret in the platform namespace.'), optional: z.boolean().optional().describe('Start the pod when it is ' +
+      'missing.') }).optional().describe('Every key of a Secret.'),
     prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable prefix, e.g. CORP_' }).optional().describe('Prefix of the variable names.'),
   })
   .refine((s) => (s.configMapRef === undefined) !== (s.secretRef === undefined), { error: 'must have exactly one of configMapRef and secretRef' });
@@ -177,7 +180,7 @@ export const workloadFields = {
 };
 
 /** {@link workloadFields} as one section. */
-export const workloadSettings = z.strictObject(workloadFields);
+const workloadSettings = z.strictObject(workloadFields);
 
 /** The parsed settings of a workload. */
 export type WorkloadSettings = z.output<typeof workloadSettings>;
@@ -247,7 +250,8 @@ export const overrideSections = {
   commonAnnotations: extraAnnotations.default({}).describe('Annotations added to every object\'s metadata (not to pods).'),
   workloads: workloadSettings
     .prefault({})
-    .describe('Placement, metadata, extra volumes and envFrom of every server workload (job scheduler, model manager, client selector, proxy, database, object storage, cloud task manager); placement and metadata also of the set-up Jobs. A component\'s own fields win, maps merged. Edge task managers take theirs from edge.defaults, profiles and nodes.'),
+    .describe('Placement, metadata, extra volumes and envFrom of every server workload (job scheduler, model manager, client selector, proxy, database, object storage, cloud task manager); ' +
+      'placement and metadata also of the set-up Jobs. A component\'s own fields win, maps merged. Edge task managers take theirs from edge.defaults, profiles and nodes.'),
   extraObjects: z.array(extraObject).max(1000).default([]).describe('Objects added to the output as written (see docs/escape-hatch.md).'),
   patches: z.array(patch).max(1000).default([]).describe('Patches to generated objects, applied after generation (see docs/escape-hatch.md).'),
 };

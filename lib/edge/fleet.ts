@@ -19,22 +19,22 @@ import type { EdgeCertificates } from '../resolve/model';
 import { edgeFilePath } from './shards';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
-export const NODE_LABELS_SELECTOR = 'fl.neursafe.io/node-labels';
+const NODE_LABELS_SELECTOR = 'fl.neursafe.io/node-labels';
 
 /** How often the node labeler compares node labels with the config (cron). */
-export const NODE_LABELER_SCHEDULE = '*/10 * * * *';
+const NODE_LABELER_SCHEDULE = '*/10 * * * *';
 
 /**
  * Resource name of an edge node's task manager objects. Each per-node family
  * has a prefix of its own (`edge-`, `label-`) and no suffix, so no node name
  * can produce another node's (or a fixed object's) name.
  */
-export function edgeResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
+function edgeResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
   return resourceName(context, `edge-${nodeName}`);
 }
 
 /** Name of the ConfigMap that lists an edge node's labels. */
-export function labelResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
+function labelResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
   return resourceName(context, `label-${nodeName}`);
 }
 
@@ -144,7 +144,8 @@ export class EdgeFleet extends Construct {
       `kubectl -n ${context.namespace} get configmap -l ${NODE_LABELS_SELECTOR}=true -o jsonpath='{range .items[*]}{.data.node}{" "}{.data.labels}{"\\n"}{end}' > want`,
       `kubectl get nodes -o go-template='{{range .items}}{{$n := .metadata.name}}{{range $k, $v := .metadata.labels}}{{$n}} {{$k}}={{$v}}{{"\\n"}}{{end}}{{end}}' > have`,
       // One pass: for each wanted node, the labels it lacks (or "-" when it has not joined).
-      `awk 'NR == FNR { have[$0] = 1; joined[$1] = 1; next } NF == 0 { next } !($1 in joined) { print $1, "-"; next } { m = ""; for (i = 2; i <= NF; i++) if (!(($1 " " $i) in have)) m = m " " $i; if (m != "") print $1 m }' have want > todo`,
+      "awk 'NR == FNR { have[$0] = 1; joined[$1] = 1; next } NF == 0 { next } !($1 in joined) { print $1, \"-\"; next } " +
+        "{ m = \"\"; for (i = 2; i <= NF; i++) if (!(($1 \" \" $i) in have)) m = m \" \" $i; if (m != \"\") print $1 m }' have want > todo",
       'n=0; failed=0',
       'while read -r node missing; do',
       '  if [ "$missing" = "-" ]; then echo "node $node has not joined yet: keadm join --labels sets its labels"; continue; fi',

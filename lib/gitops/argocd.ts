@@ -51,7 +51,8 @@ function edgeShardsGlob(path: string): string {
 }
 
 /** The Argo CD settings of the config (`gitops.argocd`). */
-// An interface, so the API docs show it on one page instead of inlining it in each props; NonNullable (a no-op: the section always has a value) because an interface cannot extend an indexed access type directly.
+// An interface, so the API docs show it on one page instead of inlining it in each props; NonNullable (a no-op: the
+// section always has a value) because an interface cannot extend an indexed access type directly.
 export interface ArgoCdSettings extends NonNullable<PlatformModel['gitops']['argocd']> {}
 
 /** Props of {@link PlatformApplication} and {@link FleetApplicationSet}. */
@@ -215,10 +216,10 @@ function chartSyncPolicy(a: ArgoCdSettings): ApplicationSpecSyncPolicy {
 }
 
 /** The cloudcore chart's folder in KubeEdge's repository (`gitops.argocd.cloudCore.repoURL`), at every release tag from v1.11.0 on. */
-export const CLOUDCORE_CHART_PATH = 'manifests/charts/cloudcore';
+const CLOUDCORE_CHART_PATH = 'manifests/charts/cloudcore';
 
 /** Helm release name `keadm init` gives CloudCore; the same here, so the objects are named as KubeEdge's docs expect. */
-export const CLOUDCORE_RELEASE = 'cloudcore';
+const CLOUDCORE_RELEASE = 'cloudcore';
 
 /** CloudCore's images (chart values key to repository, tagged with the release): what its Application pulls. */
 const CLOUDCORE_IMAGES = {

@@ -87,7 +87,7 @@ function portOf(hostPort: string): number {
 const MONGO_PORT = 27017;
 
 /** The ports of a database address: `host:port`, or every host of a `mongodb://` URI. */
-export function databasePorts(address: string): number[] {
+function databasePorts(address: string): number[] {
   const uri = /^mongodb(\+srv)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(address);
   if (!uri) return [portOf(address)];
   if (uri[1]) return [MONGO_PORT];

@@ -22,13 +22,13 @@ import { syncWave } from '../blocks/setup-job';
 export const CLOUD_SITE = 'cloud';
 
 /** The label every namespace carries with its own name (Kubernetes 1.21+). */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /**
  * Sync wave of the policies: with the Namespace's objects, before the set-up
  * hooks (wave -1) run, so the deny never exists without its allow rules.
  */
-export const NETWORK_POLICY_WAVE = -2;
+const NETWORK_POLICY_WAVE = -2;
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {

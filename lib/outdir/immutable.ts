@@ -7,6 +7,7 @@
  * sync options.
  */
 import { block, keysAt, ManifestDoc, valueAt } from './documents';
+import type { Obj } from '../config/untyped';
 
 /** Argo CD's per-object sync options annotation. */
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
@@ -28,7 +29,6 @@ export interface ImmutableChange {
   readonly advice: string;
 }
 
-type Obj = Record<string, any>;
 
 /** The fields of `spec` a StatefulSet update may change; every other is immutable. */
 const STATEFULSET_MUTABLE = new Set(['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds']);

@@ -54,7 +54,8 @@ export function withLock<T>(target: string, shown: string, fn: () => T, io: File
         continue;
       }
       throw new OutputError(
-        `${shown}: error: another synth is writing this folder (lock ${file} held by ${holder || 'an unknown process'}); wait for it to finish and run again, or delete the lock file if no synth is running.`,
+        `${shown}: error: another synth is writing this folder (lock ${file} held by ${holder || 'an unknown process'}); wait for it to finish and run again, or delete the lock file if no synth ` +
+          `is running.`,
         EXIT.outdirInUse,
       );
     }

@@ -1,11 +1,9 @@
 /**
  * The output folder's record of every edge node's task manager port
- * ({@link PORTS_FILE}): written by synth, read back by the next one so that
+ * (`PORTS_FILE` of resolve/ports.ts): written by synth, read back by the next one so that
  * adding or removing other nodes never moves a node.
  */
-import { PORTS_FILE } from '../resolve/ports';
-
-/** The text of {@link PORTS_FILE}: `node port` lines sorted by node name. */
+/** The text of the record: `node port` lines sorted by node name. */
 export function renderPortRecord(ports: ReadonlyMap<string, number>): string {
   const names = [...ports.keys()].sort();
   return [
@@ -16,7 +14,7 @@ export function renderPortRecord(ports: ReadonlyMap<string, number>): string {
   ].join('\n');
 }
 
-/** The ports in a {@link PORTS_FILE} text; lines that are not `node port` are ignored. */
+/** The ports in a record's text; lines that are not `node port` are ignored. */
 export function parsePortRecord(text: string): Map<string, number> {
   const ports = new Map<string, number>();
   for (const line of text.split('\n')) {

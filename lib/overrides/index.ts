@@ -17,8 +17,8 @@ import type { EdgeSite } from '../resolve/fleet';
 import { applyOp, mergePatch, PatchOpError } from './json-patch';
 import { addToMap, applyWorkload, Clash, mergeSettings } from './placement';
 import { podTemplates, structureProblems, typeChanges } from './structure';
+import type { Obj, Untyped } from '../config/untyped';
 
-type Obj = Record<string, any>;
 
 /** Where the config and its positions come from. */
 export interface OverrideSource {
@@ -59,8 +59,8 @@ const SECTIONS: Readonly<Record<string, { readonly path: readonly string[]; read
 
 
 /** The value at a path of the config. */
-function at(config: Config, path: readonly string[]): any {
-  return path.reduce<any>((v, k) => v?.[k], config);
+function at(config: Config, path: readonly string[]): Untyped {
+  return path.reduce<Untyped>((v, k) => v?.[k], config);
 }
 
 /** The config section of each component with a workload of its own, by component name. */
@@ -87,7 +87,7 @@ const isSet = (v: unknown) => v !== undefined && !(typeof v === 'object' && v !=
  */
 export function overrideFieldsSet(config: Config, components: readonly ComponentEntry[]): string[] {
   const out: string[] = (['commonLabels', 'commonAnnotations', 'extraObjects', 'patches'] as const).filter((k) => isSet(config[k]));
-  const check = (section: any, path: readonly PropertyKey[], keys: readonly string[]) => {
+  const check = (section: Untyped, path: readonly PropertyKey[], keys: readonly string[]) => {
     for (const k of keys) if (isSet(section?.[k])) out.push(formatPath([...path, k]));
   };
   check(config.workloads, ['workloads'], WORKLOAD_KEYS);
@@ -242,7 +242,8 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
         // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
         for (const [k, v] of Object.entries(instance)) {
           const own = obj.metadata.labels?.[k];
-          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by it): drop it`);
+          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by ` +
+            `it): drop it`);
         }
         obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels, ...instance };
         obj.metadata.annotations = { ...commonAnnotations, ...obj.metadata.annotations };

@@ -7,8 +7,8 @@
  * config field that caused it.
  */
 import type { WorkloadSettings } from '../config/workloads';
+import type { Obj } from '../config/untyped';
 
-type Obj = Record<string, any>;
 
 /** A clash between a config field and what the generator wrote. */
 export interface Clash {
@@ -84,7 +84,8 @@ function mainContainer(template: Obj, name: string): Obj | undefined {
 
 /**
  * Applies `s` to a pod template in place; returns the clashes found.
- * @param container name of the program's container (when the pod has several and no default-container annotation); none for pods without a program of their own (set-up Jobs, whose extra volumes, mounts and envFrom do not apply)
+ * @param container name of the program's container (when the pod has several and no default-container annotation);
+ *   none for pods without a program of their own (set-up Jobs, whose extra volumes, mounts and envFrom do not apply)
  */
 export function applyWorkload(template: Obj, s: WorkloadSettings, container: string | undefined): Clash[] {
   const clashes: Clash[] = [];
@@ -96,7 +97,8 @@ export function applyWorkload(template: Obj, s: WorkloadSettings, container: str
   if (s.tolerations && s.tolerations.length > 0) spec.tolerations = [...(spec.tolerations ?? []), ...structuredClone(s.tolerations)];
   if (s.affinity) spec.affinity = mergeAffinity(spec.affinity, s.affinity);
   if (s.priorityClassName !== undefined) {
-    if (spec.priorityClassName !== undefined && spec.priorityClassName !== s.priorityClassName) clashes.push({ path: ['priorityClassName'], message: `the pod already has priorityClassName ${spec.priorityClassName}` });
+    if (spec.priorityClassName !== undefined && spec.priorityClassName !== s.priorityClassName) clashes.push({ path: ['priorityClassName'], message: `the pod already has priorityClassName ` +
+      `${spec.priorityClassName}` });
     else spec.priorityClassName = s.priorityClassName;
   }
   if (container === undefined) return clashes;

@@ -7,8 +7,8 @@
  * the schema packages of the devDependencies, so synth does this one.
  */
 import { isDns1123Label, isLabelValue, isQualifiedName } from '../config/k8s-rules';
+import type { Obj } from '../config/untyped';
 
-type Obj = Record<string, any>;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isName = (v: unknown) => typeof v === 'string' && v !== '';
@@ -90,7 +90,8 @@ export function structureProblems(obj: Obj): string[] {
       if (!isObj(selector)) out.push('spec.selector.matchLabels: is missing');
       else {
         const podLabels = isObj(template.metadata?.labels) ? template.metadata.labels : {};
-        for (const [k, v] of Object.entries(selector)) if (podLabels[k] !== v) out.push(`spec.selector.matchLabels["${k}"]: the pod template does not carry ${k}=${String(v)}, so the selector matches none of its pods`);
+        for (const [k, v] of Object.entries(selector)) if (podLabels[k] !== v) out.push(`spec.selector.matchLabels["${k}"]: the pod template does not carry ${k}=${String(v)}, so the selector ` +
+          `matches none of its pods`);
       }
     }
   }

@@ -11,6 +11,7 @@ import { flowGraph, GraphNode } from './graph';
 import { OverviewInput } from './input';
 import { MermaidGroup, MermaidNode, mermaidFlowchart } from './mermaid';
 import { count, distinct, range } from './text';
+import type { Untyped } from '../config/untyped';
 
 /** The component key of a platform peer (undefined for every other peer). */
 function componentKey(peer: Peer): string | undefined {
@@ -100,9 +101,9 @@ export function overviewDiagram(input: OverviewInput): string {
   for (const svc of input.objects.exposing.filter((o) => o.kind === 'Service')) {
     const key = selectorKey(svc);
     if (key === undefined) continue;
-    const ports = (svc.spec.ports ?? []).map((p: any) => `${p.name ?? ''} ${p.port}`.trim()).join(', ');
+    const ports = (svc.spec.ports ?? []).map((p: Untyped) => `${p.name ?? ''} ${p.port}`.trim()).join(', ');
     const type = svc.spec.clusterIP === 'None' ? 'headless' : svc.spec.type ?? 'ClusterIP';
-    const node = (svc.spec.ports ?? []).flatMap((p: any) => (p.nodePort === undefined ? [] : [`node port ${p.nodePort}`]));
+    const node = (svc.spec.ports ?? []).flatMap((p: Untyped) => (p.nodePort === undefined ? [] : [`node port ${p.nodePort}`]));
     services.set(key, [...(services.get(key) ?? []), `Service ${svc.metadata.name} (${type}): ${ports}${node.length > 0 ? `, ${node.join(', ')}` : ''}`]);
   }
   // The API gateway's data plane carries the routes of the components it sends requests to.

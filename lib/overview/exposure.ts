@@ -10,12 +10,13 @@ import { SITE_LABEL } from '../labels';
 import { OverviewInput } from './input';
 import { OutputObjects } from './objects';
 import { count, distinct, range } from './text';
+import type { Obj, Untyped } from '../config/untyped';
 
 /** The label that names a pod's component. */
 const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** The component key of a Service's selector, `component` or `component/cloud`, matching the diagram's component keys. */
-export function selectorKey(svc: Record<string, any>): string | undefined {
+export function selectorKey(svc: Obj): string | undefined {
   const sel: Record<string, string> | undefined = svc.spec?.selector;
   const component = sel?.[COMPONENT_LABEL];
   if (component === undefined) return undefined;
@@ -23,7 +24,7 @@ export function selectorKey(svc: Record<string, any>): string | undefined {
 }
 
 /** How a Service is reached, besides the routes to it. */
-function serviceReach(svc: Record<string, any>, port: Record<string, any>): string {
+function serviceReach(svc: Obj, port: Obj): string {
   const spec = svc.spec ?? {};
   const ips: string[] = spec.externalIPs ?? [];
   const extra = ips.length > 0 ? `; external IPs ${ips.join(', ')}` : '';
@@ -45,13 +46,13 @@ export function routesByService(objects: OutputObjects): Map<string, string[]> {
   const add = (service: string, text: string) => routes.set(service, distinct([...(routes.get(service) ?? []), text]));
   for (const o of objects.exposing) {
     if (o.kind === 'HTTPRoute') {
-      const parents = (o.spec.parentRefs ?? []).map((p: any) => `Gateway ${p.namespace ?? o.metadata.namespace}/${p.name}`).join(', ');
+      const parents = (o.spec.parentRefs ?? []).map((p: Untyped) => `Gateway ${p.namespace ?? o.metadata.namespace}/${p.name}`).join(', ');
       const hosts: string[] = o.spec.hostnames ?? [];
       const text = `HTTPRoute ${o.metadata.name} on ${parents}${hosts.length > 0 ? ` for ${hosts.join(', ')}` : ''}`;
       for (const r of o.spec.rules ?? []) for (const b of r.backendRefs ?? []) add(b.name, text);
     }
     if (o.kind === 'Ingress') {
-      const rules: any[] = o.spec.rules ?? [];
+      const rules: Untyped[] = o.spec.rules ?? [];
       const hosts = rules.flatMap((r) => (r.host ? [r.host] : []));
       const text = `Ingress ${o.metadata.name}${o.spec.ingressClassName ? ` (class ${o.spec.ingressClassName})` : ''}${hosts.length > 0 ? ` for ${distinct(hosts).join(', ')}` : ''}`;
       for (const r of rules) for (const p of r.http?.paths ?? []) add(p.backend.service.name, text);

@@ -16,7 +16,7 @@ export interface GraphNode {
 }
 
 /** The flows from one peer to another. */
-export interface GraphEdge {
+interface GraphEdge {
   /** {@link GraphNode.id} of the side that connects. */
   readonly from: string;
   /** {@link GraphNode.id} of the side that accepts. */

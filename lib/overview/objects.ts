@@ -5,6 +5,7 @@
  * the objects that expose a component (Services, HTTPRoutes, Ingresses).
  */
 import { EDGE_DIR } from '../edge/shards';
+import type { Obj } from '../config/untyped';
 
 /** The files of the edge nodes, `edge/<shard>/<node>.k8s.yaml`, as one row. */
 export const EDGE_NODE_FILES = `${EDGE_DIR}/<shard>/<node>.k8s.yaml`;
@@ -19,10 +20,10 @@ export class OutputObjects {
   /** Edge nodes' files, and the shard folders they are in. */
   public readonly edgeFiles = { files: new Set<string>(), shards: new Set<string>() };
   /** Services, HTTPRoutes and Ingresses, in output order. */
-  public readonly exposing: Record<string, any>[] = [];
+  public readonly exposing: Obj[] = [];
 
   /** Takes one rendered object of `file`. */
-  public add(file: string, obj: Record<string, any>): void {
+  public add(file: string, obj: Obj): void {
     const parts = file.split('/');
     const edge = parts.length === 3 && parts[0] === EDGE_DIR;
     const row = edge ? EDGE_NODE_FILES : file;

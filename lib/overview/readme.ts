@@ -24,8 +24,10 @@ export function renderOverview(input: OverviewInput): string {
   const out: string[] = [input.header.trimEnd(), `# The generated platform: \`${input.name}\` in namespace \`${input.namespace}\``, ''];
   out.push(
     input.policyFile !== undefined
-      ? `Components, their Services and every connection the NetworkPolicies (\`${input.policyFile}\`) allow: each arrow is one allowed flow, labelled with its destination ports, and nothing else is allowed. "any address" is every address in or outside the cluster (NodePorts, node addresses, the API server, external services).`
-      : 'Components, their Services and every connection the platform needs, labelled with the destination ports. `networkPolicies.enabled` is false: no NetworkPolicy is written, so nothing restricts other traffic.',
+      ? `Components, their Services and every connection the NetworkPolicies (\`${input.policyFile}\`) allow: each arrow is one allowed flow, labelled with its destination ports, and nothing else ` +
+        `is allowed. "any address" is every address in or outside the cluster (NodePorts, node addresses, the API server, external services).`
+      : 'Components, their Services and every connection the platform needs, labelled with the destination ports. `networkPolicies.enabled` is false: no NetworkPolicy is written, so nothing ' +
+        'restricts other traffic.',
     '',
     '```mermaid',
     overviewDiagram(input).trimEnd(),

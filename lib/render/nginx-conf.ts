@@ -24,7 +24,7 @@ export interface NginxConfInput {
 }
 
 /** Mutual TLS of the proxy's gRPC traffic. */
-export interface NginxTls {
+interface NginxTls {
   /** Folder with cert.pem, private.key and trusted.pem: the proxy's certificate (server and client) and the CA. */
   readonly sslDir: string;
   /**

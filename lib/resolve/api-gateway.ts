@@ -15,7 +15,7 @@ const DEFAULT_NAMESPACE = 'default';
  * The label Gateway API implementations that deploy a data plane per Gateway
  * put on its pods (GEP-1762): Istio, NGINX Gateway Fabric.
  */
-export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 /** The pods the API gateway's requests come from. */
 export type GatewayDataPlane =
@@ -25,7 +25,7 @@ export type GatewayDataPlane =
   | { readonly kind: 'ciliumIngress' };
 
 /** The namespace of the Gateway an HTTPRoute attaches to. */
-export function gatewayNamespace(config: Config): string {
+function gatewayNamespace(config: Config): string {
   return config.apiGateway.gateway.namespace ?? config.namespace;
 }
 
@@ -81,7 +81,8 @@ export function apiGatewayRules(config: Config): RuleIssue[] {
       path: ['apiGateway', 'hostnames'],
       severity: 'error',
       related: ['apiGateway', 'gateway', 'namespace'],
-      message: `the Gateway is in namespace "${shared}", not the platform's: list the host names the API is served on (e.g. hostnames: [fl.example.com]); without them the HTTPRoute claims /api/v1/... on every host of the shared Gateway's listeners`,
+      message: `the Gateway is in namespace "${shared}", not the platform's: list the host names the API is served on (e.g. hostnames: [fl.example.com]); without them the HTTPRoute claims ` +
+        `/api/v1/... on every host of the shared Gateway's listeners`,
     });
   }
   if (g.dataPlane.cilium) return issues;
@@ -90,7 +91,8 @@ export function apiGatewayRules(config: Config): RuleIssue[] {
       path: ['apiGateway', 'dataPlane', 'namespace'],
       severity: 'error',
       related: ['apiGateway', 'type'],
-      message: 'apiGateway.type is "ingress": set the namespace the Ingress controller\'s pods run in (e.g. ingress-nginx), and their podLabels, so that only they reach the job scheduler and the model manager (or dataPlane.cilium: true for Cilium\'s Ingress)',
+      message: 'apiGateway.type is "ingress": set the namespace the Ingress controller\'s pods run in (e.g. ingress-nginx), and their podLabels, so that only they reach the job scheduler and the ' +
+        'model manager (or dataPlane.cilium: true for Cilium\'s Ingress)',
     });
     return issues;
   }
@@ -99,7 +101,8 @@ export function apiGatewayRules(config: Config): RuleIssue[] {
     issues.push({
       path: ['apiGateway', 'dataPlane', 'podLabels'],
       severity: 'error',
-      message: `the API gateway's data plane runs in the platform's namespace "${config.namespace}": name its pods' labels, or every pod of the namespace could reach the job scheduler and the model manager (and be left open by the default deny)`,
+      message: `the API gateway's data plane runs in the platform's namespace "${config.namespace}": name its pods' labels, or every pod of the namespace could reach the job scheduler and the ` +
+        `model manager (and be left open by the default deny)`,
     });
   }
   return issues;

@@ -56,7 +56,8 @@ export function mirrorConfig(config: Config, components: readonly ComponentEntry
       issues.push({
         path,
         severity: 'error',
-        message: `"${ref}" and ${formatPath(first.path)} ("${first.source}") are different images that both become "${mirrored}" under images.mirror: use one of them, or leave images.mirror unset and write each reference in full`,
+        message: `"${ref}" and ${formatPath(first.path)} ("${first.source}") are different images that both become "${mirrored}" under images.mirror: use one of them, or leave images.mirror unset ` +
+          `and write each reference in full`,
       });
     }
     return mirrored;

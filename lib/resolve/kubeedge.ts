@@ -9,7 +9,7 @@ import { hostOf } from '../config/addresses';
 import { Config } from '../config/schema';
 
 /** The address MetaServer serves HTTPS on, for pods, since KubeEdge 1.17. */
-export const METASERVER_POD_HOST = '169.254.30.10';
+const METASERVER_POD_HOST = '169.254.30.10';
 
 /** A KubeEdge feature the output relies on, and when a config uses it. */
 export interface KubeEdgeRequirement {
@@ -47,12 +47,16 @@ export const KUBEEDGE_REQUIREMENTS: readonly KubeEdgeRequirement[] = [
     setting: `edge.apiAccess.server on ${METASERVER_POD_HOST}`,
     since: '1.17',
     because: `MetaServer serves HTTPS for pods on ${METASERVER_POD_HOST}:10550 (requireAuthorization)`,
-    usedAt: (c) => (c.edge.apiAccess.mode === 'sidecar' && c.edge.apiAccess.server !== undefined && hostOf(c.edge.apiAccess.server) === METASERVER_POD_HOST ? ['edge', 'apiAccess', 'server'] : undefined),
+    usedAt: (c) => {
+      const { mode, server } = c.edge.apiAccess;
+      return mode === 'sidecar' && server !== undefined && hostOf(server) === METASERVER_POD_HOST ? ['edge', 'apiAccess', 'server'] : undefined;
+    },
   },
   {
     setting: 'an edge fleet',
     since: '1.18',
-    because: "before it cloudcore has no Node authorization (modules.cloudHub.authorization) and hands an edge node any Secret of the cluster it asks for, the CA key and the database superuser included; turn it on once upgraded",
+    because: "before it cloudcore has no Node authorization (modules.cloudHub.authorization) and hands an edge node any Secret of the cluster it asks for, the CA key and the database superuser " +
+      "included; turn it on once upgraded",
     usedAt: () => ['edge', 'nodes'],
   },
 ];

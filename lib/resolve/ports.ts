@@ -27,7 +27,7 @@ import { KUBEEDGE_HOST_PORTS } from './host-ports';
 import { platformPorts } from './platform-ports';
 
 /** Where allocation starts when neither the profile nor edge.defaults sets a port. */
-export const DEFAULT_TASK_MANAGER_PORT = TASK_MANAGER_DEFAULTS.port;
+const DEFAULT_TASK_MANAGER_PORT = TASK_MANAGER_DEFAULTS.port;
 
 /**
  * The record of every edge node's port, in the output folder's edge folder:
@@ -80,7 +80,8 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
       issues.push({
         path: ['edge', 'nodes', index, 'port'],
         severity: 'error',
-        message: `port ${node.port} is already used by ${other}; every task manager needs a port of its own (executor names contain it): choose another, or leave the node's port unset to have one allocated`,
+        message: `port ${node.port} is already used by ${other}; every task manager needs a port of its own (executor names contain it): choose another, or leave the node's port unset to have one ` +
+          `allocated`,
       });
       continue;
     }
@@ -125,7 +126,8 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
       issues.push({
         path: ['edge', 'nodes', index],
         severity: 'warning',
-        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ${recorded} is now ${platform.has(recorded) ? `the platform's own (${platform.get(recorded)})` : 'taken explicitly'}`,
+        message: `node "${node.name}" moves from port ${recorded} (recorded in ${PORTS_FILE}) to ${port}: ` +
+          `${recorded} is now ${platform.has(recorded) ? `the platform's own (${platform.get(recorded)})` : 'taken explicitly'}`,
       });
     }
   }

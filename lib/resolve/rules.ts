@@ -15,7 +15,7 @@ import { platformPorts } from './platform-ports';
  * Environment variables the generator sets itself; `env` maps of components
  * may not set them (they would silently break the wiring).
  */
-export const MANAGED_ENV = new Set([
+const MANAGED_ENV = new Set([
   'DB_ADDRESS', 'DB_USERNAME', 'DB_PASSWORD', 'DB_TYPE', 'DB_NAME', 'DB_COLLECTION_NAME',
   'HTTP_PORT', 'PORT', 'SELECTOR_ADDRESS', 'JOB_SCHEDULER_ADDRESS', 'MODEL_MANAGER_ADDRESS',
   'SOURCE_MOUNT_PATH', 'TEMP_DIR', 'COORDINATOR_IMAGE', 'PROXY_ADDRESS', 'K8S_ADDRESS',
@@ -27,7 +27,7 @@ export const MANAGED_ENV = new Set([
 
 
 /** A reference to the tag of an image (`undefined`: no tag, which means `latest`). */
-export function imageTag(ref: string): string | undefined {
+function imageTag(ref: string): string | undefined {
   const noDigest = ref.split('@')[0];
   const lastSlash = noDigest.lastIndexOf('/');
   const colon = noDigest.indexOf(':', lastSlash + 1);
@@ -101,7 +101,8 @@ export function siteDirRules(dirs: readonly SiteDirUse[], fallback: readonly Pro
   dirs.forEach((d, i) => {
     for (const mount of TASK_MANAGER_FIXED_MOUNTS) {
       if (pathsOverlap(d.path, mount)) {
-        issues.push({ path: d.setAt ?? fallback, severity: 'error', message: `the ${d.key} folder "${d.path}" overlaps ${mount}, which the task manager container already mounts (its ${mount === '/tmp' ? 'scratch space' : 'config folder'}): choose a folder outside it` });
+        issues.push({ path: d.setAt ?? fallback, severity: 'error', message: `the ${d.key} folder "${d.path}" overlaps ${mount}, which the task manager container already mounts (its ` +
+          `${mount === '/tmp' ? 'scratch space' : 'config folder'}): choose a folder outside it` });
       }
     }
     const other = dirs.slice(0, i).find((o) => o.path === d.path);
@@ -114,7 +115,7 @@ export function siteDirRules(dirs: readonly SiteDirUse[], fallback: readonly Pro
 }
 
 /** Issues for ports that must differ inside one pod. */
-export function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
+function distinctPorts(ports: readonly PortUse[]): RuleIssue[] {
   return uniquePorts(ports, (p, other) => `port ${p.port} of ${p.what} is already used by ${other} in the same pod`);
 }
 
@@ -130,7 +131,8 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
 
   const built = new Set([COORDINATOR_IMAGE, ...components.flatMap((e) => (e.image === undefined ? [] : [e.image]))]);
   for (const name of Object.keys(c.images.digests)) {
-    if (!built.has(name)) issues.push({ path: ['images', 'digests', name], severity: 'error', message: `"${name}" is not an image the platform builds (${[...built].sort().join(', ')}): a digest for it would pin nothing` });
+    if (!built.has(name)) issues.push({ path: ['images', 'digests', name], severity: 'error', message: `"${name}" is not an image the platform builds (${[...built].sort().join(', ')}): a digest ` +
+      `for it would pin nothing` });
   }
   if (c.images.tag === 'latest' && !c.images.allowLatest) {
     issues.push({ path: ['images', 'tag'], severity: 'error', message: 'the mutable tag "latest" is refused: pin a version, or set images.allowLatest: true' });
@@ -151,13 +153,17 @@ export function platformRules(c: Config, components: readonly ComponentEntry[]):
   need(db.type !== 'embedded' && db.external === undefined, ['database', 'external'], `database.type is "${db.type}": set database.external (address and credentials)`, ['database', 'type']);
   need(db.type === 'embedded' && db.external !== undefined, ['database', 'external'], 'database.external is set but database.type is "embedded": choose one', ['database', 'type']);
   if (db.type === 'postgreSQL' && db.external && !HOST_PORT.test(db.external.address)) {
-    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"), e.g. db.example.com:5432; found "${db.external.address}"` });
+    issues.push({ path: ['database', 'external', 'address'], severity: 'error', message: `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"), e.g. ` +
+      `db.example.com:5432; found "${db.external.address}"` });
   }
   need(c.modelStorage.type === 's3' && c.modelStorage.s3 === undefined, ['modelStorage', 's3'], 'modelStorage.type is "s3": set modelStorage.s3 (endpoint and credentials)', ['modelStorage', 'type']);
-  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set objectStorage.external.endpoint', ['objectStorage', 'type']);
+  need(c.objectStorage.type === 'external' && c.objectStorage.external === undefined, ['objectStorage', 'external'], 'objectStorage.type is "external": set ' +
+    'objectStorage.external.endpoint', ['objectStorage', 'type']);
   issues.push(...coordinatorKeyRule(c));
-  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds dist/', ['gitops', 'argocd', 'enabled']);
-  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one address', ['proxy', 'expose', 'type']);
+  need(c.gitops.argocd.enabled && c.gitops.argocd.repoURL === undefined, ['gitops', 'argocd', 'repoURL'], 'gitops.argocd.enabled is true: set the repoURL of the Git repository that holds ' +
+    'dist/', ['gitops', 'argocd', 'enabled']);
+  need(c.proxy.expose.type === 'ExternalIPs' && c.proxy.expose.externalIPs.length === 0, ['proxy', 'expose', 'externalIPs'], 'proxy.expose.type is "ExternalIPs": list at least one ' +
+    'address', ['proxy', 'expose', 'type']);
 
   if (c.taskManager.enabled) issues.push(...siteDirsOutsideSharedRoot(c));
   issues.push(...namespacePrefixes(c.sharedRoot.namespaces));
@@ -207,7 +213,8 @@ function namespacePrefixes(namespaces: readonly string[]): RuleIssue[] {
       issues.push({
         path: ['sharedRoot', 'namespaces', i],
         severity: 'error',
-        message: `"${ns}" begins with the FL namespace "${shorter}" and a "-": coordinators are named <namespace>-<job>, so job "${ns.slice(shorter.length + 1)}-x" of "${shorter}" and job "x" of "${ns}" would be the same coordinator (Pod, Service, proxy route), and the proxy could not tell which namespace's certificate to demand; rename one of them`,
+        message: `"${ns}" begins with the FL namespace "${shorter}" and a "-": coordinators are named <namespace>-<job>, so job "${ns.slice(shorter.length + 1)}-x" of "${shorter}" and job "x" of ` +
+          `"${ns}" would be the same coordinator (Pod, Service, proxy route), and the proxy could not tell which namespace's certificate to demand; rename one of them`,
         related: ['sharedRoot', 'namespaces', namespaces.indexOf(shorter)],
       });
     }
@@ -222,7 +229,8 @@ function siteDirsOutsideSharedRoot(c: Config): RuleIssue[] {
     .map(([key, dir]) => ({
       path: ['taskManager', 'dirs', key],
       severity: 'error' as const,
-      message: `"${dir}" is inside sharedRoot.hostPath "${root}", whose folders the upload endpoint serves as buckets to every CLI user: choose a folder outside it (default: ${cloudSiteRoot(c)}/${DIR_NAMES[key as keyof typeof DIR_NAMES]})`,
+      message: `"${dir}" is inside sharedRoot.hostPath "${root}", whose folders the upload endpoint serves as buckets to every CLI user: choose a folder outside it (default: ` +
+        `${cloudSiteRoot(c)}/${DIR_NAMES[key as keyof typeof DIR_NAMES]})`,
     }));
 }
 
@@ -244,6 +252,8 @@ function coordinatorKeyRule(c: Config): RuleIssue[] {
     path: ['objectStorage', 'external', 'deniesCoordinatorFolder'],
     severity: 'error',
     related: ['tls', 'enabled'],
-    message: `with TLS and an external upload endpoint, the coordinators' private key is written to ${c.sharedRoot.hostPath}/<namespace>/${folder}/private.key, which that endpoint serves as an object to every user who can read the bucket (and lets them replace trusted.pem): make the endpoint deny every request for the keys ${prefixes} (bucket policy in docs/security.md, Jobs: the ssl key), then set objectStorage.external.deniesCoordinatorFolder: true`,
+    message: `with TLS and an external upload endpoint, the coordinators' private key is written to ${c.sharedRoot.hostPath}/<namespace>/${folder}/private.key, which that endpoint serves as an ` +
+      `object to every user who can read the bucket (and lets them replace trusted.pem): make the endpoint deny every request for the keys ${prefixes} (bucket policy in docs/security.md, Jobs: ` +
+        `the ssl key), then set objectStorage.external.deniesCoordinatorFolder: true`,
   }];
 }

@@ -159,7 +159,9 @@ export function tlsRules(c: Config): RuleIssue[] {
       issues.push({
         path: ['tls', 'certManager', 'issuer', 'dedicated'],
         severity: 'error',
-        message: `the issuer ${cm.issuer.kind} "${cm.issuer.name}" would be trusted whole: the programs admit every certificate its CA signs (they check no name), so anyone holding another certificate of that CA could act as a task manager or coordinator. Give the platform a CA of its own: an intermediate that signs nothing else, behind an issuer of its own, then set tls.certManager.issuer.dedicated: true; or remove tls.certManager.issuer to use the CA created here`,
+        message: `the issuer ${cm.issuer.kind} "${cm.issuer.name}" would be trusted whole: the programs admit every certificate its CA signs (they check no name), so anyone holding another ` +
+          `certificate of that CA could act as a task manager or coordinator. Give the platform a CA of its own: an intermediate that signs nothing else, behind an issuer of its own, then set ` +
+            `tls.certManager.issuer.dedicated: true; or remove tls.certManager.issuer to use the CA created here`,
       });
     }
     for (const key of ['duration', 'caDuration'] as const) {

@@ -11,7 +11,16 @@ export const CONTEXT: PlatformContext = {
   name: 'fl',
   namespace: 'fl-system',
   version: '1.2.3',
-  images: { registry: 'registry.example.com/nsfl', tag: '1.2.3', digests: {}, pullPolicy: 'IfNotPresent', pullSecrets: [], busybox: 'busybox:1.36.1', kubectl: 'bitnami/kubectl:1.28.4', nginx: 'nginx:1.27.3-alpine' },
+  images: {
+    registry: 'registry.example.com/nsfl',
+    tag: '1.2.3',
+    digests: {},
+    pullPolicy: 'IfNotPresent',
+    pullSecrets: [],
+    busybox: 'busybox:1.36.1',
+    kubectl: 'bitnami/kubectl:1.28.4',
+    nginx: 'nginx:1.27.3-alpine',
+  },
   apiProxy: { port: 8001 },
 };
 

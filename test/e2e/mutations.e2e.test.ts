@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { sleep, waitFor } from './support/cluster';
 import { Platform, PlatformOptions } from './support/platform';
 import { describeE2E } from './support/prereq';
@@ -24,7 +25,7 @@ jest.setTimeout(120000);
 const OLD_CONF = fs.readFileSync(path.join(__dirname, 'fixtures', 'old-split-nginx.conf'), 'utf8');
 const OLD_CLOUD_SETUP = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'old-task-manager-setup.json'), 'utf8'));
 /** The old `server` values: the cloud task manager's from the old output, an edge node's the proxy's external address. */
-const EXTERNAL = String(require('yaml').parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'platform.e2e.yaml'), 'utf8')).proxy.externalAddress);
+const EXTERNAL = String(parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'platform.e2e.yaml'), 'utf8')).proxy.externalAddress);
 const straightAtProxy = (json: any, site: 'cloud' | 'edge') => ({ ...json, server: site === 'cloud' ? OLD_CLOUD_SETUP.server : EXTERNAL });
 
 /** The old split with stock modules: the first bytes decide (a TLS ClientHello, or not), as the old stream Lua did. */

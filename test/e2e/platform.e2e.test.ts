@@ -81,8 +81,10 @@ describeE2E('the platform from the generated files, end to end', () => {
     };
     expect(new Set(Object.values(expected)).size).toBe(3);
     const superuser = platform.secrets.get('nsfl-database')!;
-    const r = await platform.cluster.execAsync(platform.pods.database, ['env', `PGPASSWORD=${superuser.get('password')}`, 'psql', '-h', '127.0.0.1', '-U', superuser.get('username')!.toString(), '-d', 'neursafe_fl', '-tAF', ' ', '-c',
-      "SELECT host(a.client_addr), a.usename, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = 'neursafe_fl' AND a.client_addr IS NOT NULL AND host(a.client_addr) <> '127.0.0.1'"]);
+    const r = await platform.cluster.execAsync(platform.pods.database, ['env', `PGPASSWORD=${superuser.get('password')}`, 'psql', '-h', '127.0.0.1', '-U', superuser.get('username')!.toString(),
+      '-d', 'neursafe_fl', '-tAF', ' ', '-c',
+      "SELECT host(a.client_addr), a.usename, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = 'neursafe_fl' AND a.client_addr IS NOT NULL AND host(a.client_addr) <> " +
+        "'127.0.0.1'"]);
     const sessions = r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' '));
     for (const [ip, role] of Object.entries(expected)) expect(sessions).toContainEqual([ip, role, 't']);
     expect(sessions.every(([, , ssl]) => ssl === 't')).toBe(true);
@@ -145,7 +147,8 @@ describeE2E('the platform from the generated files, end to end', () => {
       proxyAddr = String(platform.config.proxy.externalAddress);
       // A job whose round stays open, so that its coordinator and its route exist while we probe.
       expect(await platform.submitJob(platform.jobConfig(slowId, 'torch_mnist_slow', 1))).toMatchObject({ status: 201 });
-      await waitFor('the open round\'s coordinator', 60000, () => /Start waiting for TrainRounding/.test(platform.cluster.processes().find((p) => p.name.endsWith(`/default-${slowId}`))?.log() ?? ''), logs);
+      await waitFor('the open round\'s coordinator', 60000,
+        () => /Start waiting for TrainRounding/.test(platform.cluster.processes().find((p) => p.name.endsWith(`/default-${slowId}`))?.log() ?? ''), logs);
       const pod = platform.k8s.created().find((c) => c.name === `default/default-${slowId}`)!;
       coordinatorAddr = `${pod.pod.ip}:50051`;
     }, 90000);
@@ -198,7 +201,8 @@ describeE2E('the platform from the generated files, end to end', () => {
       const r = await platform.grpc(platform.pods.jobScheduler, ['probe', coordinatorAddr, '/JobStopService/Stop', 'none']);
       expect(r).toMatch(/^ERROR (?!GRPCError)/);
       // With a certificate of the CA the same call is answered: the refusal is the missing TLS.
-      expect(await platform.grpc(platform.pods.jobScheduler, ['probe', coordinatorAddr, '/JobStopService/Stop', 'none', ...Object.values(platform.secretFiles('nsfl-proxy-tls'))])).toMatch(/^(OK|ERROR GRPCError)/);
+      expect(await platform.grpc(platform.pods.jobScheduler, ['probe', coordinatorAddr, '/JobStopService/Stop', 'none',
+        ...Object.values(platform.secretFiles('nsfl-proxy-tls'))])).toMatch(/^(OK|ERROR GRPCError)/);
     });
 
     test('the proxy\'s route API takes the route token of the generated Secret only (env TOKEN reaches the Lua)', async () => {

@@ -122,6 +122,7 @@ function modelType(className: string): Type {
 /** Reads one model class: JSON names and types from its `.js`, required-ness from its `.d.ts`. */
 function loadModel(className: string): ReadonlyMap<string, Field> {
   const file = path.join(MODEL_DIR, className[0].toLowerCase() + className.slice(1));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a model class by its computed path
   const attributes: Attribute[] = require(file)[className].attributeTypeMap;
   const declarations = fs.readFileSync(`${file}.d.ts`, 'utf8');
   const required = new Set([...declarations.matchAll(/^ {4}'([^']+)': /gm)].map((m) => m[1]));

@@ -40,7 +40,7 @@ export interface ResourceType {
 }
 
 /** One recorded resource request. */
-export interface Recorded {
+interface Recorded {
   readonly method: string;
   readonly path: string;
   readonly verb: string;
@@ -95,7 +95,7 @@ function verbOf(method: string, name: string | undefined, query: URLSearchParams
 }
 
 /** Whether RBAC rules allow a request (a Role: same namespace only). */
-export function allows(rules: readonly Rule[], r: { verb: string; group: string; resource: string; name?: string }): boolean {
+function allows(rules: readonly Rule[], r: { verb: string; group: string; resource: string; name?: string }): boolean {
   const has = (list: string[] | undefined, v: string) => (list ?? []).includes(v) || (list ?? []).includes('*');
   return rules.some(
     (rule) =>
@@ -208,7 +208,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       const group = m[1] ? '' : m[2];
       const [namespace, resource, name] = [m[4], m[5], m[6]];
       const verb = verbOf(req.method!, name, u.searchParams);
-      const record = (status: number) => requests.push({ method: req.method!, path: req.url!, verb, group, resource, namespace, ...(name !== undefined ? { name } : {}), status, ...(body ? { body } : {}) });
+      const record = (status: number) => requests.push({ method: req.method!, path: req.url!, verb, group, resource, namespace, ...(name !== undefined ? { name } : {}), status,
+        ...(body ? { body } : {}) });
       const type = typeOf(group, resource);
       if (!type) {
         record(404);
@@ -222,7 +223,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
           apiVersion: 'v1',
           metadata: {},
           status: 'Failure',
-          message: `${qualified}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:${options.role.namespace}:test" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`,
+          message: `${qualified}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:${options.role.namespace}:test" ` +
+            `cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`,
           reason: 'Forbidden',
           details: { ...(name ? { name } : {}), group, kind: resource },
           code: 403,

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { LoadOptions, parseConfig } from '../../lib/load';
 import { synthFiles } from '../../lib/synth';
@@ -59,7 +59,6 @@ export function synth(text: string = DEFAULT_CONFIG, file = 'platform.yaml', opt
 
 /** The default config with a YAML fragment merged over it (parsed, deep-merged, re-serialized). */
 export function withOverrides(overrides: Record<string, unknown>, base: string = DEFAULT_CONFIG): string {
-  const { parse, stringify } = require('yaml') as typeof import('yaml');
   const merged = deepMerge(parse(base), overrides);
   return stringify(merged);
 }

@@ -83,7 +83,8 @@ export function issueCertificates(objects: any[], dir: string, secrets: SecretSt
     const subj = spec.commonName ? `/CN=${spec.commonName}` : '/';
     let caCrt: Buffer;
     if (issuer.spec.selfSigned) {
-      execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-out', crt, '-days', String(days(spec.duration)), '-subj', subj, '-extensions', 'v3_ca_e2e', '-config', configWith(dir, name, ext)], { stdio: 'pipe' });
+      execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-out', crt, '-days', String(days(spec.duration)), '-subj', subj, '-extensions', 'v3_ca_e2e', '-config',
+        configWith(dir, name, ext)], { stdio: 'pipe' });
       caCrt = fs.readFileSync(crt);
     } else if (issuer.spec.ca) {
       const caCert = certs.find((c) => c.spec.secretName === issuer.spec.ca.secretName);
@@ -119,7 +120,8 @@ function configWith(dir: string, name: string, ext: string): string {
 export function foreignClient(dir: string): { cert: string; key: string; ca: string } {
   fs.mkdirSync(dir, { recursive: true });
   const o = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'foreign-ca.key', '-out', 'foreign-ca.crt', '-days', '1', '-subj', '/CN=foreign CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'foreign-ca.key', '-out', 'foreign-ca.crt', '-days', '1', '-subj', '/CN=foreign ' +
+    'CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
   o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'foreign.key', '-out', 'foreign.csr', '-subj', '/CN=intruder');
   fs.writeFileSync(path.join(dir, 'foreign.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=DNS:intruder\n');
   o('x509', '-req', '-in', 'foreign.csr', '-CA', 'foreign-ca.crt', '-CAkey', 'foreign-ca.key', '-CAcreateserial', '-out', 'foreign.crt', '-days', '1', '-extfile', 'foreign.ext');

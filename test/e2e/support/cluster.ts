@@ -587,7 +587,7 @@ function mapGroup(gid: number, image: string | undefined): number {
 }
 
 /** The last `n` lines of a log. */
-export function tail(text: string, n: number): string {
+function tail(text: string, n: number): string {
   const lines = text.split('\n');
   return lines.slice(-n).map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l)).join('\n');
 }

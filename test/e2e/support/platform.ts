@@ -7,9 +7,11 @@
  * generated tls-tunnel container. Every program runs from its pod spec
  * (see cluster.ts); what is replaced is listed in test/e2e/README.md.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { Synthesized } from '../../support/platform';
 import { issueCertificates, SecretStore } from './certs';
 import { Cluster, ContainerOptions, Pod, Proc, q, SUBNET_PREFIX, waitFor, within } from './cluster';
@@ -19,7 +21,7 @@ import { generateSecrets } from './secrets';
 import { PYTHON, VENDOR } from './prereq';
 import { IN_POD, POD_PYTHONPATH, prepareRuntime, Runtime } from './vendor';
 
-export const PY = path.join(__dirname, 'py');
+const PY = path.join(__dirname, 'py');
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
 export interface PlatformOptions {
@@ -66,7 +68,7 @@ export class Platform {
   constructor(readonly options: PlatformOptions) {
     this.out = options.out ?? synthE2E();
     this.objects = this.out.objects.map((o) => o.obj);
-    this.config = require('yaml').parse(fs.readFileSync(path.join(FIXTURES, 'platform.e2e.yaml'), 'utf8'));
+    this.config = parse(fs.readFileSync(path.join(FIXTURES, 'platform.e2e.yaml'), 'utf8'));
   }
 
   logs(): string {
@@ -172,7 +174,8 @@ export class Platform {
     ];
     this.routeServices(podIps);
 
-    const dnsSearch = (spec: any) => ({ nameserver: spec.dnsConfig?.nameservers?.[0] ?? dnsIp, searches: [...(spec.dnsConfig?.searches ?? []), 'neursafe-fl.svc.cluster.local', 'svc.cluster.local', 'cluster.local'] });
+    const dnsSearch = (spec: any) => ({ nameserver: spec.dnsConfig?.nameservers?.[0] ?? dnsIp,
+      searches: [...(spec.dnsConfig?.searches ?? []), 'neursafe-fl.svc.cluster.local', 'svc.cluster.local', 'cluster.local'] });
     this.tester = c.pod('tester', { ip: IP.tester, node: 'outside' });
 
     // --- database: the StatefulSet's pod, its claim an empty folder.
@@ -183,7 +186,8 @@ export class Platform {
     if (edgeSvc) {
       const target = edgeSvc.spec.ports[0].targetPort;
       const port = typeof target === 'number' ? target : podSpec(db).containers.flatMap((x: any) => x.ports ?? []).find((p: any) => p.name === target).containerPort;
-      const r = c.exec(this.pods.database, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-d', dbEdgeHost, '-p', 'tcp', '--dport', dbEdgePort, '-j', 'DNAT', '--to-destination', `${IP.database}:${port}`]);
+      const r = c.exec(this.pods.database, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-d', dbEdgeHost, '-p', 'tcp', '--dport', dbEdgePort, '-j', 'DNAT', '--to-destination',
+        `${IP.database}:${port}`]);
       if (r.status !== 0) throw new Error(`iptables (kube-proxy stand-in): ${r.stderr}`);
     }
     await c.runInit(this.pods.database, dbSpec);
@@ -387,7 +391,8 @@ export class Platform {
   }
 
   async stop(): Promise<void> {
-    if (process.env.NSFL_E2E_LOGS && this.cluster) fs.writeFileSync(`${process.env.NSFL_E2E_LOGS}.${this.options.tag}.log`, this.cluster.processes().map((p) => `----- ${p.name} -----\n${p.log()}`).join('\n'));
+    if (process.env.NSFL_E2E_LOGS && this.cluster) fs.writeFileSync(`${process.env.NSFL_E2E_LOGS}.${this.options.tag}.log`, this.cluster.processes().map((p) => `----- ${p.name} ` +
+      `-----\n${p.log()}`).join('\n'));
     await this.k8s?.close();
     await this.cluster?.teardown();
     if (this.dir && process.env.NSFL_E2E_KEEP !== '1') fs.rmSync(this.dir, { recursive: true, force: true });
@@ -429,5 +434,5 @@ fi
 exec postgres -D "$PGDATA" -c listen_addresses='*' -k /run/postgresql "$@"`;
 
 function execPython(args: string[]): void {
-  require('child_process').execFileSync(PYTHON, args, { stdio: 'pipe' });
+  execFileSync(PYTHON, args, { stdio: 'pipe' });
 }

@@ -72,16 +72,12 @@ function missing(withTraining: boolean): string[] {
   if (process.getuid?.() !== 0) out.push('root (network and mount namespaces)');
   if (fs.existsSync(PYTHON)) {
     const mods = [...PY_MODULES, ...(withTraining ? TRAINING_MODULES : [])];
-    const run = spawnSync(PYTHON, ['-c', `import importlib.util,sys\nfor m in sys.argv[1:]:\n  print(m if importlib.util.find_spec(m) is None else '')`, ...mods.map(([m]) => m)], { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, ['-c', `import importlib.util,sys\nfor m in sys.argv[1:]:\n  print(m if importlib.util.find_spec(m) is None else ` +
+      `'')`, ...mods.map(([m]) => m)], { encoding: 'utf8' });
     const absent = new Set(run.stdout.split('\n').filter(Boolean));
     for (const [m, pkg] of mods) if (absent.has(m)) out.push(`the Debian package ${pkg} (Python module ${m})`);
   }
   return out;
-}
-
-/** Why the e2e tests cannot run here (empty: they can). */
-export function e2eMissing(withTraining = false): string[] {
-  return missing(withTraining);
 }
 
 /** `describe` when everything is installed; else a skipped suite that says what to install (REQUIRE_E2E=1: a failure). */
@@ -100,7 +96,6 @@ export function describeE2E(name: string, fn: () => void, options: { training?: 
     });
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`skipped: ${message}`);
   describe.skip(name, fn);
 }
