@@ -46,6 +46,11 @@ const rules = [
 export default tseslint.config(
   ...rules,
   {
+    // A function of the generator that does not fit on two screens is several functions (a test's describe block may).
+    files: ['lib/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // The tests read synthesized YAML documents, untyped by nature.
     files: ['test/**/*.ts', 'main.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -112,18 +112,15 @@ function edgeField(config: Config, nodeName: string, field: PropertyKey): readon
   return ['edge', 'defaults', field];
 }
 
-/** The additions of a config; a config without any gives objects back unchanged. */
-export function createOverrides(source: OverrideSource): OutputOverrides {
+/** Reports a problem of the config at a field path. */
+type Report = (path: readonly PropertyKey[], message: string) => void;
+
+/** The placement, metadata and common labels of one rendered object, added in place (clashes reported). */
+function metadataAdder(source: OverrideSource, report: Report): (obj: Obj) => void {
   const { config } = source;
-  const file = source.file ?? 'platform.yaml';
-  const issues: ConfigIssue[] = [];
-  // A field is shown at its key's line (`target:`), a list item at its own.
-  const located = (path: readonly PropertyKey[]) =>
-    typeof path[path.length - 1] === 'string' ? source.locate?.(path.slice(0, -1), String(path[path.length - 1])) : source.locate?.(path);
-  const report = (path: readonly PropertyKey[], message: string) => issues.push({ file, ...(located(path) ?? {}), path: formatPath(path), message, severity: 'error' });
   const sections = workloadSections(source.components);
   const edge = new Map(source.edgeSites.map((s) => [s.nodeName, s]));
-  const { commonLabels, commonAnnotations, patches, extraObjects } = config;
+  const { commonLabels, commonAnnotations } = config;
   const jobDefaults = Object.fromEntries(PLACEMENT_ONLY.map((k) => [k, (config.workloads as Record<string, unknown>)[k]])) as WorkloadSettings;
 
   /** Which settings apply to a pod template, and the config path a clash of each field is reported at. */
@@ -143,7 +140,7 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
     };
   };
 
-  const generate = (obj: Obj) => {
+  return (obj: Obj) => {
     const meta: Obj = (obj.metadata ??= {});
     const shown = shownObject(obj.kind, meta.namespace, meta.name);
     const clashes: Clash[] = [];
@@ -162,15 +159,16 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
       for (const c of podClashes) report(c.path, `${shown}: ${c.message}`);
     }
   };
+}
 
+/** The config's `patches`: `patch` applies those that target an object; `unmatched` reports those that targeted none. */
+function patcher(patches: Config['patches'], report: Report): { patch: (obj: Obj) => Obj; unmatched: () => void } {
   const byTarget = new Map<string, number[]>();
   patches.forEach((p, i) => {
     const key = `${p.target.kind}|${p.target.name}`;
     byTarget.set(key, [...(byTarget.get(key) ?? []), i]);
   });
   const hits = patches.map(() => 0);
-  const generated = new Map<string, string>();
-  const extraNeeded = extraObjects.length > 0;
 
   const patch = (obj: Obj): Obj => {
     const indexes = byTarget.get(`${obj.kind}|${obj.metadata?.name}`);
@@ -208,53 +206,81 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
     return out;
   };
 
+  const unmatched = () =>
+    hits.forEach((n, i) => {
+      if (n > 0) return;
+      const { kind, name, namespace, apiVersion } = patches[i].target;
+      const what = [apiVersion, kind, namespace ? `${namespace}/${name}` : name].filter((p) => p !== undefined).join(' ');
+      report(['patches', i, 'target'], `matches no generated object (${what}); patches apply to generated objects only, by kind and metadata.name as written in the output`);
+    });
+  return { patch, unmatched };
+}
+
+/**
+ * The config's `extraObjects` by output file, with the instance labels and the common metadata.
+ * @param generated the output file of every generated object, by `objectKey`
+ */
+function extraObjectsOf(config: Config, generated: ReadonlyMap<string, string>, report: Report): Map<string, Obj[]> {
+  const { commonLabels, commonAnnotations } = config;
+  const out = new Map<string, Obj[]>();
+  const seen = new Map<string, number>();
+  const instance = instanceLabels(config);
+  config.extraObjects.forEach((x, i) => {
+    const m = x.manifest as Obj;
+    const key = objectKey(m.apiVersion, m.kind, m.metadata.namespace, m.metadata.name);
+    const shown = shownObject(m.kind, m.metadata.namespace, m.metadata.name);
+    const path = ['extraObjects', i, 'manifest', 'metadata', 'name'];
+    if (generated.has(key)) {
+      report(path, `${shown} is generated (in ${generated.get(key)}): change it with patches instead`);
+      return;
+    }
+    if (seen.has(key)) {
+      report(path, `${shown} is also extraObjects[${seen.get(key)}]`);
+      return;
+    }
+    seen.set(key, i);
+    const obj = structuredClone(m);
+    // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
+    for (const [k, v] of Object.entries(instance)) {
+      const own = obj.metadata.labels?.[k];
+      if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by ` +
+        `it): drop it`);
+    }
+    obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels, ...instance };
+    obj.metadata.annotations = { ...commonAnnotations, ...obj.metadata.annotations };
+    if (Object.keys(obj.metadata.annotations).length === 0) delete obj.metadata.annotations;
+    const problems = structureProblems(obj);
+    if (problems.length > 0) {
+      report(['extraObjects', i, 'manifest'], `${shown} is not a valid object: ${problems.join('; ')}`);
+      return;
+    }
+    out.set(x.file, [...(out.get(x.file) ?? []), obj]);
+  });
+  return out;
+}
+
+/** The additions of a config; a config without any gives objects back unchanged. */
+export function createOverrides(source: OverrideSource): OutputOverrides {
+  const { config } = source;
+  const file = source.file ?? 'platform.yaml';
+  const issues: ConfigIssue[] = [];
+  // A field is shown at its key's line (`target:`), a list item at its own.
+  const located = (path: readonly PropertyKey[]) =>
+    typeof path[path.length - 1] === 'string' ? source.locate?.(path.slice(0, -1), String(path[path.length - 1])) : source.locate?.(path);
+  const report: Report = (path, message) => issues.push({ file, ...(located(path) ?? {}), path: formatPath(path), message, severity: 'error' });
+  const addMetadata = metadataAdder(source, report);
+  const patches = patcher(config.patches, report);
+  const generated = new Map<string, string>();
+  const extraNeeded = config.extraObjects.length > 0;
   return {
     apply(outFile, obj) {
       if (extraNeeded) generated.set(objectKey(obj.apiVersion, obj.kind, obj.metadata?.namespace, obj.metadata?.name), outFile);
-      generate(obj);
-      return patch(obj);
+      addMetadata(obj);
+      return patches.patch(obj);
     },
     finish() {
-      hits.forEach((n, i) => {
-        if (n > 0) return;
-        const { kind, name, namespace, apiVersion } = patches[i].target;
-        const what = [apiVersion, kind, namespace ? `${namespace}/${name}` : name].filter((p) => p !== undefined).join(' ');
-        report(['patches', i, 'target'], `matches no generated object (${what}); patches apply to generated objects only, by kind and metadata.name as written in the output`);
-      });
-      const out = new Map<string, Obj[]>();
-      const seen = new Map<string, number>();
-      const instance = instanceLabels(config);
-      extraObjects.forEach((x, i) => {
-        const m = x.manifest as Obj;
-        const key = objectKey(m.apiVersion, m.kind, m.metadata.namespace, m.metadata.name);
-        const shown = shownObject(m.kind, m.metadata.namespace, m.metadata.name);
-        const path = ['extraObjects', i, 'manifest', 'metadata', 'name'];
-        if (generated.has(key)) {
-          report(path, `${shown} is generated (in ${generated.get(key)}): change it with patches instead`);
-          return;
-        }
-        if (seen.has(key)) {
-          report(path, `${shown} is also extraObjects[${seen.get(key)}]`);
-          return;
-        }
-        seen.set(key, i);
-        const obj = structuredClone(m);
-        // The instance labels make it part of the platform: `kubectl apply -l` applies (and prunes) by them.
-        for (const [k, v] of Object.entries(instance)) {
-          const own = obj.metadata.labels?.[k];
-          if (own !== undefined && own !== v) report(['extraObjects', i, 'manifest', 'metadata', 'labels', k], `${shown}: synth sets ${k} to ${v} (the plain kubectl path applies and prunes by ` +
-            `it): drop it`);
-        }
-        obj.metadata.labels = { ...commonLabels, ...obj.metadata.labels, ...instance };
-        obj.metadata.annotations = { ...commonAnnotations, ...obj.metadata.annotations };
-        if (Object.keys(obj.metadata.annotations).length === 0) delete obj.metadata.annotations;
-        const problems = structureProblems(obj);
-        if (problems.length > 0) {
-          report(['extraObjects', i, 'manifest'], `${shown} is not a valid object: ${problems.join('; ')}`);
-          return;
-        }
-        out.set(x.file, [...(out.get(x.file) ?? []), obj]);
-      });
+      patches.unmatched();
+      const out = extraObjectsOf(config, generated, report);
       if (issues.length > 0) throw new ConfigError(issues);
       return out;
     },
