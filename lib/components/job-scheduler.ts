@@ -15,7 +15,7 @@ import { clientSelectorComponent } from './client-selector';
 import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
 import { defineComponent } from '../blocks/define';
 import { modelManagerComponent } from './model-manager';
-import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from '../blocks/pod';
+import { env, httpProbes, initContainer, podVolumes, secretEnv, SecretKeyRef, securityContext, waitForTcp } from '../blocks/pod';
 import { proxyComponent } from './proxy';
 import { SSL_FILES, TLS_CHECK_SECONDS } from '../blocks/tls';
 import { SharedRoot } from '../blocks/shared-root';
@@ -144,9 +144,15 @@ export class JobScheduler extends Construct {
     super(scope, id);
     const { context, root, db } = props;
     const api = apiProxySidecar(context);
-    const dbCa = databaseClientFiles(db, 'jobScheduler');
     const coordinatorTls = props.coordinatorTls;
     const publish = coordinatorTls && publishCoordinatorCertificates(context, root, coordinatorTls);
+    // The sidecars' own volumes keep their places in the pod's list.
+    const files = podVolumes([
+      root,
+      ...api.volumes.map((volume) => ({ volume })),
+      ...databaseClientFiles(db, 'jobScheduler'),
+      ...(publish ? [{ volume: publish.volume }] : []),
+    ]);
     const workload = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'job-scheduler',
@@ -180,13 +186,13 @@ export class JobScheduler extends Construct {
         ],
         ...httpProbes('/api/v1/health', props.port),
         securityContext: securityContext({ root: true }),
-        volumeMounts: [root.mount, ...dbCa.mounts],
+        volumeMounts: files.volumeMounts,
       }),
       pod: {
         // It dials coordinators (Services in `default`) by bare name with its own resolver.
         ...(context.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
         initContainers: [root.prepareContainer(), ...(publish ? [publish.init] : []), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
-        volumes: [root.volume, ...api.volumes, ...dbCa.volumes, ...(publish ? [publish.volume] : [])],
+        volumes: files.volumes,
       },
     });
     this.service = workload.service;
