@@ -19,9 +19,9 @@ import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/
 import { defineComponent } from '../blocks/define';
 import { proxyComponent } from './proxy';
 import { sslFolder } from '../blocks/tls';
-import { tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
+import { TlsTunnel, tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
-import { emptyDirVolume, env, hostPathVolume, initContainer, podVolumes, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
+import { emptyDirVolume, env, hostPathVolume, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
 import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
 import { COMPONENT } from '../labels';
 import { apiServerFlow, databaseFlow, platformPeer, tcp, WORKLOADS } from '../network/flows';
@@ -141,7 +141,8 @@ export class TaskManager extends Construct {
     const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
     this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
     if (props.tls) {
-      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts: service ? service.hostNames : [edge!.nodeAddress], commonName: props.tls.commonName, restart: `deployment/${name}` });
+      const hosts = service ? service.hostNames : [edge!.nodeAddress];
+      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts, commonName: props.tls.commonName, restart: `deployment/${name}` });
     }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
@@ -165,7 +166,17 @@ export class TaskManager extends Construct {
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
-    const api = this.apiAccess(props, edge);
+    this.deployment(props, this.apiAccess(props, edge), ssl, tunnel);
+  }
+
+  /**
+   * The Deployment: the program after its API sidecar and its TLS tunnel, once the site's folders are prepared and
+   * the services it registers with answer; its site folders, config, scratch space, `ssl` folder and database files.
+   */
+  private deployment(props: TaskManagerProps, api: ApiAccess, ssl: MountedVolume | undefined, tunnel: TlsTunnel | undefined): void {
+    const { context, name, site, settings: s } = props;
+    const edge = props.variant.kind === 'edge' ? props.variant : undefined;
+    const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
     // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
     const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) => hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'));
     const prepare = initContainer(
@@ -183,7 +194,7 @@ export class TaskManager extends Construct {
       ...(api.sidecar ? api.sidecar.volumes.map((volume) => ({ volume })) : []),
       ...(ssl ? [ssl] : []),
       ...(tunnel ? [{ volume: tunnel.volume }] : []),
-      ...databaseClientFiles(props.db, edge ? 'edgeTaskManager' : 'taskManager'),
+      ...databaseClientFiles(props.db, dbUser),
     ]);
 
     singletonDeployment(this, 'Deployment', {
@@ -208,7 +219,7 @@ export class TaskManager extends Construct {
         containers: [
           ...(api.sidecar ? [api.sidecar.container] : []),
           ...(tunnel ? [tunnel.container] : []),
-          programContainer(props, [...api.env, ...databaseEnv(props.db, edge ? 'edgeTaskManager' : 'taskManager', ssl?.mount.mountPath)], files.volumeMounts),
+          programContainer(props, [...api.env, ...databaseEnv(props.db, dbUser, ssl?.mount.mountPath)], files.volumeMounts),
         ],
         volumes: files.volumes,
       },
@@ -234,7 +245,9 @@ export class TaskManager extends Construct {
           clusterRole: roleNames(context).taskManagerNodes,
         });
     const edgeAccount = edge?.api.mode === 'sidecar' ? edge.api : undefined;
-    const token = edgeAccount && new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, 'task-manager', site) });
+    const token =
+      edgeAccount &&
+      new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, 'task-manager', site) });
     const serviceAccountName = identity?.serviceAccountName ?? edgeAccount?.serviceAccountName;
     const sidecar = serviceAccountName !== undefined ? apiProxySidecar(context, edgeAccount?.server, token?.secretName) : undefined;
     return {
