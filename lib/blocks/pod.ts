@@ -1,7 +1,8 @@
 /**
  * Building blocks every workload of the platform shares: hardened
- * containers, probes, environment, host paths, the config checksum that rolls
- * a pod, and the init containers that wait for dependencies.
+ * containers, probes, environment, volumes made with their mounts (host
+ * paths, scratch space), the config checksum that rolls a pod, and the init
+ * containers that wait for dependencies.
  */
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
