@@ -73,9 +73,7 @@ describe('a port of its own for every task manager', () => {
     expect(configErrors(withOverrides({ taskManager: { port: 21091 } }))).toEqual([
       expect.stringContaining('tls.tunnelPort: port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the task manager (taskManager.port) in the same pod'),
     ]);
-    expect(configErrors(withOverrides({ apiProxy: { port: 21091 } })).join('\n')).toContain(
-      'port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the API proxy sidecar (apiProxy.port) in the same pod',
-    );
+    expect(configErrors(withOverrides({ apiProxy: { port: 21091 } })).join('\n')).toContain('port 21091 of the TLS tunnel (tls.tunnelPort) is already used by the API proxy sidecar (apiProxy.port) in the same pod');
     // Without TLS there is no tunnel, and the port is free.
     expect(configErrors(withOverrides({ tls: { enabled: false }, taskManager: { port: 21091 } }))).toEqual([]);
   });
@@ -200,9 +198,7 @@ describe('least-privilege database access', () => {
   });
 
   test('an external MongoDB gets its collections and the unique models index from a mongosh set-up Job', () => {
-    const mongo = synth(
-      withOverrides({ database: { type: 'mongo', embedded: null, external: { address: 'db.example.com:27017', credentials: { name: 'db' } } }, edge: { databaseAddress: 'db.example.com:27017' } }),
-    );
+    const mongo = synth(withOverrides({ database: { type: 'mongo', embedded: null, external: { address: 'db.example.com:27017', credentials: { name: 'db' } } }, edge: { databaseAddress: 'db.example.com:27017' } }));
     const job = mongo.get('Job', 'nsfl-database-setup', ns);
     expect(job.spec.template.spec.initContainers[0].image).toBe('docker.io/library/mongo:7.0.14');
     expect(job.spec.template.spec.initContainers[0].command[2]).toContain("mongosh --quiet 'mongodb://db.example.com:27017/neursafe_fl'");

@@ -13,6 +13,7 @@ import type { DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderMongoSetupScript, renderPostgresSetup, renderPostgresSetupScript, roleVariables } from '../render/database-setup';
 import { renderTlsCopyScript, renderTlsReloadScript } from '../render/database-tls';
+import type { DatabaseTlsScriptInput } from '../render/database-tls';
 import { renderPgHba } from '../render/pg-hba';
 import type { PlatformContext } from '../resolve/context';
 import { cloudOnlyAffinity, emptyDirVolume, env, podDefaults, podVolumes, resources, secretEnv, securityContext } from '../blocks/pod';
@@ -313,7 +314,13 @@ export class Database extends Construct {
       metadata: { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
       data: { [PG_HBA_FILE]: renderPgHba({ allowPlaintext: tls.allowPlaintext, certificateRoles }) },
     });
-    const scripts = { secretDir: '/etc/neursafe-fl/tls-secret', tlsDir: '/etc/neursafe-fl/tls', hbaDir: '/etc/neursafe-fl/postgres', hbaFile: PG_HBA_FILE, checkSeconds: TLS_CHECK_SECONDS };
+    const scripts: DatabaseTlsScriptInput = {
+      secretDir: '/etc/neursafe-fl/tls-secret',
+      tlsDir: '/etc/neursafe-fl/tls',
+      hbaDir: '/etc/neursafe-fl/postgres',
+      hbaFile: PG_HBA_FILE,
+      checkSeconds: TLS_CHECK_SECONDS,
+    };
     const { tlsDir, hbaDir } = scripts;
     // Readable by the pod's group (fsGroup 999), so the copies, running as PostgreSQL's user, can read it.
     const secret: MountedVolume = {
