@@ -37,7 +37,7 @@ const DATA_DIR = '/var/lib/postgresql/data';
 const SETUP_HOME = '/home/setup';
 
 /** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
-export const DATABASE_WAVE = -1;
+const DATABASE_WAVE = -1;
 
 /** The embedded PostgreSQL. */
 export interface EmbeddedDatabaseProps {

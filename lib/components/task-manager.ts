@@ -103,10 +103,10 @@ export interface TaskManagerProps {
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
-export const METASERVER_ADDRESS = `127.0.0.1:${METASERVER_PORT}`;
+const METASERVER_ADDRESS = `127.0.0.1:${METASERVER_PORT}`;
 
 /** Tolerations that keep an edge pod on its node while the node is offline (no eviction). */
-export const OFFLINE_TOLERATIONS: k8s.Toleration[] = [
+const OFFLINE_TOLERATIONS: k8s.Toleration[] = [
   { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
   { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
 ];
