@@ -7,7 +7,7 @@
  */
 import { parsePortRecord, renderPortRecord } from '../lib/outdir/port-record';
 import { PORTS_FILE } from '../lib/resolve/ports';
-import { fsFormatJson } from '../lib/components/object-storage';
+import { fsFormatJson } from '../lib/render/minio-format';
 import { contractViolations, endpointSchemes, siteFoldersOutsideUploads, superuserOnlyForSetup, tablesMatchPrograms, uniqueTaskManagerPorts } from './support/contract';
 import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';
 

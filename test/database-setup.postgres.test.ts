@@ -10,9 +10,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { postgresSetupScript } from '../lib/components/database';
 import { DATABASE_USERS, DatabaseUser } from '../lib/resolve/database-users';
-import { renderPostgresSetup, roleVariables } from '../lib/render/database-setup';
+import { renderPostgresSetup, renderPostgresSetupScript, roleVariables } from '../lib/render/database-setup';
 import { describeWithServer, POSTGRES_BIN } from './support/postgres';
 
 const bin = POSTGRES_BIN;
@@ -57,7 +56,7 @@ describeWithServer('database set-up against a real PostgreSQL', () => {
       env[v.user.toUpperCase()] = DATABASE_USERS[user].role;
       env[v.password.toUpperCase()] = passwords[user];
     }
-    const run = spawnSync('sh', ['-c', postgresSetupScript(address, 'neursafe_fl', sql, users)], { env, encoding: 'utf8' });
+    const run = spawnSync('sh', ['-c', renderPostgresSetupScript(address, 'neursafe_fl', sql, users)], { env, encoding: 'utf8' });
     return { status: run.status, output: run.stdout + run.stderr };
   }
 

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { PlatformContext } from '../resolve/context';
 import { labels, resourceName } from '../labels';
-import { env, kubectlContainer } from './pod';
+import { env, kubectlContainer, MountedVolume } from './pod';
 
 /** The namespace the programs create coordinator and executor pods in (hard-coded upstream). */
 export const WORKLOAD_NAMESPACE = 'default';
@@ -181,14 +181,17 @@ export interface ApiProxySidecar {
 export function apiProxySidecar(context: PlatformContext, server?: string, tokenSecret?: string): ApiProxySidecar {
   const port = context.apiProxy.port;
   const args = ['proxy', '--address=127.0.0.1', `--port=${port}`];
-  const { container, volume } = kubectlContainer(context, 'api-proxy', ['kubectl', ...args], {
+  // Where in-cluster clients (kubectl) look for the ServiceAccount's credentials.
+  const token: MountedVolume[] = tokenSecret
+    ? [{ volume: { name: 'api-token', secret: { secretName: tokenSecret } }, mount: { name: 'api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true } }]
+    : [];
+  const { container, volumes } = kubectlContainer(context, 'api-proxy', ['kubectl', ...args], {
     requests: { cpu: '10m', memory: '32Mi' },
     limits: { cpu: '200m', memory: '128Mi' },
-  }, context.apiProxy.resources);
+  }, context.apiProxy.resources, token);
   // postStart blocks the next container's start until the proxy answers (at most ~60 s).
   const probe = `kubectl --server=http://127.0.0.1:${port} --request-timeout=5s version >/dev/null 2>&1`;
   const ready = `for i in $(seq 1 60); do ${probe} && exit 0; sleep 1; done; exit 0`;
-  const token: k8s.Volume | undefined = tokenSecret ? { name: 'api-token', secret: { secretName: tokenSecret } } : undefined;
   const target = server === undefined ? undefined : new URL(server);
   return {
     container: {
@@ -197,16 +200,11 @@ export function apiProxySidecar(context: PlatformContext, server?: string, token
         ...(container.env ?? []),
         ...(target ? env({ KUBERNETES_SERVICE_HOST: target.hostname, KUBERNETES_SERVICE_PORT: target.port || '443' }) : []),
       ],
-      volumeMounts: [
-        ...(container.volumeMounts ?? []),
-        // Where in-cluster clients (kubectl) look for the ServiceAccount's credentials.
-        ...(token ? [{ name: token.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] : []),
-      ],
       lifecycle: { postStart: { exec: { command: ['sh', '-c', ready] } } },
       // The proxy listens on the pod's loopback only, so the probe runs inside the container.
       livenessProbe: { exec: { command: ['sh', '-c', probe] }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
     },
-    volumes: [volume, ...(token ? [token] : [])],
+    volumes,
     env: env({ K8S_ADDRESS: `127.0.0.1:${port}`, K8S_API_PROTOCOL: 'http' }),
   };
 }

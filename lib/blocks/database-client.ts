@@ -10,6 +10,7 @@ import type { EdgeDatabaseAddress } from '../resolve/model';
 import { DATABASE_USERS } from '../resolve/database-users';
 import type { DatabaseUser } from '../resolve/database-users';
 import { env, SecretKeyRef, secretEnv } from './pod';
+import type { MountedVolume } from './pod';
 import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder } from './tls';
 
 /** Database credentials by reference. */
@@ -81,12 +82,10 @@ export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, programS
  * (`db.tls.clientSecrets`), that certificate at {@link DATABASE_CLIENT_DIR};
  * none without TLS.
  */
-export function databaseClientFiles(db: DatabaseConnection, user: DatabaseUser): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
-  if (!db.tls) return { volumes: [], mounts: [] };
-  const ca = databaseCaFolder(db.tls.caSecret);
+export function databaseClientFiles(db: DatabaseConnection, user: DatabaseUser): MountedVolume[] {
+  if (!db.tls) return [];
   const clientSecret = db.tls.clientSecrets?.[user];
-  const client = clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR)];
-  return { volumes: [ca.volume, ...client.map((c) => c.volume)], mounts: [ca.mount, ...client.map((c) => c.mount)] };
+  return [databaseCaFolder(db.tls.caSecret), ...(clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR)])];
 }
 
 /** The first host:port of a MongoDB URI, or the address itself when it is host:port. */

@@ -1,7 +1,8 @@
 /**
  * Building blocks every workload of the platform shares: hardened
- * containers, probes, environment, host paths, the config checksum that rolls
- * a pod, and the init containers that wait for dependencies.
+ * containers, probes, environment, volumes made with their mounts (host
+ * paths, scratch space), the config checksum that rolls a pod, and the init
+ * containers that wait for dependencies.
  */
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
@@ -93,18 +94,47 @@ export function httpProbes(path: string, port: number): Pick<k8s.Container, 'rea
   };
 }
 
+/**
+ * A pod's volume and a container's mount of it, made together so that no
+ * mount lacks its volume; {@link podVolumes} lays a list of them out.
+ */
+export interface MountedVolume {
+  /** The pod's volume. */
+  readonly volume: k8s.Volume;
+  /** The container's mount of it. */
+  readonly mount: k8s.VolumeMount;
+}
+
+/**
+ * A pod's volume that the container does not mount (another container of
+ * the pod does, such as a sidecar's own), listed among the container's
+ * {@link MountedVolume}s where it comes in the pod's `volumes`.
+ */
+export interface UnmountedVolume {
+  /** The pod's volume. */
+  readonly volume: k8s.Volume;
+  /** Never set: the container does not mount it. */
+  readonly mount?: undefined;
+}
+
+/**
+ * A pod's `volumes` and a container's `volumeMounts`, each in the order of
+ * `entries`: every entry's volume, and the mount of each one the container mounts.
+ */
+export function podVolumes(entries: readonly (MountedVolume | UnmountedVolume)[]): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
+  return {
+    volumes: entries.map((e) => e.volume),
+    volumeMounts: entries.flatMap((e) => (e.mount === undefined ? [] : [e.mount])),
+  };
+}
+
 /** A hostPath volume and the mount that shows it at `mountPath` (the host path itself by default). */
-export function hostPathVolume(
-  name: string,
-  path: string,
-  type: 'Directory' | 'DirectoryOrCreate',
-  mountPath: string = path,
-): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+export function hostPathVolume(name: string, path: string, type: 'Directory' | 'DirectoryOrCreate', mountPath: string = path): MountedVolume {
   return { volume: { name, hostPath: { path, type } }, mount: { name, mountPath } };
 }
 
 /** An emptyDir volume for scratch space such as /tmp. */
-export function emptyDirVolume(name: string, mountPath: string): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+export function emptyDirVolume(name: string, mountPath: string): MountedVolume {
   return { volume: { name, emptyDir: {} }, mount: { name, mountPath } };
 }
 
@@ -185,15 +215,20 @@ export function podDefaults(context: PlatformContext): Pick<k8s.PodSpec, 'enable
   };
 }
 
-/** A container running the configured kubectl image, non-root with a read-only root and a scratch HOME. */
+/**
+ * A container running the configured kubectl image, non-root with a read-only root and a scratch HOME,
+ * and the pod volumes it mounts: its HOME, then `extra`.
+ */
 export function kubectlContainer(
   context: PlatformContext,
   name: string,
   command: string[],
   defaults: Resources,
   fromConfig?: Resources,
-): { container: k8s.Container; volume: k8s.Volume } {
+  extra: readonly MountedVolume[] = [],
+): { container: k8s.Container; volumes: k8s.Volume[] } {
   const home = emptyDirVolume(`${name}-home`, '/home/kubectl');
+  const { volumes, volumeMounts } = podVolumes([home, ...extra]);
   return {
     container: {
       name,
@@ -203,8 +238,8 @@ export function kubectlContainer(
       env: env({ HOME: home.mount.mountPath }),
       resources: resources(fromConfig, defaults),
       securityContext: securityContext({ readOnlyRoot: true }),
-      volumeMounts: [home.mount],
+      volumeMounts,
     },
-    volume: home.volume,
+    volumes,
   };
 }

@@ -121,7 +121,7 @@ export class SetupJob extends Construct {
           affinity: cloudOnlyAffinity(),
           ...(props.initContainers ? { initContainers: props.initContainers } : {}),
           containers: [run.container],
-          volumes: [run.volume, ...(props.volumes ?? [])],
+          volumes: [...run.volumes, ...(props.volumes ?? [])],
         },
       },
     };

@@ -5,6 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { env } from './pod';
+import type { MountedVolume } from './pod';
 
 /** Where a program's `ssl` folder is mounted. */
 export const SSL_DIR = '/etc/neursafe-fl/ssl';
@@ -51,7 +52,7 @@ function secretFiles(
   items: readonly { readonly key: string; readonly path: string }[],
   defaultMode: number,
   mountPath: string,
-): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+): MountedVolume {
   return {
     volume: { name: volumeName, projected: { defaultMode, sources: [{ secret: { name: secretName, items: items.map((i) => ({ ...i })) } }] } },
     mount: { name: volumeName, mountPath, readOnly: true },
@@ -66,7 +67,7 @@ export const DATABASE_CA_DIR = '/etc/neursafe-fl/database-ca';
  * the platform's CA, world-readable (a CA certificate is public; the
  * clients run as various users).
  */
-export function databaseCaFolder(secretName: string): { volume: k8s.Volume; mount: k8s.VolumeMount } {
+export function databaseCaFolder(secretName: string): MountedVolume {
   return secretFiles('database-ca', secretName, [{ key: 'ca.crt', path: 'ca.crt' }], 0o444, DATABASE_CA_DIR);
 }
 

@@ -7,15 +7,17 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { splitHostPort } from '../config/addresses';
 import { Resources } from '../config/schema';
 import { DATABASE_USERS } from '../resolve/database-users';
 import type { DatabaseUser } from '../resolve/database-users';
 import { labels, resourceName, selectorLabels } from '../labels';
-import { renderMongoSetup, renderPostgresSetup, roleVariables } from '../render/database-setup';
+import { renderMongoSetup, renderMongoSetupScript, renderPostgresSetup, renderPostgresSetupScript, roleVariables } from '../render/database-setup';
+import { renderTlsCopyScript, renderTlsReloadScript } from '../render/database-tls';
+import type { DatabaseTlsScriptInput } from '../render/database-tls';
 import { renderPgHba } from '../render/pg-hba';
 import type { PlatformContext } from '../resolve/context';
-import { cloudOnlyAffinity, env, podDefaults, resources, secretEnv, securityContext } from '../blocks/pod';
+import { cloudOnlyAffinity, emptyDirVolume, env, podDefaults, podVolumes, resources, secretEnv, securityContext } from '../blocks/pod';
+import type { MountedVolume, UnmountedVolume } from '../blocks/pod';
 import { databaseClaimName, INITIALIZED_ANNOTATION, secretsComponent } from './secrets';
 import { defineComponent } from '../blocks/define';
 import { OUTPUT_FILES } from '../file-chart';
@@ -28,8 +30,14 @@ import { DATABASE_CLIENT_DIR, databaseCaFolder, postgresTlsEnv, sslFolder, TLS_C
 /** The name of the embedded PostgreSQL's pg_hba.conf in its ConfigMap. */
 const PG_HBA_FILE = 'pg_hba.conf';
 
+/** The embedded PostgreSQL's data folder, on its data volume. */
+const DATA_DIR = '/var/lib/postgresql/data';
+
+/** HOME of the set-up Job's database client (scratch space). */
+const SETUP_HOME = '/home/setup';
+
 /** Sync wave of the database and its set-up: after the Secrets exist, before the programs start. */
-export const DATABASE_WAVE = -1;
+const DATABASE_WAVE = -1;
 
 /** The embedded PostgreSQL. */
 export interface EmbeddedDatabaseProps {
@@ -128,6 +136,18 @@ export interface DatabaseProps {
   readonly external?: ExternalDatabaseProps;
 }
 
+/** What serving TLS adds to the PostgreSQL pod ({@link Database}'s `tlsServer`). */
+interface TlsServer {
+  /** Copies the certificate files before PostgreSQL starts. */
+  readonly initContainer: k8s.Container;
+  /** Copies a renewed certificate and has PostgreSQL reload it and pg_hba.conf. */
+  readonly sidecar: k8s.Container;
+  /** PostgreSQL's arguments that turn TLS on with those files and pg_hba.conf. */
+  readonly args: string[];
+  /** The pod's volumes, with PostgreSQL's mounts of those it reads. */
+  readonly volumes: (MountedVolume | UnmountedVolume)[];
+}
+
 /** The platform's database (embedded or external). */
 export class Database extends Construct {
   /** PostgreSQL's port in the embedded database. */
@@ -169,21 +189,35 @@ export class Database extends Construct {
       waitAddress: address,
       ...(db.tls ? { tls: { caSecret: db.tls.secretName, ...(db.tls.clientSecrets ? { clientSecrets: db.tls.clientSecrets } : {}) } } : {}),
     };
-    const superuser = db.superuser;
-    const tls = db.tls && this.tlsServer(db.tls, superuser);
-    if (db.tls) {
-      const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
-      // No restart after a renewal: the tls-reload sidecar reloads it in place (a restart would cut every program's connection).
-      certificateOf(this, context, db.tls, { component: 'database', hosts: [...short, ...(db.tls.externalHosts ?? [])] });
-      // Client certificates, read by libpq at each connection: a renewal needs no restart either.
-      const { issuance } = db.tls;
-      const clientCertificate = (id: string, secretName: string, commonName: string) =>
-        certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance }, { component: 'database', hosts: [], commonName, clientOnly: true });
-      for (const [user, secretName] of Object.entries(db.tls.clientSecrets ?? {}) as [DatabaseUser, string][]) clientCertificate(user, secretName, DATABASE_USERS[user].role);
-      // Any subject of the platform's CA logs the superuser in (its name comes from a Secret): a descriptive one, no role's.
-      clientCertificate('setup', db.tls.setupSecret, resourceName(context, 'database-setup'));
-    }
+    const tls = db.tls && this.tlsServer(db.tls, db.superuser);
+    if (db.tls) this.certificates(name, db.tls);
+    this.server(name, db, tls);
+    this.setupJob(db.superuser, { claim: databaseClaimName(context), users: db.users, ...(db.tls ? { clientSecret: db.tls.setupSecret } : {}) });
+  }
 
+  /**
+   * The embedded database's certificates: its server certificate, for its
+   * Service's names and the hosts edge nodes reach it at, and the client
+   * certificates of the roles that have no program certificate and of the
+   * set-up Job.
+   */
+  private certificates(name: string, tls: DatabaseTls): void {
+    const { context } = this.props;
+    const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
+    // No restart after a renewal: the tls-reload sidecar reloads it in place (a restart would cut every program's connection).
+    certificateOf(this, context, tls, { component: 'database', hosts: [...short, ...(tls.externalHosts ?? [])] });
+    // Client certificates, read by libpq at each connection: a renewal needs no restart either.
+    const { issuance } = tls;
+    const clientCertificate = (id: string, secretName: string, commonName: string) =>
+      certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance }, { component: 'database', hosts: [], commonName, clientOnly: true });
+    for (const [user, secretName] of Object.entries(tls.clientSecrets ?? {}) as [DatabaseUser, string][]) clientCertificate(user, secretName, DATABASE_USERS[user].role);
+    // Any subject of the platform's CA logs the superuser in (its name comes from a Secret): a descriptive one, no role's.
+    clientCertificate('setup', tls.setupSecret, resourceName(context, 'database-setup'));
+  }
+
+  /** The embedded PostgreSQL: its headless Service and its StatefulSet, with the data volume's claim and, with TLS, what serving it adds. */
+  private server(name: string, db: EmbeddedDatabaseProps, tls: TlsServer | undefined): void {
+    const { context } = this.props;
     const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
 
     new k8s.KubeService(this, 'Service', {
@@ -195,7 +229,7 @@ export class Database extends Construct {
       },
     });
 
-    const dataMount = '/var/lib/postgresql/data';
+    const tlsFiles = tls && podVolumes(tls.volumes);
     new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: meta,
       spec: {
@@ -213,38 +247,10 @@ export class Database extends Construct {
             affinity: cloudOnlyAffinity(),
             ...(tls ? { initContainers: [tls.initContainer] } : {}),
             containers: [
-              {
-                name: 'postgres',
-                image: props.postgresImage,
-                imagePullPolicy: context.images.pullPolicy,
-                ...(tls ? { args: tls.args } : {}),
-                ports: [{ name: 'postgres', containerPort: Database.PORT }],
-                env: [
-                  ...env({ POSTGRES_DB: props.databaseName, PGDATA: `${dataMount}/pgdata` }),
-                  secretEnv('POSTGRES_USER', superuser.username),
-                  secretEnv('POSTGRES_PASSWORD', superuser.password),
-                ],
-                readinessProbe: {
-                  exec: { command: ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'] },
-                  initialDelaySeconds: 5,
-                  periodSeconds: 10,
-                },
-                livenessProbe: {
-                  exec: { command: ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'] },
-                  initialDelaySeconds: 30,
-                  periodSeconds: 20,
-                  failureThreshold: 6,
-                },
-                resources: resources(db.resources, {
-                  requests: { cpu: '100m', memory: '256Mi' },
-                  limits: { cpu: '1', memory: '1Gi' },
-                }),
-                securityContext: securityContext({ user: 999 }),
-                volumeMounts: [{ name: 'data', mountPath: dataMount }, ...(tls ? tls.mounts : [])],
-              },
+              this.postgresContainer(db, tls?.args, [{ name: 'data', mountPath: DATA_DIR }, ...(tlsFiles ? tlsFiles.volumeMounts : [])]),
               ...(tls ? [tls.sidecar] : []),
             ],
-            ...(tls ? { volumes: tls.volumes } : {}),
+            ...(tlsFiles ? { volumes: tlsFiles.volumes } : {}),
           },
         },
         volumeClaimTemplates: [
@@ -260,7 +266,32 @@ export class Database extends Construct {
         ],
       },
     });
-    this.setupJob(superuser, { claim: databaseClaimName(context), users: db.users, ...(db.tls ? { clientSecret: db.tls.setupSecret } : {}) });
+  }
+
+  /** The PostgreSQL container: its database, superuser and data folder, readiness by `pg_isready`, and `args` (TLS). */
+  private postgresContainer(db: EmbeddedDatabaseProps, args: string[] | undefined, volumeMounts: k8s.VolumeMount[]): k8s.Container {
+    const { context } = this.props;
+    const ready = ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'];
+    return {
+      name: 'postgres',
+      image: this.props.postgresImage,
+      imagePullPolicy: context.images.pullPolicy,
+      ...(args ? { args } : {}),
+      ports: [{ name: 'postgres', containerPort: Database.PORT }],
+      env: [
+        ...env({ POSTGRES_DB: this.props.databaseName, PGDATA: `${DATA_DIR}/pgdata` }),
+        secretEnv('POSTGRES_USER', db.superuser.username),
+        secretEnv('POSTGRES_PASSWORD', db.superuser.password),
+      ],
+      readinessProbe: { exec: { command: ready }, initialDelaySeconds: 5, periodSeconds: 10 },
+      livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
+      resources: resources(db.resources, {
+        requests: { cpu: '100m', memory: '256Mi' },
+        limits: { cpu: '1', memory: '1Gi' },
+      }),
+      securityContext: securityContext({ user: 999 }),
+      volumeMounts,
+    };
   }
 
   /**
@@ -275,7 +306,7 @@ export class Database extends Construct {
    * (`pg_reload_conf()`): neither restarts the database nor cuts the
    * programs' connections, which they never reopen.
    */
-  private tlsServer(tls: DatabaseTls, superuser: Credentials): { initContainer: k8s.Container; sidecar: k8s.Container; args: string[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[] } {
+  private tlsServer(tls: DatabaseTls, superuser: Credentials): TlsServer {
     const { context } = this.props;
     const name = resourceName(context, 'database-hba');
     const certificateRoles = Object.values(DATABASE_USERS).filter((spec) => spec.certificate).map((spec) => spec.role);
@@ -283,45 +314,22 @@ export class Database extends Construct {
       metadata: { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
       data: { [PG_HBA_FILE]: renderPgHba({ allowPlaintext: tls.allowPlaintext, certificateRoles }) },
     });
-    const secretDir = '/etc/neursafe-fl/tls-secret';
-    const tlsDir = '/etc/neursafe-fl/tls';
-    const hbaDir = '/etc/neursafe-fl/postgres';
-    // Both files are written beside their target, then renamed: PostgreSQL never reads half a file.
-    // The CA verifies the clients' certificates (ssl_ca_file).
-    const copy = [
-      `install -m 0600 ${secretDir}/tls.key ${tlsDir}/.server.key.new`,
-      `install -m 0644 ${secretDir}/tls.crt ${tlsDir}/.server.crt.new`,
-      `install -m 0644 ${secretDir}/ca.crt ${tlsDir}/.ca.crt.new`,
-      `mv -f ${tlsDir}/.server.key.new ${tlsDir}/server.key`,
-      `mv -f ${tlsDir}/.server.crt.new ${tlsDir}/server.crt`,
-      `mv -f ${tlsDir}/.ca.crt.new ${tlsDir}/ca.crt`,
-    ];
-    const hba = `${hbaDir}/${PG_HBA_FILE}`;
-    const seenHba = `${tlsDir}/.${PG_HBA_FILE}.loaded`;
-    const reload = [
-      'set -eu',
-      `cp ${hba} ${seenHba}`,
-      // Reload once after a start too: a copy made before this container last stopped may not be loaded yet.
-      'pending=yes',
-      // The Secret's and the ConfigMap's files change in place (the volumes are not subPaths).
-      `while sleep ${TLS_CHECK_SECONDS}; do`,
-      `  if [ "$(cat ${secretDir}/tls.crt ${secretDir}/ca.crt)" != "$(cat ${tlsDir}/server.crt ${tlsDir}/ca.crt)" ]; then`,
-      ...copy.map((l) => `    ${l}`),
-      '    echo "copied the renewed certificate"; pending=yes',
-      '  fi',
-      `  if [ "$(cat ${hba})" != "$(cat ${seenHba})" ]; then cp ${hba} ${seenHba}; echo "pg_hba.conf changed"; pending=yes; fi`,
-      // A failed reload (the server restarting) is tried again on the next round.
-      '  if [ "$pending" = yes ] && psql -h 127.0.0.1 -d "$POSTGRES_DB" -Atqc "SELECT pg_reload_conf()" >/dev/null; then',
-      '    echo "PostgreSQL reloaded its certificate and pg_hba.conf"; pending=no',
-      '  fi',
-      'done',
-    ].join('\n');
+    const scripts: DatabaseTlsScriptInput = {
+      secretDir: '/etc/neursafe-fl/tls-secret',
+      tlsDir: '/etc/neursafe-fl/tls',
+      hbaDir: '/etc/neursafe-fl/postgres',
+      hbaFile: PG_HBA_FILE,
+      checkSeconds: TLS_CHECK_SECONDS,
+    };
+    const { tlsDir, hbaDir } = scripts;
+    // Readable by the pod's group (fsGroup 999), so the copies, running as PostgreSQL's user, can read it.
+    const secret: MountedVolume = {
+      volume: { name: 'tls-secret', secret: { secretName: tls.secretName, defaultMode: 0o440 } },
+      mount: { name: 'tls-secret', mountPath: scripts.secretDir, readOnly: true },
+    };
+    const copies: MountedVolume = { volume: { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } }, mount: { name: 'tls', mountPath: tlsDir } };
+    const hba: MountedVolume = { volume: { name: 'hba', configMap: { name } }, mount: { name: 'hba', mountPath: hbaDir, readOnly: true } };
     const small = resources(undefined, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
-    const writeMounts = [
-      { name: 'tls-secret', mountPath: secretDir, readOnly: true },
-      { name: 'tls', mountPath: tlsDir },
-      { name: 'hba', mountPath: hbaDir, readOnly: true },
-    ];
     const container = (containerName: string, script: string, extraEnv: k8s.EnvVar[]): k8s.Container => ({
       name: containerName,
       image: this.props.postgresImage,
@@ -330,26 +338,18 @@ export class Database extends Construct {
       ...(extraEnv.length > 0 ? { env: extraEnv } : {}),
       resources: small,
       securityContext: securityContext({ user: 999, readOnlyRoot: true }),
-      volumeMounts: writeMounts,
+      volumeMounts: [secret.mount, copies.mount, hba.mount],
     });
     return {
-      initContainer: container('tls-files', ['set -eu', ...copy].join('\n'), []),
-      sidecar: container('tls-reload', reload, [
+      initContainer: container('tls-files', renderTlsCopyScript(scripts), []),
+      sidecar: container('tls-reload', renderTlsReloadScript(scripts), [
         ...env({ POSTGRES_DB: this.props.databaseName }),
         secretEnv('PGUSER', superuser.username),
         secretEnv('PGPASSWORD', superuser.password),
       ]),
       args: ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsDir}/server.crt`, '-c', `ssl_key_file=${tlsDir}/server.key`, '-c', `ssl_ca_file=${tlsDir}/ca.crt`, '-c', `hba_file=${hbaDir}/${PG_HBA_FILE}`],
-      mounts: [
-        { name: 'tls', mountPath: tlsDir, readOnly: true },
-        { name: 'hba', mountPath: hbaDir, readOnly: true },
-      ],
-      volumes: [
-        // Readable by the pod's group (fsGroup 999), so the copies, running as PostgreSQL's user, can read it.
-        { name: 'tls-secret', secret: { secretName: tls.secretName, defaultMode: 0o440 } },
-        { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
-        { name: 'hba', configMap: { name } },
-      ],
+      // PostgreSQL reads the copies, not the Secret.
+      volumes: [{ volume: secret.volume }, { volume: copies.volume, mount: { ...copies.mount, readOnly: true } }, hba],
     };
   }
 
@@ -384,22 +384,24 @@ export class Database extends Construct {
       return [secretEnv(v.user.toUpperCase(), c.username), secretEnv(v.password.toUpperCase(), c.password)];
     });
     const script = mongo
-      ? mongoSetupScript(db.address, db.name, `${scriptDir}/${file}`)
-      : postgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
+      ? renderMongoSetupScript(db.address, db.name, `${scriptDir}/${file}`)
+      : renderPostgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
     const clientSecret = embedded?.clientSecret;
-    const files = [
+    const files = podVolumes([
+      { volume: { name: 'setup-script', configMap: { name } }, mount: { name: 'setup-script', mountPath: scriptDir, readOnly: true } },
+      emptyDirVolume('setup-home', SETUP_HOME),
       ...(db.tls ? [databaseCaFolder(db.tls.caSecret)] : []),
       ...(clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR, 0o440)]),
-    ];
+    ]);
     const client: k8s.Container = {
       name: 'tables',
       image: mongo ? this.props.mongoImage : this.props.postgresImage,
       imagePullPolicy: context.images.pullPolicy,
       command: ['sh', '-c', script],
-      env: [...login, ...roleEnv, ...env({ HOME: '/home/setup' }), ...(db.tls ? postgresTlsEnv(undefined, clientSecret === undefined ? undefined : DATABASE_CLIENT_DIR) : [])],
+      env: [...login, ...roleEnv, ...env({ HOME: SETUP_HOME }), ...(db.tls ? postgresTlsEnv(undefined, clientSecret === undefined ? undefined : DATABASE_CLIENT_DIR) : [])],
       resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
       securityContext: securityContext({ user: 999, readOnlyRoot: true }),
-      volumeMounts: [{ name: 'setup-script', mountPath: scriptDir, readOnly: true }, { name: 'setup-home', mountPath: '/home/setup' }, ...files.map((f) => f.mount)],
+      volumeMounts: files.volumeMounts,
     };
     const annotation = INITIALIZED_ANNOTATION;
     new SetupJob(this, 'Setup', {
@@ -408,11 +410,7 @@ export class Database extends Construct {
       wave: DATABASE_WAVE,
       ttlSecondsAfterFinished: 3600,
       initContainers: [client],
-      volumes: [
-        { name: 'setup-script', configMap: { name } },
-        { name: 'setup-home', emptyDir: {} },
-        ...files.map((f) => f.volume),
-      ],
+      volumes: files.volumes,
       // The client certificate's files are root's and readable by this group only: psql's (user 999).
       ...(clientSecret === undefined ? {} : { fsGroup: 999 }),
       script: embedded
@@ -447,32 +445,6 @@ export class Database extends Construct {
       },
     });
   }
-}
-
-/** Shell script of the PostgreSQL set-up: wait for the server, then run the SQL with the roles' names and passwords as psql variables. */
-export function postgresSetupScript(address: string, dbName: string, sqlFile: string, roles: readonly DatabaseUser[]): string {
-  const [host, port] = splitHostPort(address);
-  const vars = roles.flatMap((user) => {
-    const v = roleVariables(user);
-    return [`-v ${v.user}="$${v.user.toUpperCase()}"`, `-v ${v.password}="$${v.password.toUpperCase()}"`];
-  });
-  return [
-    'set -eu',
-    `export PGHOST=${host} PGPORT=${port} PGDATABASE=${dbName} PGUSER="$DB_USERNAME" PGPASSWORD="$DB_PASSWORD" PGCONNECT_TIMEOUT=5`,
-    `until pg_isready -q; do echo "waiting for the database at ${address}"; sleep 2; done`,
-    ['psql -v ON_ERROR_STOP=1', `-v dbname=${dbName}`, ...vars, `-f ${sqlFile}`].join(' '),
-    'echo "tables and roles are ready"',
-  ].join('\n');
-}
-
-/** Shell script of the MongoDB set-up: the collections and the models index, as the configured user in DB_NAME. */
-export function mongoSetupScript(address: string, dbName: string, jsFile: string): string {
-  const uri = address.startsWith('mongodb') ? address : `mongodb://${address}/${dbName}`;
-  return [
-    'set -eu',
-    `until mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName} --eval 'db.getSiblingDB("${dbName}").runCommand({ ping: 1 })' >/dev/null; do echo "waiting for the database"; sleep 2; done`,
-    `mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName} --file ${jsFile}`,
-  ].join('\n');
 }
 
 /** The database (embedded or external) and its set-up Job, in 10-database.k8s.yaml. */

@@ -15,8 +15,9 @@ import { clientSelectorComponent } from './client-selector';
 import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
 import { defineComponent } from '../blocks/define';
 import { modelManagerComponent } from './model-manager';
-import { env, httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, waitForTcp } from '../blocks/pod';
+import { env, httpProbes, initContainer, MountedVolume, podVolumes, secretEnv, SecretKeyRef, securityContext, waitForTcp } from '../blocks/pod';
 import { proxyComponent } from './proxy';
+import { renderPublishFunction } from '../render/coordinator-certificates';
 import { SSL_FILES, TLS_CHECK_SECONDS } from '../blocks/tls';
 import { SharedRoot } from '../blocks/shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
@@ -89,50 +90,24 @@ function publishCoordinatorCertificates(
 ): { init: k8s.Container; sidecar: k8s.Container; volume: k8s.Volume } {
   const source = '/etc/neursafe-fl/coordinator-tls';
   const namespaces = Object.keys(tls.secrets).sort();
-  const volume: k8s.Volume = {
-    name: 'coordinator-tls',
-    projected: {
-      defaultMode: 0o400,
-      sources: namespaces.map((ns) => ({ secret: { name: tls.secrets[ns], items: SSL_FILES.map((f) => ({ key: f.key, path: `${ns}/${f.path}` })) } })),
+  // Mounted by both copies, not by the job scheduler.
+  const certificates: MountedVolume = {
+    volume: {
+      name: 'coordinator-tls',
+      projected: {
+        defaultMode: 0o400,
+        sources: namespaces.map((ns) => ({ secret: { name: tls.secrets[ns], items: SSL_FILES.map((f) => ({ key: f.key, path: `${ns}/${f.path}` })) } })),
+      },
     },
+    mount: { name: 'coordinator-tls', mountPath: source, readOnly: true },
   };
-  const files = SSL_FILES.map((f) => f.path).join(' ');
-  // Kubernetes' own Secret volumes do it this way: a complete new version folder, then one rename of the `..data` link.
-  const publish = [
-    'publish() {',
-    `  for ns in ${namespaces.join(' ')}; do`,
-    `    dir="${SharedRoot.MOUNT_PATH}/$ns/${tls.folder}"`,
-    '    mkdir -p "$dir"',
-    '    chmod 0700 "$dir"',
-    '    same=yes',
-    `    for f in ${files}; do cmp -s "${source}/$ns/$f" "$dir/..data/$f" || same=no; done`,
-    '    [ "$same" = yes ] && continue',
-    '    previous=$(readlink "$dir/..data" || true)',
-    '    version=$(mktemp -d "$dir/..v-$(date -u +%Y%m%dT%H%M%S)-XXXXXX")',
-    '    version=${version##*/}',
-    `    for f in ${files}; do cp "${source}/$ns/$f" "$dir/$version/$f"; chmod 0600 "$dir/$version/$f"; done`,
-    '    ln -s "$version" "$dir/..data.new"',
-    '    mv -f -T "$dir/..data.new" "$dir/..data"',
-    // Each file name is a link through ..data, put in place by a rename too (a first publish, or one over files of an older release).
-    `    for f in ${files}; do`,
-    '      [ "$(readlink "$dir/$f" 2>/dev/null)" = "..data/$f" ] && continue',
-    '      ln -s "..data/$f" "$dir/.$f.new"',
-    '      mv -f -T "$dir/.$f.new" "$dir/$f"',
-    '    done',
-    // Keep the previous version for a reader that resolved ..data just before the rename.
-    '    for old in "$dir"/..v-*; do',
-    '      case "${old##*/}" in "$version" | "$previous") ;; *) rm -rf "$old" ;; esac',
-    '    done',
-    `    echo "published the coordinators' certificate of namespace $ns ($version)"`,
-    '  done',
-    '}',
-  ];
-  const mounts = [root.mount, { name: volume.name, mountPath: source, readOnly: true }];
-  const init = initContainer(context, 'publish-coordinator-certificates', ['set -eu', ...publish, 'publish'].join('\n'), mounts, true);
+  const publish = renderPublishFunction({ namespaces, source, root: SharedRoot.MOUNT_PATH, folder: tls.folder, files: SSL_FILES.map((f) => f.path) });
+  const mounts = [root.mount, certificates.mount];
+  const init = initContainer(context, 'publish-coordinator-certificates', ['set -eu', publish, 'publish'].join('\n'), mounts, true);
   // The projected volume's files change in place when a Secret is renewed (it is not a subPath).
-  const loop = ['set -eu', ...publish, `while sleep ${TLS_CHECK_SECONDS}; do publish; done`].join('\n');
+  const loop = ['set -eu', publish, `while sleep ${TLS_CHECK_SECONDS}; do publish; done`].join('\n');
   const sidecar = initContainer(context, 'republish-coordinator-certificates', loop, mounts, true);
-  return { init, sidecar, volume };
+  return { init, sidecar, volume: certificates.volume };
 }
 
 /** The job scheduler: Deployment, Service, ServiceAccount and its bindings. */
@@ -144,9 +119,15 @@ export class JobScheduler extends Construct {
     super(scope, id);
     const { context, root, db } = props;
     const api = apiProxySidecar(context);
-    const dbCa = databaseClientFiles(db, 'jobScheduler');
     const coordinatorTls = props.coordinatorTls;
     const publish = coordinatorTls && publishCoordinatorCertificates(context, root, coordinatorTls);
+    // The sidecars' own volumes keep their places in the pod's list.
+    const files = podVolumes([
+      root,
+      ...api.volumes.map((volume) => ({ volume })),
+      ...databaseClientFiles(db, 'jobScheduler'),
+      ...(publish ? [{ volume: publish.volume }] : []),
+    ]);
     const workload = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'job-scheduler',
@@ -180,13 +161,13 @@ export class JobScheduler extends Construct {
         ],
         ...httpProbes('/api/v1/health', props.port),
         securityContext: securityContext({ root: true }),
-        volumeMounts: [root.mount, ...dbCa.mounts],
+        volumeMounts: files.volumeMounts,
       }),
       pod: {
         // It dials coordinators (Services in `default`) by bare name with its own resolver.
         ...(context.namespace === WORKLOAD_NAMESPACE ? {} : { dnsConfig: { searches: [`${WORKLOAD_NAMESPACE}.svc.cluster.local`] } }),
         initContainers: [root.prepareContainer(), ...(publish ? [publish.init] : []), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
-        volumes: [root.volume, ...api.volumes, ...dbCa.volumes, ...(publish ? [publish.volume] : [])],
+        volumes: files.volumes,
       },
     });
     this.service = workload.service;

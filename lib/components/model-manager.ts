@@ -9,7 +9,7 @@ import { defineComponent } from '../blocks/define';
 import { COMPONENT } from '../labels';
 import { ANYWHERE, databaseFlow, platformPeer, tcp, urlPort } from '../network/flows';
 import { databaseComponent, databaseEndpoint } from './database';
-import { env, httpProbes, secretEnv, securityContext, waitForTcp } from '../blocks/pod';
+import { env, httpProbes, podVolumes, secretEnv, securityContext, waitForTcp } from '../blocks/pod';
 import { SharedRoot } from '../blocks/shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
 
@@ -53,7 +53,7 @@ export class ModelManager extends Construct {
   constructor(scope: Construct, id: string, props: ModelManagerProps) {
     super(scope, id);
     const { context, root, db, s3 } = props;
-    const dbCa = databaseClientFiles(db, 'modelManager');
+    const files = podVolumes([root, ...databaseClientFiles(db, 'modelManager')]);
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
       component: 'model-manager',
@@ -82,11 +82,11 @@ export class ModelManager extends Construct {
         ],
         ...httpProbes('/api/v1/health', props.port),
         securityContext: securityContext({ root: true }),
-        volumeMounts: [root.mount, ...dbCa.mounts],
+        volumeMounts: files.volumeMounts,
       },
       pod: {
         initContainers: [root.prepareContainer(), ...(db.waitAddress ? [waitForTcp(context, 'database', db.waitAddress)] : [])],
-        volumes: [root.volume, ...dbCa.volumes],
+        volumes: files.volumes,
       },
     }).service;
   }

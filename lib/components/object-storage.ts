@@ -13,6 +13,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { defineComponent } from '../blocks/define';
+import { renderFsFormatScript } from '../render/minio-format';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext } from '../blocks/pod';
 import { SharedRoot } from '../blocks/shared-root';
 import { ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
@@ -73,38 +74,11 @@ export class ObjectStorage extends Construct {
         volumeMounts: [mount, ...hidden.map((f) => ({ name: 'hidden', mountPath: `${dataPath}/${f}`, readOnly: true }))],
       },
       pod: {
-        initContainers: [initContainer(context, 'format-fs', fsFormatScript(dataPath), [mount], true)],
+        initContainers: [initContainer(context, 'format-fs', renderFsFormatScript(dataPath), [mount], true)],
         volumes: [root.volume, ...(hidden.length > 0 ? [{ name: 'hidden', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }] : [])],
       },
     }).service;
   }
-}
-
-/** MinIO's format file that makes a folder an FS-mode (plain files) store. */
-export function fsFormatJson(id: string): string {
-  return JSON.stringify({ version: '1', format: 'fs', id, fs: { version: '2' } });
-}
-
-/**
- * A shell script that writes the FS format file into `dataPath` when the
- * folder has none, and fails with a message when it was formatted otherwise.
- */
-function fsFormatScript(dataPath: string): string {
-  const file = `${dataPath}/.minio.sys/format.json`;
-  return [
-    'set -eu',
-    `f=${file}`,
-    'if [ -f "$f" ]; then',
-    '  if grep -q \'"format":"fs"\' "$f"; then echo "$f: filesystem mode"; exit 0; fi',
-    '  echo "$f is not in filesystem (fs) mode: MinIO would store uploads as <key>/xl.meta folders that the platform cannot read."',
-    `  echo "Move the objects out, remove ${dataPath}/.minio.sys (its host folder under sharedRoot.hostPath) and restart this pod."`,
-    '  exit 1',
-    'fi',
-    `mkdir -p ${dataPath}/.minio.sys`,
-    `printf '%s' "${fsFormatJson('$(cat /proc/sys/kernel/random/uuid)').replace(/"/g, '\\"')}" > "$f.tmp"`,
-    'mv "$f.tmp" "$f"',
-    'echo "$f: created (filesystem mode)"',
-  ].join('\n');
 }
 
 /** The object storage in the registry: built when `objectStorage.type` is embedded. */

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { platformImage } from '../images';
 import { renderNginxConf } from '../render/nginx-conf';
+import { renderNginxReloadScript } from '../render/nginx-reload';
 import { clientSelectorComponent } from './client-selector';
 import { defineComponent } from '../blocks/define';
 import { httpProbes, initContainer, secretEnv, SecretKeyRef, securityContext, env } from '../blocks/pod';
@@ -92,36 +93,8 @@ export interface ProxyTls extends ProgramTls {
  * came while it was down.
  */
 function certificateReloader(context: PlatformContext, sslDir: string, mount: k8s.VolumeMount): k8s.Container {
-  const files = SSL_FILES.map((f) => `${sslDir}/${f.path}`).join(' ');
-  const script = [
-    'set -eu',
-    // The pids of the nginx processes whose parent is $1 (no argument: nginx's master, whose parent is not nginx).
-    'nginx_children() {',
-    '  for p in /proc/[0-9]*; do',
-    '    [ "$(cat "$p/comm" 2>/dev/null)" = nginx ] || continue',
-    '    parent=$(cut -d " " -f 4 "$p/stat" 2>/dev/null) || continue',
-    '    if [ -n "${1:-}" ]; then [ "$parent" = "$1" ] && echo "${p#/proc/}"',
-    '    elif [ "$(cat "/proc/$parent/comm" 2>/dev/null)" != nginx ]; then echo "${p#/proc/}"; fi',
-    '  done',
-    '  return 0',
-    '}',
-    'loaded=""',
-    `while sleep ${TLS_CHECK_SECONDS}; do`,
-    `  now=$(cat ${files} | md5sum)`,
-    '  [ "$now" != "$loaded" ] || continue',
-    '  master=$(nginx_children | head -n 1)',
-    '  [ -n "$master" ] || { echo "nginx is not running"; continue; }',
-    '  before=$(nginx_children "$master")',
-    '  kill -HUP "$master" || continue',
-    `  sleep ${RELOAD_SETTLE_SECONDS}`,
-    '  after=$(nginx_children "$master")',
-    '  if [ -n "$after" ] && [ "$after" != "$before" ]; then',
-    '    echo "nginx (pid $master) reloaded its certificate"; loaded=$now',
-    '  else',
-    `    echo "nginx (pid $master) kept its old certificate: does the new key belong to it? Trying again in ${TLS_CHECK_SECONDS} s"`,
-    '  fi',
-    'done',
-  ].join('\n');
+  const files = SSL_FILES.map((f) => `${sslDir}/${f.path}`);
+  const script = renderNginxReloadScript({ files, checkSeconds: TLS_CHECK_SECONDS, settleSeconds: RELOAD_SETTLE_SECONDS });
   // Root, like nginx's master: a signal needs the same user (no capability is added).
   return initContainer(context, 'tls-reload', script, [mount], true);
 }

@@ -17,6 +17,7 @@ import { labels, resourceName } from '../labels';
 import { SetupJob, syncWave } from '../blocks/setup-job';
 import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
 import { defineComponent } from '../blocks/define';
+import { renderPullSecretsPatchScript } from '../render/pull-secrets-patch';
 
 /** The account the programs' pods run as, in WORKLOAD_NAMESPACE. */
 const POD_SERVICE_ACCOUNT = 'default';
@@ -41,20 +42,7 @@ export class PodPullSecrets extends Construct {
     super(scope, id);
     const { context } = props;
     const name = resourceName(context, 'pod-pull-secrets');
-    const sa = `-n ${WORKLOAD_NAMESPACE} serviceaccount ${POD_SERVICE_ACCOUNT}`;
-    const script = [
-      'set -eu',
-      `have=" $(kubectl get ${sa} -o jsonpath='{range .imagePullSecrets[*]}{.name}{" "}{end}')"`,
-      'added=0',
-      `for secret in ${context.images.pullSecrets.join(' ')}; do`,
-      '  case "$have" in *" $secret "*) continue ;; esac',
-      '  if [ "$have" = " " ]; then patch="[{\\"op\\":\\"add\\",\\"path\\":\\"/imagePullSecrets\\",\\"value\\":[{\\"name\\":\\"$secret\\"}]}]"',
-      '  else patch="[{\\"op\\":\\"add\\",\\"path\\":\\"/imagePullSecrets/-\\",\\"value\\":{\\"name\\":\\"$secret\\"}}]"; fi',
-      `  kubectl patch ${sa} --type=json -p "$patch" >/dev/null`,
-      '  have="$have$secret "; added=$((added + 1))',
-      'done',
-      `echo "added $added pull secret(s) to ServiceAccount ${POD_SERVICE_ACCOUNT} of ${WORKLOAD_NAMESPACE}; the Secrets must exist in ${WORKLOAD_NAMESPACE} (docs/images.md)"`,
-    ].join('\n');
+    const script = renderPullSecretsPatchScript({ namespace: WORKLOAD_NAMESPACE, serviceAccount: POD_SERVICE_ACCOUNT, pullSecrets: context.images.pullSecrets });
     const job = new SetupJob(this, 'Job', { context, name, script, wave: 0, ttlSecondsAfterFinished: 300, rules: [] });
     // Before the Job (wave 0), like its own ServiceAccount.
     const meta = { name, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'setup'), annotations: syncWave(-1) };

@@ -12,19 +12,8 @@ import { SecretKeyRef } from '../blocks/pod';
 import { Credentials } from '../blocks/database-client';
 import { SetupJob } from '../blocks/setup-job';
 import { defineComponent } from '../blocks/define';
-
-/** A Secret to create when missing: its name and keys with generated values. */
-interface GeneratedSecret {
-  readonly name: string;
-  /** key → literal value (fixed user names) or `undefined` for a random value. */
-  readonly keys: Record<string, string | undefined>;
-  /**
-   * A PersistentVolumeClaim whose data was initialised with this Secret: when
-   * it carries {@link INITIALIZED_ANNOTATION}, a new value would lock the data
-   * out, so the Job fails instead of creating one.
-   */
-  readonly guardedBy?: string;
-}
+import { renderSecretGeneratorScript } from '../render/secret-generator';
+import type { GeneratedSecret } from '../render/secret-generator';
 
 /** Annotation the database set-up puts on the data volume's claim once the database was initialised with its superuser Secret. */
 export const INITIALIZED_ANNOTATION = 'fl.neursafe.io/initialized';
@@ -116,34 +105,7 @@ export class Secrets extends Construct {
 
   /** A Job (and its least-privilege RBAC) that creates each missing Secret once. */
   private generator(context: PlatformContext, secrets: GeneratedSecret[]): void {
-    const ns = context.namespace;
-    const annotationPath = INITIALIZED_ANNOTATION.replace(/\./g, '\\.');
-    const script = [
-      'set -eu',
-      'random() { head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32; }',
-      'exists() { kubectl -n ' + ns + ' get secret "$1" >/dev/null 2>&1; }',
-      // A failed create stops the Job (a bare `create && echo` would not under `set -e`).
-      'create() { name=$1; shift; if ! kubectl -n ' + ns + ' create secret generic "$name" "$@" >/dev/null; then ' +
-        'echo "ERROR: could not create secret $name"; exit 1; fi; echo "secret $name created"; }',
-      ...secrets.map((s) => {
-        const literals = Object.entries(s.keys)
-          .map(([key, value]) => `--from-literal=${key}=${value ?? '"$(random)"'}`)
-          .join(' ');
-        const guard = s.guardedBy
-          ? [
-              `  initialized=$(kubectl -n ${ns} get pvc ${s.guardedBy} --ignore-not-found -o jsonpath='{.metadata.annotations.${annotationPath}}')`,
-              '  if [ "$initialized" = "true" ]; then',
-              `    echo "ERROR: secret ${s.name} is missing, but the database volume ${s.guardedBy} holds data initialised with the password it held."`,
-              '    echo "A new password would lock every program out of the database, so none is created."',
-              `    echo "Restore the Secret from your backup (kubectl -n ${ns} apply -f <saved secret>.yaml) and sync again;"`,
-              `    echo "or, only if the data is disposable, delete the claim (kubectl -n ${ns} delete pvc ${s.guardedBy}) and sync again."`,
-              '    exit 1',
-              '  fi',
-            ]
-          : [];
-        return [`if exists ${s.name}; then echo "secret ${s.name} exists"; else`, ...guard, `  create ${s.name} ${literals}`, 'fi'].join('\n');
-      }),
-    ].join('\n');
+    const script = renderSecretGeneratorScript({ namespace: context.namespace, secrets, initializedAnnotation: INITIALIZED_ANNOTATION });
     const guarded = secrets.flatMap((s) => (s.guardedBy ? [s.guardedBy] : []));
     new SetupJob(this, 'Generator', {
       context,

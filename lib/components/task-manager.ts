@@ -12,22 +12,20 @@ import { labels, resourceName } from '../labels';
 import type { TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
-import { apiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from '../blocks/api-access';
+import { apiProxySidecar, ApiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from '../blocks/api-access';
 import { certificateOf, ProgramTls } from '../blocks/certificates';
 import { clientSelectorComponent } from './client-selector';
 import { databaseClientFiles, databaseEnv, DatabaseConnection } from '../blocks/database-client';
 import { defineComponent } from '../blocks/define';
 import { proxyComponent } from './proxy';
 import { sslFolder } from '../blocks/tls';
-import { tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
+import { TlsTunnel, tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
-import { emptyDirVolume, env, hostPathVolume, initContainer, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
+import { emptyDirVolume, env, hostPathVolume, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
 import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
 import { COMPONENT } from '../labels';
 import { apiServerFlow, databaseFlow, platformPeer, tcp, WORKLOADS } from '../network/flows';
 import { databaseComponent, databaseEndpoint } from './database';
-
-
 
 /** How an edge task manager reaches the Kubernetes API. */
 export type EdgeApiAccess =
@@ -105,13 +103,26 @@ export interface TaskManagerProps {
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
-export const METASERVER_ADDRESS = `127.0.0.1:${METASERVER_PORT}`;
+const METASERVER_ADDRESS = `127.0.0.1:${METASERVER_PORT}`;
 
 /** Tolerations that keep an edge pod on its node while the node is offline (no eviction). */
-export const OFFLINE_TOLERATIONS: k8s.Toleration[] = [
+const OFFLINE_TOLERATIONS: k8s.Toleration[] = [
   { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
   { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
 ];
+
+/** The edge variant of {@link TaskManagerVariant}. */
+type EdgeVariant = Extract<TaskManagerVariant, { kind: 'edge' }>;
+
+/** How a task manager pod reaches the Kubernetes API: its sidecar (if any), the program's variables and the pod's settings. */
+interface ApiAccess {
+  /** The kubectl proxy sidecar; none on the MetaServer. */
+  readonly sidecar?: ApiProxySidecar;
+  /** `K8S_ADDRESS` and `K8S_API_PROTOCOL` of the program. */
+  readonly env: k8s.EnvVar[];
+  /** The pod's ServiceAccount, token mounting, host network and DNS policy. */
+  readonly pod: Pick<k8s.PodSpec, 'serviceAccountName' | 'automountServiceAccountToken' | 'hostNetwork' | 'dnsPolicy'>;
+}
 
 /** A task manager site: its start-up file, Deployment, identity and (cloud) Service. */
 export class TaskManager extends Construct {
@@ -130,12 +141,12 @@ export class TaskManager extends Construct {
     const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
     this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
     if (props.tls) {
-      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts: service ? service.hostNames : [edge!.nodeAddress], commonName: props.tls.commonName, restart: `deployment/${name}` });
+      const hosts = service ? service.hostNames : [edge!.nodeAddress];
+      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts, commonName: props.tls.commonName, restart: `deployment/${name}` });
     }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
     const tunnel = props.tls && tlsTunnel(context, { listenPort: props.tls.tunnel.port, proxyAddress: props.server, proxyName: props.tls.tunnel.proxyName, ssl: ssl!.mount, configVolume: 'config' });
-    const dbCa = databaseClientFiles(props.db, edge ? 'edgeTaskManager' : 'taskManager');
     this.setupJson = renderTaskManagerSetup({
       // With TLS the program sends everything for the proxy through its tunnel.
       server: tunnel ? tunnel.address : props.server,
@@ -155,31 +166,19 @@ export class TaskManager extends Construct {
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
-    // API access: a kubectl proxy sidecar with the cloud task manager's own identity, or on an edge node the
-    // MetaServer on the node's loopback, or a sidecar as the edge fleet's one ServiceAccount (nothing cluster-scoped
-    // per node), with a token Secret of the node's own: projected tokens expire on long-offline nodes.
-    const metaserver = edge?.api.mode === 'metaserver';
-    const identity = edge
-      ? undefined
-      : new ProgramIdentity(this, 'Identity', {
-          context,
-          name,
-          component: 'task-manager',
-          site,
-          role: roleNames(context).taskManager,
-          clusterRole: roleNames(context).taskManagerNodes,
-        });
-    const edgeAccount = edge?.api.mode === 'sidecar' ? edge.api : undefined;
-    const token = edgeAccount && new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, 'task-manager', site) });
-    const serviceAccountName = identity?.serviceAccountName ?? edgeAccount?.serviceAccountName;
-    const sidecar = serviceAccountName !== undefined ? apiProxySidecar(context, edgeAccount?.server, token?.secretName) : undefined;
-    const apiEnv = sidecar ? sidecar.env : env({ K8S_ADDRESS: METASERVER_ADDRESS, K8S_API_PROTOCOL: 'http' });
+    this.deployment(props, this.apiAccess(props, edge), ssl, tunnel);
+  }
 
+  /**
+   * The Deployment: the program after its API sidecar and its TLS tunnel, once the site's folders are prepared and
+   * the services it registers with answer; its site folders, config, scratch space, `ssl` folder and database files.
+   */
+  private deployment(props: TaskManagerProps, api: ApiAccess, ssl: MountedVolume | undefined, tunnel: TlsTunnel | undefined): void {
+    const { context, name, site, settings: s } = props;
+    const edge = props.variant.kind === 'edge' ? props.variant : undefined;
+    const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
     // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
-    const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) =>
-      hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'),
-    );
-    const tmp = emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]);
+    const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) => hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'));
     const prepare = initContainer(
       context,
       'prepare-site',
@@ -187,7 +186,16 @@ export class TaskManager extends Construct {
       dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount),
       true,
     );
-    const waits = props.waitFor.map((w) => waitForTcp(context, w.what, w.address));
+    // The pod's volumes in their order, with the program's mounts: the sidecars' own volumes keep their places.
+    const files = podVolumes([
+      ...dirs,
+      { volume: { name: 'config', configMap: { name } }, mount: { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true } },
+      emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]),
+      ...(api.sidecar ? api.sidecar.volumes.map((volume) => ({ volume })) : []),
+      ...(ssl ? [ssl] : []),
+      ...(tunnel ? [{ volume: tunnel.volume }] : []),
+      ...databaseClientFiles(props.db, dbUser),
+    ]);
 
     singletonDeployment(this, 'Deployment', {
       context,
@@ -200,67 +208,95 @@ export class TaskManager extends Construct {
       // In the cloud, run where the site folders are: on the nodes labelled for this site.
       nodeLabels: edge ? undefined : { [s.clusterLabelKey]: s.clusterLabelValue },
       pod: {
-        ...(serviceAccountName !== undefined ? { serviceAccountName, automountServiceAccountToken: token === undefined } : {}),
-        ...(metaserver ? { hostNetwork: true } : {}),
-        ...(edge ? { dnsPolicy: edge.clusterDns ? (metaserver ? 'ClusterFirstWithHostNet' : 'ClusterFirst') : 'Default' } : {}),
+        ...api.pod,
         ...(edge
           ? {
               nodeSelector: { 'kubernetes.io/hostname': edge.nodeName },
               tolerations: [...OFFLINE_TOLERATIONS, ...edge.tolerations],
             }
           : {}),
-        initContainers: [prepare, ...waits],
+        initContainers: [prepare, ...props.waitFor.map((w) => waitForTcp(context, w.what, w.address))],
         containers: [
-          ...(sidecar ? [sidecar.container] : []),
+          ...(api.sidecar ? [api.sidecar.container] : []),
           ...(tunnel ? [tunnel.container] : []),
-          {
-            name: 'task-manager',
-            image: s.image,
-            imagePullPolicy: context.images.pullPolicy,
-            command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
-            ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
-            env: [
-              ...env({
-                PLATFORM: 'k8s',
-                CONTAINER_EXECUTOR_IMAGE: s.executorImage,
-                WORKER_PORT: s.workerPort,
-                CLUSTER_LABEL_KEY: s.clusterLabelKey,
-                CLUSTER_LABEL_VALUE: s.clusterLabelValue,
-                ...pullSecretsEnv(context),
-              }),
-              ...apiEnv,
-              ...databaseEnv(props.db, edge ? 'edgeTaskManager' : 'taskManager', ssl?.mount.mountPath),
-              ...env(s.env),
-            ],
-            ...tcpProbes(s.port),
-            resources: resources(
-              s.resources,
-              edge
-                ? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }
-                : { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-            ),
-            securityContext: securityContext({ root: true }),
-            volumeMounts: [
-              ...dirs.map((d) => d.mount),
-              { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true },
-              tmp.mount,
-              ...(ssl ? [ssl.mount] : []),
-              ...dbCa.mounts,
-            ],
-          },
+          programContainer(props, [...api.env, ...databaseEnv(props.db, dbUser, ssl?.mount.mountPath)], files.volumeMounts),
         ],
-        volumes: [
-          ...dirs.map((d) => d.volume),
-          { name: 'config', configMap: { name } },
-          tmp.volume,
-          ...(sidecar ? sidecar.volumes : []),
-          ...(ssl ? [ssl.volume] : []),
-          ...(tunnel ? [tunnel.volume] : []),
-          ...dbCa.volumes,
-        ],
+        volumes: files.volumes,
       },
     });
   }
+
+  /**
+   * API access: a kubectl proxy sidecar with the cloud task manager's own identity, or on an edge node the
+   * MetaServer on the node's loopback, or a sidecar as the edge fleet's one ServiceAccount (nothing cluster-scoped
+   * per node), with a token Secret of the node's own: projected tokens expire on long-offline nodes.
+   */
+  private apiAccess(props: TaskManagerProps, edge: EdgeVariant | undefined): ApiAccess {
+    const { context, name, site } = props;
+    const metaserver = edge?.api.mode === 'metaserver';
+    const identity = edge
+      ? undefined
+      : new ProgramIdentity(this, 'Identity', {
+          context,
+          name,
+          component: 'task-manager',
+          site,
+          role: roleNames(context).taskManager,
+          clusterRole: roleNames(context).taskManagerNodes,
+        });
+    const edgeAccount = edge?.api.mode === 'sidecar' ? edge.api : undefined;
+    const token =
+      edgeAccount &&
+      new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, 'task-manager', site) });
+    const serviceAccountName = identity?.serviceAccountName ?? edgeAccount?.serviceAccountName;
+    const sidecar = serviceAccountName !== undefined ? apiProxySidecar(context, edgeAccount?.server, token?.secretName) : undefined;
+    return {
+      ...(sidecar ? { sidecar } : {}),
+      env: sidecar ? sidecar.env : env({ K8S_ADDRESS: METASERVER_ADDRESS, K8S_API_PROTOCOL: 'http' }),
+      pod: {
+        ...(serviceAccountName !== undefined ? { serviceAccountName, automountServiceAccountToken: token === undefined } : {}),
+        ...(metaserver ? { hostNetwork: true } : {}),
+        ...(edge ? { dnsPolicy: edge.clusterDns ? (metaserver ? 'ClusterFirstWithHostNet' : 'ClusterFirst') : 'Default' } : {}),
+      },
+    };
+  }
+}
+
+/**
+ * The task manager program's container: its start-up file, its gRPC port (a host port at the edge), its settings
+ * as environment variables after `access` (the API's and the database's), and its mounts.
+ */
+function programContainer(props: TaskManagerProps, access: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[]): k8s.Container {
+  const { context, settings: s } = props;
+  const edge = props.variant.kind === 'edge';
+  return {
+    name: 'task-manager',
+    image: s.image,
+    imagePullPolicy: context.images.pullPolicy,
+    command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
+    ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
+    env: [
+      ...env({
+        PLATFORM: 'k8s',
+        CONTAINER_EXECUTOR_IMAGE: s.executorImage,
+        WORKER_PORT: s.workerPort,
+        CLUSTER_LABEL_KEY: s.clusterLabelKey,
+        CLUSTER_LABEL_VALUE: s.clusterLabelValue,
+        ...pullSecretsEnv(context),
+      }),
+      ...access,
+      ...env(s.env),
+    ],
+    ...tcpProbes(s.port),
+    resources: resources(
+      s.resources,
+      edge
+        ? { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }
+        : { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+    ),
+    securityContext: securityContext({ root: true }),
+    volumeMounts,
+  };
 }
 
 /** The cloud task manager in the registry: built when `taskManager.enabled` (edge nodes' are the edge fleet's). */

@@ -1,9 +1,11 @@
 /**
  * The idempotent database set-up run on every sync: the programs' tables
  * (and the unique index the model manager relies on), and for the embedded
- * PostgreSQL one login role per program with rights on its own table only.
- * Pure: typed input to text.
+ * PostgreSQL one login role per program with rights on its own table only;
+ * and the shell scripts of the set-up Job's client that wait for the
+ * database and run them. Pure: typed input to text.
  */
+import { splitHostPort } from '../config/addresses';
 import { COLLECTIONS, DATABASE_USERS } from '../resolve/database-users';
 import type { DatabaseUser } from '../resolve/database-users';
 
@@ -54,5 +56,38 @@ export function renderMongoSetup(dbName: string): string {
     'target.models.createIndex({ id: 1 }, { unique: true });',
     "print('collections ready');",
     '',
+  ].join('\n');
+}
+
+/**
+ * Shell script of the PostgreSQL set-up: wait for the server at `address` (host:port), then run `sqlFile` in
+ * `dbName` as `$DB_USERNAME`, with the names and passwords of the `roles` (from the environment) as psql variables.
+ */
+export function renderPostgresSetupScript(address: string, dbName: string, sqlFile: string, roles: readonly DatabaseUser[]): string {
+  const [host, port] = splitHostPort(address);
+  const vars = roles.flatMap((user) => {
+    const v = roleVariables(user);
+    return [`-v ${v.user}="$${v.user.toUpperCase()}"`, `-v ${v.password}="$${v.password.toUpperCase()}"`];
+  });
+  return [
+    'set -eu',
+    `export PGHOST=${host} PGPORT=${port} PGDATABASE=${dbName} PGUSER="$DB_USERNAME" PGPASSWORD="$DB_PASSWORD" PGCONNECT_TIMEOUT=5`,
+    `until pg_isready -q; do echo "waiting for the database at ${address}"; sleep 2; done`,
+    ['psql -v ON_ERROR_STOP=1', `-v dbname=${dbName}`, ...vars, `-f ${sqlFile}`].join(' '),
+    'echo "tables and roles are ready"',
+  ].join('\n');
+}
+
+/**
+ * Shell script of the MongoDB set-up: wait for the server at `address` (host:port or a mongodb:// URI), then run
+ * `jsFile` (the collections and the models index) as `$DB_USERNAME`, authenticated in `dbName`.
+ */
+export function renderMongoSetupScript(address: string, dbName: string, jsFile: string): string {
+  const uri = address.startsWith('mongodb') ? address : `mongodb://${address}/${dbName}`;
+  const login = `mongosh --quiet '${uri}' --username "$DB_USERNAME" --password "$DB_PASSWORD" --authenticationDatabase ${dbName}`;
+  return [
+    'set -eu',
+    `until ${login} --eval 'db.getSiblingDB("${dbName}").runCommand({ ping: 1 })' >/dev/null; do echo "waiting for the database"; sleep 2; done`,
+    `${login} --file ${jsFile}`,
   ].join('\n');
 }
