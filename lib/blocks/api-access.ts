@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { PlatformContext } from '../resolve/context';
-import { labels, resourceName } from '../labels';
+import { COMPONENT, labels, resourceName } from '../labels';
 import { env, kubectlContainer, MountedVolume } from './pod';
 
 /** The namespace the programs create coordinator and executor pods in (hard-coded upstream). */
@@ -48,11 +48,11 @@ export class WorkloadRoles extends Construct {
     const { context } = props;
     const names = roleNames(context);
     new k8s.KubeRole(this, 'JobScheduler', {
-      metadata: { name: names.jobScheduler, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'job-scheduler') },
+      metadata: { name: names.jobScheduler, namespace: WORKLOAD_NAMESPACE, labels: labels(context, COMPONENT.jobScheduler) },
       rules: JOB_SCHEDULER_RULES,
     });
     new k8s.KubeRole(this, 'TaskManager', {
-      metadata: { name: names.taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'task-manager') },
+      metadata: { name: names.taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(context, COMPONENT.taskManager) },
       rules: TASK_MANAGER_RULES,
     });
   }
@@ -64,7 +64,7 @@ export class NodeReaderRole extends Construct {
     super(scope, id);
     const { context } = props;
     new k8s.KubeClusterRole(this, 'Resource', {
-      metadata: { name: roleNames(context).taskManagerNodes, labels: labels(context, 'task-manager') },
+      metadata: { name: roleNames(context).taskManagerNodes, labels: labels(context, COMPONENT.taskManager) },
       rules: TASK_MANAGER_NODE_RULES,
     });
   }

@@ -14,7 +14,7 @@ import {
   CertificateSpecUsages,
   Issuer,
 } from '../imports/cert-manager.io';
-import { instanceSelector, labels, resourceName, SITE_LABEL } from '../labels';
+import { COMPONENT, instanceSelector, labels, resourceName, SITE_LABEL } from '../labels';
 import type { CertificateIssuance } from '../resolve/tls';
 import type { PlatformContext } from '../resolve/context';
 import { SetupJob, syncWave } from './setup-job';
@@ -50,7 +50,7 @@ export class CertificateAuthority extends Construct {
     const { context, issuance } = props;
     const ca = issuance.ca;
     if (ca === undefined) return;
-    const meta = (name: string, wave: number) => ({ name, namespace: context.namespace, labels: labels(context, 'setup'), annotations: annotations(wave) });
+    const meta = (name: string, wave: number) => ({ name, namespace: context.namespace, labels: labels(context, COMPONENT.setup), annotations: annotations(wave) });
     new Issuer(this, 'SelfSigned', {
       metadata: meta(ca.selfSignedIssuer, TLS_WAVE - 1),
       spec: { selfSigned: {} },

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Resources } from '../config/schema';
 import type { PlatformContext } from '../resolve/context';
-import { labels } from '../labels';
+import { COMPONENT, labels } from '../labels';
 import { cloudOnlyAffinity, kubectlContainer, podDefaults } from './pod';
 
 /** Argo CD sync wave annotation. */
@@ -87,7 +87,7 @@ export class SetupJob extends Construct {
   constructor(scope: Construct, id: string, props: SetupJobProps) {
     super(scope, id);
     const { context, name } = props;
-    const lbl = labels(context, 'setup');
+    const lbl = labels(context, COMPONENT.setup);
     const before = syncWave(props.wave - 1);
     const meta = (annotations: Record<string, string>) => ({ name, namespace: context.namespace, labels: lbl, annotations });
     this.serviceAccountName = name;

@@ -10,13 +10,12 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
-import { labels, resourceName } from '../labels';
+import { COMPONENT, labels, resourceName } from '../labels';
 import type { PlatformContext } from '../resolve/context';
 import { defineComponent } from '../blocks/define';
 import { jobSchedulerComponent } from './job-scheduler';
 import { modelManagerComponent } from './model-manager';
 import { ProgramService } from '../blocks/workload';
-import { COMPONENT } from '../labels';
 import { platformPeer, tcp } from '../network/flows';
 
 /** How a route matches a path: a regular expression, or the exact path. */
@@ -94,7 +93,7 @@ export class ApiGateway extends Construct {
   constructor(scope: Construct, id: string, props: ApiGatewayProps) {
     super(scope, id);
     const { context } = props;
-    const metadata = { name: resourceName(context, 'api-gateway'), namespace: context.namespace, labels: labels(context, 'api-gateway') };
+    const metadata = { name: resourceName(context, 'api-gateway'), namespace: context.namespace, labels: labels(context, COMPONENT.apiGateway) };
     const routes = [
       { service: props.jobScheduler, paths: GATEWAY_ROUTES.jobScheduler },
       { service: props.modelManager, paths: GATEWAY_ROUTES.modelManager },
@@ -159,7 +158,7 @@ export class ApiGateway extends Construct {
 
 /** The API gateway in the registry: built when `apiGateway.enabled`. */
 export const apiGatewayComponent = defineComponent({
-  name: 'api-gateway',
+  name: COMPONENT.apiGateway,
   build: (scope, { model, built }) =>
     model.apiGateway.enabled
       ? new ApiGateway(scope, 'ApiGateway', {

@@ -8,6 +8,7 @@ import { renderSelectorConfig } from '../render/selector-config';
 import { defineComponent } from '../blocks/define';
 import { env, securityContext, tcpProbes } from '../blocks/pod';
 import { CONFIG_VOLUME, ComponentProps, ProgramService, ProgramWorkload } from '../blocks/workload';
+import { COMPONENT } from '../labels';
 
 /** Where the config file is mounted. */
 const CONFIG_DIR = '/etc/nsfl';
@@ -45,7 +46,7 @@ export class ClientSelector extends Construct {
     const configJson = renderSelectorConfig({ port: props.port, authClient: props.authClient, optimalSelect: props.optimalSelect, strategy: props.strategy });
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
-      component: 'client-selector',
+      component: COMPONENT.clientSelector,
       ports: [{ name: 'grpc', port: props.port }],
       configFiles: { [CONFIG_FILE]: configJson },
       image: platformImage(context, clientSelectorComponent.image, props.image),
@@ -66,7 +67,7 @@ export class ClientSelector extends Construct {
 
 /** The client selector in the registry. */
 export const clientSelectorComponent = defineComponent({
-  name: 'client-selector',
+  name: COMPONENT.clientSelector,
   image: 'nsfl-selector',
   configKey: 'clientSelector',
   build: (scope, { model: { context, sections } }) => new ClientSelector(scope, 'ClientSelector', { context, ...sections.clientSelector }),

@@ -10,7 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Resources } from '../config/schema';
 import { DATABASE_USERS } from '../resolve/database-users';
 import type { DatabaseUser } from '../resolve/database-users';
-import { labels, resourceName, selectorLabels } from '../labels';
+import { COMPONENT, labels, resourceName, selectorLabels } from '../labels';
 import { renderMongoSetup, renderMongoSetupScript, renderPostgresSetup, renderPostgresSetupScript, roleVariables } from '../render/database-setup';
 import { renderTlsCopyScript, renderTlsReloadScript } from '../render/database-tls';
 import type { DatabaseTlsScriptInput } from '../render/database-tls';
@@ -205,11 +205,11 @@ export class Database extends Construct {
     const { context } = this.props;
     const short = [name, `${name}.${context.namespace}`, `${name}.${context.namespace}.svc`, `${name}.${context.namespace}.svc.cluster.local`];
     // No restart after a renewal: the tls-reload sidecar reloads it in place (a restart would cut every program's connection).
-    certificateOf(this, context, tls, { component: 'database', hosts: [...short, ...(tls.externalHosts ?? [])] });
+    certificateOf(this, context, tls, { component: COMPONENT.database, hosts: [...short, ...(tls.externalHosts ?? [])] });
     // Client certificates, read by libpq at each connection: a renewal needs no restart either.
     const { issuance } = tls;
     const clientCertificate = (id: string, secretName: string, commonName: string) =>
-      certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance }, { component: 'database', hosts: [], commonName, clientOnly: true });
+      certificateOf(new Construct(this, `Client-${id}`), context, { secretName, issuance }, { component: COMPONENT.database, hosts: [], commonName, clientOnly: true });
     for (const [user, secretName] of Object.entries(tls.clientSecrets ?? {}) as [DatabaseUser, string][]) clientCertificate(user, secretName, DATABASE_USERS[user].role);
     // Any subject of the platform's CA logs the superuser in (its name comes from a Secret): a descriptive one, no role's.
     clientCertificate('setup', tls.setupSecret, resourceName(context, 'database-setup'));
@@ -218,13 +218,13 @@ export class Database extends Construct {
   /** The embedded PostgreSQL: its headless Service and its StatefulSet, with the data volume's claim and, with TLS, what serving it adds. */
   private server(name: string, db: EmbeddedDatabaseProps, tls: TlsServer | undefined): void {
     const { context } = this.props;
-    const meta = { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) };
+    const meta = { name, namespace: context.namespace, labels: labels(context, COMPONENT.database), annotations: syncWave(DATABASE_WAVE) };
 
     new k8s.KubeService(this, 'Service', {
       metadata: meta,
       spec: {
         clusterIp: 'None',
-        selector: selectorLabels(context, 'database'),
+        selector: selectorLabels(context, COMPONENT.database),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT) }],
       },
     });
@@ -235,11 +235,11 @@ export class Database extends Construct {
       spec: {
         serviceName: name,
         replicas: 1,
-        selector: { matchLabels: selectorLabels(context, 'database') },
+        selector: { matchLabels: selectorLabels(context, COMPONENT.database) },
         // The data volume outlives the StatefulSet (Retain is the default; said here on purpose).
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: labels(context, 'database') },
+          metadata: { labels: labels(context, COMPONENT.database) },
           spec: {
             ...podDefaults(context),
             securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
@@ -256,7 +256,7 @@ export class Database extends Construct {
         volumeClaimTemplates: [
           {
             // Immutable: only labels that never change (no version).
-            metadata: { name: 'data', labels: selectorLabels(context, 'database') },
+            metadata: { name: 'data', labels: selectorLabels(context, COMPONENT.database) },
             spec: {
               accessModes: ['ReadWriteOnce'],
               ...(db.storageClassName ? { storageClassName: db.storageClassName } : {}),
@@ -311,7 +311,7 @@ export class Database extends Construct {
     const name = resourceName(context, 'database-hba');
     const certificateRoles = Object.values(DATABASE_USERS).filter((spec) => spec.certificate).map((spec) => spec.role);
     new k8s.KubeConfigMap(this, 'Hba', {
-      metadata: { name, namespace: context.namespace, labels: labels(context, 'database'), annotations: syncWave(DATABASE_WAVE) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, COMPONENT.database), annotations: syncWave(DATABASE_WAVE) },
       data: { [PG_HBA_FILE]: renderPgHba({ allowPlaintext: tls.allowPlaintext, certificateRoles }) },
     });
     const scripts: DatabaseTlsScriptInput = {
@@ -372,7 +372,7 @@ export class Database extends Construct {
     const file = mongo ? 'setup.js' : 'setup.sql';
     const text = mongo ? renderMongoSetup(db.name) : renderPostgresSetup(embedded !== undefined);
     new k8s.KubeConfigMap(this, 'SetupScript', {
-      metadata: { name, namespace: context.namespace, labels: labels(context, 'setup'), annotations: syncWave(DATABASE_WAVE - 1) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, COMPONENT.setup), annotations: syncWave(DATABASE_WAVE - 1) },
       data: { [file]: text },
     });
     const scriptDir = '/setup';
@@ -433,12 +433,12 @@ export class Database extends Construct {
       metadata: {
         name: `${this.serviceName}-edge`,
         namespace: context.namespace,
-        labels: labels(context, 'database'),
+        labels: labels(context, COMPONENT.database),
         annotations: { ...syncWave(DATABASE_WAVE), ...(lb?.annotations ?? {}) },
       },
       spec: {
         type: expose.type,
-        selector: selectorLabels(context, 'database'),
+        selector: selectorLabels(context, COMPONENT.database),
         ports: [{ name: 'postgres', port: Database.PORT, targetPort: k8s.IntOrString.fromNumber(Database.PORT), ...(expose.type === 'NodePort' ? { nodePort: expose.nodePort } : {}) }],
         // Local keeps the clients' addresses, so the database's NetworkPolicy can admit only sourceRanges too.
         ...(lb ? { loadBalancerSourceRanges: [...lb.sourceRanges], externalTrafficPolicy: 'Local' } : {}),
@@ -449,7 +449,7 @@ export class Database extends Construct {
 
 /** The database (embedded or external) and its set-up Job, in 10-database.k8s.yaml. */
 export const databaseComponent = defineComponent({
-  name: 'database',
+  name: COMPONENT.database,
   file: OUTPUT_FILES.database,
   build: (scope, { model, built }) => {
     const { context, tls, database: db } = model;

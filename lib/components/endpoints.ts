@@ -7,10 +7,9 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { labels, resourceName } from '../labels';
+import { COMPONENT, labels, resourceName } from '../labels';
 import type { PlatformContext } from '../resolve/context';
 import { defineComponent } from '../blocks/define';
-import { COMPONENT } from '../labels';
 import { apiServerFlow, databaseFlow, platformPeer } from '../network/flows';
 import { databaseComponent, databaseEndpoint } from './database';
 
@@ -36,7 +35,7 @@ export class ClientEndpoints extends Construct {
     const { context, apiGateway, objectStorage: o, proxy } = props;
     const anyCloudNode = '<any cloud node address>';
     new k8s.KubeConfigMap(this, 'Resource', {
-      metadata: { name: resourceName(context, 'endpoints'), namespace: context.namespace, labels: labels(context, 'setup') },
+      metadata: { name: resourceName(context, 'endpoints'), namespace: context.namespace, labels: labels(context, COMPONENT.setup) },
       data: {
         // `nsfl-ctl set config --api-server`: host[:port]; the CLI prepends http:// itself.
         'api-server': apiGateway ? (apiGateway.hostnames[0] ?? (apiGateway.type === 'httpRoute' ? '<gateway address>' : '<ingress controller address>')) : 'disabled (apiGateway.enabled is false)',
@@ -54,7 +53,7 @@ export class ClientEndpoints extends Construct {
  * wiring: the endpoints ConfigMap.
  */
 export const setupComponent = defineComponent({
-  name: 'setup',
+  name: COMPONENT.setup,
   build: (scope, { model }) => {
     const { context, apiGateway, objectStorage } = model;
     const proxy = model.sections.proxy;

@@ -130,7 +130,7 @@ export class JobScheduler extends Construct {
     ]);
     const workload = new ProgramWorkload(this, 'Workload', {
       context,
-      component: 'job-scheduler',
+      component: COMPONENT.jobScheduler,
       ports: [{ name: 'http', port: props.port }],
       identity: { role: roleNames(context).jobScheduler },
       image: platformImage(context, jobSchedulerComponent.image, props.image),
@@ -174,7 +174,7 @@ export class JobScheduler extends Construct {
     // No restart after a renewal: the sidecar publishes the renewed certificate for the coordinators of later jobs.
     for (const [ns, secretName] of Object.entries(coordinatorTls?.secrets ?? {})) {
       certificateOf(new Construct(this, `Coordinators-${ns}`), context, { secretName, issuance: coordinatorTls!.issuance }, {
-        component: 'job-scheduler',
+        component: COMPONENT.jobScheduler,
         hosts: [coordinatorTls!.hostNames[ns]],
       });
     }
@@ -183,7 +183,7 @@ export class JobScheduler extends Construct {
 
 /** The job scheduler in the registry. */
 export const jobSchedulerComponent = defineComponent({
-  name: 'job-scheduler',
+  name: COMPONENT.jobScheduler,
   image: 'nsfl-job-scheduler',
   configKey: 'jobScheduler',
   build: (scope, { model, root, built }) => {

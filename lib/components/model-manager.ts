@@ -56,7 +56,7 @@ export class ModelManager extends Construct {
     const files = podVolumes([root, ...databaseClientFiles(db, 'modelManager')]);
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
-      component: 'model-manager',
+      component: COMPONENT.modelManager,
       ports: [{ name: 'http', port: props.port }],
       image: platformImage(context, modelManagerComponent.image, props.image),
       resources: props.resources,
@@ -94,7 +94,7 @@ export class ModelManager extends Construct {
 
 /** The model manager in the registry. */
 export const modelManagerComponent = defineComponent({
-  name: 'model-manager',
+  name: COMPONENT.modelManager,
   image: 'nsfl-model-manager',
   configKey: 'modelManager',
   build: (scope, { model: { context, modelStorage, sections }, root, built }) =>

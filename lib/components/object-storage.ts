@@ -58,7 +58,7 @@ export class ObjectStorage extends Construct {
     const hidden = props.hiddenFolders ?? [];
     this.service = new ProgramWorkload(this, 'Workload', {
       context,
-      component: 'object-storage',
+      component: COMPONENT.objectStorage,
       serviceType: 'NodePort',
       ports: [{ name: 's3', port: props.port, nodePort: props.nodePort }],
       image: props.image,
@@ -83,7 +83,7 @@ export class ObjectStorage extends Construct {
 
 /** The object storage in the registry: built when `objectStorage.type` is embedded. */
 export const objectStorageComponent = defineComponent({
-  name: 'object-storage',
+  name: COMPONENT.objectStorage,
   build: (scope, { model, root, built }) => {
     const { context, tls, objectStorage: o } = model;
     if (o.type !== 'embedded') return undefined;

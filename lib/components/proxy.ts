@@ -132,7 +132,7 @@ export class Proxy extends Construct {
     const dnsIP = props.dnsServiceIP;
     const workload = new ProgramWorkload(this, 'Workload', {
       context,
-      component: 'proxy',
+      component: COMPONENT.proxy,
       ports: [
         { name: 'grpc', port: props.grpcPort },
         { name: 'http', port: props.httpPort },
@@ -177,14 +177,14 @@ export class Proxy extends Construct {
       const external = props.externalAddress === undefined ? [] : [hostOf(props.externalAddress)];
       const hosts = [props.tls.name, ...this.service.hostNames, ...this.externalService.hostNames, ...external, ...(props.tls.externalHosts ?? [])];
       // No restart after a renewal (it would drop the routes of running jobs): the sidecar reloads nginx.
-      certificateOf(this, context, props.tls, { component: 'proxy', hosts });
+      certificateOf(this, context, props.tls, { component: COMPONENT.proxy, hosts });
     }
   }
 }
 
 /** The proxy in the registry. */
 export const proxyComponent = defineComponent({
-  name: 'proxy',
+  name: COMPONENT.proxy,
   image: 'nsfl-proxy',
   configKey: 'proxy',
   build: (scope, { model, built }) => {

@@ -13,7 +13,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { PlatformContext } from '../resolve/context';
-import { labels, resourceName } from '../labels';
+import { COMPONENT, labels, resourceName } from '../labels';
 import { SetupJob, syncWave } from '../blocks/setup-job';
 import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
 import { defineComponent } from '../blocks/define';
@@ -45,7 +45,7 @@ export class PodPullSecrets extends Construct {
     const script = renderPullSecretsPatchScript({ namespace: WORKLOAD_NAMESPACE, serviceAccount: POD_SERVICE_ACCOUNT, pullSecrets: context.images.pullSecrets });
     const job = new SetupJob(this, 'Job', { context, name, script, wave: 0, ttlSecondsAfterFinished: 300, rules: [] });
     // Before the Job (wave 0), like its own ServiceAccount.
-    const meta = { name, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'setup'), annotations: syncWave(-1) };
+    const meta = { name, namespace: WORKLOAD_NAMESPACE, labels: labels(context, COMPONENT.setup), annotations: syncWave(-1) };
     new k8s.KubeRole(this, 'Role', {
       metadata: meta,
       rules: [{ apiGroups: [''], resources: ['serviceaccounts'], resourceNames: [POD_SERVICE_ACCOUNT], verbs: ['get', 'patch'] }],

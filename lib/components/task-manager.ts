@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { METASERVER_PORT, TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import type { PlatformContext } from '../resolve/context';
-import { labels, resourceName } from '../labels';
+import { COMPONENT, labels, resourceName } from '../labels';
 import type { TaskManagerSettings } from '../resolve/site';
 import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
@@ -23,7 +23,6 @@ import { TlsTunnel, tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
 import { emptyDirVolume, env, hostPathVolume, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
 import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
-import { COMPONENT } from '../labels';
 import { apiServerFlow, databaseFlow, platformPeer, tcp, WORKLOADS } from '../network/flows';
 import { databaseComponent, databaseEndpoint } from './database';
 
@@ -138,11 +137,11 @@ export class TaskManager extends Construct {
     checkPort(this, 'props.settings.port', s.port);
     checkPort(this, 'props.settings.workerPort', s.workerPort);
 
-    const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
+    const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: COMPONENT.taskManager, site, ports: [{ name: 'grpc', port: s.port }] });
     this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
     if (props.tls) {
       const hosts = service ? service.hostNames : [edge!.nodeAddress];
-      certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts, commonName: props.tls.commonName, restart: `deployment/${name}` });
+      certificateOf(this, context, props.tls, { component: COMPONENT.taskManager, site, hosts, commonName: props.tls.commonName, restart: `deployment/${name}` });
     }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
@@ -162,7 +161,7 @@ export class TaskManager extends Construct {
       ssl: ssl?.mount.mountPath,
     });
     new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, namespace: context.namespace, labels: labels(context, 'task-manager', site) },
+      metadata: { name, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager, site) },
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
@@ -200,10 +199,10 @@ export class TaskManager extends Construct {
     singletonDeployment(this, 'Deployment', {
       context,
       name,
-      component: 'task-manager',
+      component: COMPONENT.taskManager,
       site,
       configFiles: tunnel ? [this.setupJson, tunnel.conf] : [this.setupJson],
-      mainContainer: 'task-manager',
+      mainContainer: COMPONENT.taskManager,
       cloudOnly: !edge,
       // In the cloud, run where the site folders are: on the nodes labelled for this site.
       nodeLabels: edge ? undefined : { [s.clusterLabelKey]: s.clusterLabelValue },
@@ -239,7 +238,7 @@ export class TaskManager extends Construct {
       : new ProgramIdentity(this, 'Identity', {
           context,
           name,
-          component: 'task-manager',
+          component: COMPONENT.taskManager,
           site,
           role: roleNames(context).taskManager,
           clusterRole: roleNames(context).taskManagerNodes,
@@ -247,7 +246,7 @@ export class TaskManager extends Construct {
     const edgeAccount = edge?.api.mode === 'sidecar' ? edge.api : undefined;
     const token =
       edgeAccount &&
-      new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, 'task-manager', site) });
+      new ServiceAccountToken(this, 'Token', { context, name: `${name}-token`, serviceAccountName: edgeAccount.serviceAccountName, labels: labels(context, COMPONENT.taskManager, site) });
     const serviceAccountName = identity?.serviceAccountName ?? edgeAccount?.serviceAccountName;
     const sidecar = serviceAccountName !== undefined ? apiProxySidecar(context, edgeAccount?.server, token?.secretName) : undefined;
     return {
@@ -270,7 +269,7 @@ function programContainer(props: TaskManagerProps, access: k8s.EnvVar[], volumeM
   const { context, settings: s } = props;
   const edge = props.variant.kind === 'edge';
   return {
-    name: 'task-manager',
+    name: COMPONENT.taskManager,
     image: s.image,
     imagePullPolicy: context.images.pullPolicy,
     command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
@@ -301,7 +300,7 @@ function programContainer(props: TaskManagerProps, access: k8s.EnvVar[], volumeM
 
 /** The cloud task manager in the registry: built when `taskManager.enabled` (edge nodes' are the edge fleet's). */
 export const taskManagerComponent = defineComponent({
-  name: 'task-manager',
+  name: COMPONENT.taskManager,
   image: TASK_MANAGER_DEFAULTS.image,
   configKey: 'taskManager',
   build: (scope, { model, built }) => {

@@ -12,7 +12,7 @@ import type { PlatformContext } from '../resolve/context';
 import { DatabaseConnection } from '../blocks/database-client';
 import { SetupJob } from '../blocks/setup-job';
 import { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerTls } from '../components/task-manager';
-import { labels, resourceName } from '../labels';
+import { COMPONENT, labels, resourceName } from '../labels';
 import { OutputFile } from '../file-chart';
 import type { EdgeSite } from '../resolve/fleet';
 import type { EdgeCertificates } from '../resolve/model';
@@ -121,7 +121,7 @@ export class EdgeFleet extends Construct {
         metadata: {
           name: labelResourceName(context, site.nodeName),
           namespace: context.namespace,
-          labels: { ...labels(context, 'task-manager', site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
+          labels: { ...labels(context, COMPONENT.taskManager, site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
         },
         data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
       });
@@ -166,7 +166,7 @@ export class EdgeFleet extends Construct {
       resources: { requests: { memory: '64Mi' }, limits: { memory: '1Gi' } },
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
     });
-    const lbl = labels(context, 'setup');
+    const lbl = labels(context, COMPONENT.setup);
     new k8s.KubeClusterRole(this, 'LabelNodes', {
       metadata: { name, labels: lbl },
       rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'get', 'patch'] }],
@@ -189,7 +189,7 @@ export class EdgeFleet extends Construct {
     return new ProgramIdentity(this, 'Identity', {
       context,
       name: resourceName(context, 'edge-task-managers'),
-      component: 'task-manager',
+      component: COMPONENT.taskManager,
       role: roleNames(context).taskManager,
       clusterRole: roleNames(context).taskManagerNodes,
     }).serviceAccountName;

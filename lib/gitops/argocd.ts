@@ -19,7 +19,7 @@ import { Application, ApplicationSet, ApplicationSpec, ApplicationSpecSource, Ap
 import { EDGE_DIR } from '../edge/shards';
 import type { PlatformContext } from '../resolve/context';
 import { mirrorImage } from '../images';
-import { labels } from '../labels';
+import { COMPONENT, labels } from '../labels';
 import type { ArgoCdNames } from '../resolve/names';
 import type { PlatformModel } from '../resolve/model';
 import { ARGOCD_DIR } from '../file-chart';
@@ -105,7 +105,7 @@ export class PlatformApplication extends Construct {
       metadata: {
         name: props.name,
         namespace: a.namespace,
-        labels: labels(context, 'setup'),
+        labels: labels(context, COMPONENT.setup),
         // Deleting the Application deletes what it deployed, except the Namespace (Delete=false), so the
         // untracked database PVC and generated Secrets in it survive.
         finalizers: [RESOURCES_FINALIZER],
@@ -122,7 +122,7 @@ export class FleetApplicationSet extends Construct {
     const { context, argocd: a, name: fleet } = props;
     const spec = applicationSpec(context.namespace, a, '{{.path.path}}', a.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []);
     new ApplicationSet(this, 'Resource', {
-      metadata: { name: fleet, namespace: a.namespace, labels: labels(context, 'task-manager') },
+      metadata: { name: fleet, namespace: a.namespace, labels: labels(context, COMPONENT.taskManager) },
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
@@ -130,7 +130,7 @@ export class FleetApplicationSet extends Construct {
         template: {
           metadata: {
             name: `${fleet}-{{.path.basename}}`,
-            labels: labels(context, 'task-manager'),
+            labels: labels(context, COMPONENT.taskManager),
             // With a Git webhook, only commits that touch this shard's folder refresh it.
             annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
             // A shard whose folder is gone (its last node removed) takes its objects with it; they hold no state.
@@ -197,7 +197,7 @@ export class CertManagerApplication extends Construct {
 function chartApplication(scope: Construct, props: ArgoCdProps, namespace: string, source: ApplicationSpecSource): void {
   const { context, argocd: a } = props;
   new Application(scope, 'Resource', {
-    metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'setup') },
+    metadata: { name: props.name, namespace: a.namespace, labels: labels(context, COMPONENT.setup) },
     spec: { project: a.project, source, destination: destinationOf(a, namespace), syncPolicy: chartSyncPolicy(a) },
   });
 }

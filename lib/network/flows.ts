@@ -10,6 +10,7 @@
 import { splitHostPort } from '../config/addresses';
 import { METASERVER_PORT } from '../config/defaults';
 import type { PlatformModel } from '../resolve/model';
+import { COMPONENT } from '../labels';
 
 /** The DNS port. */
 const DNS_PORT = 53;
@@ -116,7 +117,7 @@ export interface DatabaseEndpoint {
 
 /** A program's connections to the database: to the embedded one's pods, or to an external one's ports. */
 export function databaseFlow(from: Peer, db: DatabaseEndpoint): Flow {
-  return db.port !== undefined ? { from, to: platformPeer('database'), ports: tcp(db.port) } : { from, to: ANYWHERE, ports: tcp(...databasePorts(db.address)) };
+  return db.port !== undefined ? { from, to: platformPeer(COMPONENT.database), ports: tcp(db.port) } : { from, to: ANYWHERE, ports: tcp(...databasePorts(db.address)) };
 }
 
 /** A program's connections to the Kubernetes API (through its kubectl proxy sidecar, or a Job's kubectl). */
@@ -145,8 +146,8 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
   const { model } = s;
   const flows: Flow[] = [];
   const allow = (from: Peer, to: Peer, ports: readonly FlowPort[]) => flows.push({ from, to, ports });
-  const js = platformPeer('job-scheduler');
-  const proxy = platformPeer('proxy');
+  const js = platformPeer(COMPONENT.jobScheduler);
+  const proxy = platformPeer(COMPONENT.proxy);
   const selectorGrpc = tcp(s.selector.port('grpc'));
   const proxyGrpc = tcp(s.proxy.port('grpc'));
 
@@ -154,8 +155,8 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
   allow(platformPeer(), { kind: 'dns' }, dnsPorts);
   // Coordinators call the job scheduler (heartbeats), the selector, the model manager and the proxy.
   allow(WORKLOADS, js, tcp(s.jobScheduler.port('http')));
-  allow(WORKLOADS, platformPeer('client-selector'), selectorGrpc);
-  allow(WORKLOADS, platformPeer('model-manager'), tcp(s.modelManager.port('http')));
+  allow(WORKLOADS, platformPeer(COMPONENT.clientSelector), selectorGrpc);
+  allow(WORKLOADS, platformPeer(COMPONENT.modelManager), tcp(s.modelManager.port('http')));
   allow(WORKLOADS, proxy, proxyGrpc);
   // The job scheduler stops coordinators (Stop, always plaintext); the proxy forwards task managers' calls to them. Both
   // dial the job's `port`, which job authors set to jobScheduler.coordinatorPort.
@@ -170,7 +171,7 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
   if (workerPorts.length > 0) allow(WORKLOADS, WORKLOADS, tcp(...workerPorts));
 
   if (sites.length > 0) {
-    const edge = platformPeer('task-manager', 'edge');
+    const edge = platformPeer(COMPONENT.taskManager, 'edge');
     // Coordinators dial edge task managers at node address and host port: the source is not a pod the policy can name.
     allow(ANYWHERE, edge, tcp(TASK_MANAGER_PORT_NAME));
     allow(WORKLOADS, ANYWHERE, tcp(...distinct(sites.map((e) => e.settings.port))));
@@ -196,7 +197,7 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
     // the edge nodes' addresses (externalTrafficPolicy: Local), so only there can the policy name them.
     if (s.edgeDatabase.port !== undefined) {
       const lb = model.database.type === 'embedded' && !model.edge.settings.edgeMesh ? model.database.embedded.edgeLoadBalancer : undefined;
-      allow(lb ? { kind: 'addresses', cidrs: lb.sourceRanges } : ANYWHERE, platformPeer('database'), tcp(s.edgeDatabase.port));
+      allow(lb ? { kind: 'addresses', cidrs: lb.sourceRanges } : ANYWHERE, platformPeer(COMPONENT.database), tcp(s.edgeDatabase.port));
     }
   }
   return flows;

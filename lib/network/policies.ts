@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { NamespaceIsolation } from '../resolve/api-gateway';
 import type { PlatformContext } from '../resolve/context';
-import { APP_NAME, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
+import { APP_NAME, COMPONENT, labels, resourceName, selectorLabels, SITE_LABEL } from '../labels';
 import { WORKLOAD_NAMESPACE } from '../blocks/api-access';
 import { Flow, FlowPort, Peer } from './flows';
 import { syncWave } from '../blocks/setup-job';
@@ -70,13 +70,13 @@ export class NetworkPolicies extends Construct {
     const { context } = props;
     const isolation = props.isolation ?? { wholeNamespace: false };
     new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: metadata(resourceName(context, 'default-deny'), context.namespace, labels(context, 'setup')),
+      metadata: metadata(resourceName(context, 'default-deny'), context.namespace, labels(context, COMPONENT.setup)),
       spec: { podSelector: isolation.wholeNamespace ? {} : { matchLabels: instanceSelector(context) }, policyTypes: ['Ingress', 'Egress'] },
     });
     if (isolation.openPods) {
       // The API gateway's data plane beside the platform: its flows are its implementation's, so it stays open.
       new k8s.KubeNetworkPolicy(this, 'GatewayDataPlane', {
-        metadata: metadata(resourceName(context, 'gateway-data-plane'), context.namespace, labels(context, 'api-gateway')),
+        metadata: metadata(resourceName(context, 'gateway-data-plane'), context.namespace, labels(context, COMPONENT.apiGateway)),
         spec: { podSelector: { matchLabels: { ...isolation.openPods } }, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] },
       });
     }
@@ -153,7 +153,7 @@ function isSubject(peer: Peer): peer is Subject {
 
 /** The labels every pod of this platform instance carries. */
 function instanceSelector(context: PlatformContext): Record<string, string> {
-  const { 'app.kubernetes.io/component': _component, ...rest } = selectorLabels(context, 'setup');
+  const { 'app.kubernetes.io/component': _component, ...rest } = selectorLabels(context, COMPONENT.setup);
   return rest;
 }
 
@@ -175,7 +175,7 @@ function policyName(context: PlatformContext, subject: Subject): string {
 }
 
 function subjectLabels(context: PlatformContext, subject: Subject): Record<string, string> {
-  return subject.kind === 'platform' && subject.component !== undefined ? labels(context, subject.component) : labels(context, 'setup');
+  return subject.kind === 'platform' && subject.component !== undefined ? labels(context, subject.component) : labels(context, COMPONENT.setup);
 }
 
 /** The pods a subject's policy selects. */

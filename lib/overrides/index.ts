@@ -11,7 +11,7 @@ import type { Locate } from '../config/load';
 import type { Config } from '../config/schema';
 import { containerExtraFields, podMetadataFields, workloadFields, WorkloadSettings } from '../config/workloads';
 import type { ComponentEntry } from '../config/components';
-import { COMPONENT_LABEL, instanceLabels, SITE_LABEL } from '../labels';
+import { COMPONENT, COMPONENT_LABEL, instanceLabels, SITE_LABEL } from '../labels';
 import { objectKey, shownObject } from '../outdir/documents';
 import type { EdgeSite } from '../resolve/fleet';
 import { applyOp, mergePatch, PatchOpError } from './json-patch';
@@ -53,8 +53,8 @@ export interface OutputOverrides {
 
 /** Config sections of the components whose section is not at their config key, and their main container when not named like the component. */
 const SECTIONS: Readonly<Record<string, { readonly path: readonly string[]; readonly container?: string }>> = {
-  database: { path: ['database', 'embedded'], container: 'postgres' },
-  'object-storage': { path: ['objectStorage'] },
+  [COMPONENT.database]: { path: ['database', 'embedded'], container: 'postgres' },
+  [COMPONENT.objectStorage]: { path: ['objectStorage'] },
 };
 
 

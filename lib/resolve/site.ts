@@ -2,8 +2,7 @@
  * A task manager site, fully resolved: the cloud task manager (cluster mode)
  * and every edge node share this model, so one construct serves both.
  */
-import { Resources } from '../config/schema';
-import { Config } from '../config/schema';
+import { Config, Resources } from '../config/schema';
 import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { platformImage } from '../images';
 import { cloudSiteRoot, SiteDirs, siteDirs } from './site-dirs';
