@@ -48,6 +48,7 @@ export const OUTPUT_FILES = {
   database: '10-database.k8s.yaml',
   platform: '20-platform.k8s.yaml',
   edge: '30-edge.k8s.yaml',
+  remoteSites: '25-remote-sites.k8s.yaml',
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
   argocdCertManager: `${ARGOCD_DIR}/cert-manager.k8s.yaml`,

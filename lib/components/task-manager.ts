@@ -102,6 +102,11 @@ export interface TaskManagerProps {
    * @default none: plaintext gRPC
    */
   readonly tls?: TaskManagerTls;
+  /**
+   * Where coordinators reach it (`external_address`) when not at its own Service: a remote site's external Service.
+   * @default the Service's address (cluster variant), the node's address and port (edge variant)
+   */
+  readonly externalAddress?: string;
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
@@ -128,7 +133,7 @@ export class TaskManager extends Construct {
     checkPort(this, 'props.settings.workerPort', s.workerPort);
 
     const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: 'task-manager', site, ports: [{ name: 'grpc', port: s.port }] });
-    this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
+    this.externalAddress = props.externalAddress ?? (service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`);
     if (props.tls) {
       certificateOf(this, context, props.tls, { component: 'task-manager', site, hosts: service ? service.hostNames : [edge!.nodeAddress], commonName: props.tls.commonName, restart: `deployment/${name}` });
     }
