@@ -154,14 +154,16 @@ export function resolveRemoteSites(config: Config, tls: TlsSettings | undefined)
   const { defaults, sites } = config.remoteSites;
   if (sites.length === 0) return { sites: [] };
   const base = platformContext(config);
-  const resolved = sites.map((site): RemoteSite => {
+  // A site whose external database is missing is left out: the rules report it, and nothing is built from a config with errors.
+  const complete = sites.filter((site) => site.database.type === 'embedded' || site.database.external !== undefined);
+  const resolved = complete.map((site): RemoteSite => {
     const instance = remoteSiteInstance(config, site.name);
     const image = pick(site, defaults, 'image') ?? platformImage(config, TASK_MANAGER_DEFAULTS.image);
     const db = site.database;
     const database: RemoteSiteDatabase =
       db.type === 'embedded'
         ? { type: 'embedded', name: db.name, storageSize: db.embedded.storageSize, storageClassName: db.embedded.storageClassName, resources: db.embedded.resources }
-        : // Presence is guaranteed by the rules.
+        : // Presence is guaranteed by the filter above.
           { type: db.type, name: db.name, address: db.external!.address, credentials: db.external!.credentials };
     const dbService = `${instance}-database`;
     const dbHosts = db.type === 'embedded' ? [dbService, `${dbService}.${site.namespace}`, `${dbService}.${site.namespace}.svc`, `${dbService}.${site.namespace}.svc.cluster.local`] : [];
