@@ -248,7 +248,8 @@ describe('the cross-field rules, located at the field', () => {
   });
 
   test('a NodePort outside the range, source ranges on a NodePort, an external database without its address', () => {
-    expect(errs({ sites: [site({ externalAddress: '198.51.100.1:443' })] }).join('\n')).toMatch(/platform\.yaml:\d+:\d+: error: remoteSites\.sites\[0\]\.externalAddress: .*NodePort, which must be in 30000-32767/);
+    const nodePort = errs({ sites: [site({ externalAddress: '198.51.100.1:443' })] }).join('\n');
+    expect(nodePort).toMatch(/platform\.yaml:\d+:\d+: error: remoteSites\.sites\[0\]\.externalAddress: .*NodePort, which must be in 30000-32767/);
     expect(errs({ sites: [site({ expose: { sourceRanges: ['203.0.113.0/24'] } })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.expose\.sourceRanges: only a LoadBalancer/);
     expect(errs({ sites: [site({ database: { type: 'postgreSQL' } })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.database\.external: database\.type is "postgreSQL"/);
   });

@@ -39,7 +39,7 @@ export function remoteSiteFile(site: string): string {
   return `${SITES_DIR}/${site}/site.k8s.yaml`;
 }
 
-/** Folder of the remote sites' Argo CD Applications' file. */
+/** The file of the remote sites' Argo CD Applications, relative to the output folder. */
 export const REMOTE_SITES_ARGOCD_FILE = 'argocd/remote-sites.k8s.yaml';
 
 /** Sync wave of a site's task manager objects: after its Namespace, policies, Secrets and database. */

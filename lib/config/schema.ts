@@ -216,7 +216,9 @@ const cloudTaskManager = z
  * each site (the site's own fields win, field by field; env and dirs are merged).
  */
 const remoteSiteSettings = z.strictObject({
-  port: port.optional().describe(`gRPC port of the site's task manager in its pod (config \`port\`); its external Service forwards externalAddress's port to it. Default ${TASK_MANAGER_DEFAULTS.port}.`),
+  port: port
+    .optional()
+    .describe(`gRPC port of the site's task manager in its pod (config \`port\`); its external Service forwards externalAddress's port to it. Default ${TASK_MANAGER_DEFAULTS.port}.`),
   workerPort: port.optional().describe(`Port executors listen on (WORKER_PORT). Default ${TASK_MANAGER_DEFAULTS.workerPort}.`),
   runtime: taskManagerSettings.runtime.removeDefault().optional().describe(`Runtimes the site offers, in the case jobs use. Default [${TASK_MANAGER_DEFAULTS.runtime.join(', ')}].`),
   storageQuota: z.number().int().positive().optional().describe(`Storage quota in MB. Default ${TASK_MANAGER_DEFAULTS.storageQuota}.`),
@@ -244,7 +246,9 @@ const remoteSite = remoteSiteSettings.extend({
     .optional()
     .describe("The Argo CD destination of the site's cluster (required with gitops.argocd.enabled)."),
   namespace: dnsLabel.default('neursafe-fl').describe('Namespace of the task manager in the site\'s cluster (never "default", where its executors run).'),
-  externalAddress: externalHostPort.describe("host:port at which the server's coordinators reach the site's task manager (external_address): a node address and NodePort, or the load balancer's address."),
+  externalAddress: externalHostPort.describe(
+    "host:port at which the server's coordinators reach the site's task manager (external_address): a node address and NodePort, or the load balancer's address.",
+  ),
   expose: z
     .strictObject({
       type: z.enum(['NodePort', 'LoadBalancer']).default('NodePort').describe("NodePort: externalAddress's port is the NodePort (30000-32767); LoadBalancer: the Service's port."),
@@ -255,7 +259,10 @@ const remoteSite = remoteSiteSettings.extend({
     .describe("How the task manager's port leaves the site's cluster."),
   database: z
     .strictObject({
-      type: z.enum(['embedded', 'postgreSQL', 'mongo']).default('embedded').describe("embedded: a PostgreSQL StatefulSet in the site's namespace; postgreSQL or mongo: a database of the site's organization."),
+      type: z
+        .enum(['embedded', 'postgreSQL', 'mongo'])
+        .default('embedded')
+        .describe("embedded: a PostgreSQL StatefulSet in the site's namespace; postgreSQL or mongo: a database of the site's organization."),
       name: z
         .string()
         .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'must be a database name: at most 63 letters, digits and "_", not starting with a digit, e.g. neursafe_fl' })
@@ -294,7 +301,8 @@ const remoteSitesSection = z
   })
   .prefault({})
   .describe(
-    "Cross-silo client sites in other organizations' Kubernetes clusters (docs/cross-silo.md): one self-contained folder dist/sites/<name>/ each, applied to the site's cluster (Argo CD or kubectl), registering with the server through proxy.externalAddress.",
+    "Cross-silo client sites in other organizations' Kubernetes clusters (docs/cross-silo.md): one self-contained folder dist/sites/<name>/ each, " +
+      "applied to the site's cluster (Argo CD or kubectl), registering with the server through proxy.externalAddress.",
   );
 // remote-sites: end
 

@@ -227,8 +227,10 @@ export function remoteSiteRules(c: Config): RuleIssue[] {
   const addresses = new Map<string, number>();
   sites.forEach((site, i) => {
     const first = names.get(site.name);
-    if (first !== undefined) issues.push({ path: at(i, 'name'), severity: 'error', message: `remote site "${site.name}" is already defined at remoteSites.sites[${first}]: names must be unique`, related: at(first, 'name') });
-    else names.set(site.name, i);
+    if (first !== undefined) {
+      const message = `remote site "${site.name}" is already defined at remoteSites.sites[${first}]: names must be unique`;
+      issues.push({ path: at(i, 'name'), severity: 'error', message, related: at(first, 'name') });
+    } else names.set(site.name, i);
     const other = addresses.get(site.externalAddress);
     if (other !== undefined) {
       issues.push({
@@ -240,10 +242,12 @@ export function remoteSiteRules(c: Config): RuleIssue[] {
     } else addresses.set(site.externalAddress, i);
     const instance = remoteSiteInstance(c, site.name);
     if (instance.length + 1 + LONGEST_SUFFIX.length > 63) {
+      const most = 63 - 1 - LONGEST_SUFFIX.length - (instance.length - site.name.length);
       issues.push({
         path: at(i, 'name'),
         severity: 'error',
-        message: `"${site.name}" is too long: the site's objects are named ${instance}-<suffix>, up to ${instance}-${LONGEST_SUFFIX}, which must fit in 63 characters (at most ${63 - 1 - LONGEST_SUFFIX.length - (instance.length - site.name.length)} characters for the site name with name "${c.name}")`,
+        message: `"${site.name}" is too long: the site's objects are named ${instance}-<suffix>, up to ${instance}-${LONGEST_SUFFIX}, which must fit in 63 characters ` +
+          `(at most ${most} characters for the site name with name "${c.name}")`,
       });
     }
     if (site.namespace === 'default') {
@@ -259,17 +263,20 @@ export function remoteSiteRules(c: Config): RuleIssue[] {
       });
     }
     if (site.expose.type === 'NodePort' && site.expose.sourceRanges !== undefined) {
-      issues.push({ path: at(i, 'expose', 'sourceRanges'), severity: 'error', message: 'only a LoadBalancer admits by source range: a NodePort cannot be restricted by source address', related: at(i, 'expose', 'type') });
+      const message = 'only a LoadBalancer admits by source range: a NodePort cannot be restricted by source address';
+      issues.push({ path: at(i, 'expose', 'sourceRanges'), severity: 'error', message, related: at(i, 'expose', 'type') });
     }
     const db = site.database;
     if (db.type !== 'embedded' && db.external === undefined) {
-      issues.push({ path: at(i, 'database', 'external'), severity: 'error', message: `database.type is "${db.type}": set database.external (address and credentials)`, related: at(i, 'database', 'type') });
+      const message = `database.type is "${db.type}": set database.external (address and credentials)`;
+      issues.push({ path: at(i, 'database', 'external'), severity: 'error', message, related: at(i, 'database', 'type') });
     }
     if (db.type === 'embedded' && db.external !== undefined) {
       issues.push({ path: at(i, 'database', 'external'), severity: 'error', message: 'database.external is set but database.type is "embedded": choose one', related: at(i, 'database', 'type') });
     }
     if (db.type === 'postgreSQL' && db.external && !/^[^:/\s]+:\d+$/.test(db.external.address)) {
-      issues.push({ path: at(i, 'database', 'external', 'address'), severity: 'error', message: `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"); found "${db.external.address}"` });
+      const message = `database.type is postgreSQL, whose addresses must be exactly host:port (the programs split on ":"); found "${db.external.address}"`;
+      issues.push({ path: at(i, 'database', 'external', 'address'), severity: 'error', message });
     }
     if (c.gitops.argocd.enabled && site.destination?.server === undefined && site.destination?.name === undefined) {
       issues.push({
