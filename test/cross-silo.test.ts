@@ -274,3 +274,33 @@ describe('the cross-field rules, located at the field', () => {
     expect(JSON.parse(one.get('ConfigMap', 'nsfl-site-a-task-manager').data['task_manager_setup.json']).log_level).toBe('DEBUG');
   });
 });
+
+describe.each([
+  ['TLS off', { tls: { enabled: false } }],
+  ['NetworkPolicies off', { networkPolicies: { enabled: false } }],
+  ['certificates you bring', { tls: { certificates: 'existing' } }],
+  ['no Argo CD', { gitops: { argocd: { enabled: false } } }],
+])('%s', (_name, overrides) => {
+  const variant = synth(withOverrides(overrides, EXAMPLE));
+
+  test.each(SITES)('site $name still validates and references nothing outside its folder but what the config names', (site) => {
+    const objects = variant.objects.filter((o) => o.file.startsWith(`sites/${site.name}/`)).map((o) => o.obj);
+    expect(objects.flatMap((o) => [...validateManifest(o), ...apiRuleViolations(o)])).toEqual([]);
+    const have = defined(objects);
+    const tls = (overrides as Obj).tls?.enabled === false ? [] : [`nsfl-site-${site.name}-tls`];
+    const missing = objects.flatMap((o) => {
+      const spec = podSpecOf(o);
+      if (!spec) return [];
+      return Object.entries(references(spec)).flatMap(([kind, names]) =>
+        names.filter((n) => !have[kind]?.has(n) && !(kind === 'Secret' && [...tls, ...site.configSecrets].includes(n))).map((n) => `${o.metadata.name}: ${kind} ${n}`),
+      );
+    });
+    expect(missing).toEqual([]);
+  });
+
+  test('the server issues a certificate per site only when cert-manager issues the certificates', () => {
+    const issued = variant.all('Certificate').filter((c) => c.metadata.name.startsWith('nsfl-site-'));
+    expect(issued.length).toBe((overrides as Obj).tls === undefined ? 2 : 0);
+    expect(variant.files.has('argocd/remote-sites.k8s.yaml')).toBe((overrides as Obj).gitops === undefined);
+  });
+});
