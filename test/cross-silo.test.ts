@@ -266,6 +266,14 @@ describe('the cross-field rules, located at the field', () => {
     expect(errs({ sites: [site({ destination: { name: 'a', server: 'https://k.example.org' } })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.destination: set either server or name, not both/);
   });
 
+  test("an image per architecture: the site's arch picks it, and an arch without one is refused", () => {
+    expect(errs({ sites: [site({ arch: 'arm64' })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.arch: the site's nodes are arm64 but no task manager image is set for arm64/);
+    const images = { amd64: 'registry.example.com/tm:1', arm64: 'registry.example.com/tm-arm:1' };
+    const arm = synth(withOverrides({ proxy: { externalAddress: '203.0.113.10:30091' }, remoteSites: { defaults: { images }, sites: [site({ arch: 'arm64' })] } }));
+    const tm = containers(arm.get('Deployment', 'nsfl-site-a-task-manager')).find((x) => x.name === 'task-manager');
+    expect([tm.image, plainEnv(tm).CONTAINER_EXECUTOR_IMAGE]).toEqual([images.arm64, images.arm64]);
+  });
+
   test('a valid site passes, and defaults apply under the site\'s own fields', () => {
     expect(errs({ defaults: { logLevel: 'DEBUG', env: { A: '1' } }, sites: [site({ env: { B: '2' } })] })).toEqual([]);
     const one = synth(withOverrides({ proxy: { externalAddress: '203.0.113.10:30091' }, remoteSites: { defaults: { logLevel: 'DEBUG', env: { A: '1' } }, sites: [site({ env: { B: '2' } })] } }));

@@ -228,6 +228,8 @@ const remoteSiteSettings = z.strictObject({
   logLevel: logLevel.optional().describe('Log level. Default INFO.'),
   image: image.optional().describe('Task manager image; default: <images.registry>/nsfl-client-cpu:<images.tag>.'),
   executorImage: image.optional().describe('Executor image (CONTAINER_EXECUTOR_IMAGE); default: the task manager image.'),
+  images: imagesByArch.optional().describe("A task manager image per CPU architecture, chosen by the site's arch (before image)."),
+  executorImages: imagesByArch.optional().describe("An executor image per CPU architecture, chosen by the site's arch (before executorImage)."),
   resources: resourcesSchema.optional(),
   env: envVars.optional().describe('Extra environment variables of the task manager.'),
   dirs: siteDirs.optional().describe("Host paths of the site folders on the site cluster's labelled nodes (shared storage, same path on each). Default: /var/lib/neursafe-fl/<folder>."),
@@ -237,6 +239,7 @@ const remoteSiteSettings = z.strictObject({
 
 const remoteSite = remoteSiteSettings.extend({
   name: dnsLabel.describe('Name of the site (unique): its output folder dist/sites/<name>/, its Argo CD Application, its certificate.'),
+  arch: z.enum(ARCHES).default('amd64').describe("CPU architecture (kubernetes.io/arch) of the site's labelled nodes: picks images.<arch> and executorImages.<arch>."),
   destination: z
     .strictObject({
       server: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be an http(s) URL' }).optional().describe("API server URL of the site's cluster as registered in Argo CD."),

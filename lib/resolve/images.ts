@@ -33,8 +33,11 @@ function mirrorEdgeLevel<S extends EdgeSettings>(s: S, path: readonly PropertyKe
 
 /** A remote site's level (defaults or a site) at `path` with its images under the mirror. */
 function mirrorRemoteLevel<S extends RemoteSiteSettings>(s: S, path: readonly PropertyKey[], to: Rewrite): S {
+  const perArch = (m: ImageMap, key: string) => Object.fromEntries(ARCHES.flatMap((a) => (m[a] === undefined ? [] : [[a, to(m[a], [...path, key, a])]])));
   return {
     ...s,
+    ...(s.images === undefined ? {} : { images: perArch(s.images, 'images') }),
+    ...(s.executorImages === undefined ? {} : { executorImages: perArch(s.executorImages, 'executorImages') }),
     ...(s.image === undefined ? {} : { image: to(s.image, [...path, 'image']) }),
     ...(s.executorImage === undefined ? {} : { executorImage: to(s.executorImage, [...path, 'executorImage']) }),
   };

@@ -140,6 +140,11 @@ function pick<K extends keyof RemoteSiteSettings>(site: RemoteSiteConfig, defaul
   return site[key] ?? defaults[key];
 }
 
+/** The image for the site's arch: at the site, its per-arch one, then its all-arch one; then the defaults' likewise. */
+function imageFor(site: RemoteSiteConfig, defaults: RemoteSiteSettings, perArch: 'images' | 'executorImages', all: 'image' | 'executorImage'): string | undefined {
+  return site[perArch]?.[site.arch] ?? site[all] ?? defaults[perArch]?.[site.arch] ?? defaults[all];
+}
+
 /** Resources merged over the defaults. */
 function mergeResources(site: RemoteSiteConfig, defaults: RemoteSiteSettings): Resources | undefined {
   if (site.resources === undefined && defaults.resources === undefined) return undefined;
@@ -158,7 +163,8 @@ export function resolveRemoteSites(config: Config, tls: TlsSettings | undefined)
   const complete = sites.filter((site) => site.database.type === 'embedded' || site.database.external !== undefined);
   const resolved = complete.map((site): RemoteSite => {
     const instance = remoteSiteInstance(config, site.name);
-    const image = pick(site, defaults, 'image') ?? platformImage(config, TASK_MANAGER_DEFAULTS.image);
+    // Another arch without an image of its own is refused by the rules.
+    const image = imageFor(site, defaults, 'images', 'image') ?? platformImage(config, TASK_MANAGER_DEFAULTS.image);
     const db = site.database;
     const database: RemoteSiteDatabase =
       db.type === 'embedded'
@@ -190,7 +196,7 @@ export function resolveRemoteSites(config: Config, tls: TlsSettings | undefined)
         clusterLabelValue: pick(site, defaults, 'clusterLabelValue') ?? site.name,
         logLevel: pick(site, defaults, 'logLevel') ?? TASK_MANAGER_DEFAULTS.logLevel,
         image,
-        executorImage: pick(site, defaults, 'executorImage') ?? image,
+        executorImage: imageFor(site, defaults, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(site, defaults),
         env: { ...defaults.env, ...site.env },
         dirs: siteDirs({ ...defaults.dirs, ...site.dirs }, REMOTE_DIRS_ROOT),
@@ -265,6 +271,10 @@ export function remoteSiteRules(c: Config): RuleIssue[] {
     if (site.expose.type === 'NodePort' && site.expose.sourceRanges !== undefined) {
       const message = 'only a LoadBalancer admits by source range: a NodePort cannot be restricted by source address';
       issues.push({ path: at(i, 'expose', 'sourceRanges'), severity: 'error', message, related: at(i, 'expose', 'type') });
+    }
+    if (site.arch !== 'amd64' && imageFor(site, defaults, 'images', 'image') === undefined) {
+      const message = `the site's nodes are ${site.arch} but no task manager image is set for ${site.arch}: set its images.${site.arch} (or remoteSites.defaults')`;
+      issues.push({ path: at(i, 'arch'), severity: 'error', message });
     }
     const db = site.database;
     if (db.type !== 'embedded' && db.external === undefined) {
