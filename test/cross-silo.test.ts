@@ -239,7 +239,7 @@ test("coordinators may reach the sites' external ports (the flows the NetworkPol
 });
 
 describe('the cross-field rules, located at the field', () => {
-  const site = (extra: Record<string, unknown> = {}) => ({ name: 'a', externalAddress: '198.51.100.1:30190', destination: { name: 'a' }, ...extra });
+  const site = (extra: Record<string, unknown> = {}) => ({ name: 'a', externalAddress: '198.51.100.1:30190', destination: { name: 'a' }, port: 22100, ...extra });
   const errs = (remoteSites: unknown, more: Record<string, unknown> = {}) => configErrors(withOverrides({ proxy: { externalAddress: '203.0.113.10:30091' }, remoteSites, ...more }));
 
   test('a repeated name or address', () => {
@@ -264,6 +264,14 @@ describe('the cross-field rules, located at the field', () => {
   test('schema errors carry the path: a name that is no DNS label, both server and name', () => {
     expect(errs({ sites: [site({ name: 'Not_A_Label' })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.name:/);
     expect(errs({ sites: [site({ destination: { name: 'a', server: 'https://k.example.org' } })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.destination: set either server or name, not both/);
+  });
+
+  test('a port of its own: not the cloud task manager\'s, another site\'s or an edge node\'s (task ids contain it)', () => {
+    expect(errs({ sites: [site({ port: undefined })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]: port 22000 of remote site "a" is already used by the cloud task manager/);
+    const two = errs({ sites: [site(), site({ name: 'b', externalAddress: '198.51.100.2:30190' })] }).join('\n');
+    expect(two).toMatch(/remoteSites\.sites\[1\]\.port: port 22100 of remote site "b" is already used by remote site "a"/);
+    const edge = configErrors(withOverrides({ remoteSites: { sites: [site()] }, edge: { nodes: [{ name: 'n1', address: '192.0.2.5', port: 22100 }] } }));
+    expect(edge.join('\n')).toMatch(/edge\.nodes\[0\]\.port: port 22100 is already used by remote site "a"/);
   });
 
   test("an image per architecture: the site's arch picks it, and an arch without one is refused", () => {
