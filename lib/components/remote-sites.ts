@@ -14,6 +14,7 @@
  * namespace (docs/cross-silo.md).
  */
 import { Construct } from 'constructs';
+import { splitHostPort } from '../config/addresses';
 import { k8s } from 'cdk8s-plus-28';
 import { NodeReaderRole, roleNames, TASK_MANAGER_RULES, WORKLOAD_NAMESPACE } from '../blocks/api-access';
 import { certificateOf } from '../blocks/certificates';
@@ -21,8 +22,8 @@ import { DatabaseConnection } from '../blocks/database-client';
 import { defineComponent } from '../blocks/define';
 import { syncWave } from '../blocks/setup-job';
 import { OUTPUT_FILES, OutputFile } from '../file-chart';
-import { labels, resourceName, selectorLabels } from '../labels';
-import { ANYWHERE, apiServerFlow, databaseFlow, Flow, platformPeer, tcp, TASK_MANAGER_PORT_NAME, WORKLOADS } from '../network/flows';
+import { COMPONENT, labels, resourceName, selectorLabels } from '../labels';
+import { ANYWHERE, databaseFlow, Flow, Peer, platformPeer, tcp, TASK_MANAGER_PORT_NAME, WORKLOADS } from '../network/flows';
 import { NetworkPolicies } from '../network/policies';
 import type { PlatformModel } from '../resolve/model';
 import type { RemoteSite } from '../resolve/remote-sites';
@@ -31,7 +32,6 @@ import { namespace } from './cluster';
 import { Database } from './database';
 import { Secrets } from './secrets';
 import { TaskManager } from './task-manager';
-import { COMPONENT } from '../labels';
 import { RemoteSiteApplication } from '../gitops/argocd';
 
 /** The file of a remote site's objects, relative to the output folder: `sites/<site>/site.k8s.yaml`. */
@@ -157,18 +157,19 @@ export class RemoteSiteFolder extends Construct {
 export function remoteSiteFlows(site: RemoteSite, proxyAddress: string, apiServerPorts: readonly number[]): Flow[] {
   const tm = platformPeer(COMPONENT.taskManager);
   const setup = platformPeer(COMPONENT.setup);
-  const model = { networkPolicies: { apiServerPorts: [...apiServerPorts] } } as Pick<PlatformModel, 'networkPolicies'>;
+  // The site cluster's API server, on the ports `networkPolicies.apiServerPorts` names (as the server's).
+  const apiServer = (from: Peer): Flow => ({ from, to: ANYWHERE, ports: tcp(...apiServerPorts) });
   const db = site.database.type === 'embedded' ? { port: Database.PORT, address: '' } : { address: site.database.address };
-  const proxyPort = Number(proxyAddress.slice(proxyAddress.lastIndexOf(':') + 1));
+  const proxyPort = Number(splitHostPort(proxyAddress)[1]);
   return [
     { from: platformPeer(), to: { kind: 'dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
     // Registration and results go to the server's proxy, at its external address (outside this cluster).
     { from: tm, to: ANYWHERE, ports: tcp(proxyPort) },
-    apiServerFlow(tm, model),
+    apiServer(tm),
     databaseFlow(tm, db),
     // The set-up Jobs: the database's creates the tables; every one calls the Kubernetes API.
     databaseFlow(setup, db),
-    apiServerFlow(setup, model),
+    apiServer(setup),
     // The server's coordinators dial it through its external Service: from outside the cluster, no pod a policy can name.
     { from: ANYWHERE, to: tm, ports: tcp(TASK_MANAGER_PORT_NAME) },
     // It calls its executors in `default`.
