@@ -238,6 +238,25 @@ test("coordinators may reach the sites' external ports (the flows the NetworkPol
   expect(egress).toContain('{"port":30190,"protocol":"TCP"}');
 });
 
+test("the server's placement and volumes are not applied to a site's pods (they run in the site's cluster)", () => {
+  const placed = synth(
+    withOverrides(
+      {
+        workloads: { nodeSelector: { 'example.com/pool': 'fl' }, tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] },
+        database: { embedded: { nodeSelector: { 'example.com/disk': 'ssd' } } },
+      },
+      EXAMPLE,
+    ),
+  );
+  for (const { file, obj } of placed.objects.filter((o) => o.file.startsWith('sites/'))) {
+    const spec = podSpecOf(obj);
+    if (!spec) continue;
+    expect([file, obj.metadata.name, spec.nodeSelector, spec.tolerations]).toEqual([file, obj.metadata.name, undefined, undefined]);
+  }
+  // The server's own pods do get them.
+  expect(placed.get('StatefulSet', 'nsfl-database', SERVER_NS).spec.template.spec.nodeSelector).toEqual({ 'example.com/pool': 'fl', 'example.com/disk': 'ssd' });
+});
+
 describe('the cross-field rules, located at the field', () => {
   const site = (extra: Record<string, unknown> = {}) => ({ name: 'a', externalAddress: '198.51.100.1:30190', destination: { name: 'a' }, port: 22100, ...extra });
   const errs = (remoteSites: unknown, more: Record<string, unknown> = {}) => configErrors(withOverrides({ proxy: { externalAddress: '203.0.113.10:30091' }, remoteSites, ...more }));
