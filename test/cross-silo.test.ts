@@ -293,6 +293,13 @@ describe('the cross-field rules, located at the field', () => {
     expect(edge.join('\n')).toMatch(/edge\.nodes\[0\]\.port: port 22100 is already used by remote site "a"/);
   });
 
+  test('images, environment and site folders follow the rules the cloud task manager\'s do', () => {
+    expect(errs({ defaults: { image: 'registry.example.com/tm:latest' }, sites: [site()] }).join('\n')).toMatch(/remoteSites\.defaults\.image: image "registry\.example\.com\/tm:latest" uses the mutable tag/);
+    expect(errs({ sites: [site({ env: { PLATFORM: 'linux' } })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.env\.PLATFORM: PLATFORM is set by the generator/);
+    const dirs = errs({ sites: [site({ dirs: { lmdb: '/data/x', workspace: '/data/x' } })] }).join('\n');
+    expect(dirs).toMatch(/remoteSites\.sites\[0\]\.dirs\.workspace: the workspace folder "\/data\/x" is the same path as remoteSites\.sites\[0\]\.dirs\.lmdb/);
+  });
+
   test("an image per architecture: the site's arch picks it, and an arch without one is refused", () => {
     expect(errs({ sites: [site({ arch: 'arm64' })] }).join('\n')).toMatch(/remoteSites\.sites\[0\]\.arch: the site's nodes are arm64 but no task manager image is set for arm64/);
     const images = { amd64: 'registry.example.com/tm:1', arm64: 'registry.example.com/tm-arm:1' };

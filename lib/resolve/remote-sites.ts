@@ -15,6 +15,7 @@ import { PlatformContext, platformContext } from './context';
 import type { TaskManagerSettings } from './site';
 import { siteDirs } from './site-dirs';
 import type { CertificateIssuance, TlsSettings } from './tls';
+import { envRule, latestRule, SITE_DIR_KEYS, siteDirRules } from './rules';
 
 /** Default host paths of a remote site's folders (on the site cluster's labelled nodes). */
 export const REMOTE_DIRS_ROOT = '/var/lib/neursafe-fl';
@@ -221,6 +222,15 @@ export function remoteSiteRules(c: Config): RuleIssue[] {
   const { defaults, sites } = c.remoteSites;
   if (sites.length === 0) return issues;
   const at = (i: number, ...rest: (string | number)[]) => ['remoteSites', 'sites', i, ...rest];
+  // Images and environment, wherever they are set.
+  const levels = [{ path: ['remoteSites', 'defaults'] as (string | number)[], s: defaults as RemoteSiteSettings }, ...sites.map((s, i) => ({ path: at(i), s }))];
+  for (const { path, s } of levels) {
+    for (const key of ['image', 'executorImage'] as const) issues.push(...latestRule(c, s[key], [...path, key]));
+    for (const key of ['images', 'executorImages'] as const) {
+      for (const [arch, ref] of Object.entries(s[key] ?? {})) issues.push(...latestRule(c, ref, [...path, key, arch]));
+    }
+    issues.push(...envRule(s.env ?? {}, [...path, 'env']));
+  }
   if (c.proxy.externalAddress === undefined) {
     issues.push({
       path: ['proxy', 'externalAddress'],
@@ -259,6 +269,11 @@ export function remoteSiteRules(c: Config): RuleIssue[] {
     if (site.namespace === 'default') {
       issues.push({ path: at(i, 'namespace'), severity: 'error', message: 'must not be "default": the task manager creates its executors there; give it a namespace of its own, e.g. neursafe-fl' });
     }
+    // Site folders: each its own path, none over a folder the task manager container mounts.
+    const dirs = siteDirs({ ...defaults.dirs, ...site.dirs }, REMOTE_DIRS_ROOT);
+    const setAt = (key: (typeof SITE_DIR_KEYS)[number]) =>
+      site.dirs?.[key] !== undefined ? at(i, 'dirs', key) : defaults.dirs?.[key] !== undefined ? ['remoteSites', 'defaults', 'dirs', key] : undefined;
+    issues.push(...siteDirRules(SITE_DIR_KEYS.map((key) => ({ key, path: dirs[key], setAt: setAt(key) })), at(i)));
     const port = Number(splitHostPort(site.externalAddress)[1]);
     if (site.expose.type === 'NodePort' && (port < NODE_PORTS.min || port > NODE_PORTS.max)) {
       issues.push({
