@@ -53,4 +53,5 @@ export const OUTPUT_FILES = {
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
   argocdCertManager: `${ARGOCD_DIR}/cert-manager.k8s.yaml`,
   argocdCloudCore: `${ARGOCD_DIR}/cloudcore.k8s.yaml`,
+  argocdRemoteSites: `${ARGOCD_DIR}/remote-sites.k8s.yaml`,
 } as const;

@@ -40,7 +40,7 @@ export function remoteSiteFile(site: string): string {
 }
 
 /** The file of the remote sites' Argo CD Applications, relative to the output folder. */
-export const REMOTE_SITES_ARGOCD_FILE = 'argocd/remote-sites.k8s.yaml';
+export const REMOTE_SITES_ARGOCD_FILE = OUTPUT_FILES.argocdRemoteSites;
 
 /** Sync wave of a site's task manager objects: after its Namespace, policies, Secrets and database. */
 const SITE_WAVE = 0;
