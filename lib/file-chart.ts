@@ -40,16 +40,19 @@ export const ARGOCD_DIR = 'argocd';
 
 /**
  * The output files of the charts. Top-level files sort in apply order;
- * edge nodes' files are `edge/<shard>/<node>.k8s.yaml` (see edge/shards.ts).
+ * edge nodes' files are `edge/<shard>/<node>.k8s.yaml` (see edge/shards.ts),
+ * remote sites' `sites/<site>/site.k8s.yaml` (components/remote-sites.ts).
  */
 export const OUTPUT_FILES = {
   cluster: '00-cluster.k8s.yaml',
   networkPolicies: '05-network-policies.k8s.yaml',
   database: '10-database.k8s.yaml',
   platform: '20-platform.k8s.yaml',
+  remoteSites: '25-remote-sites.k8s.yaml',
   edge: '30-edge.k8s.yaml',
   argocd: `${ARGOCD_DIR}/application.k8s.yaml`,
   argocdFleet: `${ARGOCD_DIR}/applicationset.k8s.yaml`,
   argocdCertManager: `${ARGOCD_DIR}/cert-manager.k8s.yaml`,
   argocdCloudCore: `${ARGOCD_DIR}/cloudcore.k8s.yaml`,
+  argocdRemoteSites: `${ARGOCD_DIR}/remote-sites.k8s.yaml`,
 } as const;

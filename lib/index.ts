@@ -16,6 +16,7 @@ export { buildPlatform, PlatformParts } from './platform';
 
 // Config: types, schema, loading
 export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, componentSection, configSchema } from './config/schema';
+export { RemoteSiteConfig, RemoteSiteSettings } from './config/schema';
 export { LoadedConfig, LoadOptions, loadConfig, parseConfig } from './load';
 export { ConfigError, ConfigIssue, formatIssue } from './config/errors';
 export { EdgeSite } from './resolve/fleet';
@@ -69,9 +70,11 @@ export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
 export { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet';
+export { REMOTE_SITES_ARGOCD_FILE, RemoteSiteFolder, RemoteSiteFolderProps, RemoteSitesBuilt, remoteSiteFile, remoteSiteFlows } from './components/remote-sites';
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
 export { NetworkPolicies, NetworkPoliciesProps } from './network/policies';
 export { DatabaseEndpoint, Flow, FlowPort, Peer, PortOwner, SharedFlowSources, sharedFlows, sortFlows } from './network/flows';
+export { RemoteSiteApplication, RemoteSiteApplicationProps } from './gitops/argocd';
 export { ArgoCdProps, ArgoCdSettings, CertManagerApplication, CertManagerApplicationProps, CloudCoreApplication, CloudCoreProps, FleetApplicationSet, PlatformApplication } from './gitops/argocd';
 
 // TLS
@@ -92,6 +95,7 @@ export { CertificateIssuance, TlsSettings, resolveTls } from './resolve/tls';
 // The resolved model every construct is built from
 export { ComponentSections, EdgeCertificates, EdgeDatabaseAddress, EdgeModel, PlatformModel } from './resolve/model';
 export { ArgoCdNames } from './resolve/names';
+export { REMOTE_DIRS_ROOT, RemoteSite, RemoteSiteDatabase, RemoteSitesModel, RemoteSiteTls, SITES_DIR } from './resolve/remote-sites';
 
 // Output
 export { ARGOCD_DIR, FileChart, OUTPUT_FILES, OutputFile } from './file-chart';

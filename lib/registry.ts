@@ -26,6 +26,7 @@ import { networkPoliciesComponent } from './components/network-policies';
 import { objectStorageComponent } from './components/object-storage';
 import { proxyComponent } from './components/proxy';
 import { pullSecretsComponent } from './components/pull-secrets';
+import { remoteSitesComponent } from './components/remote-sites';
 import { secretsComponent } from './components/secrets';
 import { taskManagerComponent } from './components/task-manager';
 
@@ -49,6 +50,7 @@ export const REGISTRY = [
   setupComponent,
   taskManagerComponent,
   edgeFleetComponent,
+  remoteSitesComponent,
   argoCdComponent,
   networkPoliciesComponent,
 ] as const satisfies readonly ComponentDefinition[];

@@ -129,6 +129,7 @@ test('every image field of the schema is rewritten to the mirror', () => {
   const config: any = parse(withOverrides({ images: { mirror: MIRROR } }));
   config.edge.profiles = { ...config.edge.profiles, p: {} };
   config.edge.nodes[0].profile = 'p';
+  config.remoteSites = { sites: [{ name: 'r', externalAddress: '198.51.100.1:30190', destination: { name: 'r' }, port: 22100 }] };
   paths.forEach((p, i) => {
     let o = config;
     for (const k of p.slice(0, -1)) o = o[k] ??= {};

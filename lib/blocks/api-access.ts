@@ -19,7 +19,7 @@ const JOB_SCHEDULER_RULES: k8s.PolicyRule[] = [
 ];
 
 /** What a task manager does in `default`: create, read by name and delete executor Pods and Services. */
-const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
+export const TASK_MANAGER_RULES: k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['create', 'get', 'delete'] },
 ];
 

@@ -103,7 +103,7 @@ export interface BuiltComponents {
 
 /**
  * Builds the components, in order (those marked `last` after the others): each sees what the ones before it built.
- * @param shared the cross-cutting flows (network/flows.ts), before the components' own
+ * @param shared the cross-cutting flows (network/flows.ts), from what the components built
  */
 export function buildComponents(base: PlatformBase, components: readonly ComponentDefinition[], shared: (built: BuildParts['built']) => readonly Flow[]): BuiltComponents {
   const results = new Map<ComponentDefinition, unknown>();

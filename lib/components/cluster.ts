@@ -14,8 +14,8 @@ import { KEEP_ON_DELETE } from '../gitops/argocd';
 import { APP_NAME, INSTANCE_LABEL } from '../labels';
 import type { PlatformContext } from '../resolve/context';
 
-/** The platform's own Namespace (none when it is `default`). */
-function namespace(scope: Construct, context: PlatformContext): void {
+/** The platform's own Namespace (none when it is `default`); also each remote site's, in its folder. */
+export function namespace(scope: Construct, context: PlatformContext): void {
   if (context.namespace === 'default') return;
   new k8s.KubeNamespace(scope, 'Namespace', {
     metadata: {

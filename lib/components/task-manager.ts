@@ -99,6 +99,11 @@ export interface TaskManagerProps {
    * @default none: plaintext gRPC
    */
   readonly tls?: TaskManagerTls;
+  /**
+   * Where coordinators reach it (`external_address`) when not at its own Service: a remote site's external Service.
+   * @default the Service's address (cluster variant), the node's address and port (edge variant)
+   */
+  readonly externalAddress?: string;
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
@@ -138,7 +143,7 @@ export class TaskManager extends Construct {
     checkPort(this, 'props.settings.workerPort', s.workerPort);
 
     const service = edge ? undefined : new ProgramService(this, 'Service', { context, name, component: COMPONENT.taskManager, site, ports: [{ name: 'grpc', port: s.port }] });
-    this.externalAddress = service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`;
+    this.externalAddress = props.externalAddress ?? (service ? service.address('grpc') : `${edge!.nodeAddress}:${s.port}`);
     if (props.tls) {
       const hosts = service ? service.hostNames : [edge!.nodeAddress];
       certificateOf(this, context, props.tls, { component: COMPONENT.taskManager, site, hosts, commonName: props.tls.commonName, restart: `deployment/${name}` });

@@ -220,6 +220,105 @@ const cloudTaskManager = z
   })
   .describe('The cloud (cluster-mode) task manager.');
 
+// remote-sites: begin
+/**
+ * Everything a remote site's task manager can set: remoteSites.defaults and
+ * each site (the site's own fields win, field by field; env and dirs are merged).
+ */
+const remoteSiteSettings = z.strictObject({
+  port: port
+    .optional()
+    .describe(`gRPC port of the site's task manager in its pod (config \`port\`); its external Service forwards externalAddress's port to it. Default ${TASK_MANAGER_DEFAULTS.port}.`),
+  workerPort: port.optional().describe(`Port executors listen on (WORKER_PORT). Default ${TASK_MANAGER_DEFAULTS.workerPort}.`),
+  runtime: taskManagerSettings.runtime.removeDefault().optional().describe(`Runtimes the site offers, in the case jobs use. Default [${TASK_MANAGER_DEFAULTS.runtime.join(', ')}].`),
+  storageQuota: z.number().int().positive().optional().describe(`Storage quota in MB. Default ${TASK_MANAGER_DEFAULTS.storageQuota}.`),
+  registration: z.boolean().optional().describe('Register with the client selector (through the proxy). Default true.'),
+  maxTaskParallelism: z.number().int().positive().optional().describe('Most tasks run at once.'),
+  label: freeText(1024).optional().describe('Free-form label the site reports (config `label`).'),
+  logLevel: logLevel.optional().describe('Log level. Default INFO.'),
+  image: image.optional().describe('Task manager image; default: <images.registry>/nsfl-client-cpu:<images.tag>.'),
+  executorImage: image.optional().describe('Executor image (CONTAINER_EXECUTOR_IMAGE); default: the task manager image.'),
+  images: imagesByArch.optional().describe("A task manager image per CPU architecture, chosen by the site's arch (before image)."),
+  executorImages: imagesByArch.optional().describe("An executor image per CPU architecture, chosen by the site's arch (before executorImage)."),
+  resources: resourcesSchema.optional(),
+  env: envVars.optional().describe('Extra environment variables of the task manager.'),
+  dirs: siteDirs.optional().describe("Host paths of the site folders on the site cluster's labelled nodes (shared storage, same path on each). Default: /var/lib/neursafe-fl/<folder>."),
+  clusterLabelKey: labelKey.optional().describe('Node label key that marks the site cluster\'s nodes executors may run on (CLUSTER_LABEL_KEY). Default: taskManager.clusterLabelKey.'),
+  clusterLabelValue: siteLabelValue.optional().describe('Value of that label (CLUSTER_LABEL_VALUE); the task manager runs on those nodes too. Default: the site name.'),
+});
+
+const remoteSite = remoteSiteSettings.extend({
+  name: dnsLabel.describe('Name of the site (unique): its output folder dist/sites/<name>/, its Argo CD Application, its certificate.'),
+  arch: z.enum(ARCHES).default('amd64').describe("CPU architecture (kubernetes.io/arch) of the site's labelled nodes: picks images.<arch> and executorImages.<arch>."),
+  destination: z
+    .strictObject({
+      server: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { error: 'must be an http(s) URL' }).optional().describe("API server URL of the site's cluster as registered in Argo CD."),
+      name: z.string().min(1).max(253).optional().describe("Name of the site's cluster as registered in Argo CD (instead of `server`)."),
+    })
+    .refine((d) => d.server === undefined || d.name === undefined, { error: 'set either server or name, not both' })
+    .optional()
+    .describe("The Argo CD destination of the site's cluster (required with gitops.argocd.enabled)."),
+  namespace: dnsLabel.default('neursafe-fl').describe('Namespace of the task manager in the site\'s cluster (never "default", where its executors run).'),
+  externalAddress: externalHostPort.describe(
+    "host:port at which the server's coordinators reach the site's task manager (external_address): a node address and NodePort, or the load balancer's address.",
+  ),
+  expose: z
+    .strictObject({
+      type: z.enum(['NodePort', 'LoadBalancer']).default('NodePort').describe("NodePort: externalAddress's port is the NodePort (30000-32767); LoadBalancer: the Service's port."),
+      annotations: annotations.default({}).describe('Annotations of the external Service (e.g. for the cloud load balancer).'),
+      sourceRanges: z.array(ipv4Cidr).min(1).max(256).optional().describe("LoadBalancer: the only source addresses it admits (loadBalancerSourceRanges): the server cluster's egress addresses."),
+    })
+    .prefault({})
+    .describe("How the task manager's port leaves the site's cluster."),
+  database: z
+    .strictObject({
+      type: z
+        .enum(['embedded', 'postgreSQL', 'mongo'])
+        .default('embedded')
+        .describe("embedded: a PostgreSQL StatefulSet in the site's namespace; postgreSQL or mongo: a database of the site's organization."),
+      name: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'must be a database name: at most 63 letters, digits and "_", not starting with a digit, e.g. neursafe_fl' })
+        .default('neursafe_fl')
+        .describe('Database name (DB_NAME).'),
+      embedded: z
+        .strictObject({
+          storageSize: positiveQuantity.default('10Gi').describe('Size of the data volume.'),
+          storageClassName: dnsSubdomain.optional().describe("StorageClass of the data volume; default: the site cluster's default."),
+          resources: resourcesSchema.optional(),
+        })
+        .prefault({})
+        .describe('The embedded PostgreSQL (type embedded); its credentials are generated in the site cluster on first install.'),
+      external: z
+        .strictObject({
+          address: databaseAddress.describe('postgreSQL: host:port; mongo: host:port or a mongodb:// URI, as the site\'s pods reach it.'),
+          credentials: z
+            .strictObject({
+              name: dnsLabel.describe("Secret in the site's namespace (created there by the site's organization)."),
+              usernameKey: secretKey.default('username').describe('Key of the user name in the Secret.'),
+              passwordKey: secretKey.default('password').describe('Key of the password in the Secret.'),
+            })
+            .describe('Secret with the database user and password.'),
+        })
+        .optional()
+        .describe('The site\'s own database (required when type is postgreSQL or mongo).'),
+    })
+    .prefault({})
+    .describe("The site's database of tasks: its own, in its cluster or its organization."),
+});
+
+const remoteSitesSection = z
+  .strictObject({
+    defaults: remoteSiteSettings.prefault({}).describe('Settings of every remote site.'),
+    sites: z.array(remoteSite).max(256).default([]).describe('The remote sites, one task manager each, each in its own cluster.'),
+  })
+  .prefault({})
+  .describe(
+    "Cross-silo client sites in other organizations' Kubernetes clusters (docs/cross-silo.md): one self-contained folder dist/sites/<name>/ each, " +
+      "applied to the site's cluster (Argo CD or kubectl), registering with the server through proxy.externalAddress.",
+  );
+// remote-sites: end
+
 /** Fields an earlier version had, by path, and what to write instead (the message of their error). */
 export const RENAMED_FIELDS: Readonly<Record<string, string>> = {
   'apiGateway.host': 'replaced by apiGateway.hostnames, a list: write hostnames: [<the host>]',
@@ -544,6 +643,9 @@ export const configSchema = z
     networkPolicies: networkPoliciesSchema,
     // network-policies: end
     edge: edgeSection,
+    // remote-sites: begin
+    remoteSites: remoteSitesSection,
+    // remote-sites: end
     gitops: z
       .strictObject({
         argocd: z
@@ -668,5 +770,11 @@ export interface Resources extends z.output<typeof resourcesSchema> {}
 export interface EdgeSettings extends z.output<typeof edgeSettings> {}
 /** One edge node as written. */
 export interface EdgeNodeConfig extends z.output<typeof edgeNode> {}
+// remote-sites: begin
+/** Settings remoteSites.defaults or a remote site may set. */
+export interface RemoteSiteSettings extends z.output<typeof remoteSiteSettings> {}
+/** One remote site as written. */
+export interface RemoteSiteConfig extends z.output<typeof remoteSite> {}
+// remote-sites: end
 /** A CPU architecture. */
 export type Arch = (typeof ARCHES)[number];

@@ -23,6 +23,7 @@ import { COMPONENT, labels } from '../labels';
 import type { ArgoCdNames } from '../resolve/names';
 import type { PlatformModel } from '../resolve/model';
 import { ARGOCD_DIR } from '../file-chart';
+import { SITES_DIR } from '../resolve/remote-sites';
 
 /** Resource finalizer: deleting an Application deletes what it deployed, except objects marked Delete=false. */
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -32,14 +33,15 @@ export const KEEP_ON_DELETE = { 'argocd.argoproj.io/sync-options': 'Prune=false,
 
 /**
  * The Application that syncs an output file: the platform's for top-level
- * files, the shard's for `edge/<shard>/...`, none for `argocd/...` (applied
- * by hand).
+ * files, the shard's for `edge/<shard>/...`, the remote site's for
+ * `sites/<site>/...`, none for `argocd/...` (applied by hand).
  */
 export function applicationOfFile(names: ArgoCdNames, file: string): string | undefined {
   if (!file.endsWith('.yaml')) return undefined; // a record such as the edge nodes' ports: no manifest
   const parts = file.split('/');
   if (parts.length === 1) return names.platform;
   if (parts[0] === EDGE_DIR && parts.length === 3) return `${names.fleet}-${parts[1]}`;
+  if (parts[0] === SITES_DIR && parts.length === 3) return names.remoteSite(parts[1]);
   if (parts[0] === ARGOCD_DIR) return undefined;
   throw new Error(`internal: no Application syncs ${file}`);
 }
@@ -139,6 +141,36 @@ export class FleetApplicationSet extends Construct {
           spec,
         },
       },
+    });
+  }
+}
+
+/** Props of {@link RemoteSiteApplication}. */
+export interface RemoteSiteApplicationProps extends ArgoCdProps {
+  /** The site's folder in the repository, under `gitops.argocd.path` (`sites/<site>`). */
+  readonly folder: string;
+  /** The site's cluster as registered in Argo CD: its API server URL or its name. */
+  readonly cluster: { readonly server?: string; readonly name?: string };
+  /** The site's namespace in that cluster. */
+  readonly namespace: string;
+}
+
+/**
+ * A remote site's Application: its folder, synced to its own cluster (one
+ * Argo CD manages many clusters), with the platform's sync policy and
+ * retries. Deleting it deletes what it deployed except the site's Namespace
+ * (Delete=false), which keeps the database's volume and the copied Secrets.
+ */
+export class RemoteSiteApplication extends Construct {
+  constructor(scope: Construct, id: string, props: RemoteSiteApplicationProps) {
+    super(scope, id);
+    const { context, argocd: a } = props;
+    const base = a.path.replace(/^\.?\/+|\/+$/g, '');
+    const spec = applicationSpec(props.namespace, a, base === '' || base === '.' ? props.folder : `${base}/${props.folder}`, []);
+    const cluster = props.cluster.name !== undefined ? { name: props.cluster.name } : { server: props.cluster.server! };
+    new Application(this, 'Resource', {
+      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'task-manager'), finalizers: [RESOURCES_FINALIZER] },
+      spec: { ...spec, destination: { ...cluster, namespace: props.namespace } },
     });
   }
 }

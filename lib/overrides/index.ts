@@ -126,6 +126,10 @@ function metadataAdder(source: OverrideSource, report: Report): (obj: Obj) => vo
   /** Which settings apply to a pod template, and the config path a clash of each field is reported at. */
   const settingsFor = (kind: string, labels: Obj): { s: WorkloadSettings; where: (field: PropertyKey) => readonly PropertyKey[]; container?: string } => {
     const component = labels[COMPONENT_LABEL];
+    // remote-sites: begin
+    // A remote site's pods run in the site's own cluster (instance <name>-site-<site>): the server's placement and volumes are not theirs.
+    if (String(labels['app.kubernetes.io/instance'] ?? '').startsWith(`${config.name}-site-`)) return { s: {}, where: (f) => ['remoteSites', f] };
+    // remote-sites: end
     const site = edge.get(labels[SITE_LABEL]);
     if (site !== undefined) {
       return { s: { ...site.pod }, where: (f) => edgeField(config, site.nodeName, f), container: component };

@@ -6,6 +6,7 @@
  */
 import { EDGE_DIR } from '../edge/shards';
 import type { Obj } from '../config/untyped';
+import { SITES_DIR } from '../resolve/remote-sites';
 
 /** The files of the edge nodes, `edge/<shard>/<node>.k8s.yaml`, as one row. */
 export const EDGE_NODE_FILES = `${EDGE_DIR}/<shard>/<node>.k8s.yaml`;
@@ -34,6 +35,7 @@ export class OutputObjects {
     }
     const kinds = this.kinds.get(row)!;
     kinds.set(obj.kind, (kinds.get(obj.kind) ?? 0) + 1);
-    if (EXPOSING.has(obj.kind)) this.exposing.push(obj);
+    // A remote site's Services are in the site's own cluster: not how the server's components are reached.
+    if (EXPOSING.has(obj.kind) && parts[0] !== SITES_DIR) this.exposing.push(obj);
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { ComponentEntry } from '../config/components';
 import { formatPath, RuleIssue } from '../config/errors';
-import { ARCHES, Config, EdgeSettings } from '../config/schema';
+import { ARCHES, Config, EdgeSettings, RemoteSiteSettings } from '../config/schema';
 import { imageSource, mirrorImage, mirrorRegistry } from '../images';
 
 /** The helper images of `images` (every key holding a full reference). */
@@ -28,6 +28,18 @@ function mirrorEdgeLevel<S extends EdgeSettings>(s: S, path: readonly PropertyKe
     ...(s.executorImage === undefined ? {} : { executorImage: to(s.executorImage, [...path, 'executorImage']) }),
     ...(s.images === undefined ? {} : { images: perArch(s.images, 'images') }),
     ...(s.executorImages === undefined ? {} : { executorImages: perArch(s.executorImages, 'executorImages') }),
+  };
+}
+
+/** A remote site's level (defaults or a site) at `path` with its images under the mirror. */
+function mirrorRemoteLevel<S extends RemoteSiteSettings>(s: S, path: readonly PropertyKey[], to: Rewrite): S {
+  const perArch = (m: ImageMap, key: string) => Object.fromEntries(ARCHES.flatMap((a) => (m[a] === undefined ? [] : [[a, to(m[a], [...path, key, a])]])));
+  return {
+    ...s,
+    ...(s.images === undefined ? {} : { images: perArch(s.images, 'images') }),
+    ...(s.executorImages === undefined ? {} : { executorImages: perArch(s.executorImages, 'executorImages') }),
+    ...(s.image === undefined ? {} : { image: to(s.image, [...path, 'image']) }),
+    ...(s.executorImage === undefined ? {} : { executorImage: to(s.executorImage, [...path, 'executorImage']) }),
   };
 }
 
@@ -83,6 +95,12 @@ export function mirrorConfig(config: Config, components: readonly ComponentEntry
       profiles: Object.fromEntries(Object.entries(edge.profiles).map(([name, p]) => [name, mirrorEdgeLevel(p, ['edge', 'profiles', name], to)])),
       nodes: edge.nodes.map((n, i) => mirrorEdgeLevel(n, ['edge', 'nodes', i], to)),
     },
+    // remote-sites: begin
+    remoteSites: {
+      defaults: mirrorRemoteLevel(config.remoteSites.defaults, ['remoteSites', 'defaults'], to),
+      sites: config.remoteSites.sites.map((s, i) => mirrorRemoteLevel(s, ['remoteSites', 'sites', i], to)),
+    },
+    // remote-sites: end
   };
   return { config: mirrored, issues };
 }

@@ -12,6 +12,7 @@ import { gatewayDataPlane, GatewayDataPlane, namespaceIsolation, NamespaceIsolat
 import { PlatformContext, platformContext } from './context';
 import { EdgeSite } from './fleet';
 import { ArgoCdNames, argoCdNames } from './names';
+import { RemoteSitesModel, resolveRemoteSites } from './remote-sites';
 import { resolveCloudSite, TaskManagerSettings } from './site';
 import { CertificateIssuance, resolveTls, TlsSettings } from './tls';
 
@@ -115,6 +116,8 @@ export interface PlatformModel {
   readonly cloudSite?: TaskManagerSettings;
   /** The edge fleet. */
   readonly edge: EdgeModel;
+  /** The remote (cross-silo) sites, each in its own organization's cluster. */
+  readonly remoteSites: RemoteSitesModel;
   /** The NetworkPolicies section. */
   readonly networkPolicies: Config['networkPolicies'];
   /** How the platform's namespace is isolated. */
@@ -169,6 +172,7 @@ export function resolveModel(config: Config, edgeSites: readonly EdgeSite[], com
         tunnel: { port: tls.tunnelPort, proxyName: tls.proxyHost },
       },
     },
+    remoteSites: resolveRemoteSites(config, tls),
     networkPolicies: config.networkPolicies,
     isolation: namespaceIsolation(config),
     gitops: config.gitops,

@@ -15,6 +15,8 @@ export interface ArgoCdNames {
   readonly certManager: string;
   /** CloudCore's Application. */
   readonly cloudCore: string;
+  /** The Application of a remote site (`<name>-remote-<site>`: never the site's instance name `<name>-site-<site>`, which its objects carry). */
+  readonly remoteSite: (site: string) => string;
 }
 
 /** Names of the Argo CD objects, derived once. */
@@ -26,5 +28,6 @@ export function argoCdNames(config: Config): ArgoCdNames {
     // One per cluster, whatever the platform instance.
     certManager: 'cert-manager',
     cloudCore: 'cloudcore',
+    remoteSite: (site) => resourceName(config, `remote-${site}`),
   };
 }

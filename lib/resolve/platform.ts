@@ -14,6 +14,7 @@ import { PlatformModel, resolveModel } from './model';
 import { kubeedgeVersionRules } from './kubeedge';
 import { allocatePorts } from './ports';
 import { platformRules } from './rules';
+import { remoteSiteRules } from './remote-sites';
 import { tlsRules } from './tls';
 
 /** What resolving a config gives besides its problems. */
@@ -49,6 +50,7 @@ export function resolvePlatform(
     ...gitopsRules(config),
     ...tlsRules(config),
     ...apiGatewayRules(config),
+    ...remoteSiteRules(config),
     ...allocation.issues,
     ...fleet.issues,
   ];

@@ -57,6 +57,22 @@ export function allocatePorts(config: Config, previous: ReadonlyMap<string, numb
   for (const { port, field } of platformPorts(config)) platform.set(port, platform.has(port) ? `${platform.get(port)}, ${field}` : field);
   const reserved = (port: number) => owner.has(port) || platform.has(port) || KUBEEDGE_HOST_PORTS.has(port) || (sidecar && port === config.apiProxy.port);
   if (config.taskManager.enabled) owner.set(config.taskManager.port, 'the cloud task manager (taskManager.port)');
+  // remote-sites: begin
+  // Remote sites' task managers too: task ids, and the executor names made from them, contain the port.
+  config.remoteSites.sites.forEach((site, index) => {
+    const port = site.port ?? config.remoteSites.defaults.port ?? TASK_MANAGER_DEFAULTS.port;
+    const other = owner.get(port);
+    if (other === undefined) {
+      owner.set(port, `remote site "${site.name}" (remoteSites.sites[${index}].port)`);
+      return;
+    }
+    issues.push({
+      path: site.port !== undefined ? ['remoteSites', 'sites', index, 'port'] : ['remoteSites', 'sites', index],
+      severity: 'error',
+      message: `port ${port} of remote site "${site.name}" is already used by ${other}; every task manager needs a port of its own (task ids contain it): set remoteSites.sites[${index}].port`,
+    });
+  });
+  // remote-sites: end
 
   const ports = new Map<string, number>();
   // First entry of each name (a duplicate node name is reported by the edge rules).

@@ -33,6 +33,7 @@ describe('the component registry', () => {
       'setup',
       'task-manager',
       'edge-fleet',
+      'remote-sites',
       'argocd',
       'network-policies',
     ]);
