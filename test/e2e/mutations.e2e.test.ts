@@ -26,7 +26,7 @@ const OLD_CONF = fs.readFileSync(path.join(__dirname, 'fixtures', 'old-split-ngi
 const OLD_CLOUD_SETUP = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'old-task-manager-setup.json'), 'utf8'));
 /** The old `server` values: the cloud task manager's from the old output, an edge node's the proxy's external address. */
 const EXTERNAL = String(parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'platform.e2e.yaml'), 'utf8')).proxy.externalAddress);
-const straightAtProxy = (json: any, site: 'cloud' | 'edge') => ({ ...json, server: site === 'cloud' ? OLD_CLOUD_SETUP.server : EXTERNAL });
+const straightAtProxy = (json: any, site: string) => ({ ...json, server: site === 'cloud' ? OLD_CLOUD_SETUP.server : EXTERNAL });
 
 /** The old split with stock modules: the first bytes decide (a TLS ClientHello, or not), as the old stream Lua did. */
 function oldSplitOnStockNginx(conf: string): string {

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Synthesized, synth } from '../../support/platform';
 
-const E2E_CONFIG = path.join(__dirname, '..', 'fixtures', 'platform.e2e.yaml');
+/** The end-to-end tests' config file. */
+export const E2E_CONFIG = path.join(__dirname, '..', 'fixtures', 'platform.e2e.yaml');
 
 export function synthE2E(text: string = fs.readFileSync(E2E_CONFIG, 'utf8')): Synthesized {
   return synth(text, 'platform.e2e.yaml');

@@ -30,13 +30,15 @@ export interface PlatformOptions {
   /** Replaces the proxy's generated nginx.conf (mutation checks). */
   proxyConf?: (generated: string) => string;
   /** Replaces a task manager's setup file (mutation checks); gets the already linux-mode file. */
-  taskManagerSetup?: (generated: any, site: 'cloud' | 'edge') => any;
+  taskManagerSetup?: (generated: any, site: string) => any;
   /** Leave a site's tls-tunnel container out (mutation checks). */
   withoutTunnel?: boolean;
   /** Wait for the task managers to listen (default); off where a mutation makes them exit. */
   waitForTaskManagers?: boolean;
   /** Synthesized output (default: the e2e config). */
   out?: Synthesized;
+  /** Secrets the config names (a remote site's external database), as the site's operator creates them: name → key → value. */
+  extraSecrets?: Record<string, Record<string, string>>;
 }
 
 /** Addresses (all inside the test's namespaces). */
@@ -75,14 +77,26 @@ export class Platform {
     return this.cluster ? this.cluster.logs() : '';
   }
 
+  /** The server's workload of a component (in the platform's namespace; not an edge node's). */
   private deployment(component: string): any {
-    const d = this.objects.find((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/component'] === component && !o.metadata.name.includes('-edge-'));
+    const d = this.objects.find((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/component'] === component &&
+      o.metadata.namespace === this.config.namespace && !o.metadata.name.includes('-edge-'));
     if (!d) throw new Error(`no workload of component ${component}`);
     return d;
   }
 
   cloudDeployment(): any {
     return this.deployment('task-manager');
+  }
+
+  /** The task manager Deployments of the remote sites (each in its site's folder and namespace), by site name. */
+  remoteDeployments(): Map<string, any> {
+    const sites = new Map<string, any>();
+    for (const { file, obj } of this.out.objects) {
+      const m = /^sites\/([^/]+)\//.exec(file);
+      if (m && obj.kind === 'Deployment' && obj.metadata.labels?.['app.kubernetes.io/component'] === 'task-manager') sites.set(m[1], obj);
+    }
+    return sites;
   }
 
   edgeDeployment(): any {
@@ -144,6 +158,7 @@ export class Platform {
     }
     this.rt = prepareRuntime();
     this.secrets = issueCertificates(this.objects, path.join(this.dir, 'certs'), generateSecrets(this.objects, this.dir));
+    for (const [name, keys] of Object.entries(this.options.extraSecrets ?? {})) this.secrets.set(name, new Map(Object.entries(keys).map(([k, v]) => [k, Buffer.from(v)])));
     this.cluster = new Cluster(this.options.tag, this.dir, this.rt, this.objects, this.secrets);
     const c = this.cluster;
     const logs = () => this.logs();
@@ -254,10 +269,34 @@ export class Platform {
     this.pods.edge = c.pod('tm-edge', { ip: edgeNode.address, node: edgeNode.name, nameserver: dnsIp });
     await this.startTaskManager('cloud', tm, this.pods.taskManager);
     await this.startTaskManager('edge', edge, this.pods.edge);
+    for (const [site, d] of this.remoteDeployments()) await this.startRemoteSite(site, d);
     await waitFor('the job scheduler\'s health endpoint', 30000, async () => (await this.http(this.tester, 'GET', `${this.jobSchedulerUrl}/api/v1/health`)).status === 200, logs);
   }
 
   jobSchedulerUrl = '';
+
+  /**
+   * A remote site's task manager, in a cluster of its own: a pod at the host
+   * of the site's external address, its NodePort turned to the task
+   * manager's port there (kube-proxy's stand-in), its cluster DNS that
+   * of its namespace.
+   */
+  private async startRemoteSite(site: string, deployment: any): Promise<void> {
+    const [host, nodePort] = String(this.setupFile(deployment).json.external_address).split(':');
+    const pod = this.cluster.pod(`site-${site}`, {
+      ip: host,
+      node: `site-${site}`,
+      nameserver: this.cluster.dnsServer,
+      searches: [`${deployment.metadata.namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
+    });
+    this.pods[`site-${site}`] = pod;
+    const port = String(this.setupFile(deployment).json.port);
+    if (nodePort !== port) {
+      const r = this.cluster.exec(pod, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-d', host, '-p', 'tcp', '--dport', nodePort, '-j', 'DNAT', '--to-destination', `${host}:${port}`]);
+      if (r.status !== 0) throw new Error(`iptables (kube-proxy stand-in): ${r.stderr}`);
+    }
+    await this.startTaskManager(`site-${site}`, deployment, pod);
+  }
 
   /** The site folders of a task manager (hostPath volumes on its node), by volume name. */
   sitePaths(deployment: any): Record<string, string> {
@@ -274,7 +313,7 @@ export class Platform {
     return { path: p, json: JSON.parse(configMapFileAt(spec, tmC, p, this.out).text) };
   }
 
-  private async startTaskManager(site: 'cloud' | 'edge', deployment: any, pod: Pod): Promise<void> {
+  private async startTaskManager(site: string, deployment: any, pod: Pod): Promise<void> {
     const c = this.cluster;
     const spec = podSpec(deployment);
     const tmC = container(spec, 'task-manager');
@@ -284,7 +323,7 @@ export class Platform {
     const datasetsDir = path.dirname(datasetsFile);
     const local = (p: string) => c.nodePath(pod.node, p);
     fs.mkdirSync(local(datasetsDir), { recursive: true });
-    execPython([path.join(FIXTURES, 'torch_mnist', 'make_data.py'), local(path.join(datasetsDir, 'synthetic_mnist.npz')), site === 'cloud' ? '1' : '2']);
+    execPython([path.join(FIXTURES, 'torch_mnist', 'make_data.py'), local(path.join(datasetsDir, 'synthetic_mnist.npz')), site === 'cloud' ? '1' : site === 'edge' ? '2' : '3']);
     fs.writeFileSync(local(datasetsFile), JSON.stringify({ synthetic_mnist: path.join(datasetsDir, 'synthetic_mnist.npz') }));
     const entry = setup.json.task_config_entry as string;
     fs.mkdirSync(local(path.join(entry, 'torch_mnist')), { recursive: true });
