@@ -72,7 +72,7 @@ export class RemoteSiteFolder extends Construct {
     namespace(this, context);
     // The Roles the task manager's identity is bound to: executors in `default`, and reading Nodes.
     new k8s.KubeRole(this, 'ExecutorRole', {
-      metadata: { name: roleNames(context).taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(context, 'task-manager') },
+      metadata: { name: roleNames(context).taskManager, namespace: WORKLOAD_NAMESPACE, labels: labels(context, COMPONENT.taskManager) },
       rules: TASK_MANAGER_RULES,
     });
     new NodeReaderRole(this, 'NodeReaderRole', { context });
@@ -94,10 +94,10 @@ export class RemoteSiteFolder extends Construct {
     });
     const lb = site.expose.type === 'LoadBalancer' ? site.expose : undefined;
     new k8s.KubeService(this, 'ExternalService', {
-      metadata: { name: `${name}-external`, namespace: context.namespace, labels: labels(context, 'task-manager', site.name), annotations: { ...syncWave(SITE_WAVE), ...site.expose.annotations } },
+      metadata: { name: `${name}-external`, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager, site.name), annotations: { ...syncWave(SITE_WAVE), ...site.expose.annotations } },
       spec: {
         type: site.expose.type,
-        selector: selectorLabels(context, 'task-manager', site.name),
+        selector: selectorLabels(context, COMPONENT.taskManager, site.name),
         ports: [
           {
             name: TASK_MANAGER_PORT_NAME,
