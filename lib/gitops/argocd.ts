@@ -169,7 +169,7 @@ export class RemoteSiteApplication extends Construct {
     const spec = applicationSpec(props.namespace, a, base === '' || base === '.' ? props.folder : `${base}/${props.folder}`, []);
     const cluster = props.cluster.name !== undefined ? { name: props.cluster.name } : { server: props.cluster.server! };
     new Application(this, 'Resource', {
-      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, 'task-manager'), finalizers: [RESOURCES_FINALIZER] },
+      metadata: { name: props.name, namespace: a.namespace, labels: labels(context, COMPONENT.taskManager), finalizers: [RESOURCES_FINALIZER] },
       spec: { ...spec, destination: { ...cluster, namespace: props.namespace } },
     });
   }
