@@ -94,7 +94,12 @@ export class RemoteSiteFolder extends Construct {
     });
     const lb = site.expose.type === 'LoadBalancer' ? site.expose : undefined;
     new k8s.KubeService(this, 'ExternalService', {
-      metadata: { name: `${name}-external`, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager, site.name), annotations: { ...syncWave(SITE_WAVE), ...site.expose.annotations } },
+      metadata: {
+        name: `${name}-external`,
+        namespace: context.namespace,
+        labels: labels(context, COMPONENT.taskManager, site.name),
+        annotations: { ...syncWave(SITE_WAVE), ...site.expose.annotations },
+      },
       spec: {
         type: site.expose.type,
         selector: selectorLabels(context, COMPONENT.taskManager, site.name),
