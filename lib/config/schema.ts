@@ -221,6 +221,20 @@ const cloudTaskManager = z
   .describe('The cloud (cluster-mode) task manager.');
 
 // remote-sites: begin
+/** A database run elsewhere: its address and the Secret with its user and password. */
+function externalDatabase(address: string, secret: string) {
+  return z.strictObject({
+    address: databaseAddress.describe(address),
+    credentials: z
+      .strictObject({
+        name: dnsLabel.describe(secret),
+        usernameKey: secretKey.default('username').describe('Key of the user name in the Secret.'),
+        passwordKey: secretKey.default('password').describe('Key of the password in the Secret.'),
+      })
+      .describe('Secret with the database user and password.'),
+  });
+}
+
 /**
  * Everything a remote site's task manager can set: remoteSites.defaults and
  * each site (the site's own fields win, field by field; env and dirs are merged).
@@ -289,17 +303,7 @@ const remoteSite = remoteSiteSettings.extend({
         })
         .prefault({})
         .describe('The embedded PostgreSQL (type embedded); its credentials are generated in the site cluster on first install.'),
-      external: z
-        .strictObject({
-          address: databaseAddress.describe('postgreSQL: host:port; mongo: host:port or a mongodb:// URI, as the site\'s pods reach it.'),
-          credentials: z
-            .strictObject({
-              name: dnsLabel.describe("Secret in the site's namespace (created there by the site's organization)."),
-              usernameKey: secretKey.default('username').describe('Key of the user name in the Secret.'),
-              passwordKey: secretKey.default('password').describe('Key of the password in the Secret.'),
-            })
-            .describe('Secret with the database user and password.'),
-        })
+      external: externalDatabase('postgreSQL: host:port; mongo: host:port or a mongodb:// URI, as the site\'s pods reach it.', "Secret in the site's namespace (created there by the site's organization).")
         .optional()
         .describe('The site\'s own database (required when type is postgreSQL or mongo).'),
     })
@@ -454,17 +458,7 @@ export const configSchema = z
           })
           .prefault({})
           .describe('The embedded PostgreSQL.'),
-        external: z
-          .strictObject({
-            address: databaseAddress.describe('postgreSQL: host:port; mongo: host:port or a mongodb:// URI.'),
-            credentials: z
-              .strictObject({
-                name: dnsLabel.describe('Secret in the platform namespace.'),
-                usernameKey: secretKey.default('username').describe('Key of the user name in the Secret.'),
-                passwordKey: secretKey.default('password').describe('Key of the password in the Secret.'),
-              })
-              .describe('Secret with the database user and password.'),
-          })
+        external: externalDatabase('postgreSQL: host:port; mongo: host:port or a mongodb:// URI.', 'Secret in the platform namespace.')
           .optional()
           .describe('An external database (required when type is postgreSQL or mongo).'),
       })
