@@ -7,7 +7,7 @@ import { parsePortRecord } from '../lib/outdir/port-record';
 import { PORTS_FILE } from '../lib/resolve/ports';
 import { edgeFilePath } from '../lib/edge/shards';
 import { OVERVIEW_FILE } from '../lib/overview/readme';
-import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';
+import { configErrors, envOf, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
 
@@ -111,8 +111,31 @@ describe('the bundled fleet', () => {
     const dbCert = out.all('Certificate').find((c) => c.spec.secretName === 'nsfl-database-tls');
     expect(dbCert.spec.dnsNames).toContain('database.nsfl.internal');
     expect(out.get('Service', 'nsfl-database-edge', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30432, port: 5432 })] });
-    const waits = containers(out.get('Deployment', 'nsfl-edge-edge-node-1', ns)).filter((c) => c.name.startsWith('wait-for-'));
-    expect(waits.map((c) => c.command[2])).toEqual([expect.stringContaining('203.0.113.10 30432'), expect.stringContaining('203.0.113.10 30091')]);
+    // One init container: the site's datasets file, then the database, then the proxy, each waited for in turn.
+    const init = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.initContainers;
+    expect(init.map((c: any) => c.name)).toEqual(['prepare-site']);
+    const script: string = init[0].command[2];
+    const at = (s: string) => script.indexOf(s);
+    expect(at('datasets.json')).toBeGreaterThan(-1);
+    expect(at('until nc -w 2 203.0.113.10 30432 ')).toBeGreaterThan(at('datasets.json'));
+    expect(at('until nc -w 2 203.0.113.10 30091 ')).toBeGreaterThan(at('203.0.113.10 30432'));
+    expect(script).toContain('echo "waiting for database at 203.0.113.10:30432"');
+    expect(script).toContain('echo "waiting for proxy at 203.0.113.10:30091"');
+    // Root, to write into the host path; nothing else is written.
+    expect(init[0].securityContext).toMatchObject({ runAsUser: 0, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  });
+
+  test("the edge nodes' TLS tunnel reads its nginx.conf from the fleet's one ConfigMap, which holds nothing secret", () => {
+    const shared = out.get('ConfigMap', 'nsfl-tunnel-edge', ns);
+    expect(Object.keys(shared.data)).toEqual(['tls-tunnel.conf']);
+    expect(out.objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'nsfl-tunnel-edge')!.file).toBe('30-edge.k8s.yaml');
+    for (const node of ['edge-node-1', 'edge-node-2']) {
+      expect(Object.keys(out.get('ConfigMap', `nsfl-edge-${node}`, ns).data)).toEqual(['task_manager_setup.json']);
+      const spec = out.get('Deployment', `nsfl-edge-${node}`, ns).spec.template.spec;
+      const tunnel = spec.containers.find((c: any) => c.name === 'tls-tunnel');
+      const mount = tunnel.volumeMounts.find((m: any) => m.subPath === 'tls-tunnel.conf');
+      expect(spec.volumes.find((v: any) => v.name === mount.name).configMap).toEqual({ name: 'nsfl-tunnel-edge' });
+    }
   });
 
   test('node labels: a labels ConfigMap per node, one labeler CronJob that labels only the nodes whose labels differ', () => {
