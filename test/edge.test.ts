@@ -381,3 +381,16 @@ describe('a mixed fleet', () => {
     expect(out.files.has(fileOf(`device-00${n - 1}`))).toBe(false);
   });
 });
+
+describe("an edge node's file stays within its byte budget", () => {
+  // Measured with `npm run bench:bytes` (docs/performance.md): about 11.4 KB per node with TLS, the bundled config.
+  const BUDGET = 12 * 1024;
+  const nodes = Array.from({ length: 6 }, (_, i) => ({ name: `device-${i}`, address: `192.0.2.${i + 20}`, arch: i % 2 === 0 ? 'amd64' : 'arm64' }));
+  const out = synth(withOverrides({ edge: { nodes } }));
+
+  test(`with TLS, every node's file is at most ${BUDGET} bytes`, () => {
+    const files = [...out.files].filter(([f]) => /^edge\/[^/]+\/device-\d\.k8s\.yaml$/.test(f));
+    expect(files).toHaveLength(nodes.length);
+    for (const [file, text] of files) expect({ file, bytes: Buffer.byteLength(text) <= BUDGET }).toEqual({ file, bytes: true });
+  });
+});
