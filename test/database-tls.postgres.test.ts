@@ -151,7 +151,9 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
       fs.mkdirSync(folder, { mode: 0o755 });
       openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `ssl-${name}/private.key`, '-out', `${name}.csr`, '-subj', subject);
       openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `ssl-${name}/cert.pem`, '-days', '1', '-extfile', 'client.ext');
-      for (const f of ['cert.pem', 'private.key']) {
+      // A whole ssl folder: trusted.pem is the platform's CA (an edge node's libpq verifies the server with it).
+      fs.copyFileSync(path.join(dir, 'ca.crt'), path.join(folder, 'trusted.pem'));
+      for (const f of ['cert.pem', 'private.key', 'trusted.pem']) {
         const file = path.join(folder, f);
         if (name === 'setup' && root) execFileSync('chgrp', ['postgres', file]);
         fs.chmodSync(file, name === 'setup' && root ? setupVolume.projected.defaultMode : 0o400);
@@ -236,6 +238,8 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     if (cert === undefined) {
       delete moved.PGSSLCERT;
       delete moved.PGSSLKEY;
+      // No ssl folder: the same CA, from the CA file.
+      if (moved.PGSSLROOTCERT?.startsWith(`${folder}/`)) moved.PGSSLROOTCERT = path.join(dir, 'ca.crt');
     }
     return moved;
   }
@@ -370,7 +374,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
     // The generated edge environment: verify-full, the node's own certificate and key from its ssl folder, and the
     // database by name (DB_ADDRESS) at an IP address (PGHOSTADDR).
     expect(generatedEnv).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLCERT: `${SSL_DIR}/cert.pem`, PGSSLKEY: `${SSL_DIR}/private.key`, PGHOSTADDR: '203.0.113.10',
-      DB_ADDRESS: 'database.nsfl.internal:30432' });
+      PGSSLROOTCERT: `${SSL_DIR}/trusted.pem`, DB_ADDRESS: 'database.nsfl.internal:30432' });
     // The task manager runs as root and its ssl folder is mode 0400: libpq accepts a key owned by root with that mode.
     expect(edge.securityContext.runAsUser ?? 0).toBe(0);
     expect(await clientPsql('edge', 'edge')).toEqual({ status: 0, output: 't\n' });

@@ -7,7 +7,7 @@ import { parsePortRecord } from '../lib/outdir/port-record';
 import { PORTS_FILE } from '../lib/resolve/ports';
 import { edgeFilePath } from '../lib/edge/shards';
 import { OVERVIEW_FILE } from '../lib/overview/readme';
-import { configErrors, containers, envOf, synth, withOverrides } from './support/platform';
+import { configErrors, envOf, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
 
@@ -111,8 +111,31 @@ describe('the bundled fleet', () => {
     const dbCert = out.all('Certificate').find((c) => c.spec.secretName === 'nsfl-database-tls');
     expect(dbCert.spec.dnsNames).toContain('database.nsfl.internal');
     expect(out.get('Service', 'nsfl-database-edge', ns).spec).toMatchObject({ type: 'NodePort', ports: [expect.objectContaining({ nodePort: 30432, port: 5432 })] });
-    const waits = containers(out.get('Deployment', 'nsfl-edge-edge-node-1', ns)).filter((c) => c.name.startsWith('wait-for-'));
-    expect(waits.map((c) => c.command[2])).toEqual([expect.stringContaining('203.0.113.10 30432'), expect.stringContaining('203.0.113.10 30091')]);
+    // One init container: the site's datasets file, then the database, then the proxy, each waited for in turn.
+    const init = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.initContainers;
+    expect(init.map((c: any) => c.name)).toEqual(['prepare-site']);
+    const script: string = init[0].command[2];
+    const at = (s: string) => script.indexOf(s);
+    expect(at('datasets.json')).toBeGreaterThan(-1);
+    expect(at('until nc -w 2 203.0.113.10 30432 ')).toBeGreaterThan(at('datasets.json'));
+    expect(at('until nc -w 2 203.0.113.10 30091 ')).toBeGreaterThan(at('203.0.113.10 30432'));
+    expect(script).toContain('echo "waiting for database at 203.0.113.10:30432"');
+    expect(script).toContain('echo "waiting for proxy at 203.0.113.10:30091"');
+    // Root, to write into the host path; nothing else is written.
+    expect(init[0].securityContext).toMatchObject({ runAsUser: 0, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  });
+
+  test("the edge nodes' TLS tunnel reads its nginx.conf from the fleet's one ConfigMap, which holds nothing secret", () => {
+    const shared = out.get('ConfigMap', 'nsfl-tunnel-edge', ns);
+    expect(Object.keys(shared.data)).toEqual(['tls-tunnel.conf']);
+    expect(out.objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'nsfl-tunnel-edge')!.file).toBe('30-edge.k8s.yaml');
+    for (const node of ['edge-node-1', 'edge-node-2']) {
+      expect(Object.keys(out.get('ConfigMap', `nsfl-edge-${node}`, ns).data)).toEqual(['task_manager_setup.json']);
+      const spec = out.get('Deployment', `nsfl-edge-${node}`, ns).spec.template.spec;
+      const tunnel = spec.containers.find((c: any) => c.name === 'tls-tunnel');
+      const mount = tunnel.volumeMounts.find((m: any) => m.subPath === 'tls-tunnel.conf');
+      expect(spec.volumes.find((v: any) => v.name === mount.name).configMap).toEqual({ name: 'nsfl-tunnel-edge' });
+    }
   });
 
   test('node labels: a labels ConfigMap per node, one labeler CronJob that labels only the nodes whose labels differ', () => {
@@ -356,5 +379,18 @@ describe('a mixed fleet', () => {
     expect(out.get('Deployment', 'nsfl-edge-device-0020', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager').resources.limits.memory).toBe('2Gi');
     expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager').image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
     expect(out.files.has(fileOf(`device-00${n - 1}`))).toBe(false);
+  });
+});
+
+describe("an edge node's file stays within its byte budget", () => {
+  // Measured with `npm run bench:bytes` (docs/performance.md): about 11.4 KB per node with TLS, the bundled config.
+  const BUDGET = 12 * 1024;
+  const nodes = Array.from({ length: 6 }, (_, i) => ({ name: `device-${i}`, address: `192.0.2.${i + 20}`, arch: i % 2 === 0 ? 'amd64' : 'arm64' }));
+  const out = synth(withOverrides({ edge: { nodes } }));
+
+  test(`with TLS, every node's file is at most ${BUDGET} bytes`, () => {
+    const files = [...out.files].filter(([f]) => /^edge\/[^/]+\/device-\d\.k8s\.yaml$/.test(f));
+    expect(files).toHaveLength(nodes.length);
+    for (const [file, text] of files) expect({ file, bytes: Buffer.byteLength(text) <= BUDGET }).toEqual({ file, bytes: true });
   });
 });

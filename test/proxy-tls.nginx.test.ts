@@ -44,7 +44,8 @@ describeWithNginx('the proxy admits only task managers, and each route only its 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-proxytls-'));
   const out = synth(withOverrides({ sharedRoot: { namespaces: ['default', 'team-b'] } }));
   const proxyConf: string = out.get('ConfigMap', 'nsfl-proxy', ns).data['nginx.conf'];
-  const tunnelConf: string = out.get('ConfigMap', 'nsfl-edge-edge-node-1', ns).data['tls-tunnel.conf'];
+  // The edge nodes' tunnel file: the fleet's one shared ConfigMap.
+  const tunnelConf: string = out.get('ConfigMap', 'nsfl-tunnel-edge', ns).data['tls-tunnel.conf'];
   const certificate = (secret: string) => out.all('Certificate').find((c) => c.spec.secretName === secret).spec;
   const servers: Nginx[] = [];
   let proxy: Nginx;

@@ -272,9 +272,11 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     for (const { spec, c } of clients) {
       const e = plainEnv(c);
       expect(e.PGSSLMODE).toBe('verify-full');
-      const mount = c.volumeMounts.find((m: any) => e.PGSSLROOTCERT === `${m.mountPath}/ca.crt`);
+      // A CA folder of its own, or (an edge node, whose database CA is its own certificate's) its ssl folder's trusted.pem.
+      const mount = c.volumeMounts.find((m: any) => e.PGSSLROOTCERT === `${m.mountPath}/ca.crt` || e.PGSSLROOTCERT === `${m.mountPath}/trusted.pem`);
       const volume = spec.volumes.find((v: any) => v.name === mount.name);
-      expect(volume.projected.sources[0].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+      const file = e.PGSSLROOTCERT.slice(mount.mountPath.length + 1);
+      expect(volume.projected.sources[0].secret.items).toContainEqual({ key: 'ca.crt', path: file });
     }
   });
 

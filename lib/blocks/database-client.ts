@@ -53,6 +53,12 @@ export interface DatabaseConnection {
      * @default none: every certificate role presents its program's `ssl` folder
      */
     readonly clientSecrets?: Readonly<Partial<Record<DatabaseUser, string>>>;
+    /**
+     * `caSecret` is the Secret of the program's own `ssl` folder: libpq reads the CA there (`trusted.pem`,
+     * the same `ca.crt`) and no CA folder is mounted besides it (an edge node's file carries one volume less).
+     * @default false: the CA folder at {@link DATABASE_CA_DIR}
+     */
+    readonly caInSslFolder?: boolean;
   };
 }
 
@@ -72,7 +78,7 @@ export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, programS
     ...env({ DB_TYPE: db.type, DB_ADDRESS: db.address, DB_NAME: db.name, DB_COLLECTION_NAME: spec.collection }),
     secretEnv('DB_USERNAME', db.credentials[user].username),
     secretEnv('DB_PASSWORD', db.credentials[user].password),
-    ...(db.tls ? postgresTlsEnv(db.tls.hostAddress, spec.certificate ? sslDir : undefined) : []),
+    ...(db.tls ? postgresTlsEnv(db.tls.hostAddress, spec.certificate ? sslDir : undefined, caInSsl(db, programSslDir)) : []),
   ];
 }
 
@@ -85,7 +91,14 @@ export function databaseEnv(db: DatabaseConnection, user: DatabaseUser, programS
 export function databaseClientFiles(db: DatabaseConnection, user: DatabaseUser): MountedVolume[] {
   if (!db.tls) return [];
   const clientSecret = db.tls.clientSecrets?.[user];
-  return [databaseCaFolder(db.tls.caSecret), ...(clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR)])];
+  return [...(db.tls.caInSslFolder ? [] : [databaseCaFolder(db.tls.caSecret)]), ...(clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR)])];
+}
+
+/** The program's `ssl` folder when libpq reads the CA there ({@link DatabaseConnection}'s `tls.caInSslFolder`). */
+function caInSsl(db: DatabaseConnection, programSslDir: string | undefined): string | undefined {
+  if (!db.tls?.caInSslFolder) return undefined;
+  if (programSslDir === undefined) throw new Error('databaseEnv: tls.caInSslFolder needs the program\'s ssl folder (programSslDir)');
+  return programSslDir;
 }
 
 /** The first host:port of a MongoDB URI, or the address itself when it is host:port. */

@@ -198,12 +198,13 @@ export function initContainer(context: PlatformContext, name: string, script: st
  * connections, so a program that connects once at start does not crash-loop.
  */
 export function waitForTcp(context: PlatformContext, what: string, address: string): k8s.Container {
+  return initContainer(context, `wait-for-${what}`, waitForTcpScript(what, address));
+}
+
+/** The shell loop of {@link waitForTcp}: until `address` (host:port) accepts TCP connections, say so every 2 s. */
+export function waitForTcpScript(what: string, address: string): string {
   const [host, port] = splitHostPort(address);
-  return initContainer(
-    context,
-    `wait-for-${what}`,
-    `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${address}"; sleep 2; done`,
-  );
+  return `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${address}"; sleep 2; done`;
 }
 
 /** Pod-level settings every platform pod shares. */

@@ -87,11 +87,12 @@ export function databaseCaFolder(secretName: string): MountedVolume {
  *   0400 ({@link sslFolder}) and the programs that read it run as root (the
  *   set-up Job's non-root psql: root's with mode 0440, through its group;
  *   libpq accepts a root-owned key up to 0640)
+ * @param caSslDir an `ssl` folder whose `trusted.pem` is the CA to verify with, instead of {@link DATABASE_CA_DIR}
  */
-export function postgresTlsEnv(hostAddress?: string, sslDir?: string): k8s.EnvVar[] {
+export function postgresTlsEnv(hostAddress?: string, sslDir?: string, caSslDir?: string): k8s.EnvVar[] {
   return env({
     PGSSLMODE: 'verify-full',
-    PGSSLROOTCERT: `${DATABASE_CA_DIR}/ca.crt`,
+    PGSSLROOTCERT: caSslDir === undefined ? `${DATABASE_CA_DIR}/ca.crt` : `${caSslDir}/${sslFile('ca.crt')}`,
     ...(hostAddress === undefined ? {} : { PGHOSTADDR: hostAddress }),
     ...(sslDir === undefined ? {} : { PGSSLCERT: `${sslDir}/${sslFile('tls.crt')}`, PGSSLKEY: `${sslDir}/${sslFile('tls.key')}` }),
   });

@@ -21,7 +21,7 @@ import { proxyComponent } from './proxy';
 import { sslFolder } from '../blocks/tls';
 import { TlsTunnel, tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
-import { emptyDirVolume, env, hostPathVolume, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp } from '../blocks/pod';
+import { emptyDirVolume, env, hostPathVolume, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp, waitForTcpScript } from '../blocks/pod';
 import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
 import { apiServerFlow, databaseFlow, platformPeer, tcp, WORKLOADS } from '../network/flows';
 import { databaseComponent, databaseEndpoint } from './database';
@@ -104,6 +104,24 @@ export interface TaskManagerProps {
    * @default the Service's address (cluster variant), the node's address and port (edge variant)
    */
   readonly externalAddress?: string;
+  /**
+   * A ConfigMap, shared with other sites, that holds the tunnel's nginx.conf (key {@link TUNNEL_CONF_FILE}); the
+   * caller creates it from {@link TaskManager.tunnelConf}, which must be the same text for every site that shares it.
+   * @default the site's own ConfigMap holds it
+   */
+  readonly sharedTunnelConfigMap?: string;
+}
+
+/** The pod's volume of a shared ConfigMap that holds the tunnel's nginx.conf ({@link TaskManagerProps.sharedTunnelConfigMap}). */
+const TUNNEL_CONF_VOLUME = 'tls-tunnel-conf';
+
+/**
+ * One init container that prepares the site's folders, then waits for each service in turn (with
+ * {@link waitForTcp}'s messages): as root, to write into the host path, with a read-only root filesystem.
+ */
+function prepareAndWait(context: PlatformContext, prepareScript: string, mounts: k8s.VolumeMount[], waitFor: TaskManagerProps['waitFor']): k8s.Container {
+  const script = ['set -e', prepareScript, ...waitFor.map((w) => waitForTcpScript(w.what, w.address))].join('; ');
+  return { ...initContainer(context, 'prepare-site', script, mounts, true), securityContext: securityContext({ root: true, readOnlyRoot: true }) };
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
@@ -134,6 +152,8 @@ export class TaskManager extends Construct {
   public readonly externalAddress: string;
   /** The rendered task_manager_setup.json. */
   public readonly setupJson: string;
+  /** The TLS tunnel's nginx.conf (none without TLS). */
+  public readonly tunnelConf?: string;
 
   constructor(scope: Construct, id: string, props: TaskManagerProps) {
     super(scope, id);
@@ -150,7 +170,10 @@ export class TaskManager extends Construct {
     }
 
     const ssl = props.tls && sslFolder(props.tls.secretName);
-    const tunnel = props.tls && tlsTunnel(context, { listenPort: props.tls.tunnel.port, proxyAddress: props.server, proxyName: props.tls.tunnel.proxyName, ssl: ssl!.mount, configVolume: 'config' });
+    const shared = props.sharedTunnelConfigMap;
+    const configVolume = shared === undefined ? 'config' : TUNNEL_CONF_VOLUME;
+    const tunnel = props.tls && tlsTunnel(context, { listenPort: props.tls.tunnel.port, proxyAddress: props.server, proxyName: props.tls.tunnel.proxyName, ssl: ssl!.mount, configVolume });
+    this.tunnelConf = tunnel?.conf;
     this.setupJson = renderTaskManagerSetup({
       // With TLS the program sends everything for the proxy through its tunnel.
       server: tunnel ? tunnel.address : props.server,
@@ -167,7 +190,7 @@ export class TaskManager extends Construct {
     });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager, site) },
-      data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
+      data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel && shared === undefined ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
     this.deployment(props, this.apiAccess(props, edge), ssl, tunnel);
@@ -183,13 +206,12 @@ export class TaskManager extends Construct {
     const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
     // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
     const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) => hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'));
-    const prepare = initContainer(
-      context,
-      'prepare-site',
-      `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`,
-      dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount),
-      true,
-    );
+    const prepareScript = `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`;
+    const datasetsMount = dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount);
+    // At the edge, one init container (every node's file carries it): prepare the site, then wait, in order.
+    const initContainers = edge
+      ? [prepareAndWait(context, prepareScript, datasetsMount, props.waitFor)]
+      : [initContainer(context, 'prepare-site', prepareScript, datasetsMount, true), ...props.waitFor.map((w) => waitForTcp(context, w.what, w.address))];
     // The pod's volumes in their order, with the program's mounts: the sidecars' own volumes keep their places.
     const files = podVolumes([
       ...dirs,
@@ -198,6 +220,7 @@ export class TaskManager extends Construct {
       ...(api.sidecar ? api.sidecar.volumes.map((volume) => ({ volume })) : []),
       ...(ssl ? [ssl] : []),
       ...(tunnel ? [{ volume: tunnel.volume }] : []),
+      ...(tunnel && props.sharedTunnelConfigMap !== undefined ? [{ volume: { name: TUNNEL_CONF_VOLUME, configMap: { name: props.sharedTunnelConfigMap } } }] : []),
       ...databaseClientFiles(props.db, dbUser),
     ]);
 
@@ -219,7 +242,7 @@ export class TaskManager extends Construct {
               tolerations: [...OFFLINE_TOLERATIONS, ...edge.tolerations],
             }
           : {}),
-        initContainers: [prepare, ...props.waitFor.map((w) => waitForTcp(context, w.what, w.address))],
+        initContainers,
         containers: [
           ...(api.sidecar ? [api.sidecar.container] : []),
           ...(tunnel ? [tunnel.container] : []),

@@ -17,6 +17,7 @@ import { OutputFile } from '../file-chart';
 import type { EdgeSite } from '../resolve/fleet';
 import type { EdgeCertificates } from '../resolve/model';
 import { edgeFilePath } from './shards';
+import { TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 
 /** Label of the ConfigMaps that say which labels a node must carry. */
 const NODE_LABELS_SELECTOR = 'fl.neursafe.io/node-labels';
@@ -79,7 +80,8 @@ export type EdgeTls = EdgeCertificates;
 export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined, nodeName: string): { db: DatabaseConnection; tls?: TaskManagerTls } {
   if (tls === undefined) return { db };
   const own: TaskManagerTls = { secretName: tls.secretName(nodeName), issuance: tls.issuance, commonName: tls.commonName, tunnel: tls.tunnel };
-  return { db: db.tls ? { ...db, tls: { ...db.tls, caSecret: own.secretName } } : db, tls: own };
+  // The database's CA is the node's own certificate's: libpq reads it in the node's ssl folder (trusted.pem).
+  return { db: db.tls ? { ...db, tls: { ...db.tls, caSecret: own.secretName, caInSslFolder: true } } : db, tls: own };
 }
 
 /** Every edge node's task manager, the node labeler and, in sidecar API mode, the fleet's one ServiceAccount. */
@@ -92,11 +94,15 @@ export class EdgeFleet extends Construct {
     const api: EdgeApiIdentity =
       props.apiAccess.mode === 'sidecar' ? { ...props.apiAccess, serviceAccountName: this.identity(context) } : { mode: 'metaserver' };
 
+    // The TLS tunnel's nginx.conf is the same on every node: one ConfigMap for the fleet, beside the labeler.
+    // Not `edge-...`, the nodes' own family: no node name can give it.
+    const tunnelConfigMap = resourceName(context, 'tunnel-edge');
+    let tunnelConf: string | undefined;
     for (const site of sites) {
       // Construct ids are node names, never list positions.
       const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, props.shards));
       const { db, tls } = edgeSiteWiring(props.db, props.tls, site.nodeName);
-      new TaskManager(file, 'TaskManager', {
+      const tm = new TaskManager(file, 'TaskManager', {
         context,
         name: edgeResourceName(context, site.nodeName),
         site: site.nodeName,
@@ -116,7 +122,10 @@ export class EdgeFleet extends Construct {
           api,
           clusterDns: props.clusterDns,
         },
+        sharedTunnelConfigMap: tls ? tunnelConfigMap : undefined,
       });
+      if (tunnelConf === undefined) tunnelConf = tm.tunnelConf;
+      else if (tm.tunnelConf !== tunnelConf) throw new Error(`EdgeFleet: node ${site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
       new k8s.KubeConfigMap(file, 'NodeLabels', {
         metadata: {
           name: labelResourceName(context, site.nodeName),
@@ -124,6 +133,13 @@ export class EdgeFleet extends Construct {
           labels: { ...labels(context, COMPONENT.taskManager, site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
         },
         data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
+      });
+    }
+    if (tunnelConf !== undefined) {
+      // No secret in it: every node may read it (KubeEdge sends each node the ConfigMaps its pods reference).
+      new k8s.KubeConfigMap(this, 'TlsTunnel', {
+        metadata: { name: tunnelConfigMap, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager) },
+        data: { [TUNNEL_CONF_FILE]: tunnelConf },
       });
     }
   }
