@@ -56,7 +56,7 @@ export interface DatabaseConnection {
     /**
      * `caSecret` is the Secret of the program's own `ssl` folder: libpq reads the CA there (`trusted.pem`,
      * the same `ca.crt`) and no CA folder is mounted besides it (an edge node's file carries one volume less).
-     * @default false: the CA folder at {@link DATABASE_CA_DIR}
+     * @default false: the CA folder at `DATABASE_CA_DIR` (blocks/tls.ts)
      */
     readonly caInSslFolder?: boolean;
   };
