@@ -67,6 +67,6 @@ export const setupComponent = defineComponent({
   // The set-up Jobs: the database's creates the tables, every one calls the Kubernetes API.
   flows: (_, { model, built }) => {
     const me = platformPeer(COMPONENT.setup);
-    return [databaseFlow(me, databaseEndpoint(built(databaseComponent))), apiServerFlow(me, model)];
+    return [databaseFlow(me, databaseEndpoint(built(databaseComponent))), apiServerFlow(me, model.networkPolicies.apiServerPorts)];
   },
 });

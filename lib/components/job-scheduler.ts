@@ -219,7 +219,7 @@ export const jobSchedulerComponent = defineComponent({
       { from: me, to: platformPeer(COMPONENT.modelManager), ports: tcp(built(modelManagerComponent).service.port('http')) },
       databaseFlow(me, databaseEndpoint(built(databaseComponent))),
       // The Kubernetes API, through its kubectl proxy sidecar.
-      apiServerFlow(me, model),
+      apiServerFlow(me, model.networkPolicies.apiServerPorts),
     ];
   },
 });

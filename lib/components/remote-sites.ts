@@ -23,7 +23,7 @@ import { defineComponent } from '../blocks/define';
 import { syncWave } from '../blocks/setup-job';
 import { OUTPUT_FILES, OutputFile } from '../file-chart';
 import { COMPONENT, labels, resourceName, selectorLabels } from '../labels';
-import { ANYWHERE, databaseFlow, Flow, Peer, platformPeer, tcp, TASK_MANAGER_PORT_NAME, WORKLOADS } from '../network/flows';
+import { ANYWHERE, apiServerFlow, databaseFlow, DNS_PORTS, Flow, platformPeer, tcp, TASK_MANAGER_PORT_NAME, WORKLOADS } from '../network/flows';
 import { NetworkPolicies } from '../network/policies';
 import type { PlatformModel } from '../resolve/model';
 import type { RemoteSite } from '../resolve/remote-sites';
@@ -162,19 +162,18 @@ export class RemoteSiteFolder extends Construct {
 export function remoteSiteFlows(site: RemoteSite, proxyAddress: string, apiServerPorts: readonly number[]): Flow[] {
   const tm = platformPeer(COMPONENT.taskManager);
   const setup = platformPeer(COMPONENT.setup);
-  // The site cluster's API server, on the ports `networkPolicies.apiServerPorts` names (as the server's).
-  const apiServer = (from: Peer): Flow => ({ from, to: ANYWHERE, ports: tcp(...apiServerPorts) });
   const db = site.database.type === 'embedded' ? { port: Database.PORT, address: '' } : { address: site.database.address };
   const proxyPort = Number(splitHostPort(proxyAddress)[1]);
   return [
-    { from: platformPeer(), to: { kind: 'dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+    { from: platformPeer(), to: { kind: 'dns' }, ports: DNS_PORTS },
     // Registration and results go to the server's proxy, at its external address (outside this cluster).
     { from: tm, to: ANYWHERE, ports: tcp(proxyPort) },
-    apiServer(tm),
+    // The site cluster's API server, on the ports `networkPolicies.apiServerPorts` names (as the server's).
+    apiServerFlow(tm, apiServerPorts),
     databaseFlow(tm, db),
     // The set-up Jobs: the database's creates the tables; every one calls the Kubernetes API.
     databaseFlow(setup, db),
-    apiServer(setup),
+    apiServerFlow(setup, apiServerPorts),
     // The server's coordinators dial it through its external Service: from outside the cluster, no pod a policy can name.
     { from: ANYWHERE, to: tm, ports: tcp(TASK_MANAGER_PORT_NAME) },
     // It calls its executors in `default`.

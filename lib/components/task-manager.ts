@@ -359,7 +359,7 @@ export const taskManagerComponent = defineComponent({
     const proxyGrpc = tcp(built(proxyComponent).service.port('grpc'));
     return [
       databaseFlow(me, databaseEndpoint(built(databaseComponent))),
-      apiServerFlow(me, model),
+      apiServerFlow(me, model.networkPolicies.apiServerPorts),
       // Registration and results go to the proxy; it waits for the selector before it starts.
       { from: me, to: platformPeer(COMPONENT.proxy), ports: proxyGrpc },
       { from: me, to: platformPeer(COMPONENT.clientSelector), ports: tcp(built(clientSelectorComponent).service.port('grpc')) },

@@ -68,7 +68,8 @@ export interface PortOwner {
 
 /** Flows on TCP ports. */
 export const tcp = (...ports: (number | string)[]): FlowPort[] => ports.map((port) => ({ port, protocol: 'TCP' }));
-const dnsPorts: readonly FlowPort[] = [
+/** The DNS ports, UDP and TCP. */
+export const DNS_PORTS: readonly FlowPort[] = [
   { port: DNS_PORT, protocol: 'UDP' },
   { port: DNS_PORT, protocol: 'TCP' },
 ];
@@ -121,8 +122,8 @@ export function databaseFlow(from: Peer, db: DatabaseEndpoint): Flow {
 }
 
 /** A program's connections to the Kubernetes API (through its kubectl proxy sidecar, or a Job's kubectl). */
-export function apiServerFlow(from: Peer, model: Pick<PlatformModel, 'networkPolicies'>): Flow {
-  return { from, to: ANYWHERE, ports: tcp(...model.networkPolicies.apiServerPorts) };
+export function apiServerFlow(from: Peer, apiServerPorts: readonly number[]): Flow {
+  return { from, to: ANYWHERE, ports: tcp(...apiServerPorts) };
 }
 
 /** What the cross-cutting flows are built from: the Services coordinators call, and the resolved sites. */
@@ -152,7 +153,7 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
   const proxyGrpc = tcp(s.proxy.port('grpc'));
 
   // Every pod resolves names through the cluster DNS.
-  allow(platformPeer(), { kind: 'dns' }, dnsPorts);
+  allow(platformPeer(), { kind: 'dns' }, DNS_PORTS);
   // Coordinators call the job scheduler (heartbeats), the selector, the model manager and the proxy.
   allow(WORKLOADS, js, tcp(s.jobScheduler.port('http')));
   allow(WORKLOADS, platformPeer(COMPONENT.clientSelector), selectorGrpc);
@@ -164,7 +165,7 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
   allow(js, WORKLOADS, coordinator);
   allow(proxy, WORKLOADS, coordinator);
   // Coordinators resolve the platform's Services by name.
-  allow(WORKLOADS, { kind: 'dns' }, dnsPorts);
+  allow(WORKLOADS, { kind: 'dns' }, DNS_PORTS);
   // Workers of a multi-worker task reach each other through their Services.
   const sites = model.edge.sites;
   const workerPorts = distinct([model.cloudSite, ...sites.map((e) => e.settings)].flatMap((t) => (t ? [t.workerPort] : [])));
@@ -190,7 +191,7 @@ export function sharedFlows(s: SharedFlowSources): Flow[] {
         ]),
       ),
       // The node's resolver (or EdgeMesh's) is not the cluster DNS.
-      ...dnsPorts,
+      ...DNS_PORTS,
     ]);
     // Edge task managers reach the embedded database on its edge NodePort or load balancer, or through EdgeMesh (the
     // config rules require one of them): from a node's address, which no selector names. Only the load balancer keeps
