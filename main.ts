@@ -1,7 +1,7 @@
 /**
  * The command line: validate a config and synthesize the platform.
  *
- *   main.ts [synth] [--config platform.yaml] [--outdir dist] [--check] [--allow-recreate]
+ *   main.ts [synth] [--config platform.yaml] [--outdir dist] [--check] [--full] [--allow-recreate]
  *   main.ts join    [--config platform.yaml] [NODE ...]
  *   main.ts images  [--config platform.yaml]
  *
@@ -18,16 +18,19 @@ import { EXIT } from './lib/exit-codes';
 import { OutputError } from './lib/outdir/errors';
 import { shownName } from './lib/outdir/folder';
 import { checkOutdir, publish } from './lib/outdir/publish';
-import { readPortRecord, synthFiles, synthImages } from './lib/synth';
+import { CurrentOutput, readPortRecord, synthImages, synthOutput, SynthResult } from './lib/synth';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR] [--check] [--allow-recreate]
+const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR] [--check] [--full] [--allow-recreate]
        npm run join -- [--config FILE] [NODE ...]
        npm run images -- [--config FILE]
 
   synth   validate FILE (default platform.yaml) and write the manifests to DIR
           (default: $CDK8S_OUTDIR or dist), replacing it all or nothing; prints
           what changed. DIR must be missing, empty or written by synth before.
+          Edge nodes whose inputs did not change since DIR was written are kept
+          as they are, not rendered again (DIR/.nsfl-record says what produced them).
           --check           write nothing; exit 3 when DIR differs from what FILE gives
+          --full            render every file, whatever DIR's record says
           --allow-recreate  proceed when a change touches a field Kubernetes cannot
                             update, marking those objects for Argo CD to recreate
   join    print the keadm join command of each edge node (all when none named)
@@ -53,6 +56,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
         config: { type: 'string', short: 'c', default: 'platform.yaml' },
         outdir: { type: 'string', short: 'o', default: process.env.CDK8S_OUTDIR || 'dist' },
         check: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
         'allow-recreate': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -66,15 +70,15 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     return EXIT.ok;
   }
   const [command = 'synth', ...rest] = args.positionals;
-  const { config: configFile, outdir, check } = args.values;
+  const { config: configFile, outdir, check, full } = args.values;
   const allowRecreate = args.values['allow-recreate'];
   const usageError =
     command !== 'synth' && command !== 'join' && command !== 'images'
       ? `unknown command "${command}"`
       : command !== 'join' && rest.length > 0
         ? `unexpected argument "${rest[0]}" (the config file is given with --config)`
-        : command !== 'synth' && (check || allowRecreate)
-          ? '--check and --allow-recreate apply to synth only'
+        : command !== 'synth' && (check || full || allowRecreate)
+          ? '--check, --full and --allow-recreate apply to synth only'
           : check && allowRecreate
             ? '--check writes nothing, so --allow-recreate has no effect with it'
             : undefined;
@@ -96,21 +100,28 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       synthImages(loaded).forEach((ref) => out(ref));
       return EXIT.ok;
     }
-    const files = synthFiles(loaded);
+    // Rendered once the output folder is open (and locked, when writing): the files it keeps are read there.
+    let result: SynthResult | undefined;
+    const source = (current: CurrentOutput) => (result = synthOutput(loaded, { current: full ? undefined : current }));
+    const counts = () => {
+      const { files, kept } = result!;
+      const nodes = model.edge.sites.length;
+      return `${files.size + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${nodes > 0 ? `, ${nodes - kept.size} rendered` : ''})`;
+    };
     if (check) {
-      const drift = checkOutdir(outdir, files, configFile);
+      const drift = checkOutdir(outdir, source, configFile);
       drift.forEach((l) => err(l));
       if (drift.length > 0) {
         err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);
         return EXIT.drift;
       }
-      out(`${shownName(outdir)}/ matches ${configFile} (${files.size} files, ${model.edge.sites.length} edge nodes)`);
+      out(`${shownName(outdir)}/ matches ${configFile} (${counts()})`);
       return EXIT.ok;
     }
-    const { summary, recreated } = publish(outdir, files, { configFile, allowRecreate });
+    const { summary, recreated } = publish(outdir, source, { configFile, allowRecreate });
     summary.forEach((l) => out(`  ${l}`));
     for (const r of recreated) out(`marked for recreation by Argo CD (Replace=true,Force=true): ${r}; run \`npm run synth\` again once Argo CD has synced, to drop the mark`);
-    const written = `${files.size} files (${model.edge.sites.length} edge nodes)`;
+    const written = counts();
     out(summary.length > 0 ? `wrote ${written} to ${shownName(outdir)}/` : `${shownName(outdir)}/ is up to date: ${written}`);
     return EXIT.ok;
   } catch (e) {

@@ -4,15 +4,19 @@
  *   npm run bench -- [--sizes 0,100,1000,5000,10000] [--runs 5] [--warmup 1] [--root DIR] [--json]
  *
  * For each fleet size (0 is the bundled platform.yaml) it writes a config
- * (see ./fleet.ts), then runs, alternating, `npm run synth -- --config ...
- * --outdir ...` and the floor: the same final objects serialized with
+ * (see ./fleet.ts), then runs, alternating, a cold `npm run synth -- --config
+ * ... --outdir ...` (into a missing folder) and the floor: the same final objects serialized with
  * JSON.stringify and written to the same files by a separate plain Node
  * process (./floor.js). After the warm-up runs it reports the median and the
  * spread (min-max) of each, the median of the paired runs' ratios (robust
  * to load that changes during the benchmark), peak RSS (the largest of the
  * command's Node processes, read through ./rusage.js), files, objects and
  * bytes written, and the largest Argo CD Application's manifests (it fails
- * above Argo CD's default limit of 10 MB). Results are also written as JSON to bench/results/ (or
+ * above Argo CD's default limit of 10 MB). Then the warm cases, each a
+ * synth into the folder of the synth before it (so incremental): one node
+ * edited, one node added, a default changed (every node rendered), and
+ * `--check` of an unchanged fleet, with each median as a fraction of the
+ * cold one. Results are also written as JSON to bench/results/ (or
  * printed instead of the table with --json). `--root DIR` times the synth of
  * another checkout (e.g. an older commit) against the same floor.
  * Timing lives here, never in tests.
@@ -23,6 +27,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
+import { parse, stringify } from 'yaml';
 import type { PlatformModel } from '../lib/resolve/model';
 import { applicationOfFile } from '../lib/gitops/argocd';
 import { parseConfig } from '../lib/load';
@@ -44,10 +49,16 @@ interface Summary {
   readonly runs: number[];
 }
 
+/** The warm cases: a synth into the output folder of the previous one, after one kind of edit. */
+const WARM_CASES = ['edit one node', 'add one node', 'change a default', 'check unchanged'] as const;
+
 /** One row of the result. */
 interface Row {
   readonly nodes: number;
+  /** A synth into a missing folder (a first synth). */
   readonly synth: Summary;
+  /** Each warm case, and its median over the cold synth's median. */
+  readonly warm: Record<(typeof WARM_CASES)[number], Summary & { readonly ofCold: number }>;
   readonly floor: Summary;
   /** Median of the runs' synth/floor ratios (each synth run is paired with the floor run right after it). */
   readonly ratio: number;
@@ -133,7 +144,11 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
 
   const out = path.join(opts.work, `out-${nodes}`);
   const floorOut = path.join(opts.work, `floor-${nodes}`);
-  const synth = () => timed('npm', ['run', 'synth', '--', '--config', config, '--outdir', out], opts.root);
+  const synthInto = (file: string, dir: string, extra: string[] = []) => timed('npm', ['run', 'synth', '--', '--config', file, '--outdir', dir, ...extra], opts.root);
+  const synth = () => {
+    fs.rmSync(out, { recursive: true, force: true });
+    return synthInto(config, out);
+  };
   const floor = () => {
     fs.rmSync(floorOut, { recursive: true, force: true });
     return timed(process.execPath, [path.join(BENCH, 'floor.js'), objectsFile, floorOut], opts.root);
@@ -159,13 +174,56 @@ function benchSize(nodes: number, opts: { runs: number; warmup: number; root: st
   const s = summarize(synthRuns);
   const f = summarize(floorRuns);
   const ratio = median(synthRuns.map((r, i) => r.seconds / floorRuns[i].seconds));
-  return { nodes, synth: s, floor: f, ratio, files: written.files, objects, bytes: written.bytes, applications: apps.size, largestApplicationBytes: largest };
+  const warm = benchWarm(text, path.join(opts.work, `warm-${nodes}`), opts.runs, synthInto, log);
+  const ofCold = (w: Summary) => ({ ...w, ofCold: w.medianSeconds / s.medianSeconds });
+  return {
+    nodes, synth: s, warm: Object.fromEntries(WARM_CASES.map((c) => [c, ofCold(warm[c])])) as Row['warm'], floor: f, ratio,
+    files: written.files, objects, bytes: written.bytes, applications: apps.size, largestApplicationBytes: largest,
+  };
+}
+
+/**
+ * The warm cases of one fleet: each timed synth follows a synth of the config before its edit into the same folder
+ * (the edits alternate, so every timed run has one edit to take in).
+ */
+function benchWarm(text: string, dir: string, runs: number, synthInto: (file: string, dir: string, extra?: string[]) => Run, log: (s: string) => void): Record<(typeof WARM_CASES)[number], Summary> {
+  fs.mkdirSync(dir, { recursive: true });
+  const variant = (name: string, edit: (config: { edge: { nodes: Record<string, unknown>[]; defaults?: Record<string, unknown> } }) => void) => {
+    const config = parse(text);
+    edit(config);
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(file, stringify(config));
+    return file;
+  };
+  const base = variant('base', () => undefined);
+  const edited = variant('edited', (c) => (c.edge.nodes[0].resources = { limits: { memory: '999Mi' } }));
+  const added = variant('added', (c) => c.edge.nodes.push({ name: 'bench-added', address: '192.0.2.250', arch: 'amd64' }));
+  const defaults = variant('defaults', (c) => (c.edge.defaults = { ...c.edge.defaults, logLevel: c.edge.defaults?.logLevel === 'DEBUG' ? 'INFO' : 'DEBUG' }));
+  const out = path.join(dir, 'out');
+  synthInto(base, out);
+  const series = (what: string, before: string, after: string, extra: string[] = []) => {
+    const timedRuns: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      synthInto(before, out);
+      timedRuns.push(synthInto(after, out, extra));
+      log(`  ${what}, run ${i + 1}/${runs}: ${timedRuns[i].seconds.toFixed(2)} s`);
+    }
+    return summarize(timedRuns);
+  };
+  return {
+    'edit one node': series('edit one node', base, edited),
+    'add one node': series('add one node', base, added),
+    'change a default': series('change a default', base, defaults),
+    'check unchanged': series('check unchanged', base, base, ['--check']),
+  };
 }
 
 function table(rows: Row[]): string {
-  const head = ['nodes', 'synth s (min-max)', 'floor s (min-max)', 'synth/floor', 'synth RSS MiB', 'floor RSS MiB', 'files', 'objects', 'MB written', 'Argo CD apps', 'largest app MB'];
+  const head = ['nodes', 'synth s (min-max)', ...WARM_CASES.map((c) => `${c} s (× cold)`), 'floor s (min-max)', 'synth/floor', 'synth RSS MiB', 'floor RSS MiB', 'files', 'objects',
+    'MB written', 'Argo CD apps', 'largest app MB'];
   const fmt = (s: Summary) => `${s.medianSeconds.toFixed(2)} (${s.minSeconds.toFixed(2)}-${s.maxSeconds.toFixed(2)})`;
-  const lines = rows.map((r) => [r.nodes, fmt(r.synth), fmt(r.floor), r.ratio.toFixed(1), r.synth.peakRssMiB.toFixed(0), r.floor.peakRssMiB.toFixed(0), r.files, r.objects,
+  const warm = (r: Row) => WARM_CASES.map((c) => `${r.warm[c].medianSeconds.toFixed(2)} (${r.warm[c].ofCold.toFixed(2)})`);
+  const lines = rows.map((r) => [r.nodes, fmt(r.synth), ...warm(r), fmt(r.floor), r.ratio.toFixed(1), r.synth.peakRssMiB.toFixed(0), r.floor.peakRssMiB.toFixed(0), r.files, r.objects,
     (r.bytes / 1e6).toFixed(1), r.applications, (r.largestApplicationBytes / 1e6).toFixed(2)].map(String));
   return [head, ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n').replace(/\n/, `\n|${head.map(() => '---').join('|')}|\n`);
 }

@@ -13,7 +13,8 @@ import { databaseComponent, databaseEndpoint } from './components/database';
 import { jobSchedulerComponent } from './components/job-scheduler';
 import { modelManagerComponent } from './components/model-manager';
 import { Proxy, proxyComponent } from './components/proxy';
-import { EdgeTls } from './edge/fleet';
+import { edgeFleetComponent } from './components/edge-fleet';
+import { DeferredEdgeNodes, EdgeTls } from './edge/fleet';
 import { FileChart, OUTPUT_FILES } from './file-chart';
 import { Flow, sharedFlows } from './network/flows';
 import { REGISTRY } from './registry';
@@ -39,6 +40,20 @@ export interface PlatformParts {
   readonly edgeTls?: EdgeTls;
   /** Every flow of the platform, in the order of `sortFlows`: what the NetworkPolicies allow (when on) and dist/README.md draws. */
   readonly flows: readonly Flow[];
+  /**
+   * The edge nodes, left unbuilt with {@link BuildOptions.deferEdgeNodes}.
+   * @default none: every node is built in the app (or there are none)
+   */
+  readonly edgeNodes?: DeferredEdgeNodes;
+}
+
+/** Options of {@link buildPlatform}. */
+export interface BuildOptions {
+  /**
+   * Leave the edge nodes' files unbuilt and return them as {@link PlatformParts.edgeNodes}, to be built one by one.
+   * @default false
+   */
+  readonly deferEdgeNodes?: boolean;
 }
 
 /**
@@ -47,15 +62,16 @@ export interface PlatformParts {
  * cdk8s app (see lib/neursafe-platform.ts).
  * @param model the resolved platform (`LoadedConfig.model`)
  * @param components the components to build, in order; the config must have been checked for them (`LoadedConfig.components`)
+ * @param options how the edge nodes are built
  */
-export function buildPlatform(app: Construct, model: PlatformModel, components: readonly ComponentDefinition[] = REGISTRY): PlatformParts {
+export function buildPlatform(app: Construct, model: PlatformModel, components: readonly ComponentDefinition[] = REGISTRY, options: BuildOptions = {}): PlatformParts {
   const charts = new Map<string, FileChart>();
   const chart = (file: string): FileChart => {
     if (!charts.has(file)) charts.set(file, new FileChart(app, chartId(file), file));
     return charts.get(file)!;
   };
   const root = new SharedRoot(model.context, model.sharedRoot);
-  const { built, flows } = buildComponents({ model, root, chart }, components, (builtSoFar) => {
+  const { built, flows } = buildComponents({ model, root, chart, deferEdgeNodes: options.deferEdgeNodes }, components, (builtSoFar) => {
     const database = builtSoFar(databaseComponent);
     return sharedFlows({
       model,
@@ -78,6 +94,7 @@ export function buildPlatform(app: Construct, model: PlatformModel, components: 
     edgeProxyAddress: model.edge.proxyAddress,
     edgeTls: model.edge.certificates,
     flows,
+    edgeNodes: components.includes(edgeFleetComponent) ? built(edgeFleetComponent) : undefined,
   };
 }
 

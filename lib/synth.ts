@@ -11,9 +11,13 @@ import { LoadedConfig } from './load';
 import { imageReferences } from './output-images';
 import { PORTS_FILE } from './resolve/ports';
 import { parsePortRecord, renderPortRecord } from './outdir/port-record';
+import { DeferredEdgeNodes, EdgeNodeOwn } from './edge/fleet';
 import { FileChart, OUTPUT_FILES, OutputFile } from './file-chart';
+import { contentDigest, digestOf, generatorDigest } from './incremental/digest';
+import { parseRecord, RECORD_FILE, RecordEntry, renderRecord } from './incremental/record';
+import { documents } from './outdir/documents';
 import { createOverrides, OutputOverrides } from './overrides';
-import { OutputObjects } from './overview/objects';
+import { exposes, OutputObjects } from './overview/objects';
 import { OVERVIEW_FILE, renderOverview } from './overview/readme';
 import { buildPlatform, PlatformParts } from './platform';
 import { DOCUMENT_SEPARATOR, yamlDocument } from './render/yaml';
@@ -38,15 +42,18 @@ export function synthManifests(loaded: LoadedConfig): Manifests {
  * additions and patches) and `convert` (with its file) as soon as cdk8s has
  * rendered it, then the config's extra objects; and what the platform's
  * build returned.
+ * @param keep with it, the edge nodes are built one at a time (each in an App of its own, then dropped) and those it
+ *   returns true for are not built at all (their objects must then be reported to `overrides` by it)
  * @throws ConfigError when an addition, a patch or an extra object is wrong
  */
 function collectObjects<T>(
   loaded: Pick<LoadedConfig, 'model' | 'components'>,
   convert: (json: Obj, file: string) => T,
   overrides: OutputOverrides,
+  keep?: (own: EdgeNodeOwn, nodes: DeferredEdgeNodes) => boolean,
 ): { files: Map<string, T[]>; parts: PlatformParts } {
   const app = new App();
-  const parts = buildPlatform(app, loaded.model, loaded.components);
+  const parts = buildPlatform(app, loaded.model, loaded.components, { deferEdgeNodes: keep !== undefined });
   const files = new Map<string, T[]>();
   const add = (file: string, objects: T[]) => {
     if (objects.length > 0) files.set(file, [...(files.get(file) ?? []), ...objects]);
@@ -64,31 +71,98 @@ function collectObjects<T>(
     scope.node.children.forEach(walk);
     add(file, here);
   };
-  for (const chart of app.node.children) {
-    if (!(chart instanceof FileChart)) throw new Error(`internal: ${chart.node.path} is not a FileChart`);
-    collect(chart, (chart as FileChart).outputPath);
-  }
+  const collectApp = (built: App) => {
+    for (const chart of built.node.children) {
+      if (!(chart instanceof FileChart)) throw new Error(`internal: ${chart.node.path} is not a FileChart`);
+      collect(chart, (chart as FileChart).outputPath);
+    }
+  };
+  collectApp(app);
+  const nodes = parts.edgeNodes;
+  if (keep !== undefined && nodes !== undefined) for (const own of nodes.nodes) if (!keep(own, nodes)) collectApp(nodes.build(own));
   for (const [file, objects] of overrides.finish()) add(file, objects.map((json) => convert(json, file)));
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), parts };
 }
 
+/** The output folder as synth finds it, read on demand. */
+export interface CurrentOutput {
+  /** The text of a file now in the folder (path relative to it); undefined when there is none. */
+  read(file: string): string | undefined;
+}
+
+/** Options of {@link synthOutput}. */
+export interface SynthOptions {
+  /**
+   * The output folder as it is now: the edge nodes' files its record ({@link RECORD_FILE}) shows were produced
+   * from the same inputs, and that still hold what was written, are kept as they are instead of rendered.
+   * @default none: every file is rendered
+   */
+  readonly current?: CurrentOutput;
+  /**
+   * The generator's digest, recorded and compared with the record's.
+   * @default generatorDigest()
+   */
+  readonly generator?: string;
+}
+
+/** What {@link synthOutput} gives. */
+export interface SynthResult {
+  /** Every file rendered (relative path → text), sorted. */
+  readonly files: Map<string, string>;
+  /** The edge nodes' files kept as they are in the output folder: part of the output, but not in `files`. */
+  readonly kept: ReadonlySet<string>;
+}
+
 /**
  * Every file of the output folder for a loaded config: the manifests, the
- * edge nodes' port record and the picture of the platform (README.md).
+ * edge nodes' port record, the record of what produced each edge node's file
+ * ({@link RECORD_FILE}) and the picture of the platform (README.md). Given
+ * the output folder as it is, the edge nodes' files whose inputs did not
+ * change since it was written are not rendered again but kept: the result
+ * then equals a full render, byte for byte, with fewer files to write.
  */
-export function synthFiles(loaded: LoadedConfig): Map<string, string> {
-  const { model } = loaded;
+export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): SynthResult {
+  const { model, config } = loaded;
   const objects = new OutputObjects();
+  const overrides = overridesOf(loaded);
+  const { current } = options;
+  const generator = options.generator ?? generatorDigest();
+  const previous = current && parseRecord(current.read(RECORD_FILE));
+  const inputs = new Map<string, string>();
+  const kept = new Map<string, RecordEntry>();
+  let fleet: string | undefined;
+  const keep = (own: EdgeNodeOwn, nodes: DeferredEdgeNodes): boolean => {
+    fleet ??= fleetDigest(config, nodes);
+    const input = digestOf(own);
+    inputs.set(own.file, input);
+    const entry = previous?.files.get(own.file);
+    if (entry === undefined || previous!.generator !== generator || previous!.fleet !== fleet || entry.input !== input) return false;
+    const text = current!.read(own.file);
+    if (text === undefined || contentDigest(text) !== entry.content) return false;
+    const docs = documents(own.file, text);
+    if (docs.some((d) => exposes(d.id.kind))) return false;
+    for (const { id } of docs) {
+      overrides.kept(own.file, id);
+      objects.count(own.file, id.kind);
+    }
+    kept.set(own.file, entry);
+    return true;
+  };
   // Each object becomes YAML as soon as it is rendered, so the JSON of the whole fleet never piles up.
-  const { files: documents, parts } = collectObjects(loaded, (json, file) => {
+  const { files: documentTexts, parts } = collectObjects(loaded, (json, file) => {
     objects.add(file, json);
     return yamlDocument(json);
-  }, overridesOf(loaded));
-  const files = new Map([...documents].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
+  }, overrides, keep);
+  const files = new Map([...documentTexts].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
   const records = new Map<string, string>();
   if (loaded.edgePorts.size > 0) {
     files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
     records.set(PORTS_FILE, "every edge node's task manager port, reused by the next synth; not a manifest");
+  }
+  if (fleet !== undefined) {
+    const entries = new Map([...inputs].map(([file, input]) => [file, kept.get(file) ?? { input, content: contentDigest(files.get(file)!) }]));
+    files.set(RECORD_FILE, renderRecord({ generator, fleet, files: entries }));
+    records.set(RECORD_FILE, "what produced each edge node's file, so the next synth renders only the nodes whose inputs changed; not a manifest");
   }
   files.set(
     OVERVIEW_FILE,
@@ -104,7 +178,21 @@ export function synthFiles(loaded: LoadedConfig): Map<string, string> {
       records,
     }),
   );
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kept: new Set(kept.keys()) };
+}
+
+/**
+ * The digest of what every edge node's file is built from besides the node's own inputs: the fleet's shared
+ * settings and the whole config but its list of nodes (more than a node reads, so that nothing it reads is missed:
+ * a change to any of it renders every node).
+ */
+function fleetDigest(config: LoadedConfig['config'], nodes: DeferredEdgeNodes): string {
+  return digestOf({ shared: nodes.shared, config: { ...config, edge: { ...config.edge, nodes: [] } } });
+}
+
+/** Every file of the output folder for a loaded config, all rendered (see {@link synthOutput}). */
+export function synthFiles(loaded: LoadedConfig): Map<string, string> {
+  return synthOutput(loaded).files;
 }
 
 /** Every image reference of the output for a loaded config (lib/output-images.ts), sorted and without repeats: patches and extra objects included. */

@@ -106,7 +106,7 @@ describe('the change summary', () => {
     const mtime = fs.statSync(path.join(out, '20-platform.k8s.yaml')).mtimeMs;
     const r = run(['synth', '--config', CONFIG, '--outdir', out]);
     expect(r.code).toBe(EXIT.ok);
-    expect(r.stdout.split('\n')).toEqual([`${out}/ is up to date: ${base.files.size} files (2 edge nodes)`]);
+    expect(r.stdout.split('\n')).toEqual([`${out}/ is up to date: ${base.files.size} files (2 edge nodes, 0 rendered)`]);
     expect(fs.statSync(path.join(out, '20-platform.k8s.yaml')).mtimeMs).toBe(mtime);
   });
 

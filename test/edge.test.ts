@@ -5,6 +5,7 @@
 import { parseConfig } from '../lib/load';
 import { parsePortRecord } from '../lib/outdir/port-record';
 import { PORTS_FILE } from '../lib/resolve/ports';
+import { RECORD_FILE } from '../lib/incremental/record';
 import { edgeFilePath } from '../lib/edge/shards';
 import { OVERVIEW_FILE } from '../lib/overview/readme';
 import { configErrors, envOf, synth, withOverrides } from './support/platform';
@@ -167,25 +168,25 @@ describe('per-node files in Git', () => {
   const changed = (files: Map<string, string>) =>
     [...new Set([...base.keys(), ...files.keys()])].filter((f) => f !== OVERVIEW_FILE && base.get(f) !== files.get(f)).sort();
 
-  test('changing one node changes only its file (and its port in the record)', () => {
+  test('changing one node changes only its file (and its lines in the port record and the synth record)', () => {
     const files = next(fleet([nodes[0], { ...nodes[1], port: 31000, runtime: ['pytorch'] }, nodes[2]]));
-    expect(changed(files)).toEqual([fileOf('bravo'), PORTS_FILE].sort());
+    expect(changed(files)).toEqual([fileOf('bravo'), PORTS_FILE, RECORD_FILE].sort());
   });
 
   test('reordering nodes changes nothing', () => {
     expect(changed(next(fleet([nodes[2], nodes[0], nodes[1]])))).toEqual([]);
   });
 
-  test('adding a node adds only its file; removing it removes only its file (and its line of the port record)', () => {
+  test('adding a node adds only its file; removing it removes only its file (and its lines in the port record and the synth record)', () => {
     const added = next(fleet([node('aardvark', 4), ...nodes]));
-    expect(changed(added)).toEqual([fileOf('aardvark'), PORTS_FILE].sort());
+    expect(changed(added)).toEqual([fileOf('aardvark'), PORTS_FILE, RECORD_FILE].sort());
     const removed = next(fleet([nodes[0], nodes[2]]));
-    expect(changed(removed)).toEqual([fileOf('bravo'), PORTS_FILE].sort());
+    expect(changed(removed)).toEqual([fileOf('bravo'), PORTS_FILE, RECORD_FILE].sort());
     expect(removed.has(fileOf('bravo'))).toBe(false);
   });
 
   test('renaming a node replaces its file and touches no other', () => {
-    expect(changed(next(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])))).toEqual([fileOf('bravo-2'), fileOf('bravo'), PORTS_FILE].sort());
+    expect(changed(next(fleet([nodes[0], { ...nodes[1], name: 'bravo-2' }, nodes[2]])))).toEqual([fileOf('bravo-2'), fileOf('bravo'), PORTS_FILE, RECORD_FILE].sort());
   });
 
   test('a disabled node keeps its entry but deploys nothing', () => {

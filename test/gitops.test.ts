@@ -13,6 +13,7 @@ import { OVERVIEW_FILE } from '../lib/overview/readme';
 import { kubectlApplyCommand, pruneAllowlist, pruneSelector } from '../lib/gitops/kubectl';
 import { parsePortRecord } from '../lib/outdir/port-record';
 import { PORTS_FILE } from '../lib/resolve/ports';
+import { RECORD_FILE } from '../lib/incremental/record';
 import { fleetConfig } from './support/fleet';
 import { validateManifest } from './support/k8s-schema';
 import { DEFAULT_CONFIG, ROOT, Synthesized, configErrors, synth, withOverrides } from './support/platform';
@@ -293,7 +294,7 @@ describe('the edge fleet at any size', () => {
     const next = (t: string) => synth(t, 'platform.yaml', { previousPorts: parsePortRecord(base.get(PORTS_FILE)!) }).files;
     const edited = next(fleetConfig(40, (c) => Object.assign(c.edge.nodes[7], { port: 31000 })));
     const changed = changedFiles(base, edited);
-    expect(changed).toEqual([edgeFilePath('device-00007', 32), PORTS_FILE].sort());
+    expect(changed).toEqual([edgeFilePath('device-00007', 32), PORTS_FILE, RECORD_FILE].sort());
     expect(new Set(changed.map((f) => applicationOfFile(model.argoCdNames, f)).filter((a) => a !== undefined)).size).toBe(1);
     const grown = next(fleetConfig(60));
     for (const [f, t] of base) if (f.startsWith('edge/') && f !== PORTS_FILE) expect(grown.get(f)).toBe(t);

@@ -186,7 +186,7 @@ test("KubeEdge's CloudCore: every image is named (so a mirror and `npm run image
 
 test('`images` takes no positional argument and no synth-only flag', () => {
   expect(run(['images', 'platform.yaml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unexpected argument "platform.yaml" (the config file is given with --config)') });
-  expect(run(['images', '--check'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--check and --allow-recreate apply to synth only') });
+  expect(run(['images', '--check'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--check, --full and --allow-recreate apply to synth only') });
 });
 
 describe('two images on one mirror path', () => {

@@ -207,6 +207,25 @@ test('a folder that cannot be renamed (a mount point) is written in place, stale
   expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh']);
 });
 
+test('a rewrite writes only the files whose bytes changed: the others stay the same files, swapped or in place', () => {
+  const out = generated();
+  const ino = (f: string) => fs.statSync(path.join(out, f)).ino;
+  const before = { same: ino('00-cluster.k8s.yaml'), changed: ino('20-platform.k8s.yaml') };
+  const next = new Map(files).set('20-platform.k8s.yaml', `${files.get('20-platform.k8s.yaml')}# changed\n`);
+  publish(out, next, { configFile: CONFIG });
+  expect(ino('00-cluster.k8s.yaml')).toBe(before.same);
+  expect(ino('20-platform.k8s.yaml')).not.toBe(before.changed);
+  // In place (a mount point): the unchanged file is not touched at all.
+  const mtime = fs.statSync(path.join(out, '00-cluster.k8s.yaml')).mtimeMs;
+  const io = failing('renameSync', (from: fs.PathLike, to: fs.PathLike) => {
+    if (from === out) throw errno('EBUSY', 'rename', out);
+    fs.renameSync(from, to);
+  });
+  publish(out, files, { configFile: CONFIG, io });
+  expect(fs.statSync(path.join(out, '00-cluster.k8s.yaml')).mtimeMs).toBe(mtime);
+  expect(readTree(out)).toEqual(readTree(generated('fresh')));
+});
+
 test('a mount point whose parent is read-only (docker run --read-only -v ...): written in place, locked inside', () => {
   const out = generated();
   fs.writeFileSync(path.join(out, 'edge', 'gone.k8s.yaml'), files.get('00-cluster.k8s.yaml')!);
@@ -238,6 +257,8 @@ describe('file system failures are one-line errors with their own exit codes, an
   ])('%s while writing a file', (code, exit, message) => {
     const out = generated();
     fs.writeFileSync(path.join(out, 'edge', 'gone.k8s.yaml'), files.get('00-cluster.k8s.yaml')!);
+    // A file that changes (an unchanged one is linked, not written).
+    fs.appendFileSync(path.join(out, '20-platform.k8s.yaml'), '# edited\n');
     const before = readTree(out);
     const io = failing('writeFileSync', ((p: fs.PathOrFileDescriptor, ...rest: any[]) => {
       if (String(p).endsWith('20-platform.k8s.yaml')) throw errno(code, 'open', String(p));

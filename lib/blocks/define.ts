@@ -24,6 +24,12 @@ export interface PlatformBase {
    * go to several files.
    */
   chart(file: string): Construct;
+  /**
+   * Leave the edge nodes' files unbuilt, for the caller to build one by one (synth's incremental run; see
+   * `EdgeFleetProps.deferNodes`).
+   * @default false
+   */
+  readonly deferEdgeNodes?: boolean;
 }
 
 /** What a component is built from: the base parts and what the components before it built. */

@@ -9,16 +9,16 @@ import { EdgeFleet } from '../edge/fleet';
 import { OUTPUT_FILES } from '../file-chart';
 import { databaseComponent } from './database';
 
-/** The edge task managers, when the config has enabled edge nodes. */
+/** The edge task managers, when the config has enabled edge nodes; its build returns the nodes when left unbuilt (`deferEdgeNodes`). */
 export const edgeFleetComponent = defineComponent({
   name: 'edge-fleet',
   file: OUTPUT_FILES.edge,
-  build: (scope, { model, built }) => {
+  build: (scope, { model, built, deferEdgeNodes }) => {
     const { context, edge } = model;
     if (edge.sites.length === 0) return undefined;
     const database = built(databaseComponent);
     const apiAccess = edge.settings.apiAccess;
-    new EdgeFleet(scope, 'Fleet', {
+    const fleet = new EdgeFleet(scope, 'Fleet', {
       context,
       apiAccess: apiAccess.mode === 'sidecar' ? { mode: 'sidecar', server: apiAccess.server } : { mode: 'metaserver' },
       clusterDns: edge.settings.edgeMesh,
@@ -28,9 +28,11 @@ export const edgeFleetComponent = defineComponent({
       // Presence is guaranteed by the edge rules.
       proxyAddress: edge.proxyAddress!,
       tls: edge.certificates,
+      deferNodes: deferEdgeNodes,
     });
     const embedded = model.database.type === 'embedded' ? model.database.embedded : undefined;
     if (database.serviceName && embedded?.edgeNodePort !== undefined) database.exposeForEdge({ type: 'NodePort', nodePort: embedded.edgeNodePort });
     if (database.serviceName && embedded?.edgeLoadBalancer !== undefined) database.exposeForEdge({ type: 'LoadBalancer', ...embedded.edgeLoadBalancer });
+    return fleet.deferred;
   },
 });

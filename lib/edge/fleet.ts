@@ -6,6 +6,7 @@
  * cluster-scoped is created per node.
  */
 import { Construct } from 'constructs';
+import { App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { ProgramIdentity, roleNames } from '../blocks/api-access';
 import type { PlatformContext } from '../resolve/context';
@@ -13,7 +14,7 @@ import { DatabaseConnection } from '../blocks/database-client';
 import { SetupJob } from '../blocks/setup-job';
 import { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerTls } from '../components/task-manager';
 import { COMPONENT, labels, resourceName } from '../labels';
-import { OutputFile } from '../file-chart';
+import { FileChart, OUTPUT_FILES, OutputFile } from '../file-chart';
 import type { EdgeSite } from '../resolve/fleet';
 import type { EdgeCertificates } from '../resolve/model';
 import { edgeFilePath } from './shards';
@@ -67,6 +68,12 @@ export interface EdgeFleetProps {
    * @default none: plaintext
    */
   readonly tls?: EdgeTls;
+  /**
+   * Leave the nodes' files unbuilt, for the caller to build one by one from {@link EdgeFleet.deferred} (synth does, to
+   * render only the nodes whose inputs changed); the fleet's shared objects are built as always.
+   * @default false: every node is built in this construct
+   */
+  readonly deferNodes?: boolean;
 }
 
 /** The edge nodes' certificates. */
@@ -84,61 +91,146 @@ export function edgeSiteWiring(db: DatabaseConnection, tls: EdgeTls | undefined,
   return { db: db.tls ? { ...db, tls: { ...db.tls, caSecret: own.secretName, caInSslFolder: true } } : db, tls: own };
 }
 
+/**
+ * What every edge node's objects are built from: plain data (no functions),
+ * so that synth can tell from a digest of it whether a node's file changes.
+ */
+export interface EdgeNodeShared {
+  /** Names, labels, namespace and images of the platform instance. */
+  readonly context: PlatformContext;
+  /** How the task managers reach the Kubernetes API, with the fleet's ServiceAccount in sidecar mode. */
+  readonly api: EdgeApiIdentity;
+  /** EdgeMesh serves cluster DNS on the nodes. */
+  readonly clusterDns: boolean;
+  /** The proxy's gRPC address as reachable from edge nodes. */
+  readonly proxyAddress: string;
+  /** The fleet's one ConfigMap of the TLS tunnel's nginx.conf (used with TLS only). */
+  readonly tunnelConfigMap: string;
+}
+
+/** What one edge node's objects are built from besides {@link EdgeNodeShared}: plain data. */
+export interface EdgeNodeOwn {
+  /** The resolved node. */
+  readonly site: EdgeSite;
+  /** Its output file, `edge/<shard>/<node>.k8s.yaml`. */
+  readonly file: string;
+  /** The database as the node reaches it (see {@link edgeSiteWiring}). */
+  readonly db: DatabaseConnection;
+  /**
+   * Its certificate.
+   * @default none: plaintext
+   */
+  readonly tls?: TaskManagerTls;
+}
+
+/**
+ * Builds one edge node's file into `scope`: its task manager and the
+ * ConfigMap of the labels its node must carry.
+ * @returns the TLS tunnel's nginx.conf (none without TLS), the same for every node of a fleet
+ */
+function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOwn): string | undefined {
+  const { context, proxyAddress } = shared;
+  const { site, db, tls } = own;
+  // Construct ids are node names, never list positions.
+  const file = new OutputFile(scope, site.nodeName, own.file);
+  const tm = new TaskManager(file, 'TaskManager', {
+    context,
+    name: edgeResourceName(context, site.nodeName),
+    site: site.nodeName,
+    settings: site.settings,
+    server: proxyAddress,
+    db,
+    tls,
+    waitFor: [...(db.waitAddress ? [{ what: 'database', address: db.waitAddress }] : []), { what: 'proxy', address: proxyAddress }],
+    variant: {
+      kind: 'edge',
+      nodeName: site.nodeName,
+      nodeAddress: site.address,
+      tolerations: site.tolerations,
+      api: shared.api,
+      clusterDns: shared.clusterDns,
+    },
+    sharedTunnelConfigMap: tls ? shared.tunnelConfigMap : undefined,
+  });
+  new k8s.KubeConfigMap(file, 'NodeLabels', {
+    metadata: {
+      name: labelResourceName(context, site.nodeName),
+      namespace: context.namespace,
+      labels: { ...labels(context, COMPONENT.taskManager, site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
+    },
+    data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
+  });
+  return tm.tunnelConf;
+}
+
+/** One node's file alone in an App of its own, and its TLS tunnel's nginx.conf. */
+function nodeApp(shared: EdgeNodeShared, own: EdgeNodeOwn): { app: App; tunnelConf?: string } {
+  const app = new App();
+  return { app, tunnelConf: buildEdgeNode(new FileChart(app, 'edge', OUTPUT_FILES.edge), shared, own) };
+}
+
+/**
+ * The edge nodes of a fleet built with `deferNodes`: each node's file is
+ * built on demand, alone in an App of its own ({@link DeferredEdgeNodes.build}),
+ * with the same objects, byte for byte, as in the fleet's tree.
+ */
+export class DeferredEdgeNodes {
+  /** @param tunnelConf the fleet's shared TLS tunnel nginx.conf (none without TLS) */
+  constructor(
+    /** What every node is built from. */
+    public readonly shared: EdgeNodeShared,
+    /** Every node's own inputs, in the fleet's order. */
+    public readonly nodes: readonly EdgeNodeOwn[],
+    private readonly tunnelConf: string | undefined,
+  ) {}
+
+  /**
+   * A new App holding only `own`'s node: one FileChart with its OutputFile.
+   * @throws Error when the node's TLS tunnel differs from the fleet's shared one (a bug)
+   */
+  public build(own: EdgeNodeOwn): App {
+    const { app, tunnelConf } = nodeApp(this.shared, own);
+    if (tunnelConf !== this.tunnelConf) throw new Error(`EdgeFleet: node ${own.site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
+    return app;
+  }
+}
+
 /** Every edge node's task manager, the node labeler and, in sidecar API mode, the fleet's one ServiceAccount. */
 export class EdgeFleet extends Construct {
+  /** With `deferNodes`: the nodes, left for the caller to build. */
+  public readonly deferred?: DeferredEdgeNodes;
+
   constructor(scope: Construct, id: string, props: EdgeFleetProps) {
     super(scope, id);
     const { context, sites } = props;
     if (sites.length === 0) return;
     this.labeler(context);
-    const api: EdgeApiIdentity =
-      props.apiAccess.mode === 'sidecar' ? { ...props.apiAccess, serviceAccountName: this.identity(context) } : { mode: 'metaserver' };
-
-    // The TLS tunnel's nginx.conf is the same on every node: one ConfigMap for the fleet, beside the labeler.
-    // Not `edge-...`, the nodes' own family: no node name can give it.
-    const tunnelConfigMap = resourceName(context, 'tunnel-edge');
+    const shared: EdgeNodeShared = {
+      context,
+      api: props.apiAccess.mode === 'sidecar' ? { ...props.apiAccess, serviceAccountName: this.identity(context) } : { mode: 'metaserver' },
+      clusterDns: props.clusterDns,
+      proxyAddress: props.proxyAddress,
+      // The TLS tunnel's nginx.conf is the same on every node: one ConfigMap for the fleet, beside the labeler.
+      // Not `edge-...`, the nodes' own family: no node name can give it.
+      tunnelConfigMap: resourceName(context, 'tunnel-edge'),
+    };
+    const nodes = sites.map((site) => ({ site, file: edgeFilePath(site.nodeName, props.shards), ...edgeSiteWiring(props.db, props.tls, site.nodeName) }));
     let tunnelConf: string | undefined;
-    for (const site of sites) {
-      // Construct ids are node names, never list positions.
-      const file = new OutputFile(this, site.nodeName, edgeFilePath(site.nodeName, props.shards));
-      const { db, tls } = edgeSiteWiring(props.db, props.tls, site.nodeName);
-      const tm = new TaskManager(file, 'TaskManager', {
-        context,
-        name: edgeResourceName(context, site.nodeName),
-        site: site.nodeName,
-        settings: site.settings,
-        server: props.proxyAddress,
-        db,
-        tls,
-        waitFor: [
-          ...(db.waitAddress ? [{ what: 'database', address: db.waitAddress }] : []),
-          { what: 'proxy', address: props.proxyAddress },
-        ],
-        variant: {
-          kind: 'edge',
-          nodeName: site.nodeName,
-          nodeAddress: site.address,
-          tolerations: site.tolerations,
-          api,
-          clusterDns: props.clusterDns,
-        },
-        sharedTunnelConfigMap: tls ? tunnelConfigMap : undefined,
-      });
-      if (tunnelConf === undefined) tunnelConf = tm.tunnelConf;
-      else if (tm.tunnelConf !== tunnelConf) throw new Error(`EdgeFleet: node ${site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
-      new k8s.KubeConfigMap(file, 'NodeLabels', {
-        metadata: {
-          name: labelResourceName(context, site.nodeName),
-          namespace: context.namespace,
-          labels: { ...labels(context, COMPONENT.taskManager, site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
-        },
-        data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
+    if (props.deferNodes) {
+      // Only the shared tunnel's text is needed here: the first node, built aside, gives it.
+      tunnelConf = nodeApp(shared, nodes[0]).tunnelConf;
+      this.deferred = new DeferredEdgeNodes(shared, nodes, tunnelConf);
+    } else {
+      nodes.forEach((own, i) => {
+        const conf = buildEdgeNode(this, shared, own);
+        if (i === 0) tunnelConf = conf;
+        else if (conf !== tunnelConf) throw new Error(`EdgeFleet: node ${own.site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
       });
     }
     if (tunnelConf !== undefined) {
       // No secret in it: every node may read it (KubeEdge sends each node the ConfigMaps its pods reference).
       new k8s.KubeConfigMap(this, 'TlsTunnel', {
-        metadata: { name: tunnelConfigMap, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager) },
+        metadata: { name: shared.tunnelConfigMap, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager) },
         data: { [TUNNEL_CONF_FILE]: tunnelConf },
       });
     }

@@ -21,6 +21,23 @@ export interface ManifestDoc {
   readonly kind: string;
   /** The document's text. */
   readonly text: string;
+  /** Its apiVersion, kind, namespace and name as written. */
+  readonly id: ObjectId;
+}
+
+/** An object's identity as written in its manifest. */
+export interface ObjectId {
+  /** `apiVersion`, e.g. `apps/v1`. */
+  readonly apiVersion: string;
+  /** `kind`, e.g. `Deployment`. */
+  readonly kind: string;
+  /**
+   * `metadata.namespace`.
+   * @default none: cluster-scoped
+   */
+  readonly namespace?: string;
+  /** `metadata.name`. */
+  readonly name: string;
 }
 
 /** True for the files that hold Kubernetes objects (synth writes YAML only). */
@@ -65,12 +82,20 @@ export function documents(file: string, text: string | undefined): ManifestDoc[]
   for (const doc of documentTexts(text)) {
     const apiVersion = scalar(/^apiVersion: (.*)$/m.exec(doc)?.[1]);
     const kind = scalar(/^kind: (.*)$/m.exec(doc)?.[1]);
-    const metadata = block(doc, ['metadata']) ?? '';
+    // The lines below `metadata:` (a regular expression: splitting every document into lines would cost more than the rest).
+    const metadata = /^metadata:\n((?: .*(?:\n|$))*)/m.exec(doc)?.[1] ?? '';
     const name = scalar(/^ {2}name: (.*)$/m.exec(metadata)?.[1]);
     const namespace = scalar(/^ {2}namespace: (.*)$/m.exec(metadata)?.[1]);
     if (!apiVersion || !kind || !name) continue;
     const group = apiVersion.split('/').slice(0, -1).join('/');
-    out.push({ file, key: objectKey(apiVersion, kind, namespace, name), name: shownObject(kind, namespace, name), kind: `${group}/${kind}`, text: doc });
+    out.push({
+      file,
+      key: objectKey(apiVersion, kind, namespace, name),
+      name: shownObject(kind, namespace, name),
+      kind: `${group}/${kind}`,
+      text: doc,
+      id: { apiVersion, kind, ...(namespace ? { namespace } : {}), name },
+    });
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EXIT } from '../exit-codes';
-import { GENERATED_HEADER, MARKDOWN_HEADER } from '../synth';
+import { CurrentOutput, GENERATED_HEADER, MARKDOWN_HEADER } from '../synth';
 import { OutputError } from './errors';
 
 /**
@@ -92,13 +92,28 @@ export function shownName(outdir: string): string {
  * The generated files in the output folder (relative path → text), sorted,
  * without the marker, the lock and temporary files of an interrupted synth;
  * empty when the folder does not exist.
+ * @param skip files left out (those synth keeps as they are)
  */
-export function readOutput(dir: Outdir, io: FileSystem = fs): Map<string, string> {
+export function readOutput(dir: Outdir, io: FileSystem = fs, skip: ReadonlySet<string> = new Set()): Map<string, string> {
   const out: [string, string][] = [];
   if (io.statSync(dir.target, { throwIfNoEntry: false })?.isDirectory()) {
-    for (const rel of walkFiles(dir.target, io)) if (rel !== MARKER) out.push([rel, io.readFileSync(path.join(dir.target, rel), 'utf8')]);
+    for (const rel of walkFiles(dir.target, io)) if (rel !== MARKER && !skip.has(rel)) out.push([rel, io.readFileSync(path.join(dir.target, rel), 'utf8')]);
   }
   return new Map(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The output folder's files, each read when asked for (see {@link CurrentOutput}). */
+export function currentOutput(dir: Outdir, io: FileSystem = fs): CurrentOutput {
+  return {
+    read(file) {
+      try {
+        return io.readFileSync(path.join(dir.target, file), 'utf8');
+      } catch (e) {
+        if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
+        throw e;
+      }
+    },
+  };
 }
 
 /** The relative paths of the files below `dir`, lazily, without temporary files of an interrupted synth or the lock. */

@@ -12,7 +12,7 @@ import type { Config } from '../config/schema';
 import { containerExtraFields, podMetadataFields, workloadFields, WorkloadSettings } from '../config/workloads';
 import type { ComponentEntry } from '../config/components';
 import { COMPONENT, COMPONENT_LABEL, instanceLabels, SITE_LABEL } from '../labels';
-import { objectKey, shownObject } from '../outdir/documents';
+import { ObjectId, objectKey, shownObject } from '../outdir/documents';
 import type { EdgeSite } from '../resolve/fleet';
 import { applyOp, mergePatch, PatchOpError } from './json-patch';
 import { addToMap, applyWorkload, Clash, mergeSettings } from './placement';
@@ -44,6 +44,11 @@ export interface OverrideSource {
 export interface OutputOverrides {
   /** The object with the config's additions and patches (a new object when changed). */
   apply(file: string, obj: Obj): Obj;
+  /**
+   * Takes note of an object that is not rendered this time because `file` already holds it as {@link apply} made it
+   * (an edge node's file kept by incremental synth): it counts for `patches` matching and `extraObjects` collisions.
+   */
+  kept(file: string, id: ObjectId): void;
   /**
    * The extra objects by output file, once every generated object went through {@link apply}.
    * @throws ConfigError with every problem found on the way
@@ -166,23 +171,29 @@ function metadataAdder(source: OverrideSource, report: Report): (obj: Obj) => vo
 }
 
 /** The config's `patches`: `patch` applies those that target an object; `unmatched` reports those that targeted none. */
-function patcher(patches: Config['patches'], report: Report): { patch: (obj: Obj) => Obj; unmatched: () => void } {
+function patcher(patches: Config['patches'], report: Report): { patch: (obj: Obj) => Obj; count: (id: ObjectId) => void; unmatched: () => void } {
   const byTarget = new Map<string, number[]>();
   patches.forEach((p, i) => {
     const key = `${p.target.kind}|${p.target.name}`;
     byTarget.set(key, [...(byTarget.get(key) ?? []), i]);
   });
   const hits = patches.map(() => 0);
+  /** The patches that target an object, each counted as a hit. */
+  const matching = (id: Partial<ObjectId>): number[] =>
+    (byTarget.get(`${id.kind}|${id.name}`) ?? []).filter((i) => {
+      const { target } = patches[i];
+      const hit = (target.namespace === undefined || target.namespace === id.namespace) && (target.apiVersion === undefined || target.apiVersion === id.apiVersion);
+      if (hit) hits[i]++;
+      return hit;
+    });
 
   const patch = (obj: Obj): Obj => {
-    const indexes = byTarget.get(`${obj.kind}|${obj.metadata?.name}`);
-    if (indexes === undefined) return obj;
+    const indexes = matching({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name });
+    if (indexes.length === 0) return obj;
     let out = obj;
     const shown = shownObject(obj.kind, obj.metadata.namespace, obj.metadata.name);
     for (const i of indexes) {
-      const { target, merge, ops } = patches[i];
-      if ((target.namespace !== undefined && target.namespace !== obj.metadata.namespace) || (target.apiVersion !== undefined && target.apiVersion !== obj.apiVersion)) continue;
-      hits[i]++;
+      const { merge, ops } = patches[i];
       let next = merge === undefined ? structuredClone(out) : (mergePatch(out, merge) as Obj);
       for (const [j, op] of (ops ?? []).entries()) {
         try {
@@ -217,7 +228,7 @@ function patcher(patches: Config['patches'], report: Report): { patch: (obj: Obj
       const what = [apiVersion, kind, namespace ? `${namespace}/${name}` : name].filter((p) => p !== undefined).join(' ');
       report(['patches', i, 'target'], `matches no generated object (${what}); patches apply to generated objects only, by kind and metadata.name as written in the output`);
     });
-  return { patch, unmatched };
+  return { patch, count: matching, unmatched };
 }
 
 /**
@@ -281,6 +292,10 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
       if (extraNeeded) generated.set(objectKey(obj.apiVersion, obj.kind, obj.metadata?.namespace, obj.metadata?.name), outFile);
       addMetadata(obj);
       return patches.patch(obj);
+    },
+    kept(outFile, id) {
+      if (extraNeeded) generated.set(objectKey(id.apiVersion, id.kind, id.namespace, id.name), outFile);
+      patches.count(id);
     },
     finish() {
       patches.unmatched();

@@ -67,14 +67,15 @@ export function flowGraph(flows: readonly Flow[]): FlowGraph {
     }
     return n;
   };
-  const edges = new Map<string, { from: string; to: string; ports: FlowPort[] }>();
+  // Each edge's ports by `port/protocol`: a fleet's edge nodes make one edge with a port per node.
+  const edges = new Map<string, { from: string; to: string; ports: Map<string, FlowPort> }>();
   for (const flow of flows) {
     const from = node(flow.from).id;
     const to = node(flow.to).id;
     const key = `${from} ${to}`;
-    const edge = edges.get(key) ?? { from, to, ports: [] };
-    for (const p of flow.ports) if (!edge.ports.some((q) => q.port === p.port && q.protocol === p.protocol)) edge.ports.push(p);
+    const edge = edges.get(key) ?? { from, to, ports: new Map() };
+    for (const p of flow.ports) if (!edge.ports.has(`${p.port}/${p.protocol}`)) edge.ports.set(`${p.port}/${p.protocol}`, p);
     edges.set(key, edge);
   }
-  return { nodes: [...nodes.values()], edges: [...edges.values()].map((e) => ({ ...e, ports: sortPorts(e.ports) })) };
+  return { nodes: [...nodes.values()], edges: [...edges.values()].map((e) => ({ ...e, ports: sortPorts([...e.ports.values()]) })) };
 }

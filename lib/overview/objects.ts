@@ -25,6 +25,22 @@ export class OutputObjects {
 
   /** Takes one rendered object of `file`. */
   public add(file: string, obj: Obj): void {
+    this.tally(file, obj.kind);
+    // A remote site's Services are in the site's own cluster: not how the server's components are reached.
+    if (EXPOSING.has(obj.kind) && file.split('/')[0] !== SITES_DIR) this.exposing.push(obj);
+  }
+
+  /**
+   * Counts an object of `file` that was not rendered this time (a file kept by incremental synth).
+   * @throws Error for a kind that exposes a component: those must be rendered, to be drawn
+   */
+  public count(file: string, kind: string): void {
+    if (exposes(kind)) throw new Error(`internal: ${file}: a ${kind} must be rendered, not counted`);
+    this.tally(file, kind);
+  }
+
+  /** One more object of `kind` in `file`'s row. */
+  private tally(file: string, kind: string): void {
     const parts = file.split('/');
     const edge = parts.length === 3 && parts[0] === EDGE_DIR;
     const row = edge ? EDGE_NODE_FILES : file;
@@ -34,8 +50,11 @@ export class OutputObjects {
       this.edgeFiles.shards.add(parts[1]);
     }
     const kinds = this.kinds.get(row)!;
-    kinds.set(obj.kind, (kinds.get(obj.kind) ?? 0) + 1);
-    // A remote site's Services are in the site's own cluster: not how the server's components are reached.
-    if (EXPOSING.has(obj.kind) && parts[0] !== SITES_DIR) this.exposing.push(obj);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
+}
+
+/** True for the kinds the picture needs whole (Services, HTTPRoutes, Ingresses): how a component is reached. */
+export function exposes(kind: string): boolean {
+  return EXPOSING.has(kind);
 }

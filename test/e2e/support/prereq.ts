@@ -31,6 +31,7 @@ const NEEDED: [string, string][] = [
   ['/usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so', 'lua-cjson'],
   ['/usr/bin/openssl', 'openssl'],
   ['/usr/bin/protoc', 'protobuf-compiler'],
+  ['/usr/include/google/protobuf/struct.proto', 'libprotobuf-dev'], // the well-known types the platform's protos import (a Recommends of protobuf-compiler)
   ['/usr/sbin/ip', 'iproute2'],
   ['/usr/sbin/iptables', 'iptables'],
   ['/usr/bin/busybox', 'busybox'],
