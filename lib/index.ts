@@ -12,7 +12,7 @@
 
 // The whole platform
 export { NeursafePlatform, NeursafePlatformProps } from './neursafe-platform';
-export { buildPlatform, PlatformParts } from './platform';
+export { buildPlatform, BuildOptions, PlatformParts } from './platform';
 
 // Config: types, schema, loading
 export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, componentSection, configSchema } from './config/schema';
@@ -69,7 +69,7 @@ export { Credentials, DatabaseConnection } from './blocks/database-client';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
 export { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
-export { EdgeFleet, EdgeFleetProps, EdgeTls, edgeSiteWiring } from './edge/fleet';
+export { DeferredEdgeNodes, EdgeFleet, EdgeFleetProps, EdgeNodeOwn, EdgeNodeShared, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { REMOTE_SITES_ARGOCD_FILE, RemoteSiteFolder, RemoteSiteFolderProps, RemoteSitesBuilt, remoteSiteFile, remoteSiteFlows } from './components/remote-sites';
 export { TASK_MANAGER_DEFAULTS } from './config/defaults';
 export { NetworkPolicies, NetworkPoliciesProps } from './network/policies';
