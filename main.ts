@@ -10,10 +10,12 @@
  * and the output folder untouched. Every outcome has its own exit code
  * (lib/exit-codes.ts).
  */
+import * as os from 'os';
 import { parseArgs } from 'util';
 import { ConfigError, ConfigIssue, formatIssue } from './lib/config/errors';
 import { loadConfig } from './lib/load';
 import { joinCommands } from './lib/edge/join';
+import { EdgeWorkers, serveEdgeWorker } from './lib/edge-workers';
 import { EXIT } from './lib/exit-codes';
 import { OutputError } from './lib/outdir/errors';
 import { shownName } from './lib/outdir/folder';
@@ -102,11 +104,12 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     }
     // Rendered once the output folder is open (and locked, when writing): the files it keeps are read there.
     let result: SynthResult | undefined;
-    const source = (current: CurrentOutput) => (result = synthOutput(loaded, { current: full ? undefined : current }));
+    const source = (current: CurrentOutput) => (result = synthOutput(loaded, { current: full ? undefined : current, workers: edgeWorkers() }));
     const counts = () => {
-      const { files, kept } = result!;
+      const { files, kept, threads } = result!;
       const nodes = model.edge.sites.length;
-      return `${files.size + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${nodes > 0 ? `, ${nodes - kept.size} rendered` : ''})`;
+      const rendered = nodes > 0 ? `, ${nodes - kept.size} rendered${threads > 1 ? ` on ${threads} threads` : ''}` : '';
+      return `${files.size + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${rendered})`;
     };
     if (check) {
       const drift = checkOutdir(outdir, source, configFile);
@@ -140,6 +143,19 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
   }
 }
 
-if (require.main === module) {
+/**
+ * The worker threads that may render edge nodes: as many as the cores but
+ * one, or `NSFL_SYNTH_THREADS` (0 turns them off); only when this file runs
+ * compiled (the bundle `scripts/run.js` builds), which is what a worker loads.
+ */
+function edgeWorkers(): EdgeWorkers | undefined {
+  if (!__filename.endsWith('.js')) return undefined;
+  const set = process.env.NSFL_SYNTH_THREADS;
+  const threads = set !== undefined && /^[0-9]+$/.test(set) ? Number(set) : os.availableParallelism() - 1;
+  return threads > 0 ? { script: __filename, threads } : undefined;
+}
+
+// Loaded in a worker thread of synth: render its share of the edge nodes, nothing else.
+if (!serveEdgeWorker() && require.main === module) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -3,8 +3,8 @@
  * inside a chart takes the objects below it into a file of its own (the edge
  * fleet: one chart, one file per node, so synthesis stays linear).
  */
-import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 
 /** Brand of {@link OutputFile} instances; a registered symbol, so it works across module copies. */
 const OUTPUT_FILE = Symbol.for('neursafe-fl.OutputFile');
@@ -32,6 +32,23 @@ export class FileChart extends Chart {
    */
   constructor(scope: Construct, id: string, public readonly outputPath: string) {
     super(scope, id, { disableResourceNameHashes: true });
+  }
+}
+
+/**
+ * Calls `visit` with every ApiObject of `app` and the file it is written to
+ * (its {@link OutputFile}'s, else its chart's), in construct order.
+ * @throws Error when a child of `app` is not a {@link FileChart} (a bug)
+ */
+export function forEachObject(app: App, visit: (file: string, obj: ApiObject) => void): void {
+  const walk = (c: IConstruct, file: string) => {
+    const here = OutputFile.isOutputFile(c) ? c.outputPath : file;
+    if (ApiObject.isApiObject(c)) visit(here, c);
+    for (const child of c.node.children) walk(child, here);
+  };
+  for (const chart of app.node.children) {
+    if (!(chart instanceof FileChart)) throw new Error(`internal: ${chart.node.path} is not a FileChart`);
+    for (const child of chart.node.children) walk(child, (chart as FileChart).outputPath);
   }
 }
 

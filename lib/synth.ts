@@ -4,15 +4,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { App } from 'cdk8s';
 import type { Obj } from './config/untyped';
 import { LoadedConfig } from './load';
 import { imageReferences } from './output-images';
 import { PORTS_FILE } from './resolve/ports';
 import { parsePortRecord, renderPortRecord } from './outdir/port-record';
 import { DeferredEdgeNodes, EdgeNodeOwn } from './edge/fleet';
-import { FileChart, OUTPUT_FILES, OutputFile } from './file-chart';
+import { renderEdgeNodesSpread, EdgeWorkers } from './edge-workers';
+import { forEachObject, OUTPUT_FILES } from './file-chart';
 import { contentDigest, digestOf, generatorDigest } from './incremental/digest';
 import { parseRecord, RECORD_FILE, RecordEntry, renderRecord } from './incremental/record';
 import { documents } from './outdir/documents';
@@ -42,45 +42,29 @@ export function synthManifests(loaded: LoadedConfig): Manifests {
  * additions and patches) and `convert` (with its file) as soon as cdk8s has
  * rendered it, then the config's extra objects; and what the platform's
  * build returned.
- * @param keep with it, the edge nodes are built one at a time (each in an App of its own, then dropped) and those it
- *   returns true for are not built at all (their objects must then be reported to `overrides` by it)
+ * @param edge with it, the edge nodes are left unbuilt for it: it is given them, `take` to add an object to the
+ *   output and `build` to render a node here like every other object
  * @throws ConfigError when an addition, a patch or an extra object is wrong
  */
 function collectObjects<T>(
   loaded: Pick<LoadedConfig, 'model' | 'components'>,
   convert: (json: Obj, file: string) => T,
   overrides: OutputOverrides,
-  keep?: (own: EdgeNodeOwn, nodes: DeferredEdgeNodes) => boolean,
+  edge?: (nodes: DeferredEdgeNodes, take: (file: string, object: T) => void, build: (own: EdgeNodeOwn) => void) => void,
 ): { files: Map<string, T[]>; parts: PlatformParts } {
   const app = new App();
-  const parts = buildPlatform(app, loaded.model, loaded.components, { deferEdgeNodes: keep !== undefined });
+  const parts = buildPlatform(app, loaded.model, loaded.components, { deferEdgeNodes: edge !== undefined });
   const files = new Map<string, T[]>();
-  const add = (file: string, objects: T[]) => {
-    if (objects.length > 0) files.set(file, [...(files.get(file) ?? []), ...objects]);
+  const take = (file: string, object: T) => {
+    const list = files.get(file);
+    if (list === undefined) files.set(file, [object]);
+    else list.push(object);
   };
-  const collect = (scope: IConstruct, file: string) => {
-    const here: T[] = [];
-    const walk = (c: IConstruct) => {
-      if (OutputFile.isOutputFile(c)) {
-        collect(c, c.outputPath);
-        return;
-      }
-      if (ApiObject.isApiObject(c)) here.push(convert(overrides.apply(file, c.toJson()), file));
-      c.node.children.forEach(walk);
-    };
-    scope.node.children.forEach(walk);
-    add(file, here);
-  };
-  const collectApp = (built: App) => {
-    for (const chart of built.node.children) {
-      if (!(chart instanceof FileChart)) throw new Error(`internal: ${chart.node.path} is not a FileChart`);
-      collect(chart, (chart as FileChart).outputPath);
-    }
-  };
-  collectApp(app);
+  const collect = (built: App) => forEachObject(built, (file, obj) => take(file, convert(overrides.apply(file, obj.toJson()), file)));
+  collect(app);
   const nodes = parts.edgeNodes;
-  if (keep !== undefined && nodes !== undefined) for (const own of nodes.nodes) if (!keep(own, nodes)) collectApp(nodes.build(own));
-  for (const [file, objects] of overrides.finish()) add(file, objects.map((json) => convert(json, file)));
+  if (edge !== undefined && nodes !== undefined) edge(nodes, take, (own) => collect(nodes.build(own)));
+  for (const [file, objects] of overrides.finish()) for (const object of objects) take(file, convert(object, file));
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), parts };
 }
 
@@ -103,6 +87,11 @@ export interface SynthOptions {
    * @default generatorDigest()
    */
   readonly generator?: string;
+  /**
+   * Worker threads that may render edge nodes (synth running from its compiled bundle).
+   * @default none: every node is rendered on this thread
+   */
+  readonly workers?: EdgeWorkers;
 }
 
 /** What {@link synthOutput} gives. */
@@ -111,6 +100,8 @@ export interface SynthResult {
   readonly files: Map<string, string>;
   /** The edge nodes' files kept as they are in the output folder: part of the output, but not in `files`. */
   readonly kept: ReadonlySet<string>;
+  /** How many threads rendered the edge nodes (1 unless worker threads helped). */
+  readonly threads: number;
 }
 
 /**
@@ -131,6 +122,7 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   const inputs = new Map<string, string>();
   const kept = new Map<string, RecordEntry>();
   let fleet: string | undefined;
+  let threads = 1;
   const keep = (own: EdgeNodeOwn, nodes: DeferredEdgeNodes): boolean => {
     fleet ??= fleetDigest(config, nodes);
     const input = digestOf(own);
@@ -152,7 +144,22 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   const { files: documentTexts, parts } = collectObjects(loaded, (json, file) => {
     objects.add(file, json);
     return yamlDocument(json);
-  }, overrides, keep);
+  }, overrides, (nodes, take, build) => {
+    const toRender = nodes.nodes.filter((own) => !keep(own, nodes));
+    const job = { shared: nodes.shared, tunnelConf: nodes.tunnelConf, nodes: toRender, overrides: { config, edgeSites: loaded.edgeSites, components: loaded.components } };
+    const rendered = renderEdgeNodesSpread(job, options.workers, generator);
+    threads = rendered.threads;
+    rendered.nodes.forEach((node, i) => {
+      // Rendered again here, where the problem is reported with its line.
+      if (node.problems) return build(toRender[i]);
+      node.objects.forEach(({ id, obj }, j) => {
+        overrides.kept(node.file, id);
+        if (obj !== undefined) objects.add(node.file, obj);
+        else objects.count(node.file, id.kind);
+        take(node.file, node.docs[j]);
+      });
+    });
+  });
   const files = new Map([...documentTexts].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
   const records = new Map<string, string>();
   if (loaded.edgePorts.size > 0) {
@@ -178,7 +185,7 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
       records,
     }),
   );
-  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kept: new Set(kept.keys()) };
+  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kept: new Set(kept.keys()), threads };
 }
 
 /**

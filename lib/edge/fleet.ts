@@ -175,13 +175,13 @@ function nodeApp(shared: EdgeNodeShared, own: EdgeNodeOwn): { app: App; tunnelCo
  * with the same objects, byte for byte, as in the fleet's tree.
  */
 export class DeferredEdgeNodes {
-  /** @param tunnelConf the fleet's shared TLS tunnel nginx.conf (none without TLS) */
   constructor(
     /** What every node is built from. */
     public readonly shared: EdgeNodeShared,
     /** Every node's own inputs, in the fleet's order. */
     public readonly nodes: readonly EdgeNodeOwn[],
-    private readonly tunnelConf: string | undefined,
+    /** The fleet's shared TLS tunnel nginx.conf (none without TLS). */
+    public readonly tunnelConf: string | undefined,
   ) {}
 
   /**

@@ -49,6 +49,8 @@ export interface OutputOverrides {
    * (an edge node's file kept by incremental synth): it counts for `patches` matching and `extraObjects` collisions.
    */
   kept(file: string, id: ObjectId): void;
+  /** How many problems {@link apply} has found so far ({@link finish} throws them). */
+  problems(): number;
   /**
    * The extra objects by output file, once every generated object went through {@link apply}.
    * @throws ConfigError with every problem found on the way
@@ -297,6 +299,7 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
       if (extraNeeded) generated.set(objectKey(id.apiVersion, id.kind, id.namespace, id.name), outFile);
       patches.count(id);
     },
+    problems: () => issues.length,
     finish() {
       patches.unmatched();
       const out = extraObjectsOf(config, generated, report);
