@@ -6,10 +6,11 @@
 import type { Obj } from './config/untyped';
 import { DeferredEdgeNodes, EdgeNodeOwn, EdgeNodeShared } from './edge/fleet';
 import { forEachObject } from './file-chart';
+import { contentDigest } from './incremental/digest';
 import type { ObjectId } from './outdir/documents';
 import { createOverrides, OverrideSource } from './overrides';
 import { exposes } from './overview/objects';
-import { yamlDocument } from './render/yaml';
+import { DOCUMENT_SEPARATOR, yamlDocument } from './render/yaml';
 
 /** What a set of edge nodes' files is rendered from: plain data, which a worker thread can be given. */
 export interface EdgeNodeJob {
@@ -24,21 +25,28 @@ export interface EdgeNodeJob {
   readonly nodes: readonly EdgeNodeOwn[];
   /** The config's additions (placement, metadata, patches), without a locator: problems are only counted here. */
   readonly overrides: Omit<OverrideSource, 'locate' | 'file'>;
+  /** The first lines of every file (the generated-file notice). */
+  readonly header: string;
 }
 
 /** One edge node's file, rendered with the config's additions. */
 export interface RenderedNode {
   /** Its path in the output folder. */
   readonly file: string;
-  /** Its objects as YAML documents, in order. */
-  readonly docs: string[];
+  /** Its text: the header, then its objects as YAML documents, in order. */
+  readonly text: string;
+  /** The digest of its text (`contentDigest`). */
+  readonly content: string;
   /** Each object's identity, and the object itself where the picture of the platform needs it whole (it exposes a component). */
   readonly objects: { readonly id: ObjectId; readonly obj?: Obj }[];
   /** The config's additions found a problem in it: render it again where problems are reported with their lines. */
   readonly problems: boolean;
 }
 
-/** Renders `job`'s nodes, each in an App of its own that is dropped once its objects are written as YAML. */
+/**
+ * Renders `job`'s nodes, each in an App of its own that is dropped once its
+ * file's text is made (so a fleet's objects never pile up, not even as YAML).
+ */
 export function renderEdgeNodes(job: EdgeNodeJob): RenderedNode[] {
   const nodes = new DeferredEdgeNodes(job.shared, job.nodes, job.tunnelConf);
   const overrides = createOverrides(job.overrides);
@@ -53,6 +61,7 @@ export function renderEdgeNodes(job: EdgeNodeJob): RenderedNode[] {
       const id: ObjectId = { apiVersion, kind, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), name: metadata.name };
       objects.push(exposes(kind) ? { id, obj } : { id });
     });
-    return { file: own.file, docs, objects, problems: overrides.problems() > before };
+    const text = job.header + docs.join(DOCUMENT_SEPARATOR);
+    return { file: own.file, text, content: contentDigest(text), objects, problems: overrides.problems() > before };
   });
 }

@@ -11,6 +11,7 @@ import { imageReferences } from './output-images';
 import { PORTS_FILE } from './resolve/ports';
 import { parsePortRecord, renderPortRecord } from './outdir/port-record';
 import { DeferredEdgeNodes, EdgeNodeOwn } from './edge/fleet';
+import type { RenderedNode } from './edge-render';
 import { renderEdgeNodesSpread, EdgeWorkers } from './edge-workers';
 import { forEachObject, OUTPUT_FILES } from './file-chart';
 import { contentDigest, digestOf, generatorDigest } from './incremental/digest';
@@ -42,15 +43,15 @@ export function synthManifests(loaded: LoadedConfig): Manifests {
  * additions and patches) and `convert` (with its file) as soon as cdk8s has
  * rendered it, then the config's extra objects; and what the platform's
  * build returned.
- * @param edge with it, the edge nodes are left unbuilt for it: it is given them, `take` to add an object to the
- *   output and `build` to render a node here like every other object
+ * @param edge with it, the edge nodes are left unbuilt for it: it is given them, and `build` to render a node here
+ *   like every other object (it renders the others itself)
  * @throws ConfigError when an addition, a patch or an extra object is wrong
  */
 function collectObjects<T>(
   loaded: Pick<LoadedConfig, 'model' | 'components'>,
   convert: (json: Obj, file: string) => T,
   overrides: OutputOverrides,
-  edge?: (nodes: DeferredEdgeNodes, take: (file: string, object: T) => void, build: (own: EdgeNodeOwn) => void) => void,
+  edge?: (nodes: DeferredEdgeNodes, build: (own: EdgeNodeOwn) => void) => void,
 ): { files: Map<string, T[]>; parts: PlatformParts } {
   const app = new App();
   const parts = buildPlatform(app, loaded.model, loaded.components, { deferEdgeNodes: edge !== undefined });
@@ -63,7 +64,7 @@ function collectObjects<T>(
   const collect = (built: App) => forEachObject(built, (file, obj) => take(file, convert(overrides.apply(file, obj.toJson()), file)));
   collect(app);
   const nodes = parts.edgeNodes;
-  if (edge !== undefined && nodes !== undefined) edge(nodes, take, (own) => collect(nodes.build(own)));
+  if (edge !== undefined && nodes !== undefined) edge(nodes, (own) => collect(nodes.build(own)));
   for (const [file, objects] of overrides.finish()) for (const object of objects) take(file, convert(object, file));
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), parts };
 }
@@ -123,6 +124,8 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   const kept = new Map<string, RecordEntry>();
   let fleet: string | undefined;
   let threads = 1;
+  // The nodes' files rendered apart from the platform, whole (with their digests).
+  const nodeFiles = new Map<string, Pick<RenderedNode, 'text' | 'content'>>();
   const keep = (own: EdgeNodeOwn, nodes: DeferredEdgeNodes): boolean => {
     fleet ??= fleetDigest(config, nodes);
     const input = digestOf(own);
@@ -144,30 +147,31 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   const { files: documentTexts, parts } = collectObjects(loaded, (json, file) => {
     objects.add(file, json);
     return yamlDocument(json);
-  }, overrides, (nodes, take, build) => {
+  }, overrides, (nodes, build) => {
     const toRender = nodes.nodes.filter((own) => !keep(own, nodes));
-    const job = { shared: nodes.shared, tunnelConf: nodes.tunnelConf, nodes: toRender, overrides: { config, edgeSites: loaded.edgeSites, components: loaded.components } };
+    const job = { shared: nodes.shared, tunnelConf: nodes.tunnelConf, nodes: toRender, overrides: { config, edgeSites: loaded.edgeSites, components: loaded.components }, header: GENERATED_HEADER };
     const rendered = renderEdgeNodesSpread(job, options.workers, generator);
     threads = rendered.threads;
     rendered.nodes.forEach((node, i) => {
       // Rendered again here, where the problem is reported with its line.
       if (node.problems) return build(toRender[i]);
-      node.objects.forEach(({ id, obj }, j) => {
+      for (const { id, obj } of node.objects) {
         overrides.kept(node.file, id);
         if (obj !== undefined) objects.add(node.file, obj);
         else objects.count(node.file, id.kind);
-        take(node.file, node.docs[j]);
-      });
+      }
+      nodeFiles.set(node.file, { text: node.text, content: node.content });
     });
   });
   const files = new Map([...documentTexts].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
+  for (const [file, { text }] of nodeFiles) files.set(file, text);
   const records = new Map<string, string>();
   if (loaded.edgePorts.size > 0) {
     files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
     records.set(PORTS_FILE, "every edge node's task manager port, reused by the next synth; not a manifest");
   }
   if (fleet !== undefined) {
-    const entries = new Map([...inputs].map(([file, input]) => [file, kept.get(file) ?? { input, content: contentDigest(files.get(file)!) }]));
+    const entries = new Map([...inputs].map(([file, input]) => [file, kept.get(file) ?? { input, content: nodeFiles.get(file)?.content ?? contentDigest(files.get(file)!) }]));
     files.set(RECORD_FILE, renderRecord({ generator, fleet, files: entries }));
     records.set(RECORD_FILE, "what produced each edge node's file, so the next synth renders only the nodes whose inputs changed; not a manifest");
   }
