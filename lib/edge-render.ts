@@ -46,8 +46,9 @@ export interface RenderedNode {
 /**
  * Renders `job`'s nodes, each in an App of its own that is dropped once its
  * file's text is made (so a fleet's objects never pile up, not even as YAML).
+ * @param rendered called after each node (a worker's progress)
  */
-export function renderEdgeNodes(job: EdgeNodeJob): RenderedNode[] {
+export function renderEdgeNodes(job: EdgeNodeJob, rendered: () => void = () => undefined): RenderedNode[] {
   const nodes = new DeferredEdgeNodes(job.shared, job.nodes, job.tunnelConf);
   const overrides = createOverrides(job.overrides);
   return job.nodes.map((own) => {
@@ -62,6 +63,7 @@ export function renderEdgeNodes(job: EdgeNodeJob): RenderedNode[] {
       objects.push(exposes(kind) ? { id, obj } : { id });
     });
     const text = job.header + docs.join(DOCUMENT_SEPARATOR);
+    rendered();
     return { file: own.file, text, content: contentDigest(text), objects, problems: overrides.problems() > before };
   });
 }

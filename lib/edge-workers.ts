@@ -5,9 +5,10 @@
  * then the main thread takes their results in order, so the output is the
  * same bytes whatever the number of threads. The main thread waits
  * synchronously (Atomics.wait, then receiveMessageOnPort), so synth stays
- * one synchronous call. A worker that fails, does not answer, or runs
- * another version of the generator (the bundle rebuilt meanwhile) is not
- * trusted: its share is rendered on the main thread.
+ * one synchronous call. A worker that fails, stops making progress (it
+ * did not load, or died), or runs another version of the generator (the
+ * bundle rebuilt meanwhile) is not trusted: its share is rendered on the
+ * main thread.
  */
 import { isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, Worker, workerData } from 'worker_threads';
 import { EdgeNodeJob, RenderedNode, renderEdgeNodes } from './edge-render';
@@ -20,13 +21,25 @@ export interface EdgeWorkers {
   readonly script: string;
   /** How many worker threads at most, besides the main thread. */
   readonly threads: number;
+  /**
+   * How long a worker may go without finishing a node (or, at first, without starting) before its share is rendered
+   * on the main thread instead: a worker that failed to load or died (out of memory) never answers.
+   * @default 30 seconds
+   */
+  readonly stallMs?: number;
 }
 
 /** Fewest nodes per thread worth starting a worker for: loading the bundle in one costs about as much as rendering this many. */
 const MIN_NODES_PER_THREAD = 250;
 
-/** How long the main thread waits for a worker before rendering its share itself. */
-const WORKER_TIMEOUT_MS = 10 * 60 * 1000;
+/** {@link EdgeWorkers.stallMs}'s default. */
+const STALL_MS = 30_000;
+
+/** How often the main thread looks at a worker's progress while it waits. */
+const POLL_MS = 250;
+
+/** The fields of a worker's shared state ({@link WorkerTask.state}). */
+const STATE = { done: 0, progress: 1 } as const;
 
 /** The key of a worker's data, so a bundle loaded in some other worker thread is left alone. */
 const WORKER_KEY = 'neursafeFlEdgeNodes';
@@ -37,8 +50,8 @@ interface WorkerTask {
   /** The main thread's generator digest: a worker with another one answers nothing. */
   readonly generator: string;
   readonly port: MessagePort;
-  /** Set to 1 (and notified) once the worker has posted its answer. */
-  readonly done: Int32Array;
+  /** Shared with the main thread: `done` is set to 1 (and notified) once the answer is posted, `progress` counts the nodes rendered. */
+  readonly state: Int32Array;
 }
 
 /** A worker's answer: the rendered nodes, or nothing when it is not the same generator or failed. */
@@ -57,7 +70,7 @@ export function renderEdgeNodesSpread(job: EdgeNodeJob, workers: EdgeWorkers | u
   if (workers === undefined || count < 1) return { nodes: renderEdgeNodes(job), threads: 1 };
   const size = Math.ceil(job.nodes.length / (count + 1));
   const shares = Array.from({ length: count + 1 }, (_, i) => job.nodes.slice(i * size, (i + 1) * size)).filter((s) => s.length > 0);
-  const started = shares.slice(1).map((nodes) => startWorker(workers.script, narrowed(job, nodes), generator));
+  const started = shares.slice(1).map((nodes) => startWorker(workers, narrowed(job, nodes), generator));
   const nodes = renderEdgeNodes({ ...job, nodes: shares[0] });
   let threads = 1;
   started.forEach((answer, i) => {
@@ -83,21 +96,30 @@ function narrowed(job: EdgeNodeJob, nodes: readonly EdgeNodeOwn[]): EdgeNodeJob 
   };
 }
 
-/** Starts a worker on `job`; the function returned waits for its nodes (undefined when it failed or did not answer in time). */
-function startWorker(script: string, job: EdgeNodeJob, generator: string): () => RenderedNode[] | undefined {
+/** Starts a worker on `job`; the function returned waits for its nodes (undefined when it failed or stalled). */
+function startWorker(workers: EdgeWorkers, job: EdgeNodeJob, generator: string): () => RenderedNode[] | undefined {
   const { port1, port2 } = new MessageChannel();
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  const task: WorkerTask = { job, generator, port: port2, done };
+  const state = new Int32Array(new SharedArrayBuffer(8));
+  const task: WorkerTask = { job, generator, port: port2, state };
   let worker: Worker;
   try {
-    worker = new Worker(script, { workerData: { [WORKER_KEY]: task }, transferList: [port2], argv: [], stdout: true, stderr: true });
+    worker = new Worker(workers.script, { workerData: { [WORKER_KEY]: task }, transferList: [port2], argv: [], stdout: true, stderr: true });
   } catch {
     return () => undefined;
   }
   worker.unref();
+  // Its failure (a load error, out of memory) is seen as a stall: without a listener it would end the process.
+  worker.on('error', () => undefined);
   return () => {
-    const answered = Atomics.wait(done, 0, 0, WORKER_TIMEOUT_MS) !== 'timed-out';
-    const answer = answered ? (receiveMessageOnPort(port1)?.message as WorkerAnswer | undefined) : undefined;
+    const stallMs = workers.stallMs ?? STALL_MS;
+    let progress = -1;
+    let since = Date.now();
+    while (Atomics.wait(state, STATE.done, 0, POLL_MS) === 'timed-out') {
+      const now = Atomics.load(state, STATE.progress);
+      if (now !== progress) [progress, since] = [now, Date.now()];
+      else if (Date.now() - since >= stallMs) break;
+    }
+    const answer = Atomics.load(state, STATE.done) === 1 ? (receiveMessageOnPort(port1)?.message as WorkerAnswer | undefined) : undefined;
     port1.close();
     void worker.terminate();
     return answer?.nodes;
@@ -113,13 +135,13 @@ export function serveEdgeWorker(): boolean {
   if (task === undefined) return false;
   let answer: WorkerAnswer = {};
   try {
-    if (generatorDigest() === task.generator) answer = { nodes: renderEdgeNodes(task.job) };
+    if (generatorDigest() === task.generator) answer = { nodes: renderEdgeNodes(task.job, () => Atomics.add(task.state, STATE.progress, 1)) };
   } catch {
     // The main thread renders this share again, and reports what fails there.
   }
   task.port.postMessage(answer);
   task.port.close();
-  Atomics.store(task.done, 0, 1);
-  Atomics.notify(task.done, 0);
+  Atomics.store(task.state, STATE.done, 1);
+  Atomics.notify(task.state, STATE.done);
   return true;
 }

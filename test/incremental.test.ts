@@ -245,3 +245,12 @@ test('the compiled synth renders a large fleet on worker threads, with the same 
   // The record's generator digest is the same from source and bundled.
   expect(spread.tree).toEqual(inProcess);
 });
+
+test("a worker that never answers (it did not load, or died) costs time, not output: its share is rendered on the main thread", () => {
+  const loaded = parseConfig(fleetConfig(520), CONFIG);
+  const dead = path.join(tmp, 'dead-worker.js');
+  fs.writeFileSync(dead, "throw new Error('not the bundle');\n");
+  const spread = synthOutput(loaded, { workers: { script: dead, threads: 1, stallMs: 300 } });
+  expect(spread.threads).toBe(1);
+  expect(spread.files).toEqual(synthOutput(loaded).files);
+});
