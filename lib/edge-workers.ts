@@ -76,7 +76,8 @@ export function renderEdgeNodesSpread(job: EdgeNodeJob, workers: EdgeWorkers | u
   started.forEach((answer, i) => {
     const answered = answer();
     if (answered !== undefined) threads++;
-    nodes.push(...(answered ?? renderEdgeNodes({ ...job, nodes: shares[i + 1] })));
+    // One by one: spreading a large share into push() would overflow the stack.
+    for (const node of answered ?? renderEdgeNodes({ ...job, nodes: shares[i + 1] })) nodes.push(node);
   });
   return { nodes, threads };
 }
