@@ -7,7 +7,7 @@ import type { Obj } from './config/untyped';
 import { DeferredEdgeNodes, EdgeNodeOwn, EdgeNodeShared } from './edge/fleet';
 import { forEachObject } from './file-chart';
 import { contentDigest } from './incremental/digest';
-import type { ObjectId } from './outdir/documents';
+import { ObjectId, objectId } from './outdir/documents';
 import { createOverrides, OverrideSource } from './overrides';
 import { exposes } from './overview/objects';
 import { DOCUMENT_SEPARATOR, yamlDocument } from './render/yaml';
@@ -58,9 +58,8 @@ export function renderEdgeNodes(job: EdgeNodeJob, rendered: () => void = () => u
     forEachObject(nodes.build(own), (file, apiObject) => {
       const obj = overrides.apply(file, apiObject.toJson());
       docs.push(yamlDocument(obj));
-      const { apiVersion, kind, metadata } = obj;
-      const id: ObjectId = { apiVersion, kind, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), name: metadata.name };
-      objects.push(exposes(kind) ? { id, obj } : { id });
+      const id = objectId(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+      objects.push(exposes(obj.kind) ? { id, obj } : { id });
     });
     const text = job.header + docs.join(DOCUMENT_SEPARATOR);
     rendered();

@@ -11,7 +11,6 @@ import { imageReferences } from './output-images';
 import { PORTS_FILE } from './resolve/ports';
 import { parsePortRecord, renderPortRecord } from './outdir/port-record';
 import { DeferredEdgeNodes, EdgeNodeOwn } from './edge/fleet';
-import type { RenderedNode } from './edge-render';
 import { renderEdgeNodesSpread, EdgeWorkers } from './edge-workers';
 import { forEachObject, OUTPUT_FILES } from './file-chart';
 import { contentDigest, digestOf, generatorDigest } from './incremental/digest';
@@ -120,18 +119,14 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   const { current } = options;
   const generator = options.generator ?? generatorDigest();
   const previous = current && parseRecord(current.read(RECORD_FILE));
-  const inputs = new Map<string, string>();
-  const kept = new Map<string, RecordEntry>();
+  // The record's lines, of the files kept and rendered; the files kept; the nodes' files rendered apart from the platform.
+  const entries = new Map<string, RecordEntry>();
+  const kept = new Set<string>();
+  const nodeTexts = new Map<string, string>();
   let fleet: string | undefined;
   let threads = 1;
-  // The nodes' files rendered apart from the platform, whole (with their digests).
-  const nodeFiles = new Map<string, Pick<RenderedNode, 'text' | 'content'>>();
-  const keep = (own: EdgeNodeOwn, nodes: DeferredEdgeNodes): boolean => {
-    fleet ??= fleetDigest(config, nodes);
-    const input = digestOf(own);
-    inputs.set(own.file, input);
-    const entry = previous?.files.get(own.file);
-    if (entry === undefined || previous!.generator !== generator || previous!.fleet !== fleet || entry.input !== input) return false;
+  /** Keeps `own`'s file when it still has the text `entry` records, counting its objects as {@link collectObjects} would. */
+  const keep = (own: EdgeNodeOwn, entry: RecordEntry): boolean => {
     const text = current!.read(own.file);
     if (text === undefined || contentDigest(text) !== entry.content) return false;
     const docs = documents(own.file, text);
@@ -140,7 +135,8 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
       overrides.kept(own.file, id);
       objects.count(own.file, id.kind);
     }
-    kept.set(own.file, entry);
+    kept.add(own.file);
+    entries.set(own.file, entry);
     return true;
   };
   // Each object becomes YAML as soon as it is rendered, so the JSON of the whole fleet never piles up.
@@ -148,30 +144,40 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
     objects.add(file, json);
     return yamlDocument(json);
   }, overrides, (nodes, build) => {
-    const toRender = nodes.nodes.filter((own) => !keep(own, nodes));
-    const job = { shared: nodes.shared, tunnelConf: nodes.tunnelConf, nodes: toRender, overrides: { config, edgeSites: loaded.edgeSites, components: loaded.components }, header: GENERATED_HEADER };
+    fleet = fleetDigest(config, nodes);
+    const reusable = previous?.generator === generator && previous.fleet === fleet;
+    const toRender: { own: EdgeNodeOwn; input: string }[] = [];
+    for (const own of nodes.nodes) {
+      const input = digestOf(own);
+      const entry = reusable ? previous.files.get(own.file) : undefined;
+      if (entry?.input !== input || !keep(own, entry)) toRender.push({ own, input });
+    }
+    const job = {
+      shared: nodes.shared, tunnelConf: nodes.tunnelConf, nodes: toRender.map((r) => r.own),
+      overrides: { config, edgeSites: loaded.edgeSites, components: loaded.components }, header: GENERATED_HEADER,
+    };
     const rendered = renderEdgeNodesSpread(job, options.workers, generator);
     threads = rendered.threads;
     rendered.nodes.forEach((node, i) => {
-      // Rendered again here, where the problem is reported with its line.
-      if (node.problems) return build(toRender[i]);
+      // Rendered again here, where the problem is reported with its line (and the synth fails: no record is written).
+      if (node.problems) return build(toRender[i].own);
       for (const { id, obj } of node.objects) {
         overrides.kept(node.file, id);
         if (obj !== undefined) objects.add(node.file, obj);
         else objects.count(node.file, id.kind);
       }
-      nodeFiles.set(node.file, { text: node.text, content: node.content });
+      nodeTexts.set(node.file, node.text);
+      entries.set(node.file, { input: toRender[i].input, content: node.content });
     });
   });
   const files = new Map([...documentTexts].map(([file, texts]) => [file, GENERATED_HEADER + texts.join(DOCUMENT_SEPARATOR)]));
-  for (const [file, { text }] of nodeFiles) files.set(file, text);
+  for (const [file, text] of nodeTexts) files.set(file, text);
   const records = new Map<string, string>();
   if (loaded.edgePorts.size > 0) {
     files.set(PORTS_FILE, GENERATED_HEADER + renderPortRecord(loaded.edgePorts));
     records.set(PORTS_FILE, "every edge node's task manager port, reused by the next synth; not a manifest");
   }
   if (fleet !== undefined) {
-    const entries = new Map([...inputs].map(([file, input]) => [file, kept.get(file) ?? { input, content: nodeFiles.get(file)?.content ?? contentDigest(files.get(file)!) }]));
     files.set(RECORD_FILE, renderRecord({ generator, fleet, files: entries }));
     records.set(RECORD_FILE, "what produced each edge node's file, so the next synth renders only the nodes whose inputs changed; not a manifest");
   }
@@ -189,7 +195,7 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
       records,
     }),
   );
-  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kept: new Set(kept.keys()), threads };
+  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kept, threads };
 }
 
 /**

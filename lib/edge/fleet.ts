@@ -190,9 +190,14 @@ export class DeferredEdgeNodes {
    */
   public build(own: EdgeNodeOwn): App {
     const { app, tunnelConf } = nodeApp(this.shared, own);
-    if (tunnelConf !== this.tunnelConf) throw new Error(`EdgeFleet: node ${own.site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
+    sameTunnel(own, tunnelConf, this.tunnelConf);
     return app;
   }
+}
+
+/** Throws when a node's TLS tunnel nginx.conf is not the fleet's shared one (a bug: every node mounts the shared one). */
+function sameTunnel(own: EdgeNodeOwn, conf: string | undefined, fleetConf: string | undefined): void {
+  if (conf !== fleetConf) throw new Error(`EdgeFleet: node ${own.site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
 }
 
 /** Every edge node's task manager, the node labeler and, in sidecar API mode, the fleet's one ServiceAccount. */
@@ -224,7 +229,7 @@ export class EdgeFleet extends Construct {
       nodes.forEach((own, i) => {
         const conf = buildEdgeNode(this, shared, own);
         if (i === 0) tunnelConf = conf;
-        else if (conf !== tunnelConf) throw new Error(`EdgeFleet: node ${own.site.nodeName}'s TLS tunnel differs from the fleet's shared one`);
+        else sameTunnel(own, conf, tunnelConf);
       });
     }
     if (tunnelConf !== undefined) {

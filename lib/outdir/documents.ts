@@ -50,6 +50,11 @@ export function objectKey(apiVersion: string, kind: string, namespace: string | 
   return `${apiVersion.split('/').slice(0, -1).join('/')}|${kind}|${namespace ?? ''}|${name}`;
 }
 
+/** An object's {@link ObjectId} from its fields (no namespace when it has none). */
+export function objectId(apiVersion: string, kind: string, namespace: string | undefined, name: string): ObjectId {
+  return { apiVersion, kind, ...(namespace ? { namespace } : {}), name };
+}
+
 /** An object as messages name it ({@link ManifestDoc.name}): `Kind namespace/name`, `Kind name` when cluster-scoped. */
 export function shownObject(kind: string, namespace: string | undefined, name: string): string {
   return `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
@@ -94,7 +99,7 @@ export function documents(file: string, text: string | undefined): ManifestDoc[]
       name: shownObject(kind, namespace, name),
       kind: `${group}/${kind}`,
       text: doc,
-      id: { apiVersion, kind, ...(namespace ? { namespace } : {}), name },
+      id: objectId(apiVersion, kind, namespace, name),
     });
   }
   return out;

@@ -47,6 +47,7 @@ export interface OutputOverrides {
   /**
    * Takes note of an object that is not rendered this time because `file` already holds it as {@link apply} made it
    * (an edge node's file kept by incremental synth): it counts for `patches` matching and `extraObjects` collisions.
+   * Patches cannot change an object's identity, so the one written is the one {@link apply} saw.
    */
   kept(file: string, id: ObjectId): void;
   /** How many problems {@link apply} has found so far ({@link finish} throws them). */
@@ -288,15 +289,18 @@ export function createOverrides(source: OverrideSource): OutputOverrides {
   const addMetadata = metadataAdder(source, report);
   const patches = patcher(config.patches, report);
   const generated = new Map<string, string>();
-  const extraNeeded = config.extraObjects.length > 0;
+  // Extra objects may not take a generated object's identity.
+  const generate = config.extraObjects.length > 0
+    ? (outFile: string, apiVersion: string, kind: string, namespace: string | undefined, name: string) => generated.set(objectKey(apiVersion, kind, namespace, name), outFile)
+    : () => undefined;
   return {
     apply(outFile, obj) {
-      if (extraNeeded) generated.set(objectKey(obj.apiVersion, obj.kind, obj.metadata?.namespace, obj.metadata?.name), outFile);
+      generate(outFile, obj.apiVersion, obj.kind, obj.metadata?.namespace, obj.metadata?.name);
       addMetadata(obj);
       return patches.patch(obj);
     },
     kept(outFile, id) {
-      if (extraNeeded) generated.set(objectKey(id.apiVersion, id.kind, id.namespace, id.name), outFile);
+      generate(outFile, id.apiVersion, id.kind, id.namespace, id.name);
       patches.count(id);
     },
     problems: () => issues.length,
