@@ -20,7 +20,7 @@ export { RemoteSiteConfig, RemoteSiteSettings } from './config/schema';
 export { LoadedConfig, LoadOptions, loadConfig, parseConfig } from './load';
 export { ConfigError, ConfigIssue, formatIssue } from './config/errors';
 export { EdgeSite } from './resolve/fleet';
-export { SiteDirs, siteDirs } from './resolve/site-dirs';
+export { SiteDirs, siteDirs, siteRoot } from './resolve/site-dirs';
 
 // What every construct shares
 export { ApiProxySettings, PlatformContext, PlatformImages, platformContext } from './resolve/context';
@@ -67,7 +67,7 @@ export {
 export { Secrets, SecretsProps } from './components/secrets';
 export { Credentials, DatabaseConnection } from './blocks/database-client';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
-export { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
+export { EdgeApiAccess, EdgeApiIdentity, SharedEnv, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { DeferredEdgeNodes, EdgeFleet, EdgeFleetProps, EdgeNodeOwn, EdgeNodeShared, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { REMOTE_SITES_ARGOCD_FILE, RemoteSiteFolder, RemoteSiteFolderProps, RemoteSitesBuilt, remoteSiteFile, remoteSiteFlows } from './components/remote-sites';

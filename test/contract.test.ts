@@ -141,9 +141,8 @@ describe('S3 endpoints carry their scheme', () => {
 describe('site folders stay out of the upload endpoint', () => {
   test('the cloud task manager defaults beside the shared root, not inside it', () => {
     const vols = synth().get('Deployment', 'nsfl-task-manager', ns).spec.template.spec.volumes.filter((v: any) => v.hostPath);
-    expect(vols.map((v: any) => v.hostPath.path).sort()).toEqual(
-      ['datasets', 'lmdb', 'task-configs', 'workspace'].map((d) => `/mnt/neursafe_fl_task_manager/${d}`),
-    );
+    // Its four folders at their default names: their root, one volume.
+    expect(vols.map((v: any) => v.hostPath.path)).toEqual(['/mnt/neursafe_fl_task_manager']);
   });
 
   test('a folder inside sharedRoot.hostPath is refused', () => {
@@ -153,7 +152,7 @@ describe('site folders stay out of the upload endpoint', () => {
 
   test('the checker finds a task manager folder under the shared root', () => {
     const out = synth();
-    out.get('Deployment', 'nsfl-task-manager', ns).spec.template.spec.volumes.find((v: any) => v.name === 'lmdb').hostPath.path = '/mnt/neursafe_fl/lmdb';
+    out.get('Deployment', 'nsfl-task-manager', ns).spec.template.spec.volumes.find((v: any) => v.name === 'site-dirs').hostPath.path = '/mnt/neursafe_fl/sites';
     expect(siteFoldersOutsideUploads(out)).toHaveLength(1);
   });
 });
@@ -161,7 +160,7 @@ describe('site folders stay out of the upload endpoint', () => {
 describe('least-privilege database access', () => {
   const out = synth();
   const secretOf = (deployment: string, container: string) =>
-    envOf(containers(out.get('Deployment', deployment, ns)).find((c) => c.name === container), 'DB_PASSWORD').secretKeyRef.name;
+    envOf(out.withEnvFrom(containers(out.get('Deployment', deployment, ns)).find((c) => c.name === container)), 'DB_PASSWORD').secretKeyRef.name;
 
   test('each program logs in with a Secret of its own; edge task managers with one that reaches only tasks', () => {
     expect(secretOf('nsfl-job-scheduler', 'job-scheduler')).toBe('nsfl-db-job-scheduler');

@@ -13,7 +13,7 @@ import { applicationOfFile } from '../lib/gitops/argocd';
 import { apiRuleViolations } from './support/api-rules';
 import { contractViolations } from './support/contract';
 import { validateManifest } from './support/k8s-schema';
-import { configErrors, containers, DEFAULT_CONFIG, envOf, plainEnv, ROOT, synth, withOverrides } from './support/platform';
+import { configErrors, containers, DEFAULT_CONFIG, envOf, hostPathAt, plainEnv, ROOT, synth, withOverrides } from './support/platform';
 
 const EXAMPLE = fs.readFileSync(path.join(ROOT, 'examples', 'cross-silo.yaml'), 'utf8');
 const out = synth(EXAMPLE);
@@ -164,7 +164,7 @@ describe.each(SITES)('site $name', (site) => {
     expect(c.command).toEqual(['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', '/etc/neursafe-fl/task_manager_setup.json']);
     expect(c.ports[0].containerPort).toBe(setup.port);
     // The site folders are mounted at their host paths (executors mount the same paths).
-    for (const key of ['lmdb_path', 'workspace', 'task_config_entry']) expect(c.volumeMounts.map((m: Obj) => m.mountPath)).toContain(setup[key]);
+    for (const key of ['lmdb_path', 'workspace', 'task_config_entry']) expect({ key, host: hostPathAt(tm.spec.template.spec, c, setup[key]) }).toEqual({ key, host: setup[key] });
   });
 
   test("the external Service forwards externalAddress's port to the task manager's port", () => {

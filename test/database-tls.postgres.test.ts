@@ -38,7 +38,7 @@ function generated(allowPlaintext: boolean): { sts: any; hba: string; clients: R
   const ns = 'neursafe-fl';
   const commonName = (secret: string) => out.all('Certificate').find((c) => c.spec.secretName === secret).spec.commonName;
   const client = (deployment: string, secret: string) => ({
-    container: containers(out.get('Deployment', deployment, ns)).find((c) => plainEnv(c).DB_ADDRESS !== undefined),
+    container: containers(out.get('Deployment', deployment, ns)).map((c) => out.withEnvFrom(c)).find((c) => plainEnv(c).DB_ADDRESS !== undefined),
     commonName: commonName(secret),
   });
   const setupJob = out.get('Job', 'nsfl-database-setup', ns);

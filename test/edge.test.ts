@@ -8,7 +8,7 @@ import { PORTS_FILE } from '../lib/resolve/ports';
 import { RECORD_FILE } from '../lib/incremental/record';
 import { edgeFilePath } from '../lib/edge/shards';
 import { OVERVIEW_FILE } from '../lib/overview/readme';
-import { configErrors, envOf, synth, withOverrides } from './support/platform';
+import { configErrors, envOf, hostPathAt, synth, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
 
@@ -77,7 +77,7 @@ describe('the bundled fleet', () => {
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(spec.serviceAccountName).toBeUndefined();
     expect(spec.containers.map((c: any) => c.name)).toEqual(['tls-tunnel', 'task-manager']);
-    const tm = spec.containers.find((c: any) => c.name === 'task-manager');
+    const tm = out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager'));
     expect(envOf(tm, 'K8S_ADDRESS')).toBe('127.0.0.1:10550');
     expect(envOf(tm, 'K8S_API_PROTOCOL')).toBe('http');
     expect(envOf(tm, 'PLATFORM')).toBe('k8s');
@@ -89,13 +89,26 @@ describe('the bundled fleet', () => {
     const spec = d.spec.template.spec;
     const tm = spec.containers.find((c: any) => c.name === 'task-manager');
     for (const p of ['/var/lib/neursafe-fl/lmdb', '/var/lib/neursafe-fl/workspace', '/var/lib/neursafe-fl/datasets', '/var/lib/neursafe-fl/task-configs']) {
-      const m = tm.volumeMounts.find((x: any) => x.mountPath === p);
-      expect(spec.volumes.find((v: any) => v.name === m.name).hostPath).toEqual({ path: p, type: 'DirectoryOrCreate' });
+      expect({ p, host: hostPathAt(spec, tm, p) }).toEqual({ p, host: p });
     }
+    // At their default names, the four folders are one volume, their root, created if missing; the init container
+    // creates the folders in it.
+    expect(spec.volumes.filter((v: any) => v.hostPath)).toEqual([{ name: 'site-dirs', hostPath: { path: '/var/lib/neursafe-fl', type: 'DirectoryOrCreate' } }]);
+    expect(spec.initContainers[0].command[2]).toContain('cd /var/lib/neursafe-fl; mkdir -p lmdb workspace datasets task-configs;');
+  });
+
+  test('a folder set elsewhere: each folder is a volume of its own at its host path, none at the root', () => {
+    const moved = synth(fleet([node('n1', 1, { dirs: { datasets: '/data/sets' } })]));
+    const spec = moved.get('Deployment', 'nsfl-edge-n1', ns).spec.template.spec;
+    const tm = spec.containers.find((c: any) => c.name === 'task-manager');
+    const hostPaths = spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path).sort();
+    expect(hostPaths).toEqual(['/data/sets', '/var/lib/neursafe-fl/lmdb', '/var/lib/neursafe-fl/task-configs', '/var/lib/neursafe-fl/workspace']);
+    for (const p of ['/var/lib/neursafe-fl/lmdb', '/data/sets']) expect({ p, host: hostPathAt(spec, tm, p) }).toEqual({ p, host: p });
+    expect(spec.initContainers[0].command[2]).not.toContain('mkdir');
   });
 
   test('images by architecture and small-device resources', () => {
-    const img = (n: string) => out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
+    const img = (n: string) => out.withEnvFrom(out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager'));
     expect(img('edge-node-1').image).toBe('docker.io/neursafe/nsfl-client-cpu:0.1.0');
     expect(img('edge-node-2').image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
     expect(envOf(img('edge-node-2'), 'CONTAINER_EXECUTOR_IMAGE')).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
@@ -104,7 +117,7 @@ describe('the bundled fleet', () => {
   });
 
   test('edge pods reach the database on the address given for the edge, exposed by a NodePort', () => {
-    const tm = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
+    const tm = out.withEnvFrom(out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager'));
     // edge.databaseAddress is an IP address: libpq connects there (PGHOSTADDR) and verifies the name in DB_ADDRESS,
     // which the database's certificate carries (libpq before PostgreSQL 14 never matches an IP address in a certificate).
     expect(envOf(tm, 'PGHOSTADDR')).toBe('203.0.113.10');
@@ -231,9 +244,9 @@ describe('defaults, profiles and overrides', () => {
   test('later levels win field by field; maps merge', () => {
     expect(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager').image).toBe('registry.example.com/fl/client-arm64:1.0');
     expect(setup('jetson-1')).toMatchObject({ runtime: 'pytorch', storage_quota: 2048 });
-    expect(envOf(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager'), 'REPORT_HEARTBEAT')).toBe('10');
-    expect(envOf(tm('jetson-2').containers.find((c: any) => c.name === 'task-manager'), 'REPORT_HEARTBEAT')).toBe('30');
-    expect(envOf(tm('jetson-2').containers.find((c: any) => c.name === 'task-manager'), 'WAIT_WORKER_FINISHED_TIMEOUT')).toBe('600');
+    expect(envOf(out.withEnvFrom(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager')), 'REPORT_HEARTBEAT')).toBe('10');
+    expect(envOf(out.withEnvFrom(tm('jetson-2').containers.find((c: any) => c.name === 'task-manager')), 'REPORT_HEARTBEAT')).toBe('30');
+    expect(envOf(out.withEnvFrom(tm('jetson-2').containers.find((c: any) => c.name === 'task-manager')), 'WAIT_WORKER_FINISHED_TIMEOUT')).toBe('600');
     expect(setup('jetson-2').datasets).toBe('/data/sets/datasets.json');
     expect(setup('jetson-2').workspace).toBe('/var/lib/neursafe-fl/workspace');
     expect(tm('jetson-1').containers.find((c: any) => c.name === 'task-manager').resources.limits.memory).toBe('1Gi');
@@ -241,9 +254,9 @@ describe('defaults, profiles and overrides', () => {
 
   test('a GPU node: its executor image, env, extra tolerations on top of the offline ones, node labels', () => {
     const spec = tm('gpu-1');
-    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'CONTAINER_EXECUTOR_IMAGE')).toBe('registry.example.com/fl/executor-gpu:1.0');
-    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
-    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
+    expect(envOf(out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager')), 'CONTAINER_EXECUTOR_IMAGE')).toBe('registry.example.com/fl/executor-gpu:1.0');
+    expect(envOf(out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager')), 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
+    expect(envOf(out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager')), 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
     expect(spec.tolerations.map((t: any) => t.key)).toEqual(['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready', 'nvidia.com/gpu']);
     expect(out.get('ConfigMap', 'nsfl-label-gpu-1', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
   });
@@ -267,7 +280,7 @@ describe('sidecar API access', () => {
     // kubectl's in-cluster config then targets that server with the token and CA.
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_HOST')).toBe('169.254.30.10');
     expect(envOf(spec.containers[0], 'KUBERNETES_SERVICE_PORT')).toBe('10550');
-    expect(envOf(spec.containers.find((c: any) => c.name === 'task-manager'), 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
+    expect(envOf(out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager')), 'K8S_ADDRESS')).toBe('127.0.0.1:8001');
   });
 
   test('node access is bound to exactly that ServiceAccount, by one binding of each kind for the whole fleet', () => {
@@ -380,6 +393,41 @@ describe('a mixed fleet', () => {
     expect(out.get('Deployment', 'nsfl-edge-device-0020', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager').resources.limits.memory).toBe('2Gi');
     expect(out.get('Deployment', 'nsfl-edge-device-0003', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager').image).toBe('docker.io/neursafe/nsfl-client-cpu-arm64:0.1.0');
     expect(out.files.has(fileOf(`device-00${n - 1}`))).toBe(false);
+  });
+});
+
+describe("the fleet's shared environment", () => {
+  // n1 sorts first and gives the shared values; n2's own worker port differs from them.
+  const out = synth(fleet([node('n2', 2, { workerPort: 9001, env: { REPORT_HEARTBEAT: '5' } }), node('n1', 1)]));
+  const shared = out.get('ConfigMap', 'nsfl-env-edge', ns);
+  const tm = (n: string) => out.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
+  /** A container's environment as the kubelet makes it: envFrom's keys, then env, the last entry of a name winning. */
+  const effective = (c: any): Record<string, unknown> => Object.fromEntries(out.withEnvFrom(c).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+  test('fleet-wide variables are in one ConfigMap the nodes take with envFrom, not in each node\'s env', () => {
+    expect(shared.data).toMatchObject({ PLATFORM: 'k8s', WORKER_PORT: '8050', K8S_ADDRESS: '127.0.0.1:10550', DB_NAME: 'neursafe_fl', PGSSLMODE: 'verify-full' });
+    // Plain values only: the database credentials stay secretKeyRefs of each node, and nothing node-specific is shared.
+    for (const v of Object.values(shared.data)) expect(typeof v).toBe('string');
+    expect(Object.keys(shared.data)).not.toEqual(expect.arrayContaining(['DB_USERNAME', 'DB_PASSWORD', 'CLUSTER_LABEL_VALUE', 'CONTAINER_EXECUTOR_IMAGE']));
+    expect(tm('n1').envFrom).toEqual([{ configMapRef: { name: 'nsfl-env-edge' } }]);
+    expect(tm('n1').env.map((e: any) => e.name)).toEqual(['CONTAINER_EXECUTOR_IMAGE', 'CLUSTER_LABEL_VALUE', 'DB_USERNAME', 'DB_PASSWORD']);
+  });
+
+  test("a node's own value stays in its env, which wins over envFrom: every node sees exactly its settings", () => {
+    expect(tm('n2').env).toEqual(expect.arrayContaining([{ name: 'WORKER_PORT', value: '9001' }, { name: 'REPORT_HEARTBEAT', value: '5' }]));
+    expect(effective(tm('n2'))).toMatchObject({ WORKER_PORT: '9001', DB_NAME: 'neursafe_fl', PLATFORM: 'k8s', CLUSTER_LABEL_VALUE: 'n2' });
+    expect(effective(tm('n1'))).toMatchObject({ WORKER_PORT: '8050', DB_NAME: 'neursafe_fl', CLUSTER_LABEL_VALUE: 'n1' });
+    // The same environment as each node had with every variable in its own env (the config without the second node).
+    const alone = synth(fleet([node('n2', 2, { workerPort: 9001, env: { REPORT_HEARTBEAT: '5' } })]));
+    const n2Alone = alone.get('Deployment', 'nsfl-edge-n2', ns).spec.template.spec.containers.find((c: any) => c.name === 'task-manager');
+    expect(effective(tm('n2'))).toEqual(Object.fromEntries(alone.withEnvFrom(n2Alone).env.map((e: any) => [e.name, e.value ?? e.valueFrom])));
+  });
+
+  test("a change to a shared variable rolls every node's pod (its checksum changes)", () => {
+    const checksum = (o: typeof out, n: string) => o.get('Deployment', `nsfl-edge-${n}`, ns).spec.template.metadata.annotations['checksum/config'];
+    const moved = synth(fleet([node('n2', 2, { workerPort: 9001, env: { REPORT_HEARTBEAT: '5' } }), node('n1', 1)], { databaseAddress: '203.0.113.99:30432' }));
+    expect(moved.get('ConfigMap', 'nsfl-env-edge', ns).data.PGHOSTADDR).toBe('203.0.113.99');
+    for (const n of ['n1', 'n2']) expect(checksum(moved, n)).not.toBe(checksum(out, n));
   });
 });
 

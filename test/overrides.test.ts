@@ -377,7 +377,8 @@ test('edge task managers take extraVolumes, extraVolumeMounts and envFrom from e
   );
   const tm = (node: string) => out.get('Deployment', `nsfl-edge-${node}`).spec.template.spec;
   const main = (node: string) => tm(node).containers.find((c: any) => c.name === 'task-manager');
-  expect(main('edge-jetson').envFrom).toEqual([{ configMapRef: { name: 'site-settings' } }]);
+  // The user's sources first, the fleet's shared variables last: of two sources with a variable, the later wins.
+  expect(main('edge-jetson').envFrom).toEqual([{ configMapRef: { name: 'site-settings' } }, { configMapRef: { name: 'nsfl-env-edge' } }]);
   expect(main('edge-jetson').volumeMounts).toContainEqual({ name: 'models', mountPath: '/models' });
   expect(tm('edge-jetson').volumes).toContainEqual({ name: 'models', persistentVolumeClaim: { claimName: 'jetson-models' } });
   expect(tm('edge-jetson').volumes.map((v: any) => v.name)).not.toContain('scratch');

@@ -3,7 +3,7 @@
  * synthesized output of the bundled config.
  */
 import { parse } from 'yaml';
-import { containers, envOf, plainEnv, synth, withOverrides } from './support/platform';
+import { containers, envOf, hostPathAt, plainEnv, synth, withOverrides } from './support/platform';
 import { COMPONENT_NAMES } from '../lib/registry';
 
 const out = synth();
@@ -353,9 +353,7 @@ describe('cloud task manager', () => {
   test('every site folder is mounted at its own host path, and the datasets file lives in the datasets folder', () => {
     const spec = deployment('nsfl-task-manager').spec.template.spec;
     for (const p of [setup.lmdb_path, setup.workspace, setup.task_config_entry, setup.datasets.replace(/\/datasets\.json$/, '')]) {
-      const mount = c.volumeMounts.find((m: any) => m.mountPath === p);
-      expect(mount).toBeDefined();
-      expect(spec.volumes.find((v: any) => v.name === mount.name).hostPath.path).toBe(p);
+      expect({ p, host: hostPathAt(spec, c, p) }).toEqual({ p, host: p });
     }
     expect(c.volumeMounts.find((m: any) => m.mountPath === '/tmp')).toBeDefined();
     const prepare = spec.initContainers.find((i: any) => i.name === 'prepare-site');
@@ -459,7 +457,7 @@ test('the endpoints users point the CLI at are published in one ConfigMap, the e
 
 describe('every workload', () => {
   const workloads = [...out.all('Deployment'), ...out.all('StatefulSet'), ...out.all('Job')];
-  const allContainers = workloads.flatMap((w) => containers(w).map((c) => ({ w: w.metadata.name, c })));
+  const allContainers = workloads.flatMap((w) => containers(w).map((c) => ({ w, c })));
 
   test('Deployments are singletons with Recreate, and no pod gets Service links', () => {
     for (const d of out.all('Deployment')) {
@@ -470,10 +468,11 @@ describe('every workload', () => {
 
   test('containers are hardened: no privilege escalation, capabilities dropped, seccomp RuntimeDefault, explicit pull policy, pinned image', () => {
     for (const { w, c } of allContainers) {
-      const where = `${w}/${c.name}`;
+      const where = `${w.metadata.name}/${c.name}`;
       expect({ where, ape: c.securityContext.allowPrivilegeEscalation }).toEqual({ where, ape: false });
       expect({ where, drop: c.securityContext.capabilities.drop }).toEqual({ where, drop: ['ALL'] });
-      expect({ where, seccomp: c.securityContext.seccompProfile }).toEqual({ where, seccomp: { type: 'RuntimeDefault' } });
+      expect({ where, seccomp: c.securityContext.seccompProfile ?? w.spec.template.spec.securityContext?.seccompProfile }).toEqual({ where, seccomp: { type: 'RuntimeDefault' } });
+      expect({ where, privileged: c.securityContext.privileged ?? false }).toEqual({ where, privileged: false });
       expect(c.imagePullPolicy).toBe('IfNotPresent');
       expect(c.image).toMatch(/:[\w][\w.-]*$/);
       expect(c.image).not.toMatch(/:latest$/);

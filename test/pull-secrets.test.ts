@@ -54,7 +54,7 @@ jest.setTimeout(60000);
 test('without pull secrets there is no Job and no K8S_IMAGE_PULL_SECRETS', () => {
   const out = synth();
   expect(out.objects.filter((o) => o.obj.metadata.name === NAME)).toEqual([]);
-  for (const d of out.all('Deployment')) for (const c of containers(d)) expect(envOf(c, 'K8S_IMAGE_PULL_SECRETS')).toBeUndefined();
+  for (const d of out.all('Deployment')) for (const c of containers(d)) expect(envOf(out.withEnvFrom(c), 'K8S_IMAGE_PULL_SECRETS')).toBeUndefined();
 });
 
 test('the Role in default may only get and patch the ServiceAccount default, and is bound to the Job alone', () => {
@@ -69,7 +69,7 @@ test('the Role in default may only get and patch the ServiceAccount default, and
 
 test('the job scheduler and every task manager get K8S_IMAGE_PULL_SECRETS', () => {
   const out = withSecrets();
-  const programs = out.all('Deployment').flatMap(containers).filter((c) => ['job-scheduler', 'task-manager'].includes(c.name));
+  const programs = out.all('Deployment').flatMap(containers).filter((c) => ['job-scheduler', 'task-manager'].includes(c.name)).map((c) => out.withEnvFrom(c));
   expect(programs.length).toBeGreaterThan(2);
   for (const c of programs) expect(envOf(c, 'K8S_IMAGE_PULL_SECRETS')).toBe('regcred,mirror-cred');
 });

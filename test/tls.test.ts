@@ -253,7 +253,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     const o = synth(text);
     const cert = o.get('Certificate', 'nsfl-database-tls', ns).spec;
     const names = [...(cert.dnsNames ?? []), ...(cert.ipAddresses ?? [])];
-    const clients = podTemplates(o).flatMap(({ obj, spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ who: `${obj.metadata.name}/${c.name}`, c })));
+    const clients = podTemplates(o).flatMap(({ obj, spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ who: `${obj.metadata.name}/${c.name}`, c: o.withEnvFrom(c) })));
     // DB_ADDRESS of the programs; PGHOST of the set-up Job's psql, set in its script.
     const dialled = clients.flatMap(({ who, c }) => [
       ...(plainEnv(c).DB_ADDRESS !== undefined ? [{ who, host: plainEnv(c).DB_ADDRESS.split(':')[0] }] : []),
@@ -266,7 +266,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
 
   test('every database client verifies the server with the CA and its host name (PGSSLMODE=verify-full) from a file it mounts', () => {
     const clients = podTemplates(out).flatMap(({ spec }) => containers({ spec: { template: { spec } } }).map((c: any) => ({ spec,
-      c }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
+      c: out.withEnvFrom(c) }))).filter(({ c }) => plainEnv(c).DB_ADDRESS !== undefined || c.name === 'tables');
     // The job scheduler, the model manager, the set-up Job's psql, the cloud and both edge task managers.
     expect(clients.length).toBe(6);
     for (const { spec, c } of clients) {
@@ -286,7 +286,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
       // The common name clientcert=verify-full matches with the role; the node's address stays its SAN.
       expect(cert.commonName).toBe('fl_edge_task_manager');
       expect(cert.ipAddresses).toEqual([node === 'edge-node-1' ? '192.0.2.11' : '192.0.2.12']);
-      const tm = containers(out.get('Deployment', `nsfl-edge-${node}`, ns)).find((c) => c.name === 'task-manager');
+      const tm = out.withEnvFrom(containers(out.get('Deployment', `nsfl-edge-${node}`, ns)).find((c) => c.name === 'task-manager'));
       const ssl = tm.volumeMounts.find((m: any) => m.name === 'ssl').mountPath;
       expect(plainEnv(tm)).toMatchObject({ PGSSLCERT: `${ssl}/cert.pem`, PGSSLKEY: `${ssl}/private.key` });
     }

@@ -10,7 +10,7 @@ import { METASERVER_PORT, TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import type { PlatformContext } from '../resolve/context';
 import { COMPONENT, labels, resourceName } from '../labels';
 import type { TaskManagerSettings } from '../resolve/site';
-import { TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
+import { DIR_NAMES, TASK_MANAGER_CONFIG_DIR, TASK_MANAGER_FIXED_MOUNTS } from '../resolve/site-dirs';
 import { DATASETS_FILE, renderTaskManagerSetup, TASK_MANAGER_SETUP_FILE } from '../render/task-manager-setup';
 import { apiProxySidecar, ApiProxySidecar, ProgramIdentity, roleNames, ServiceAccountToken } from '../blocks/api-access';
 import { certificateOf, ProgramTls } from '../blocks/certificates';
@@ -110,6 +110,58 @@ export interface TaskManagerProps {
    * @default the site's own ConfigMap holds it
    */
   readonly sharedTunnelConfigMap?: string;
+  /**
+   * A ConfigMap, shared with other sites, of environment variables the program reads ({@link SharedEnv}): the
+   * container takes it with `envFrom` and leaves out of its `env` every variable it gives with the same value.
+   * @default every variable is in the container's own `env`
+   */
+  readonly sharedEnv?: SharedEnv;
+}
+
+/**
+ * Environment variables many sites share, in one ConfigMap that each site's program container takes with `envFrom`.
+ * A container's `env` wins over its `envFrom`, so a site whose value differs keeps its own in `env`.
+ */
+export interface SharedEnv {
+  /** Name of the ConfigMap (its data is {@link SharedEnv.values}). */
+  readonly configMap: string;
+  /** The variables, by name: plain values, no `$(VAR)` references (`envFrom` does not expand them). */
+  readonly values: Readonly<Record<string, string>>;
+}
+
+/**
+ * Which of a site's variables {@link SharedEnv} may give: those that come from fleet-wide settings and defaults (the
+ * API's and the database's address and protocol, the platform's constants), never a site's own label or image.
+ */
+const FLEET_ENV: readonly string[] = [
+  'PLATFORM', 'WORKER_PORT', 'CLUSTER_LABEL_KEY', 'K8S_IMAGE_PULL_SECRETS', 'K8S_ADDRESS', 'K8S_API_PROTOCOL',
+  'DB_TYPE', 'DB_ADDRESS', 'DB_NAME', 'DB_COLLECTION_NAME', 'PGSSLMODE', 'PGSSLROOTCERT', 'PGHOSTADDR', 'PGSSLCERT', 'PGSSLKEY',
+];
+
+/** The {@link FLEET_ENV} variables of `vars` with plain values, for a {@link SharedEnv} (the last entry of a name wins, as in Kubernetes). */
+export function fleetEnvValues(vars: readonly k8s.EnvVar[]): Record<string, string> {
+  const last = new Map(vars.map((v) => [v.name, v]));
+  const values: Record<string, string> = {};
+  for (const name of FLEET_ENV) {
+    const v = last.get(name);
+    if (v !== undefined && v.valueFrom === undefined && v.value !== undefined && !v.value.includes('$')) values[name] = v.value;
+  }
+  return values;
+}
+
+/**
+ * `vars` without what `shared` gives, or undefined when the container cannot take `shared` unchanged: when it lacks
+ * one of its variables (`envFrom` would add it). A variable of `shared` leaves `vars` only where its value there (the
+ * last entry of its name) is the same; a different value stays, and wins.
+ */
+function withoutShared(vars: readonly k8s.EnvVar[], shared: Readonly<Record<string, string>>): k8s.EnvVar[] | undefined {
+  const last = new Map(vars.map((v) => [v.name, v]));
+  if (Object.keys(shared).some((name) => !last.has(name))) return undefined;
+  const same = (name: string): boolean => {
+    const v = last.get(name)!;
+    return v.valueFrom === undefined && v.value === shared[name];
+  };
+  return vars.filter((v) => !(Object.hasOwn(shared, v.name) && same(v.name)));
 }
 
 /** The pod's volume of a shared ConfigMap that holds the tunnel's nginx.conf ({@link TaskManagerProps.sharedTunnelConfigMap}). */
@@ -122,6 +174,23 @@ const TUNNEL_CONF_VOLUME = 'tls-tunnel-conf';
 function prepareAndWait(context: PlatformContext, prepareScript: string, mounts: k8s.VolumeMount[], waitFor: TaskManagerProps['waitFor']): k8s.Container {
   const script = ['set -e', prepareScript, ...waitFor.map((w) => waitForTcpScript(w.what, w.address))].join('; ');
   return { ...initContainer(context, 'prepare-site', script, mounts, true), securityContext: securityContext({ root: true, readOnlyRoot: true }) };
+}
+
+/** Whether `path` is `folder` or inside it. */
+function isInside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(`${folder}/`);
+}
+
+/**
+ * The site folders' volumes, at their host paths (the executors mount the paths the task manager sees, so host path
+ * == mount path), and the shell commands that prepare them: their root once when they are all at their default names
+ * under it ({@link TaskManagerSettings.dirsRoot}; the init container creates them), else each folder.
+ */
+function siteFolders(s: TaskManagerSettings): { volumes: MountedVolume[]; prepare: string[] } {
+  const keys = ['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const;
+  if (s.dirsRoot === undefined) return { volumes: keys.map((key) => hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate')), prepare: [] };
+  // At their default names under the root: created there.
+  return { volumes: [hostPathVolume('site-dirs', s.dirsRoot, 'DirectoryOrCreate')], prepare: [`cd ${s.dirsRoot}`, `mkdir -p ${keys.map((key) => DIR_NAMES[key]).join(' ')}`] };
 }
 
 /** The port MetaServer serves the API on, on the edge node's loopback. */
@@ -154,6 +223,8 @@ export class TaskManager extends Construct {
   public readonly setupJson: string;
   /** The TLS tunnel's nginx.conf (none without TLS). */
   public readonly tunnelConf?: string;
+  /** Every environment variable of the program, before {@link TaskManagerProps.sharedEnv} takes its share. */
+  public readonly programEnv: readonly k8s.EnvVar[];
 
   constructor(scope: Construct, id: string, props: TaskManagerProps) {
     super(scope, id);
@@ -193,7 +264,10 @@ export class TaskManager extends Construct {
       data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel && shared === undefined ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
     });
 
-    this.deployment(props, this.apiAccess(props, edge), ssl, tunnel);
+    const api = this.apiAccess(props, edge);
+    const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
+    this.programEnv = programEnv(props, [...api.env, ...databaseEnv(props.db, dbUser, ssl?.mount.mountPath)]);
+    this.deployment(props, api, ssl, tunnel);
   }
 
   /**
@@ -204,10 +278,11 @@ export class TaskManager extends Construct {
     const { context, name, site, settings: s } = props;
     const edge = props.variant.kind === 'edge' ? props.variant : undefined;
     const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
-    // Site folders: the executors mount the paths the task manager sees, so host path == mount path.
-    const dirs = (['lmdb', 'workspace', 'datasets', 'taskConfigs'] as const).map((key) => hostPathVolume(key.toLowerCase(), s.dirs[key], 'DirectoryOrCreate'));
-    const prepareScript = `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`;
-    const datasetsMount = dirs.filter((d) => d.mount.mountPath === s.dirs.datasets).map((d) => d.mount);
+    const ownEnv = props.sharedEnv && withoutShared(this.programEnv, props.sharedEnv.values);
+    const sharedEnv = ownEnv && props.sharedEnv;
+    const { volumes: dirs, prepare } = siteFolders(s);
+    const prepareScript = [...prepare, `f=${s.dirs.datasets}/${DATASETS_FILE}; [ -f "$f" ] || echo '{}' > "$f"`].join('; ');
+    const datasetsMount = dirs.filter((d) => isInside(s.dirs.datasets, d.mount.mountPath)).map((d) => d.mount);
     // At the edge, one init container (every node's file carries it): prepare the site, then wait, in order.
     const initContainers = edge
       ? [prepareAndWait(context, prepareScript, datasetsMount, props.waitFor)]
@@ -229,7 +304,8 @@ export class TaskManager extends Construct {
       name,
       component: COMPONENT.taskManager,
       site,
-      configFiles: tunnel ? [this.setupJson, tunnel.conf] : [this.setupJson],
+      // The shared variables are a config file too: a change to them rolls the pods.
+      configFiles: [this.setupJson, ...(tunnel ? [tunnel.conf] : []), ...(sharedEnv ? [JSON.stringify(sharedEnv.values)] : [])],
       mainContainer: COMPONENT.taskManager,
       cloudOnly: !edge,
       // In the cloud, run where the site folders are: on the nodes labelled for this site.
@@ -246,7 +322,7 @@ export class TaskManager extends Construct {
         containers: [
           ...(api.sidecar ? [api.sidecar.container] : []),
           ...(tunnel ? [tunnel.container] : []),
-          programContainer(props, [...api.env, ...databaseEnv(props.db, dbUser, ssl?.mount.mountPath)], files.volumeMounts),
+          programContainer(props, ownEnv ?? this.programEnv, sharedEnv?.configMap, files.volumeMounts),
         ],
         volumes: files.volumes,
       },
@@ -289,11 +365,28 @@ export class TaskManager extends Construct {
   }
 }
 
+/** The task manager program's settings as environment variables, then `access` (the API's and the database's), then the site's own `env`. */
+function programEnv(props: TaskManagerProps, access: k8s.EnvVar[]): k8s.EnvVar[] {
+  const { context, settings: s } = props;
+  return [
+    ...env({
+      PLATFORM: 'k8s',
+      CONTAINER_EXECUTOR_IMAGE: s.executorImage,
+      WORKER_PORT: s.workerPort,
+      CLUSTER_LABEL_KEY: s.clusterLabelKey,
+      CLUSTER_LABEL_VALUE: s.clusterLabelValue,
+      ...pullSecretsEnv(context),
+    }),
+    ...access,
+    ...env(s.env),
+  ];
+}
+
 /**
- * The task manager program's container: its start-up file, its gRPC port (a host port at the edge), its settings
- * as environment variables after `access` (the API's and the database's), and its mounts.
+ * The task manager program's container: its start-up file, its gRPC port (a host port at the edge), its environment
+ * (`vars`, after the shared ConfigMap `sharedEnv` when there is one), and its mounts.
  */
-function programContainer(props: TaskManagerProps, access: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[]): k8s.Container {
+function programContainer(props: TaskManagerProps, vars: readonly k8s.EnvVar[], sharedEnv: string | undefined, volumeMounts: k8s.VolumeMount[]): k8s.Container {
   const { context, settings: s } = props;
   const edge = props.variant.kind === 'edge';
   return {
@@ -302,18 +395,8 @@ function programContainer(props: TaskManagerProps, access: k8s.EnvVar[], volumeM
     imagePullPolicy: context.images.pullPolicy,
     command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
     ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
-    env: [
-      ...env({
-        PLATFORM: 'k8s',
-        CONTAINER_EXECUTOR_IMAGE: s.executorImage,
-        WORKER_PORT: s.workerPort,
-        CLUSTER_LABEL_KEY: s.clusterLabelKey,
-        CLUSTER_LABEL_VALUE: s.clusterLabelValue,
-        ...pullSecretsEnv(context),
-      }),
-      ...access,
-      ...env(s.env),
-    ],
+    ...(sharedEnv === undefined ? {} : { envFrom: [{ configMapRef: { name: sharedEnv } }] }),
+    env: [...vars],
     ...tcpProbes(s.port),
     resources: resources(
       s.resources,

@@ -12,7 +12,7 @@ import { ProgramIdentity, roleNames } from '../blocks/api-access';
 import type { PlatformContext } from '../resolve/context';
 import { DatabaseConnection } from '../blocks/database-client';
 import { SetupJob } from '../blocks/setup-job';
-import { EdgeApiAccess, EdgeApiIdentity, TaskManager, TaskManagerTls } from '../components/task-manager';
+import { EdgeApiAccess, EdgeApiIdentity, fleetEnvValues, SharedEnv, TaskManager, TaskManagerTls } from '../components/task-manager';
 import { COMPONENT, labels, resourceName } from '../labels';
 import { FileChart, OUTPUT_FILES, OutputFile } from '../file-chart';
 import type { EdgeSite } from '../resolve/fleet';
@@ -106,6 +106,11 @@ export interface EdgeNodeShared {
   readonly proxyAddress: string;
   /** The fleet's one ConfigMap of the TLS tunnel's nginx.conf (used with TLS only). */
   readonly tunnelConfigMap: string;
+  /**
+   * The fleet's one ConfigMap of the environment variables its task managers share.
+   * @default none: each node's container has all its variables in its own `env`
+   */
+  readonly env?: SharedEnv;
 }
 
 /** What one edge node's objects are built from besides {@link EdgeNodeShared}: plain data. */
@@ -126,9 +131,9 @@ export interface EdgeNodeOwn {
 /**
  * Builds one edge node's file into `scope`: its task manager and the
  * ConfigMap of the labels its node must carry.
- * @returns the TLS tunnel's nginx.conf (none without TLS), the same for every node of a fleet
+ * @returns the task manager (its TLS tunnel's nginx.conf, none without TLS, is the same for every node of a fleet)
  */
-function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOwn): string | undefined {
+function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOwn): TaskManager {
   const { context, proxyAddress } = shared;
   const { site, db, tls } = own;
   // Construct ids are node names, never list positions.
@@ -151,6 +156,7 @@ function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOw
       clusterDns: shared.clusterDns,
     },
     sharedTunnelConfigMap: tls ? shared.tunnelConfigMap : undefined,
+    sharedEnv: shared.env,
   });
   new k8s.KubeConfigMap(file, 'NodeLabels', {
     metadata: {
@@ -160,13 +166,13 @@ function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOw
     },
     data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
   });
-  return tm.tunnelConf;
+  return tm;
 }
 
-/** One node's file alone in an App of its own, and its TLS tunnel's nginx.conf. */
-function nodeApp(shared: EdgeNodeShared, own: EdgeNodeOwn): { app: App; tunnelConf?: string } {
+/** One node's file alone in an App of its own, and its task manager. */
+function nodeApp(shared: EdgeNodeShared, own: EdgeNodeOwn): { app: App; taskManager: TaskManager } {
   const app = new App();
-  return { app, tunnelConf: buildEdgeNode(new FileChart(app, 'edge', OUTPUT_FILES.edge), shared, own) };
+  return { app, taskManager: buildEdgeNode(new FileChart(app, 'edge', OUTPUT_FILES.edge), shared, own) };
 }
 
 /**
@@ -189,8 +195,8 @@ export class DeferredEdgeNodes {
    * @throws Error when the node's TLS tunnel differs from the fleet's shared one (a bug)
    */
   public build(own: EdgeNodeOwn): App {
-    const { app, tunnelConf } = nodeApp(this.shared, own);
-    sameTunnel(own, tunnelConf, this.tunnelConf);
+    const { app, taskManager } = nodeApp(this.shared, own);
+    sameTunnel(own, taskManager.tunnelConf, this.tunnelConf);
     return app;
   }
 }
@@ -210,7 +216,7 @@ export class EdgeFleet extends Construct {
     const { context, sites } = props;
     if (sites.length === 0) return;
     this.labeler(context);
-    const shared: EdgeNodeShared = {
+    const base: EdgeNodeShared = {
       context,
       api: props.apiAccess.mode === 'sidecar' ? { ...props.apiAccess, serviceAccountName: this.identity(context) } : { mode: 'metaserver' },
       clusterDns: props.clusterDns,
@@ -220,16 +226,19 @@ export class EdgeFleet extends Construct {
       tunnelConfigMap: resourceName(context, 'tunnel-edge'),
     };
     const nodes = sites.map((site) => ({ site, file: edgeFilePath(site.nodeName, props.shards), ...edgeSiteWiring(props.db, props.tls, site.nodeName) }));
-    let tunnelConf: string | undefined;
-    if (props.deferNodes) {
-      // Only the shared tunnel's text is needed here: the first node, built aside, gives it.
-      tunnelConf = nodeApp(shared, nodes[0]).tunnelConf;
-      this.deferred = new DeferredEdgeNodes(shared, nodes, tunnelConf);
-    } else {
-      nodes.forEach((own, i) => {
-        const conf = buildEdgeNode(this, shared, own);
-        if (i === 0) tunnelConf = conf;
-        else sameTunnel(own, conf, tunnelConf);
+    // The first node, built aside, gives what the fleet shares: the TLS tunnel's text and the fleet-wide variables.
+    const first = nodeApp(base, nodes[0]).taskManager;
+    const tunnelConf = first.tunnelConf;
+    const envValues = fleetEnvValues(first.programEnv);
+    // Not `edge-...`, the nodes' own family: no node name can give it.
+    const shared: EdgeNodeShared = Object.keys(envValues).length === 0 ? base : { ...base, env: { configMap: resourceName(context, 'env-edge'), values: envValues } };
+    if (props.deferNodes) this.deferred = new DeferredEdgeNodes(shared, nodes, tunnelConf);
+    else for (const own of nodes) sameTunnel(own, buildEdgeNode(this, shared, own).tunnelConf, tunnelConf);
+    if (shared.env) {
+      // No secret in it (the database credentials stay secretKeyRefs of each node): every node may read it.
+      new k8s.KubeConfigMap(this, 'Env', {
+        metadata: { name: shared.env.configMap, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager) },
+        data: shared.env.values,
       });
     }
     if (tunnelConf !== undefined) {

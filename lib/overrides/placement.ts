@@ -120,6 +120,7 @@ export function applyWorkload(template: Obj, s: WorkloadSettings, container: str
     else mounts.push(structuredClone(m));
   });
   if (mounts.length > 0) main.volumeMounts = mounts;
-  if (s.envFrom && s.envFrom.length > 0) main.envFrom = [...(main.envFrom ?? []), ...structuredClone(s.envFrom)];
+  // The generator's own envFrom last: of two sources with a variable, the later wins, so the generator's variables do.
+  if (s.envFrom && s.envFrom.length > 0) main.envFrom = [...structuredClone(s.envFrom), ...(main.envFrom ?? [])];
   return clashes;
 }

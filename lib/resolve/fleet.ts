@@ -9,7 +9,7 @@ import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources } from '../config/schema';
 import type { RuleIssue } from '../config/errors';
 import { platformImage } from '../images';
-import type { TaskManagerSettings } from './site';
+import { type TaskManagerSettings, withRoot } from './site';
 import { siteDirs } from './site-dirs';
 
 /** Default host paths of an edge node's site folders. */
@@ -157,7 +157,7 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
         executorImage: imageFor(ls, node.arch, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(ls),
         env: merge(ls, 'env'),
-        dirs: siteDirs(merge(ls, 'dirs'), EDGE_DIRS_ROOT),
+        ...withRoot(siteDirs(merge(ls, 'dirs'), EDGE_DIRS_ROOT), EDGE_DIRS_ROOT),
       },
       tolerations: (pick(ls, 'tolerations') ?? []).map((t) => ({ ...t })),
       nodeLabels: { ...merge(ls, 'nodeLabels'), [clusterLabelKey]: labelValue },

@@ -12,7 +12,7 @@ import { Config, RemoteSiteConfig, RemoteSiteSettings, Resources } from '../conf
 import { platformImage } from '../images';
 import { resourceName } from '../labels';
 import { PlatformContext, platformContext } from './context';
-import type { TaskManagerSettings } from './site';
+import { type TaskManagerSettings, withRoot } from './site';
 import { siteDirs } from './site-dirs';
 import type { CertificateIssuance, TlsSettings } from './tls';
 import { envRule, latestRule, SITE_DIR_KEYS, siteDirRules } from './rules';
@@ -200,7 +200,7 @@ export function resolveRemoteSites(config: Config, tls: TlsSettings | undefined)
         executorImage: imageFor(site, defaults, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(site, defaults),
         env: { ...defaults.env, ...site.env },
-        dirs: siteDirs({ ...defaults.dirs, ...site.dirs }, REMOTE_DIRS_ROOT),
+        ...withRoot(siteDirs({ ...defaults.dirs, ...site.dirs }, REMOTE_DIRS_ROOT), REMOTE_DIRS_ROOT),
       },
       database,
       tls: tls && {

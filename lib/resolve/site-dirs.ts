@@ -37,6 +37,15 @@ export function siteDirs(dirs: Partial<SiteDirs>, root: string): SiteDirs {
 }
 
 /**
+ * `root` when all four folders are at their default names under it (`<root>/<folder name>`), else none: a task
+ * manager then mounts the root once instead of each folder (the root is the platform's own, never a user's folder).
+ */
+export function siteRoot(dirs: SiteDirs, root: string): string | undefined {
+  const defaults = siteDirs({}, root);
+  return (Object.keys(DIR_NAMES) as (keyof SiteDirs)[]).every((key) => dirs[key] === defaults[key]) ? root : undefined;
+}
+
+/**
  * Where the cloud task manager's folders default to: beside the shared root,
  * never inside it (the shared root's folders are the upload endpoint's buckets).
  */

@@ -5,7 +5,7 @@
 import { Config, Resources } from '../config/schema';
 import { TASK_MANAGER_DEFAULTS } from '../config/defaults';
 import { platformImage } from '../images';
-import { cloudSiteRoot, SiteDirs, siteDirs } from './site-dirs';
+import { cloudSiteRoot, SiteDirs, siteDirs, siteRoot } from './site-dirs';
 
 /** The fully resolved settings of one site. */
 export interface TaskManagerSettings {
@@ -48,6 +48,18 @@ export interface TaskManagerSettings {
   readonly env: Record<string, string>;
   /** Site folders. */
   readonly dirs: SiteDirs;
+  /**
+   * The folder that holds all four site folders at their default names ({@link siteRoot}): mounted once, instead of
+   * one volume per folder.
+   * @default none: each folder is a volume of its own
+   */
+  readonly dirsRoot?: string;
+}
+
+/** A site's folders, and the root they share at their default names (see {@link TaskManagerSettings.dirsRoot}). */
+export function withRoot(dirs: SiteDirs, root: string): Pick<TaskManagerSettings, 'dirs' | 'dirsRoot'> {
+  const shared = siteRoot(dirs, root);
+  return { dirs, ...(shared === undefined ? {} : { dirsRoot: shared }) };
 }
 
 /** The cloud task manager's settings (undefined when it is turned off). */
@@ -70,6 +82,6 @@ export function resolveCloudSite(config: Config): TaskManagerSettings | undefine
     executorImage: tm.executorImage ?? image,
     resources: tm.resources,
     env: tm.env,
-    dirs: siteDirs(tm.dirs, cloudSiteRoot(config)),
+    ...withRoot(siteDirs(tm.dirs, cloudSiteRoot(config)), cloudSiteRoot(config)),
   };
 }

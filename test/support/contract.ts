@@ -8,7 +8,8 @@ import { Synthesized } from './platform';
 type Obj = Record<string, any>;
 
 const podSpecOf = (obj: Obj): Obj | undefined => (obj.kind === 'Job' || obj.kind === 'Deployment' || obj.kind === 'StatefulSet' ? obj.spec.template.spec : undefined);
-const containersOf = (spec: Obj): Obj[] => [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+/** A pod's containers, each with the ConfigMaps it takes with envFrom in its env. */
+const containersOf = (out: Synthesized, spec: Obj): Obj[] => [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => out.withEnvFrom(c));
 const envValue = (c: Obj, name: string): any => (c.env ?? []).find((e: Obj) => e.name === name);
 const component = (obj: Obj): string | undefined => obj.metadata.labels?.['app.kubernetes.io/component'];
 
@@ -42,7 +43,7 @@ export function endpointSchemes(out: Synthesized): string[] {
   const problems: string[] = [];
   for (const { obj } of out.objects) {
     const spec = podSpecOf(obj);
-    for (const c of spec ? containersOf(spec) : []) {
+    for (const c of spec ? containersOf(out, spec) : []) {
       const endpoint = envValue(c, 'STORAGE_ENDPOINT');
       if (endpoint && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint.value)) problems.push(`${obj.metadata.name}/${c.name}: STORAGE_ENDPOINT "${endpoint.value}" has no http(s):// scheme`);
     }
@@ -81,7 +82,7 @@ export function superuserOnlyForSetup(out: Synthesized): string[] {
   for (const { obj } of out.objects) {
     const spec = podSpecOf(obj);
     if (!spec || obj === db || (obj.kind === 'Job' && component(obj) === 'setup')) continue;
-    for (const c of containersOf(spec)) {
+    for (const c of containersOf(out, spec)) {
       for (const e of c.env ?? []) {
         if (e.valueFrom?.secretKeyRef?.name === superuser) problems.push(`${obj.kind} ${obj.metadata.name}/${c.name} reads the superuser Secret ${superuser} (${e.name})`);
       }
@@ -97,7 +98,7 @@ export function tablesMatchPrograms(out: Synthesized): string[] {
   for (const { obj } of out.objects) {
     const spec = podSpecOf(obj);
     if (!spec || obj.kind === 'Job') continue;
-    for (const c of containersOf(spec)) {
+    for (const c of containersOf(out, spec)) {
       const collection = envValue(c, 'DB_COLLECTION_NAME');
       if (!collection) continue;
       used.add(collection.value);

@@ -25,6 +25,12 @@ export interface Synthesized {
   get(kind: string, name: string, namespace?: string): any;
   /** All objects of a kind. */
   all(kind: string): any[];
+  /**
+   * A container with the ConfigMaps it takes with `envFrom` written into its `env`, first, as the kubelet sets them
+   * (its own `env` wins), and no `envFrom` (sources not in the output, such as a user's Secret, are dropped): what
+   * {@link envOf} and {@link plainEnv} need for such a container.
+   */
+  withEnvFrom(container: any): any;
   /** Warnings printed for the config. */
   readonly warnings: string[];
 }
@@ -54,6 +60,14 @@ export function synth(text: string = DEFAULT_CONFIG, file = 'platform.yaml', opt
     all(kind) {
       return objects.filter((o) => o.obj.kind === kind).map((o) => o.obj);
     },
+    withEnvFrom(container) {
+      const from = (container.envFrom ?? []).flatMap((f: any) => {
+        const cm = f.configMapRef && objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === f.configMapRef.name)?.obj;
+        return cm ? Object.entries(cm.data ?? {}).map(([name, value]) => ({ name: `${f.prefix ?? ''}${name}`, value })) : [];
+      });
+      const { envFrom: _taken, ...rest } = container;
+      return { ...rest, env: [...from, ...(container.env ?? [])] };
+    },
   };
 }
 
@@ -79,15 +93,33 @@ export function containers(obj: any): any[] {
   return [...(spec.initContainers ?? []), ...spec.containers];
 }
 
-/** The value of an env var of a container, or its valueFrom. */
+/**
+ * The host path a container sees at `path`: through the deepest of its mounts that holds `path`, when that mount's
+ * volume is a hostPath; none otherwise (another volume, or no mount: the container's own filesystem).
+ */
+export function hostPathAt(spec: any, container: any, path: string): string | undefined {
+  const holding = (container.volumeMounts ?? []).filter((m: any) => path === m.mountPath || path.startsWith(`${m.mountPath}/`));
+  const mount = holding.sort((a: any, b: any) => b.mountPath.length - a.mountPath.length)[0];
+  const volume = mount && spec.volumes.find((v: any) => v.name === mount.name);
+  if (!volume?.hostPath) return undefined;
+  return `${volume.hostPath.path}${mount.subPath ? `/${mount.subPath}` : ''}${path.slice(mount.mountPath.length)}`;
+}
+
+/** Throws for a container that takes ConfigMaps with `envFrom`: its `env` alone is not its environment. */
+function ownEnv(container: any): any[] {
+  if (container.envFrom?.some((f: any) => f.configMapRef)) throw new Error(`container ${container.name} takes ConfigMaps with envFrom: pass out.withEnvFrom(container)`);
+  return container.env ?? [];
+}
+
+/** The value of an env var of a container (the last entry of its name, as in Kubernetes), or its valueFrom. */
 export function envOf(container: any, name: string): any {
-  const e = (container.env ?? []).find((v: any) => v.name === name);
+  const e = [...ownEnv(container)].reverse().find((v: any) => v.name === name);
   return e === undefined ? undefined : (e.value ?? e.valueFrom);
 }
 
 /** The plain (non-Secret) environment of a container as a record. */
 export function plainEnv(container: any): Record<string, string> {
-  return Object.fromEntries((container.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  return Object.fromEntries(ownEnv(container).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 }
 
 /** The `file:line:col: error: path: message` lines a config is rejected with (none when it is valid). */

@@ -259,6 +259,25 @@ export class Cluster {
     throw new Error(`env ${e.name}: unsupported valueFrom`);
   }
 
+  /** The variables of a container's `envFrom` sources, in order (a later source wins), as the kubelet sets them before `env`. */
+  envFromValues(container: any): Record<string, string> {
+    const values: Record<string, string> = {};
+    for (const from of container.envFrom ?? []) {
+      const ref = from.configMapRef ?? from.secretRef;
+      const configMap = from.configMapRef && this.objects.find((x) => x.kind === 'ConfigMap' && x.metadata?.name === ref.name);
+      const secret = from.secretRef && this.secrets.get(ref.name);
+      const data: [string, string][] | undefined = configMap
+        ? Object.entries(configMap.data ?? {}).map(([k, v]) => [k, String(v)])
+        : secret && [...secret.entries()].map(([k, v]) => [k, v.toString('utf8')]);
+      if (data === undefined) {
+        if (ref.optional) continue;
+        throw new Error(`container ${container.name}: envFrom ${from.configMapRef ? 'ConfigMap' : 'Secret'} ${ref.name} is not in the output`);
+      }
+      for (const [k, v] of data) values[`${from.prefix ?? ''}${k}`] = v;
+    }
+    return values;
+  }
+
   /** Materializes a volume of a pod spec on the host; returns its folder (or the hostPath's node folder). */
   private volumeSource(pod: Pod, volume: any, fsGroup?: number): string {
     const dir = path.join(pod.dir, 'volumes', volume.name);
@@ -398,7 +417,7 @@ export class Cluster {
     lines.push(`hostname ${q(pod.name)}`);
 
     // Environment: the image's, then the spec's (in order), then the overrides.
-    const env: Record<string, string> = { PATH: defaults.path, HOME: '/root', HOSTNAME: pod.name, ...(defaults.env ?? {}) };
+    const env: Record<string, string> = { PATH: defaults.path, HOME: '/root', HOSTNAME: pod.name, ...(defaults.env ?? {}), ...this.envFromValues(container) };
     for (const e of container.env ?? []) {
       const v = this.envValue(e, pod, pod.name);
       if (v !== undefined) env[e.name] = v;
