@@ -67,7 +67,7 @@ export {
 export { Secrets, SecretsProps } from './components/secrets';
 export { Credentials, DatabaseConnection } from './blocks/database-client';
 export { ClientEndpoints, ClientEndpointsProps } from './components/endpoints';
-export { EdgeApiAccess, EdgeApiIdentity, SharedEnv, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
+export { ConfigMapExtras, EdgeApiAccess, EdgeApiIdentity, SharedEnv, TaskManager, TaskManagerProps, TaskManagerTls, TaskManagerVariant } from './components/task-manager';
 export { TaskManagerSettings } from './resolve/site';
 export { DeferredEdgeNodes, EdgeFleet, EdgeFleetProps, EdgeNodeOwn, EdgeNodeShared, EdgeTls, edgeSiteWiring } from './edge/fleet';
 export { REMOTE_SITES_ARGOCD_FILE, RemoteSiteFolder, RemoteSiteFolderProps, RemoteSitesBuilt, remoteSiteFile, remoteSiteFlows } from './components/remote-sites';

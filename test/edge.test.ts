@@ -31,7 +31,7 @@ describe('the bundled fleet', () => {
     expect(edgeDeployments.map((d) => d.metadata.name)).toEqual(['nsfl-edge-edge-node-1', 'nsfl-edge-edge-node-2']);
     for (const n of ['edge-node-1', 'edge-node-2']) {
       const inFile = out.objects.filter((o) => o.file === fileOf(n)).map((o) => `${o.obj.kind}/${o.obj.metadata.name}`);
-      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`, `ConfigMap/nsfl-label-${n}`]));
+      expect(inFile).toEqual(expect.arrayContaining([`Deployment/nsfl-edge-${n}`, `ConfigMap/nsfl-edge-${n}`]));
       // Nothing of this node lives anywhere else.
       expect(out.objects.filter((o) => o.file !== fileOf(n) && JSON.stringify(o.obj).includes(n))).toEqual([]);
     }
@@ -144,7 +144,7 @@ describe('the bundled fleet', () => {
     expect(Object.keys(shared.data)).toEqual(['tls-tunnel.conf']);
     expect(out.objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'nsfl-tunnel-edge')!.file).toBe('30-edge.k8s.yaml');
     for (const node of ['edge-node-1', 'edge-node-2']) {
-      expect(Object.keys(out.get('ConfigMap', `nsfl-edge-${node}`, ns).data)).toEqual(['task_manager_setup.json']);
+      expect(Object.keys(out.get('ConfigMap', `nsfl-edge-${node}`, ns).data)).toEqual(['labels', 'node', 'task_manager_setup.json']);
       const spec = out.get('Deployment', `nsfl-edge-${node}`, ns).spec.template.spec;
       const tunnel = spec.containers.find((c: any) => c.name === 'tls-tunnel');
       const mount = tunnel.volumeMounts.find((m: any) => m.subPath === 'tls-tunnel.conf');
@@ -152,10 +152,15 @@ describe('the bundled fleet', () => {
     }
   });
 
-  test('node labels: a labels ConfigMap per node, one labeler CronJob that labels only the nodes whose labels differ', () => {
-    const cm = out.get('ConfigMap', 'nsfl-label-edge-node-1', ns);
-    expect(cm.data).toEqual({ node: 'edge-node-1', labels: 'kubernetes.io/cluster_id=edge-node-1' });
+  test("node labels: in each node's task manager ConfigMap, one labeler CronJob that labels only the nodes whose labels differ", () => {
+    const cm = out.get('ConfigMap', 'nsfl-edge-edge-node-1', ns);
+    expect(cm.data).toMatchObject({ node: 'edge-node-1', labels: 'kubernetes.io/cluster_id=edge-node-1' });
     expect(cm.metadata.labels['fl.neursafe.io/node-labels']).toBe('true');
+    // The pod mounts only the program's start-up file: its config folder shows no labels.
+    const config = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec.volumes.find((v: any) => v.name === 'config');
+    expect(config.configMap.items).toEqual([{ key: 'task_manager_setup.json', path: 'task_manager_setup.json' }]);
+    // Only the nodes' ConfigMaps carry the labeler's selector.
+    expect(out.all('ConfigMap').filter((c) => c.metadata.labels?.['fl.neursafe.io/node-labels']).map((c) => c.metadata.name).sort()).toEqual(['nsfl-edge-edge-node-1', 'nsfl-edge-edge-node-2']);
     // One ClusterRole for the whole fleet, limited to Nodes; nothing cluster-scoped per node.
     expect(out.all('ClusterRole').map((r) => r.metadata.name).sort()).toEqual(['nsfl-node-labeler', 'nsfl-task-manager-nodes']);
     expect(out.get('ClusterRole', 'nsfl-node-labeler').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'get', 'patch'] }]);
@@ -258,7 +263,7 @@ describe('defaults, profiles and overrides', () => {
     expect(envOf(out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager')), 'GPU_RS_KEY')).toBe('nvidia.com/gpu');
     expect(envOf(out.withEnvFrom(spec.containers.find((c: any) => c.name === 'task-manager')), 'CLUSTER_LABEL_VALUE')).toBe('gpu-box');
     expect(spec.tolerations.map((t: any) => t.key)).toEqual(['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready', 'nvidia.com/gpu']);
-    expect(out.get('ConfigMap', 'nsfl-label-gpu-1', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
+    expect(out.get('ConfigMap', 'nsfl-edge-gpu-1', ns).data.labels).toBe('accelerator=nvidia kubernetes.io/cluster_id=gpu-box rack=r1');
   });
 });
 

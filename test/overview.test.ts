@@ -199,7 +199,7 @@ describe('what the page shows', () => {
     expect(readme).toContain('| proxy | nsfl-proxy-external | grpc 30091/TCP | NodePort 30091 on every node |');
     expect(readme).toContain('| job-scheduler | nsfl-job-scheduler | http 8088/TCP | inside the cluster; HTTPRoute nsfl-api-gateway on Gateway neursafe-fl/gateway |');
     expect(readme).toMatch(/\| task-manager \(edge\) \| .* \| grpc \d+–\d+\/TCP \| host port on each edge node's address \(2 nodes\) \|/);
-    expect(readme).toContain('| `edge/<shard>/<node>.k8s.yaml` (2 files in 2 shards) | Certificate ×2, ConfigMap ×4, Deployment ×2 |');
+    expect(readme).toContain('| `edge/<shard>/<node>.k8s.yaml` (2 files in 2 shards) | Certificate ×2, ConfigMap ×2, Deployment ×2 |');
     for (const file of synth().files.keys()) if (!file.startsWith('edge/s')) expect(readme).toContain(`| \`${file}\``);
   });
 

@@ -116,6 +116,20 @@ export interface TaskManagerProps {
    * @default every variable is in the container's own `env`
    */
   readonly sharedEnv?: SharedEnv;
+  /**
+   * Labels and keys the site's ConfigMap carries for another reader (the edge fleet's node labeler) beside the
+   * program's files; the pod mounts only the program's files, so its config folder shows nothing else.
+   * @default none
+   */
+  readonly configMapExtras?: ConfigMapExtras;
+}
+
+/** What {@link TaskManagerProps.configMapExtras} adds to the site's ConfigMap. */
+export interface ConfigMapExtras {
+  /** Labels, over the site's own. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Keys beside the program's files. */
+  readonly data: Readonly<Record<string, string>>;
 }
 
 /**
@@ -259,22 +273,25 @@ export class TaskManager extends Construct {
       maxTaskParallelism: s.maxTaskParallelism,
       ssl: ssl?.mount.mountPath,
     });
+    const files = { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel && shared === undefined ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) };
+    const extras = props.configMapExtras;
     new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name, namespace: context.namespace, labels: labels(context, COMPONENT.taskManager, site) },
-      data: { [TASK_MANAGER_SETUP_FILE]: this.setupJson, ...(tunnel && shared === undefined ? { [TUNNEL_CONF_FILE]: tunnel.conf } : {}) },
+      metadata: { name, namespace: context.namespace, labels: { ...labels(context, COMPONENT.taskManager, site), ...extras?.labels } },
+      data: { ...files, ...extras?.data },
     });
 
     const api = this.apiAccess(props, edge);
     const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
     this.programEnv = programEnv(props, [...api.env, ...databaseEnv(props.db, dbUser, ssl?.mount.mountPath)]);
-    this.deployment(props, api, ssl, tunnel);
+    this.deployment(props, api, ssl, tunnel, extras && Object.keys(files));
   }
 
   /**
    * The Deployment: the program after its API sidecar and its TLS tunnel, once the site's folders are prepared and
-   * the services it registers with answer; its site folders, config, scratch space, `ssl` folder and database files.
+   * the services it registers with answer; its site folders, config (only the keys `onlyFiles` when the ConfigMap holds
+   * other keys too), scratch space, `ssl` folder and database files.
    */
-  private deployment(props: TaskManagerProps, api: ApiAccess, ssl: MountedVolume | undefined, tunnel: TlsTunnel | undefined): void {
+  private deployment(props: TaskManagerProps, api: ApiAccess, ssl: MountedVolume | undefined, tunnel: TlsTunnel | undefined, onlyFiles: string[] | undefined): void {
     const { context, name, site, settings: s } = props;
     const edge = props.variant.kind === 'edge' ? props.variant : undefined;
     const dbUser = edge ? 'edgeTaskManager' : 'taskManager';
@@ -290,7 +307,10 @@ export class TaskManager extends Construct {
     // The pod's volumes in their order, with the program's mounts: the sidecars' own volumes keep their places.
     const files = podVolumes([
       ...dirs,
-      { volume: { name: 'config', configMap: { name } }, mount: { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true } },
+      {
+        volume: { name: 'config', configMap: { name, ...(onlyFiles ? { items: onlyFiles.map((key) => ({ key, path: key })) } : {}) } },
+        mount: { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true },
+      },
       emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]),
       ...(api.sidecar ? api.sidecar.volumes.map((volume) => ({ volume })) : []),
       ...(ssl ? [ssl] : []),

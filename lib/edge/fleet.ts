@@ -20,24 +20,19 @@ import type { EdgeCertificates } from '../resolve/model';
 import { edgeFilePath } from './shards';
 import { TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 
-/** Label of the ConfigMaps that say which labels a node must carry. */
+/** Label of the ConfigMaps that say which labels a node must carry (keys `node` and `labels`): each node's task manager's. */
 const NODE_LABELS_SELECTOR = 'fl.neursafe.io/node-labels';
 
 /** How often the node labeler compares node labels with the config (cron). */
 const NODE_LABELER_SCHEDULE = '*/10 * * * *';
 
 /**
- * Resource name of an edge node's task manager objects. Each per-node family
- * has a prefix of its own (`edge-`, `label-`) and no suffix, so no node name
- * can produce another node's (or a fixed object's) name.
+ * Resource name of an edge node's task manager objects. The per-node family
+ * has a prefix of its own (`edge-`) that no fixed object's name has, so no
+ * node name can produce another node's (or a fixed object's) name.
  */
 function edgeResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
   return resourceName(context, `edge-${nodeName}`);
-}
-
-/** Name of the ConfigMap that lists an edge node's labels. */
-function labelResourceName(context: Pick<PlatformContext, 'name'>, nodeName: string): string {
-  return resourceName(context, `label-${nodeName}`);
 }
 
 /** Labels as `k=v` words, sorted, for `kubectl label` and `keadm join --labels`. */
@@ -129,8 +124,8 @@ export interface EdgeNodeOwn {
 }
 
 /**
- * Builds one edge node's file into `scope`: its task manager and the
- * ConfigMap of the labels its node must carry.
+ * Builds one edge node's file into `scope`: its task manager, whose
+ * ConfigMap also lists the labels its node must carry.
  * @returns the task manager (its TLS tunnel's nginx.conf, none without TLS, is the same for every node of a fleet)
  */
 function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOwn): TaskManager {
@@ -157,14 +152,8 @@ function buildEdgeNode(scope: Construct, shared: EdgeNodeShared, own: EdgeNodeOw
     },
     sharedTunnelConfigMap: tls ? shared.tunnelConfigMap : undefined,
     sharedEnv: shared.env,
-  });
-  new k8s.KubeConfigMap(file, 'NodeLabels', {
-    metadata: {
-      name: labelResourceName(context, site.nodeName),
-      namespace: context.namespace,
-      labels: { ...labels(context, COMPONENT.taskManager, site.nodeName), [NODE_LABELS_SELECTOR]: 'true' },
-    },
-    data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') },
+    // The labels its node must carry, for the node labeler: in the site's ConfigMap, which its node receives anyway.
+    configMapExtras: { labels: { [NODE_LABELS_SELECTOR]: 'true' }, data: { node: site.nodeName, labels: labelWords(site.nodeLabels).join(' ') } },
   });
   return tm;
 }

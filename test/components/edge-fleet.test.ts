@@ -33,7 +33,7 @@ describe('EdgeFleet', () => {
     expect(files.map((f) => f.node.id)).toEqual(['jetson-1', 'jetson-2']);
     expect(files.map((f) => f.outputPath)).toEqual(['jetson-1', 'jetson-2'].map((n) => edgeFilePath(n, 4)));
     expect(out.one('Deployment', 'fl-edge-jetson-1').spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'jetson-1' });
-    expect(out.one('ConfigMap', 'fl-label-jetson-2').data).toEqual({ node: 'jetson-2', labels: 'kubernetes.io/cluster_id=jetson-2' });
+    expect(out.one('ConfigMap', 'fl-edge-jetson-2').data).toMatchObject({ node: 'jetson-2', labels: 'kubernetes.io/cluster_id=jetson-2' });
   });
 
   test('shared objects once for the fleet: the node labeler and, in sidecar mode, one ServiceAccount bound to read Nodes', () => {
