@@ -62,7 +62,7 @@ function main(): void {
     for (const doc of body.split('\n---\n')) {
       const kind = /^kind: (.*)$/m.exec(doc)?.[1] ?? 'header';
       const name = /^ {2}name: (.*)$/m.exec(doc)?.[1] ?? '';
-      const label = kind === 'ConfigMap' && /^ {4}fl\.neursafe\.io\/node-labels:/m.test(doc) ? 'ConfigMap (node labels)' : kind === 'ConfigMap' && name ? 'ConfigMap (task manager)' : kind;
+      const label = kind === 'ConfigMap' && /^data:\n(?: {2}\S.*\n)*? {2}task_manager_setup\.json:/m.test(doc) ? 'ConfigMap (task manager)' : kind === 'ConfigMap' && name ? `ConfigMap ${name}` : kind;
       add(kinds, label, Buffer.byteLength(doc) + 5);
       if (kind !== 'Deployment') continue;
       for (const key of ['initContainers', 'containers', 'volumes']) {
