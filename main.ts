@@ -20,7 +20,7 @@ import { EXIT } from './lib/exit-codes';
 import { OutputError } from './lib/outdir/errors';
 import { shownName } from './lib/outdir/folder';
 import { checkOutdir, publish } from './lib/outdir/publish';
-import { CurrentOutput, readPortRecord, synthImages, synthOutput, SynthResult } from './lib/synth';
+import { CurrentOutput, OutputSink, readPortRecord, synthImages, synthOutput, SynthResult } from './lib/synth';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--outdir DIR] [--check] [--full] [--allow-recreate]
        npm run join -- [--config FILE] [NODE ...]
@@ -104,12 +104,13 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     }
     // Rendered once the output folder is open (and locked, when writing): the files it keeps are read there.
     let result: SynthResult | undefined;
-    const source = (current: CurrentOutput) => (result = synthOutput(loaded, { current: full ? undefined : current, workers: edgeWorkers() }));
+    // The edge nodes' files go to the sink (the folder's writer, or --check's comparison) as they are rendered.
+    const source = (current: CurrentOutput, sink: OutputSink) => (result = synthOutput(loaded, { current: full ? undefined : current, workers: edgeWorkers(), sink }));
     const counts = () => {
-      const { files, kept, threads } = result!;
+      const { files, streamed, kept, threads } = result!;
       const nodes = model.edge.sites.length;
       const rendered = nodes > 0 ? `, ${nodes - kept.size} rendered${threads > 1 ? ` on ${threads} threads` : ''}` : '';
-      return `${files.size + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${rendered})`;
+      return `${files.size + streamed + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${rendered})`;
     };
     if (check) {
       const drift = checkOutdir(outdir, source, configFile);

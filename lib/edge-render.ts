@@ -44,14 +44,15 @@ export interface RenderedNode {
 }
 
 /**
- * Renders `job`'s nodes, each in an App of its own that is dropped once its
- * file's text is made (so a fleet's objects never pile up, not even as YAML).
- * @param rendered called after each node (a worker's progress)
+ * Renders `job`'s nodes in order, each in an App of its own that is dropped
+ * once its file's text is made (so a fleet's objects never pile up, not even
+ * as YAML), and hands each to `each` as soon as it is rendered.
+ * @param each given each node and its index in `job.nodes`
  */
-export function renderEdgeNodes(job: EdgeNodeJob, rendered: () => void = () => undefined): RenderedNode[] {
+export function renderEdgeNodes(job: EdgeNodeJob, each: (node: RenderedNode, index: number) => void): void {
   const nodes = new DeferredEdgeNodes(job.shared, job.nodes, job.tunnelConf);
   const overrides = createOverrides(job.overrides);
-  return job.nodes.map((own) => {
+  job.nodes.forEach((own, index) => {
     const before = overrides.problems();
     const docs: string[] = [];
     const objects: RenderedNode['objects'][number][] = [];
@@ -62,7 +63,6 @@ export function renderEdgeNodes(job: EdgeNodeJob, rendered: () => void = () => u
       objects.push(exposes(obj.kind) ? { id, obj } : { id });
     });
     const text = job.header + docs.join(DOCUMENT_SEPARATOR);
-    rendered();
-    return { file: own.file, text, content: contentDigest(text), objects, problems: overrides.problems() > before };
+    each({ file: own.file, text, content: contentDigest(text), objects, problems: overrides.problems() > before }, index);
   });
 }

@@ -12,6 +12,7 @@ import { PORTS_FILE } from './resolve/ports';
 import { parsePortRecord, renderPortRecord } from './outdir/port-record';
 import { DeferredEdgeNodes, EdgeNodeOwn } from './edge/fleet';
 import { renderEdgeNodesSpread, EdgeWorkers } from './edge-workers';
+import type { RenderedNode } from './edge-render';
 import { forEachObject, OUTPUT_FILES } from './file-chart';
 import { contentDigest, digestOf, generatorDigest } from './incremental/digest';
 import { parseRecord, RECORD_FILE, RecordEntry, renderRecord } from './incremental/record';
@@ -92,12 +93,26 @@ export interface SynthOptions {
    * @default none: every node is rendered on this thread
    */
   readonly workers?: EdgeWorkers;
+  /**
+   * Where the edge nodes' rendered files go as soon as each is rendered, instead of into {@link SynthResult.files}:
+   * the output folder's writer, so that the fleet's text never piles up in memory.
+   * @default none: they are returned with the other files
+   */
+  readonly sink?: OutputSink;
+}
+
+/** Takes output files one by one (see {@link SynthOptions.sink}). */
+export interface OutputSink {
+  /** Takes the file at `file` (relative to the output folder) with the text `text`. */
+  put(file: string, text: string): void;
 }
 
 /** What {@link synthOutput} gives. */
 export interface SynthResult {
-  /** Every file rendered (relative path → text), sorted. */
+  /** Every file rendered (relative path → text), sorted, but those given to {@link SynthOptions.sink}. */
   readonly files: Map<string, string>;
+  /** How many files were given to {@link SynthOptions.sink}. */
+  readonly streamed: number;
   /** The edge nodes' files kept as they are in the output folder: part of the output, but not in `files`. */
   readonly kept: ReadonlySet<string>;
   /** How many threads rendered the edge nodes (1 unless worker threads helped). */
@@ -116,15 +131,16 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   const { model, config } = loaded;
   const objects = new OutputObjects();
   const overrides = overridesOf(loaded);
-  const { current } = options;
+  const { current, sink } = options;
   const generator = options.generator ?? generatorDigest();
   const previous = current && parseRecord(current.read(RECORD_FILE));
-  // The record's lines, of the files kept and rendered; the files kept; the nodes' files rendered apart from the platform.
+  // The record's lines, of the files kept and rendered; the files kept; the nodes' files rendered apart from the platform (without a sink).
   const entries = new Map<string, RecordEntry>();
   const kept = new Set<string>();
   const nodeTexts = new Map<string, string>();
   let fleet: string | undefined;
   let threads = 1;
+  let streamed = 0;
   /** Keeps `own`'s file when it still has the text `entry` records, counting its objects as {@link collectObjects} would. */
   const keep = (own: EdgeNodeOwn, entry: RecordEntry): boolean => {
     const text = current!.read(own.file);
@@ -156,9 +172,18 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
       shared: nodes.shared, tunnelConf: nodes.tunnelConf, nodes: toRender.map((r) => r.own),
       overrides: { config, edgeSites: loaded.edgeSites, components: loaded.components }, header: GENERATED_HEADER,
     };
-    const rendered = renderEdgeNodesSpread(job, options.workers, generator);
-    threads = rendered.threads;
-    rendered.nodes.forEach((node, i) => {
+    // Each file's text goes on at once; the rest of what a node gives is taken below, in the nodes' order.
+    const rendered: Omit<RenderedNode, 'text'>[] = new Array(toRender.length);
+    threads = renderEdgeNodesSpread(job, options.workers, generator, ({ text, ...node }, i) => {
+      rendered[i] = node;
+      if (node.problems) return;
+      if (sink === undefined) nodeTexts.set(node.file, text);
+      else {
+        sink.put(node.file, text);
+        streamed++;
+      }
+    }).threads;
+    rendered.forEach((node, i) => {
       // Rendered again here, where the problem is reported with its line (and the synth fails: no record is written).
       if (node.problems) return build(toRender[i].own);
       for (const { id, obj } of node.objects) {
@@ -166,7 +191,6 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
         if (obj !== undefined) objects.add(node.file, obj);
         else objects.count(node.file, id.kind);
       }
-      nodeTexts.set(node.file, node.text);
       entries.set(node.file, { input: toRender[i].input, content: node.content });
     });
   });
@@ -195,7 +219,7 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
       records,
     }),
   );
-  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kept, threads };
+  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), streamed, kept, threads };
 }
 
 /**

@@ -188,6 +188,23 @@ describe('immutable fields', () => {
     expect(readTree(out).get('10-database.k8s.yaml')).not.toContain('Replace=true');
   });
 
+  test('an object that moves to another file is checked too: refused, or marked in its new file', () => {
+    // The database's file under another name, with the storage size changed: its StatefulSet moved and changed.
+    const bigger = synth(withOverrides({ database: { embedded: { storageSize: '20Gi' } } })).files.get('10-database.k8s.yaml')!;
+    const next = new Map([...base.files].filter(([f]) => f !== '10-database.k8s.yaml'));
+    next.set('11-database.k8s.yaml', bigger);
+    const before = readTree(out);
+    expect(() => publish(out, next, { configFile: CONFIG })).toThrow(
+      `${out}/11-database.k8s.yaml: error: StatefulSet neursafe-fl/nsfl-database: spec.volumeClaimTemplates cannot change on a live object`,
+    );
+    expect(readTree(out)).toEqual(before);
+    const { recreated } = publish(out, next, { configFile: CONFIG, allowRecreate: true });
+    expect(recreated).toEqual(['StatefulSet neursafe-fl/nsfl-database: spec.volumeClaimTemplates']);
+    const tree = readTree(out);
+    expect(tree.has('10-database.k8s.yaml')).toBe(false);
+    expect(tree.get('11-database.k8s.yaml')).toContain(`${SYNC_OPTIONS}: Replace=true,Force=true`);
+  });
+
   test('marking keeps sync options already there', () => {
     const obj = { metadata: { annotations: { [SYNC_OPTIONS]: 'Prune=false, Replace=false' } } };
     markForRecreate(obj);

@@ -55,7 +55,8 @@ function synthInto(out: string, config: unknown, generator: string, full = false
   let result: SynthResult | undefined;
   const expected = render(() => synthOutput(loaded, { generator }).files);
   const incremental = render(() => {
-    publish(out, (current) => (result = synthOutput(loaded, { current: full ? undefined : current, generator })), { configFile: path.join(tmp, CONFIG) });
+    // As the CLI does: each rendered node's file goes straight to the folder's writer.
+    publish(out, (current, sink) => (result = synthOutput(loaded, { current: full ? undefined : current, generator, sink })), { configFile: path.join(tmp, CONFIG) });
     const tree = readTree(out);
     tree.delete(MARKER);
     return tree;
@@ -141,7 +142,10 @@ describe('what a run renders', () => {
     config.edge.nodes[2].resources = { limits: { memory: '1Gi' } };
     const edited = synthInto(out(), config, 'abc').result!;
     expect(edited.kept.size).toBe(nodeCount(config) - 1);
-    expect([...edited.files.keys()].filter((f) => f.startsWith('edge/') && f.endsWith('.k8s.yaml'))).toEqual([expect.stringMatching(new RegExp(`/${config.edge.nodes[2].name}\\.k8s\\.yaml$`))]);
+    // The one rendered went straight to the folder's writer; every other node's file was kept.
+    expect(edited.streamed).toBe(1);
+    const nodeFiles = [...readTree(out()).keys()].filter((f) => f.startsWith('edge/') && f.endsWith('.k8s.yaml'));
+    expect(nodeFiles.filter((f) => !edited.kept.has(f))).toEqual([expect.stringMatching(new RegExp(`/${config.edge.nodes[2].name}\\.k8s\\.yaml$`))]);
     config.edge.defaults.logLevel = 'DEBUG';
     expect(synthInto(out(), config, 'abc').result!.kept.size).toBe(0);
     expect(synthInto(out(), config, 'def').result!.kept.size).toBe(0);
@@ -202,7 +206,7 @@ describe('--check verifies the record and the files without rendering what is un
     const { out, config } = setup();
     expect(run(['synth', '--config', config, '--outdir', out, '--full']).stdout).toContain('(4 edge nodes, 4 rendered)');
     fs.rmSync(path.join(out, RECORD_FILE));
-    expect(checkOutdir(out, (current) => synthOutput(parseConfig(fs.readFileSync(config, 'utf8'), config), { current }), config)).toEqual([`${out}/${RECORD_FILE}: is missing`]);
+    expect(checkOutdir(out, (current, sink) => synthOutput(parseConfig(fs.readFileSync(config, 'utf8'), config), { current, sink }), config)).toEqual([`${out}/${RECORD_FILE}: is missing`]);
     expect(run(['synth', '--config', config, '--outdir', out]).stdout).toContain('(4 edge nodes, 4 rendered)');
   });
 });

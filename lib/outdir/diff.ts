@@ -13,20 +13,8 @@ export interface FileChange {
   readonly status: 'added' | 'removed' | 'changed';
 }
 
-/** The files that differ between `before` and `after` (relative path → text), sorted by path. */
-export function diffFiles(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): FileChange[] {
-  const changes: FileChange[] = [];
-  for (const [file, text] of after) {
-    const old = before.get(file);
-    if (old === undefined) changes.push({ file, status: 'added' });
-    else if (old !== text) changes.push({ file, status: 'changed' });
-  }
-  for (const file of before.keys()) if (!after.has(file)) changes.push({ file, status: 'removed' });
-  return changes.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-}
-
 /** The node an edge file belongs to (`edge/<node>.k8s.yaml`, also in subfolders of `edge/`), else undefined. */
-function edgeNode(file: string): string | undefined {
+export function edgeNode(file: string): string | undefined {
   return /^edge\/(?:.*\/)?([^/]+?)(\.k8s)?\.ya?ml$/.exec(file)?.[1];
 }
 

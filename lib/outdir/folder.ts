@@ -89,17 +89,13 @@ export function shownName(outdir: string): string {
 }
 
 /**
- * The generated files in the output folder (relative path → text), sorted,
+ * The paths of the generated files in the output folder (relative), sorted,
  * without the marker, the lock and temporary files of an interrupted synth;
- * empty when the folder does not exist.
- * @param skip files left out (those synth keeps as they are)
+ * none when the folder does not exist. No file is read.
  */
-export function readOutput(dir: Outdir, io: FileSystem = fs, skip: ReadonlySet<string> = new Set()): Map<string, string> {
-  const out: [string, string][] = [];
-  if (io.statSync(dir.target, { throwIfNoEntry: false })?.isDirectory()) {
-    for (const rel of walkFiles(dir.target, io)) if (rel !== MARKER && !skip.has(rel)) out.push([rel, io.readFileSync(path.join(dir.target, rel), 'utf8')]);
-  }
-  return new Map(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+export function listOutput(dir: Outdir, io: FileSystem = fs): string[] {
+  if (!io.statSync(dir.target, { throwIfNoEntry: false })?.isDirectory()) return [];
+  return [...walkFiles(dir.target, io)].filter((rel) => rel !== MARKER).sort();
 }
 
 /** The output folder's files, each read when asked for (see {@link CurrentOutput}). */

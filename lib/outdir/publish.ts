@@ -3,25 +3,16 @@
  * write it (`npm run synth`) or only report the drift (`--check`).
  */
 import * as fs from 'fs';
-import { Yaml } from 'cdk8s';
-import { parse } from 'yaml';
-import { EXIT } from '../exit-codes';
-import { diffFiles, FileChange, summarize } from './diff';
-import { documentIndex, documents, isManifest, replaceDocument } from './documents';
-import { fileSystemError, OutputError } from './errors';
-import type { CurrentOutput } from '../synth';
-import { currentOutput, FileSystem, MARKER, MARKER_TEXT, openOutdir, Outdir, readOutput, shownName } from './folder';
-import { immutableChanges, markForRecreate } from './immutable';
+import * as path from 'path';
+import type { CurrentOutput, OutputSink } from '../synth';
+import { FileChange } from './diff';
+import { fileSystemError } from './errors';
+import { currentOutput, FileSystem, listOutput, MARKER, openOutdir, Outdir, shownName } from './folder';
 import { withLock } from './lock';
-import { cleanLeftovers, writeFolder } from './writer';
+import { Published, Staging } from './staging';
+import { cleanLeftovers } from './writer';
 
-/** What a write did. */
-export interface Published {
-  /** The change summary (see {@link summarize}); empty when nothing changed. */
-  readonly summary: string[];
-  /** Objects marked for recreation by Argo CD (`Kind namespace/name: fields`), with --allow-recreate. */
-  readonly recreated: string[];
-}
+export type { Published } from './staging';
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
@@ -35,25 +26,26 @@ export interface PublishOptions {
 
 /**
  * What to write: the files, or a function that gives them from the output folder as it is (read under the
- * lock), with the files it keeps there as they are (see `synthOutput`).
+ * lock), with the files it keeps there as they are (see `synthOutput`); it may hand some files to `sink` instead of
+ * returning them.
  */
-export type OutputSource = ReadonlyMap<string, string> | ((current: CurrentOutput) => { readonly files: ReadonlyMap<string, string>; readonly kept: ReadonlySet<string> });
+export type OutputSource =
+  | ReadonlyMap<string, string>
+  | ((current: CurrentOutput, sink: OutputSink) => { readonly files: ReadonlyMap<string, string>; readonly kept: ReadonlySet<string> });
 
-/** The files of `source` for the folder `dir`, and those it keeps there. */
-function produce(source: OutputSource, dir: Outdir, io: FileSystem): { files: ReadonlyMap<string, string>; kept: ReadonlySet<string> } {
-  return typeof source === 'function' ? source(currentOutput(dir, io)) : { files: source, kept: new Set() };
-}
-
-/** `files` and the marker. */
-function withMarker(files: ReadonlyMap<string, string>): Map<string, string> {
-  return new Map([...files, [MARKER, MARKER_TEXT]]);
+/** Hands every file of `source` for the folder `dir` to `sink`; returns those it keeps there. */
+function produce(source: OutputSource, dir: Outdir, io: FileSystem, sink: OutputSink): ReadonlySet<string> {
+  const { files, kept } = typeof source === 'function' ? source(currentOutput(dir, io), sink) : { files: source, kept: new Set<string>() };
+  for (const [file, text] of files) sink.put(file, text);
+  return kept;
 }
 
 /**
  * Makes `outdir` hold exactly the files of `source` (and the marker),
  * writing nothing when it already does, and only the files that changed
- * when it is written in place (the others are hard links when the folder is
- * swapped).
+ * (the others are hard links when the folder is swapped, or left alone in
+ * place). Each file is compared and written aside as it comes
+ * (lib/outdir/staging.ts).
  * @throws OutputError for a refused folder, a change to an immutable field, a held lock or a file system error
  */
 export function publish(outdir: string, source: OutputSource, options: PublishOptions): Published {
@@ -67,53 +59,19 @@ export function publish(outdir: string, source: OutputSource, options: PublishOp
         // Looked at again under the lock: another synth may have written it, or a killed one left it half swapped.
         cleanLeftovers(target, io);
         const dir = openOutdir(outdir, options.configFile, io);
-        const { files, kept } = produce(source, dir, io);
-        const before = readOutput(dir, io, kept);
-        const next = new Map(files);
-        const changes = diffFiles(before, next);
-        const recreated = guardImmutable(shown, changes, before, next, options.allowRecreate === true);
-        const summary = summarize(changes, before, next);
-        if (changes.length > 0 || !dir.marked) {
-          const reuse = new Set([...kept, ...[...next].filter(([file, text]) => before.get(file) === text).map(([file]) => file)]);
-          writeFolder(target, withMarker(new Map([...next].filter(([file]) => !reuse.has(file)))), reuse, before.keys(), io);
+        const staging = new Staging(dir, listOutput(dir, io), options.allowRecreate === true, io);
+        try {
+          return staging.finish(shown, produce(source, dir, io, staging));
+        } catch (e) {
+          staging.abort();
+          throw e;
         }
-        return { summary, recreated };
       },
       io,
     );
   } catch (e) {
     throw fileSystemError(e, shownName(outdir)) ?? e;
   }
-}
-
-/**
- * Refuses changes to immutable fields, or, when allowed, marks the objects
- * for recreation in `next`.
- * @returns the marked objects
- */
-function guardImmutable(shown: string, changes: readonly FileChange[], before: ReadonlyMap<string, string>, next: Map<string, string>, allow: boolean): string[] {
-  const differing = changes.filter((c) => isManifest(c.file));
-  const found = immutableChanges(
-    differing.flatMap((c) => documents(c.file, before.get(c.file))),
-    differing.flatMap((c) => documents(c.file, next.get(c.file))),
-  );
-  const refused = found.filter((f) => !allow || !f.recreatable);
-  if (refused.length > 0) {
-    const lines = refused.map((f) => {
-      const what = f.recreatable
-        ? 'revert that config change, or run again with --allow-recreate to have Argo CD delete and recreate the object on its next sync'
-        : 'it cannot be recreated without losing data, so revert that config change or migrate by hand';
-      return `${shown}/${f.doc.file}: error: ${f.object}: ${f.fields.join(', ')} cannot change on a live object (Kubernetes refuses the update); ${what}.${f.advice ? ` ${f.advice}` : ''}`;
-    });
-    throw new OutputError(`${lines.join('\n')}\n${refused.length} object${refused.length === 1 ? '' : 's'} would change immutable fields; nothing was written.`, EXIT.immutableChange);
-  }
-  for (const { doc } of found) {
-    const text = next.get(doc.file)!;
-    const obj = parse(doc.text);
-    markForRecreate(obj);
-    next.set(doc.file, replaceDocument(text, documentIndex(text, doc), Yaml.stringify(obj)));
-  }
-  return found.map((f) => `${f.object}: ${f.fields.join(', ')}`);
 }
 
 /**
@@ -126,9 +84,18 @@ export function checkOutdir(outdir: string, source: OutputSource, configFile: st
   const describe = { changed: 'differs from what the config gives', added: 'is missing', removed: 'is not generated by the config (extra file)' };
   try {
     const dir = openOutdir(outdir, configFile);
-    const { files, kept } = produce(source, dir, fs);
-    const found = dir.marked ? withMarker(readOutput(dir, fs, kept)) : readOutput(dir, fs, kept);
-    return diffFiles(found, withMarker(files)).map((c) => `${dir.shown}/${c.file}: ${describe[c.status]}`);
+    const previous = new Set(listOutput(dir));
+    const drift: FileChange[] = dir.marked ? [] : [{ file: MARKER, status: 'added' }];
+    const seen = new Set<string>();
+    const kept = produce(source, dir, fs, {
+      put(file, text) {
+        seen.add(file);
+        if (!previous.has(file)) drift.push({ file, status: 'added' });
+        else if (fs.readFileSync(path.join(dir.target, file), 'utf8') !== text) drift.push({ file, status: 'changed' });
+      },
+    });
+    for (const file of previous) if (!seen.has(file) && !kept.has(file)) drift.push({ file, status: 'removed' });
+    return drift.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)).map((c) => `${dir.shown}/${c.file}: ${describe[c.status]}`);
   } catch (e) {
     throw fileSystemError(e, shownName(outdir)) ?? e;
   }

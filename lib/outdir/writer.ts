@@ -14,53 +14,145 @@ import * as path from 'path';
 import { FileSystem, TEMP_INFIX } from './folder';
 
 /**
- * Replaces the folder `target` (absolute; its parent is created when
- * missing) with exactly `files` and the files of `reuse`.
- * @param reuse files now in the folder (relative paths) that stay as they are: hard links in the new folder, or left alone in place
- * @param previous the files now in the folder (relative paths), removed when in neither `files` nor `reuse`
+ * A write of the folder `target` (absolute; its parent is created when
+ * missing), file by file: each file {@link FolderWrite.put} goes to a new
+ * sibling folder (or, in place, to a temporary name inside), and nothing
+ * the folder shows changes until {@link FolderWrite.commit}; after a
+ * failure, {@link FolderWrite.abort} removes what was put.
  */
-export function writeFolder(target: string, files: ReadonlyMap<string, string>, reuse: ReadonlySet<string>, previous: Iterable<string>, io: FileSystem = fs): void {
-  const parent = path.dirname(target);
-  io.mkdirSync(parent, { recursive: true });
-  const stat = io.statSync(target, { throwIfNoEntry: false });
-  if (stat !== undefined && stat.dev !== io.statSync(parent).dev) {
-    writeInPlace(target, files, reuse, previous, io);
-    return;
+export class FolderWrite {
+  /** The new folder beside `target`; none when writing in place. */
+  private tmp?: string;
+  private readonly prefix: string;
+  /** `target` as it was; none when missing. */
+  private readonly stat?: fs.Stats;
+  /** The files put, with their temporary paths when in place. */
+  private readonly files = new Map<string, string>();
+  private readonly chown: (p: string) => void;
+
+  constructor(
+    private readonly target: string,
+    private readonly io: FileSystem = fs,
+  ) {
+    const parent = path.dirname(target);
+    io.mkdirSync(parent, { recursive: true });
+    this.stat = io.statSync(target, { throwIfNoEntry: false });
+    this.prefix = path.join(parent, `.${path.basename(target)}${TEMP_INFIX}`);
+    const stat = this.stat;
+    this.chown = stat !== undefined && ownedByOther(stat) ? (p) => io.chownSync(p, stat.uid, stat.gid) : () => undefined;
+    // A folder on a device of its own (a mount point) is written in place.
+    if (stat !== undefined && stat.dev !== io.statSync(parent).dev) return;
+    try {
+      this.tmp = io.mkdtempSync(`${this.prefix}new-`);
+    } catch (e) {
+      // A parent that cannot be written (a mount point in a read-only container): write in place.
+      if (stat === undefined || !['EROFS', 'EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    }
   }
-  const prefix = path.join(parent, `.${path.basename(target)}${TEMP_INFIX}`);
-  let tmp: string;
-  try {
-    tmp = io.mkdtempSync(`${prefix}new-`);
-  } catch (e) {
-    // A parent that cannot be written (a mount point in a read-only container): write in place.
-    if (stat === undefined || !['EROFS', 'EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    writeInPlace(target, files, reuse, previous, io);
-    return;
-  }
-  try {
-    writeFiles(tmp, files, io);
-    linkFiles(target, tmp, reuse, io);
-    io.chmodSync(tmp, stat ? stat.mode & 0o7777 : 0o777 & ~process.umask());
-    if (stat !== undefined) keepAttributes(tmp, target, stat, [...files.keys(), ...reuse], io);
-    if (stat === undefined) {
-      io.renameSync(tmp, target);
+
+  /** Writes `file` (relative to the folder) with `text`, out of sight until {@link FolderWrite.commit}. */
+  put(file: string, text: string): void {
+    if (this.tmp !== undefined) {
+      const dest = path.join(this.tmp, file);
+      this.io.mkdirSync(path.dirname(dest), { recursive: true });
+      this.io.writeFileSync(dest, text, 'utf8');
+      this.files.set(file, dest);
       return;
     }
-    const old = `${prefix}old-${path.basename(tmp).slice(-6)}`;
+    const tmp = path.join(this.target, path.dirname(file), `.${path.basename(file)}${TEMP_INFIX}new`);
+    this.inPlaceFolder(path.dirname(file));
+    this.files.set(file, tmp);
+    this.io.writeFileSync(tmp, text, 'utf8');
+    this.chown(tmp);
+  }
+
+  /** The text of `file` as put. */
+  read(file: string): string {
+    const at = this.files.get(file);
+    if (at === undefined) throw new Error(`internal: ${file} was not put`);
+    return this.io.readFileSync(at, 'utf8');
+  }
+
+  /**
+   * Makes the folder hold exactly the files put and those of `reuse`.
+   * @param reuse files now in the folder (relative paths) that stay as they are: hard links in the new folder, or left alone in place
+   * @param previous the files now in the folder (relative paths), removed when neither put nor in `reuse`
+   */
+  commit(reuse: ReadonlySet<string>, previous: Iterable<string>): void {
+    const { io, target, stat } = this;
+    const tmp = this.tmp;
+    if (tmp === undefined) {
+      this.commitInPlace(reuse, previous);
+      return;
+    }
+    linkFiles(target, tmp, reuse, io);
+    io.chmodSync(tmp, stat ? stat.mode & 0o7777 : 0o777 & ~process.umask());
+    if (stat !== undefined) keepAttributes(tmp, target, stat, [...this.files.keys(), ...reuse], io);
+    if (stat === undefined) {
+      io.renameSync(tmp, target);
+      this.tmp = undefined;
+      return;
+    }
+    const old = `${this.prefix}old-${path.basename(tmp).slice(-6)}`;
     try {
       io.renameSync(target, old);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EBUSY' && code !== 'EXDEV') throw e;
-      io.rmSync(tmp, { recursive: true, force: true });
-      writeInPlace(target, files, reuse, previous, io);
+      // The folder cannot be moved (a mount point): the files put go in place instead.
+      this.moveInPlace(tmp);
+      this.commitInPlace(reuse, previous);
       return;
     }
     io.renameSync(tmp, target);
+    this.tmp = undefined;
     io.rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    io.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+  }
+
+  /** Removes what was put; the folder stays as it was. */
+  abort(): void {
+    if (this.tmp !== undefined) this.io.rmSync(this.tmp, { recursive: true, force: true });
+    else for (const tmp of this.files.values()) this.io.rmSync(tmp, { force: true });
+    this.tmp = undefined;
+    this.files.clear();
+  }
+
+  /** Moves the files put in the new folder `tmp` to their temporary names in the folder itself, then removes `tmp`. */
+  private moveInPlace(tmp: string): void {
+    const put = [...this.files.keys()];
+    this.files.clear();
+    this.tmp = undefined;
+    try {
+      for (const file of put) {
+        const dest = path.join(this.target, path.dirname(file), `.${path.basename(file)}${TEMP_INFIX}new`);
+        this.inPlaceFolder(path.dirname(file));
+        this.files.set(file, dest);
+        this.io.copyFileSync(path.join(tmp, file), dest);
+        this.chown(dest);
+      }
+    } finally {
+      this.io.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Creates the folder `dir` (relative) and its parents in the folder itself, where missing. */
+  private inPlaceFolder(dir: string): void {
+    if (dir === '.' || this.io.existsSync(path.join(this.target, dir))) return;
+    this.inPlaceFolder(path.dirname(dir));
+    this.io.mkdirSync(path.join(this.target, dir));
+    this.chown(path.join(this.target, dir));
+  }
+
+  /** In place: each file put renamed over its old version, then stale files removed (`reuse` left alone). */
+  private commitInPlace(reuse: ReadonlySet<string>, previous: Iterable<string>): void {
+    for (const [file, tmp] of this.files) this.io.renameSync(tmp, path.join(this.target, file));
+    const put = new Set(this.files.keys());
+    this.files.clear();
+    for (const file of previous) {
+      if (put.has(file) || reuse.has(file)) continue;
+      this.io.rmSync(path.join(this.target, file), { force: true });
+      removeEmptyParents(this.target, path.dirname(file), this.io);
+    }
   }
 }
 
@@ -90,15 +182,6 @@ function ownedByOther(stat: fs.Stats): boolean {
   return process.getuid?.() === 0 && (stat.uid !== 0 || stat.gid !== 0);
 }
 
-/** Writes `files` below `dir`. */
-function writeFiles(dir: string, files: ReadonlyMap<string, string>, io: FileSystem): void {
-  for (const [file, text] of files) {
-    const dest = path.join(dir, file);
-    io.mkdirSync(path.dirname(dest), { recursive: true });
-    io.writeFileSync(dest, text, 'utf8');
-  }
-}
-
 /** Gives the new tree `tmp` the files `reuse` of the old folder `target` as they are: hard links, or copies where links fail. */
 function linkFiles(target: string, tmp: string, reuse: ReadonlySet<string>, io: FileSystem): void {
   for (const file of reuse) {
@@ -109,34 +192,6 @@ function linkFiles(target: string, tmp: string, reuse: ReadonlySet<string>, io: 
     } catch {
       io.copyFileSync(path.join(target, file), dest);
     }
-  }
-}
-
-/** Writes into `target` itself: all files to temporary names, then each renamed over its old version, then stale files removed (`reuse` left alone). */
-function writeInPlace(target: string, files: ReadonlyMap<string, string>, reuse: ReadonlySet<string>, previous: Iterable<string>, io: FileSystem): void {
-  const temps = new Map([...files.keys()].map((f) => [f, path.join(target, path.dirname(f), `.${path.basename(f)}${TEMP_INFIX}new`)]));
-  const stat = io.statSync(target);
-  const chown = ownedByOther(stat) ? (p: string) => io.chownSync(p, stat.uid, stat.gid) : () => undefined;
-  try {
-    for (const dir of folders(files.keys())) {
-      if (io.existsSync(path.join(target, dir))) continue;
-      io.mkdirSync(path.join(target, dir));
-      chown(path.join(target, dir));
-    }
-    for (const [file, text] of files) {
-      const tmp = temps.get(file)!;
-      io.writeFileSync(tmp, text, 'utf8');
-      chown(tmp);
-    }
-  } catch (e) {
-    for (const tmp of temps.values()) io.rmSync(tmp, { force: true });
-    throw e;
-  }
-  for (const [file, tmp] of temps) io.renameSync(tmp, path.join(target, file));
-  for (const file of previous) {
-    if (files.has(file) || reuse.has(file)) continue;
-    io.rmSync(path.join(target, file), { force: true });
-    removeEmptyParents(target, path.dirname(file), io);
   }
 }
 
