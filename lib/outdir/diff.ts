@@ -1,7 +1,7 @@
 /**
- * What differs between two versions of the output: files first (texts
- * compared, cheap), then, only for manifest files that differ, the objects
- * they hold (added, changed, removed), and edge nodes by name.
+ * The change summary of two versions of the output: for the manifest files
+ * that differ, the objects they hold (added, changed, removed), and edge
+ * nodes by name (lib/outdir/staging.ts finds the files that differ).
  */
 import { documents, isManifest } from './documents';
 

@@ -3,11 +3,10 @@
  * write it (`npm run synth`) or only report the drift (`--check`).
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import type { CurrentOutput, OutputSink } from '../synth';
 import { FileChange } from './diff';
 import { fileSystemError } from './errors';
-import { currentOutput, FileSystem, listOutput, MARKER, openOutdir, Outdir, shownName } from './folder';
+import { currentOutput, FileSystem, listOutput, MARKER, openOutdir, shownName } from './folder';
 import { withLock } from './lock';
 import { Published, Staging } from './staging';
 import { cleanLeftovers } from './writer';
@@ -33,9 +32,9 @@ export type OutputSource =
   | ReadonlyMap<string, string>
   | ((current: CurrentOutput, sink: OutputSink) => { readonly files: ReadonlyMap<string, string>; readonly kept: ReadonlySet<string> });
 
-/** Hands every file of `source` for the folder `dir` to `sink`; returns those it keeps there. */
-function produce(source: OutputSource, dir: Outdir, io: FileSystem, sink: OutputSink): ReadonlySet<string> {
-  const { files, kept } = typeof source === 'function' ? source(currentOutput(dir, io), sink) : { files: source, kept: new Set<string>() };
+/** Hands every file of `source` for the folder as it is (`current`) to `sink`; returns those it keeps there. */
+function produce(source: OutputSource, current: CurrentOutput, sink: OutputSink): ReadonlySet<string> {
+  const { files, kept } = typeof source === 'function' ? source(current, sink) : { files: source, kept: new Set<string>() };
   for (const [file, text] of files) sink.put(file, text);
   return kept;
 }
@@ -61,7 +60,7 @@ export function publish(outdir: string, source: OutputSource, options: PublishOp
         const dir = openOutdir(outdir, options.configFile, io);
         const staging = new Staging(dir, listOutput(dir, io), options.allowRecreate === true, io);
         try {
-          return staging.finish(shown, produce(source, dir, io, staging));
+          return staging.finish(shown, produce(source, currentOutput(dir, io), staging));
         } catch (e) {
           staging.abort();
           throw e;
@@ -87,11 +86,12 @@ export function checkOutdir(outdir: string, source: OutputSource, configFile: st
     const previous = new Set(listOutput(dir));
     const drift: FileChange[] = dir.marked ? [] : [{ file: MARKER, status: 'added' }];
     const seen = new Set<string>();
-    const kept = produce(source, dir, fs, {
+    const current = currentOutput(dir);
+    const kept = produce(source, current, {
       put(file, text) {
         seen.add(file);
         if (!previous.has(file)) drift.push({ file, status: 'added' });
-        else if (fs.readFileSync(path.join(dir.target, file), 'utf8') !== text) drift.push({ file, status: 'changed' });
+        else if (current.read(file) !== text) drift.push({ file, status: 'changed' });
       },
     });
     for (const file of previous) if (!seen.has(file) && !kept.has(file)) drift.push({ file, status: 'removed' });

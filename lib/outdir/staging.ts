@@ -67,7 +67,8 @@ export class Staging implements OutputSink {
     }
     this.changes.push({ file, status: old === undefined ? 'added' : 'changed' });
     let written = text;
-    if (isManifest(file)) {
+    // Into an empty folder (a first synth) nothing can change or move: no file need be read as objects.
+    if (isManifest(file) && this.previous.size > 0) {
       const now = documents(file, text);
       const was = documents(file, old);
       const here = new Set(now.map((d) => d.key));

@@ -10,7 +10,6 @@ import { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources } from '../config
 import type { RuleIssue } from '../config/errors';
 import { platformImage } from '../images';
 import { type TaskManagerSettings, withRoot } from './site';
-import { siteDirs } from './site-dirs';
 
 /** Default host paths of an edge node's site folders. */
 export const EDGE_DIRS_ROOT = '/var/lib/neursafe-fl';
@@ -157,7 +156,7 @@ export function resolveFleet(config: Config, ports: ReadonlyMap<string, number>)
         executorImage: imageFor(ls, node.arch, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(ls),
         env: merge(ls, 'env'),
-        ...withRoot(siteDirs(merge(ls, 'dirs'), EDGE_DIRS_ROOT), EDGE_DIRS_ROOT),
+        ...withRoot(merge(ls, 'dirs'), EDGE_DIRS_ROOT),
       },
       tolerations: (pick(ls, 'tolerations') ?? []).map((t) => ({ ...t })),
       nodeLabels: { ...merge(ls, 'nodeLabels'), [clusterLabelKey]: labelValue },

@@ -200,7 +200,7 @@ export function resolveRemoteSites(config: Config, tls: TlsSettings | undefined)
         executorImage: imageFor(site, defaults, 'executorImages', 'executorImage') ?? image,
         resources: mergeResources(site, defaults),
         env: { ...defaults.env, ...site.env },
-        ...withRoot(siteDirs({ ...defaults.dirs, ...site.dirs }, REMOTE_DIRS_ROOT), REMOTE_DIRS_ROOT),
+        ...withRoot({ ...defaults.dirs, ...site.dirs }, REMOTE_DIRS_ROOT),
       },
       database,
       tls: tls && {

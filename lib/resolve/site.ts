@@ -56,8 +56,9 @@ export interface TaskManagerSettings {
   readonly dirsRoot?: string;
 }
 
-/** A site's folders, and the root they share at their default names (see {@link TaskManagerSettings.dirsRoot}). */
-export function withRoot(dirs: SiteDirs, root: string): Pick<TaskManagerSettings, 'dirs' | 'dirsRoot'> {
+/** A site's folders from config under `root` ({@link siteDirs}), and that root when they are all at their default names there. */
+export function withRoot(configured: Partial<SiteDirs>, root: string): Pick<TaskManagerSettings, 'dirs' | 'dirsRoot'> {
+  const dirs = siteDirs(configured, root);
   const shared = siteRoot(dirs, root);
   return { dirs, ...(shared === undefined ? {} : { dirsRoot: shared }) };
 }
@@ -82,6 +83,6 @@ export function resolveCloudSite(config: Config): TaskManagerSettings | undefine
     executorImage: tm.executorImage ?? image,
     resources: tm.resources,
     env: tm.env,
-    ...withRoot(siteDirs(tm.dirs, cloudSiteRoot(config)), cloudSiteRoot(config)),
+    ...withRoot(tm.dirs, cloudSiteRoot(config)),
   };
 }
