@@ -11,12 +11,14 @@
  * (lib/exit-codes.ts).
  */
 import * as os from 'os';
+import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConfigError, ConfigIssue, formatIssue } from './lib/config/errors';
 import { loadConfig } from './lib/load';
 import { joinCommands } from './lib/edge/join';
 import { EdgeWorkers, serveEdgeWorker } from './lib/edge-workers';
 import { EXIT } from './lib/exit-codes';
+import { projectRoot } from './lib/incremental/digest';
 import { OutputError } from './lib/outdir/errors';
 import { shownName } from './lib/outdir/folder';
 import { checkOutdir, publish } from './lib/outdir/publish';
@@ -89,7 +91,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     return EXIT.usage;
   }
   try {
-    const loaded = loadConfig(configFile, { previousPorts: readPortRecord(outdir) });
+    const loaded = loadConfig(configFile, { previousPorts: readPortRecord(outdir), cacheDir: cacheDir() });
     const { model, warnings } = loaded;
     printIssues(warnings, err);
     if (command === 'join') {
@@ -113,7 +115,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       return `${files.size + streamed + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${rendered})`;
     };
     if (check) {
-      const drift = checkOutdir(outdir, source, configFile);
+      const drift = checkOutdir(outdir, source, configFile, cacheDir());
       drift.forEach((l) => err(l));
       if (drift.length > 0) {
         err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);
@@ -122,7 +124,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       out(`${shownName(outdir)}/ matches ${configFile} (${counts()})`);
       return EXIT.ok;
     }
-    const { summary, recreated } = publish(outdir, source, { configFile, allowRecreate });
+    const { summary, recreated } = publish(outdir, source, { configFile, allowRecreate, cacheDir: cacheDir() });
     summary.forEach((l) => out(`  ${l}`));
     for (const r of recreated) out(`marked for recreation by Argo CD (Replace=true,Force=true): ${r}; run \`npm run synth\` again once Argo CD has synced, to drop the mark`);
     const written = counts();
@@ -142,6 +144,18 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     err(`internal error (please report it): ${(e as Error).stack ?? e}`);
     return EXIT.internal;
   }
+}
+
+/**
+ * The folder of synth's local caches (of the config's edge nodes,
+ * lib/config/yaml-source.ts, and of the output folder's files,
+ * lib/outdir/stat-cache.ts): in the project's `node_modules/.cache`, where
+ * JavaScript tools keep theirs (out of Git, gone with `npm ci`); none outside
+ * the project.
+ */
+function cacheDir(): string | undefined {
+  const root = projectRoot(__dirname);
+  return root && path.join(root, 'node_modules', '.cache', 'neursafe-fl');
 }
 
 /**

@@ -10,6 +10,7 @@ import { platformConfigSchema } from './config/components';
 import { ConfigIssue } from './config/errors';
 import { Locate, readConfigFile, validateConfig } from './config/load';
 import { Config } from './config/schema';
+import { ItemCache } from './config/yaml-source';
 import type { EdgeSite } from './resolve/fleet';
 import type { PlatformModel } from './resolve/model';
 import { resolvePlatform } from './resolve/platform';
@@ -51,6 +52,12 @@ export interface LoadOptions {
    * @default none
    */
   readonly components?: readonly ComponentDefinition[];
+  /**
+   * The folder of the local cache of the edge nodes' parsed items (config/yaml-source.ts), so that a run parses
+   * only the nodes whose text changed.
+   * @default none: the whole file is parsed
+   */
+  readonly cacheDir?: string;
 }
 
 /**
@@ -69,6 +76,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const previous = options.previousPorts ?? new Map<string, number>();
   const components = platformComponents(options.components);
   // The resolved config (images under images.mirror) replaces the parsed one; `locate` still finds each field in the file.
-  const { result, warnings, locate } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components));
+  const cache = new ItemCache(options.cacheDir, file);
+  const { result, warnings, locate } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components), cache);
+  cache.save();
   return { warnings, ...result, components, locate, file };
 }

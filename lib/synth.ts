@@ -16,7 +16,8 @@ import type { RenderedNode } from './edge-render';
 import { forEachObject, OUTPUT_FILES } from './file-chart';
 import { contentDigest, digestOf, generatorDigest } from './incremental/digest';
 import { parseRecord, RECORD_FILE, RecordEntry, renderRecord } from './incremental/record';
-import { documents } from './outdir/documents';
+import { documents, ObjectId } from './outdir/documents';
+import type { KnownFile } from './outdir/stat-cache';
 import { createOverrides, OutputOverrides } from './overrides';
 import { exposes, OutputObjects } from './overview/objects';
 import { OVERVIEW_FILE, renderOverview } from './overview/readme';
@@ -73,6 +74,14 @@ function collectObjects<T>(
 export interface CurrentOutput {
   /** The text of a file now in the folder (path relative to it); undefined when there is none. */
   read(file: string): string | undefined;
+  /**
+   * What is known of a file without reading it: the digest of its text and its objects, as last read, when it has
+   * not changed since (lib/outdir/stat-cache.ts); undefined when not known.
+   * @default nothing is known: every file is read
+   */
+  readonly known?: (file: string) => KnownFile | undefined;
+  /** Notes what a file last given by {@link CurrentOutput.read} holds, for {@link CurrentOutput.known} of a later run. */
+  readonly learn?: (file: string, known: KnownFile) => void;
 }
 
 /** Options of {@link synthOutput}. */
@@ -143,11 +152,20 @@ export function synthOutput(loaded: LoadedConfig, options: SynthOptions = {}): S
   let streamed = 0;
   /** Keeps `own`'s file when it still has the text `entry` records, counting its objects as {@link collectObjects} would. */
   const keep = (own: EdgeNodeOwn, entry: RecordEntry): boolean => {
-    const text = current!.read(own.file);
-    if (text === undefined || contentDigest(text) !== entry.content) return false;
-    const docs = documents(own.file, text);
-    if (docs.some((d) => exposes(d.id.kind))) return false;
-    for (const { id } of docs) {
+    // Known without reading it (unchanged since a run read it), or read.
+    const known = current!.known?.(own.file);
+    let ids: readonly ObjectId[];
+    if (known !== undefined) {
+      if (known.content !== entry.content) return false;
+      ids = known.ids;
+    } else {
+      const text = current!.read(own.file);
+      if (text === undefined || contentDigest(text) !== entry.content) return false;
+      ids = documents(own.file, text).map((d) => d.id);
+      current!.learn?.(own.file, { content: entry.content, ids });
+    }
+    if (ids.some((id) => exposes(id.kind))) return false;
+    for (const id of ids) {
       overrides.kept(own.file, id);
       objects.count(own.file, id.kind);
     }

@@ -17,6 +17,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
 const path = require('path');
+const vm = require('vm');
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILD_DIR = path.join(ROOT, '.build');
@@ -99,11 +100,56 @@ function run() {
       process.exit(70);
     }
   }
-  // Node 22.1+ keeps V8's compiled code of the bundle between runs (older versions skip this).
-  Module.enableCompileCache?.(path.join(BUILD_DIR, 'compile-cache'));
-  // The bundle runs as the main module, with the arguments it would have had as `node BUNDLE ...`.
+  runMain(bundle, args);
+}
+
+/**
+ * Runs the bundle as the main module, with the arguments it would have had as
+ * `node BUNDLE ...`, keeping V8's compiled code of it between runs: Node
+ * 22.1+ does this itself; older versions compile the bundle here with the
+ * code cache in `NAME.v8cache` beside it. That cache is tagged with the
+ * bundle's size and modification time (a rebuilt bundle never takes the old
+ * code, and V8 itself rejects a cache of another V8 or other flags); it is
+ * written at exit when it was missing or rejected, and a failure to write it
+ * only costs the next run its compile time.
+ */
+function runMain(bundle, args) {
   process.argv = [process.argv[0], bundle, ...args];
-  Module.runMain(bundle);
+  if (Module.enableCompileCache) {
+    Module.enableCompileCache(path.join(BUILD_DIR, 'compile-cache'));
+    Module.runMain(bundle);
+    return;
+  }
+  const cacheFile = bundle.replace(/\.js$/, '.v8cache');
+  const st = fs.statSync(bundle);
+  const tag = Buffer.from(`${st.size}:${st.mtimeMs}\n`);
+  let cachedData;
+  try {
+    const cache = fs.readFileSync(cacheFile);
+    if (cache.subarray(0, tag.length).equals(tag)) cachedData = cache.subarray(tag.length);
+  } catch {
+    // No cache yet.
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.on('exit', () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, Buffer.concat([tag, script.createCachedData()]));
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        // Not kept: the next run compiles again.
+      }
+    });
+  }
+  const mod = new Module(bundle, null);
+  mod.id = '.';
+  mod.filename = bundle;
+  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
+  Module._cache[bundle] = mod;
+  process.mainModule = mod;
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  mod.loaded = true;
 }
 
 run();

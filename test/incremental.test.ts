@@ -20,6 +20,7 @@ import { parseConfig } from '../lib/load';
 import { documents } from '../lib/outdir/documents';
 import { MARKER } from '../lib/outdir/folder';
 import { checkOutdir, publish } from '../lib/outdir/publish';
+import { StatCache } from '../lib/outdir/stat-cache';
 import { readPortRecord, synthManifests, synthOutput, SynthResult } from '../lib/synth';
 import { readTree, run } from './support/cli';
 import { fleetConfig } from './support/fleet';
@@ -41,7 +42,33 @@ function fleet(n: number): any {
   return config;
 }
 
-/** One synth of `config` into `out` as the CLI runs it: incremental, or full; what it kept, or the config errors. */
+/** The files the last {@link synthInto} read (the local cache lets it keep files without reading them). */
+const read = new Set<string>();
+const recordingFs = {
+  ...fs,
+  readFileSync: ((p: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+    read.add(String(p));
+    return (fs.readFileSync as (...a: unknown[]) => unknown)(p, ...rest);
+  }) as typeof fs.readFileSync,
+} as typeof fs;
+
+/**
+ * Makes the files of `out` written in the last minute look written an hour ago (each run a different second), as
+ * if the next run came much later: only then does the local cache remember them.
+ */
+let runs = 0;
+function age(out: string): void {
+  const then = Date.now() / 1000 - 3600 - ++runs;
+  for (const f of readTree(out).keys()) {
+    const abs = path.join(out, f);
+    if (fs.statSync(abs).mtimeMs > Date.now() - 60_000) fs.utimesSync(abs, then, then);
+  }
+}
+
+/**
+ * One synth of `config` into `out` as the CLI runs it, with its local caches in `tmp`: incremental, or full; what
+ * it kept, or the config errors.
+ */
 function synthInto(out: string, config: unknown, generator: string, full = false): { result?: SynthResult; full: Map<string, string> | string; incremental: Map<string, string> | string } {
   const render = (f: () => Map<string, string>) => {
     try {
@@ -51,16 +78,26 @@ function synthInto(out: string, config: unknown, generator: string, full = false
       throw e;
     }
   };
-  const loaded = parseConfig(stringify(config), CONFIG, { previousPorts: readPortRecord(out) });
+  const cacheDir = path.join(tmp, 'cache');
+  let loaded: ReturnType<typeof parseConfig>;
+  try {
+    loaded = parseConfig(stringify(config), CONFIG, { previousPorts: readPortRecord(out), cacheDir });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const issues = e.issues.map((i) => i.message).join('\n');
+    return { full: issues, incremental: issues };
+  }
   let result: SynthResult | undefined;
   const expected = render(() => synthOutput(loaded, { generator }).files);
+  read.clear();
   const incremental = render(() => {
     // As the CLI does: each rendered node's file goes straight to the folder's writer.
-    publish(out, (current, sink) => (result = synthOutput(loaded, { current: full ? undefined : current, generator, sink })), { configFile: path.join(tmp, CONFIG) });
+    publish(out, (current, sink) => (result = synthOutput(loaded, { current: full ? undefined : current, generator, sink })), { configFile: path.join(tmp, CONFIG), cacheDir, io: recordingFs });
     const tree = readTree(out);
     tree.delete(MARKER);
     return tree;
   });
+  age(out);
   return { result, full: expected, incremental };
 }
 
@@ -113,22 +150,32 @@ const EDITS: fc.Arbitrary<[string, Edit]>[] = [
 
 test('every incremental synth after random edits equals a full render, byte for byte', () => {
   let kept = 0;
+  let knownAgain = 0;
   fc.assert(
     fc.property(fc.array(fc.oneof(...EDITS), { minLength: 4, maxLength: 10 }), (edits) => {
       const out = fs.mkdtempSync(path.join(tmp, 'out-'));
       const state = { config: fleet(3), generator: 'abc0', out };
-      synthInto(out, state.config, state.generator);
+      let keptBefore = synthInto(out, state.config, state.generator).result?.kept ?? new Set<string>();
       for (const [what, edit] of edits) {
         edit(state);
+        // Written since the last run (by a hand edit): the cache must not vouch for them.
+        const touched = new Set([...readTree(out).keys()].filter((f) => fs.statSync(path.join(out, f)).mtimeMs > Date.now() - 60_000));
         const { full, incremental, result } = synthInto(out, state.config, state.generator);
-        kept += result?.kept.size ?? 0;
         expect({ after: what, files: incremental }).toEqual({ after: what, files: full });
+        const keptNow = result?.kept ?? new Set<string>();
+        kept += keptNow.size;
+        // A file kept by the run before and untouched since is known from the local cache: kept without reading it.
+        const again = [...keptNow].filter((f) => keptBefore.has(f) && !touched.has(f));
+        expect({ after: what, read: again.filter((f) => read.has(path.join(out, f))) }).toEqual({ after: what, read: [] });
+        knownAgain += again.length;
+        keptBefore = keptNow;
       }
     }),
     { seed: 20261207, numRuns: 12 },
   );
-  // The runs did keep files: what was compared is incremental output.
+  // The runs did keep files, many known from the cache: what was compared is incremental output, both ways.
   expect(kept).toBeGreaterThan(20);
+  expect(knownAgain).toBeGreaterThan(10);
 });
 
 describe('what a run renders', () => {
@@ -202,6 +249,16 @@ describe('--check verifies the record and the files without rendering what is un
     expect(check()).toMatchObject({ code: 3, stderr: expect.stringContaining(`${out}/${rel}: differs from what the config gives`) });
   });
 
+  test('a hand edit that keeps the file\'s size is reported, also once the local cache knows the file', () => {
+    const { out, check } = setup();
+    age(out);
+    expect(check().code).toBe(0);
+    const rel = [...readTree(out).keys()].find((f) => f.endsWith('/node-1.k8s.yaml'))!;
+    const abs = path.join(out, rel);
+    fs.writeFileSync(abs, fs.readFileSync(abs, 'utf8').replace('replicas: 1', 'replicas: 2'));
+    expect(check()).toMatchObject({ code: 3, stderr: expect.stringContaining(`${out}/${rel}: differs from what the config gives`) });
+  });
+
   test('--full renders every node, and a missing record makes the next run render them all', () => {
     const { out, config } = setup();
     expect(run(['synth', '--config', config, '--outdir', out, '--full']).stdout).toContain('(4 edge nodes, 4 rendered)');
@@ -209,6 +266,41 @@ describe('--check verifies the record and the files without rendering what is un
     expect(checkOutdir(out, (current, sink) => synthOutput(parseConfig(fs.readFileSync(config, 'utf8'), config), { current, sink }), config)).toEqual([`${out}/${RECORD_FILE}: is missing`]);
     expect(run(['synth', '--config', config, '--outdir', out]).stdout).toContain('(4 edge nodes, 4 rendered)');
   });
+});
+
+test('the local cache of the output folder remembers a file only once it has not changed for 2 s, and knows it only while its size, time and inode stay', () => {
+  const dir = path.join(tmp, 'cache');
+  const out = path.join(tmp, 'out');
+  fs.mkdirSync(out);
+  const file = 'edge/a.k8s.yaml';
+  const abs = path.join(out, file);
+  fs.mkdirSync(path.dirname(abs));
+  fs.writeFileSync(abs, 'x: 1\n');
+  const what = { content: 'd1', ids: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'fl', name: 'a' }, { apiVersion: 'v1', kind: 'Namespace', name: 'fl' }] };
+  const learn = () => {
+    const cache = new StatCache(dir, out);
+    cache.learn(file, cache.stat(file), what);
+    cache.save();
+    return new StatCache(dir, out).known(file);
+  };
+  // Just written: an edit in the same tick of the clock would keep its time.
+  expect(learn()).toBeUndefined();
+  const then = Date.now() / 1000 - 3600;
+  fs.utimesSync(abs, then, then);
+  expect(learn()).toEqual(what);
+  // Edited in place, the same size: a new time.
+  fs.writeFileSync(abs, 'x: 2\n');
+  expect(new StatCache(dir, out).known(file)).toBeUndefined();
+  fs.utimesSync(abs, then, then);
+  expect(learn()).toEqual(what);
+  // Replaced by another file of the same size and time: another inode.
+  fs.writeFileSync(`${abs}.new`, 'x: 3\n');
+  fs.utimesSync(`${abs}.new`, then, then);
+  fs.renameSync(`${abs}.new`, abs);
+  expect(new StatCache(dir, out).known(file)).toBeUndefined();
+  // Another output folder has a cache of its own; no folder, no cache.
+  expect(new StatCache(dir, path.join(tmp, 'other')).known(file)).toBeUndefined();
+  expect(new StatCache(undefined, out).stat(file)).toBeUndefined();
 });
 
 describe('the record and its digests', () => {

@@ -26,7 +26,8 @@ const TOP = ['registry', 'platform', 'load', 'synth', 'neursafe-platform', 'inde
 
 /** What each lower layer may import. */
 const ALLOWED: Record<string, (target: string) => boolean> = {
-  config: (t) => t.startsWith('config/'),
+  // The local caches' files (lib/local-cache.ts, which imports nothing of the project) keep the parsed config's items.
+  config: (t) => t.startsWith('config/') || t === 'local-cache',
   // Names and images are derived from the config alone; the resolve layer uses them.
   resolve: (t) => t.startsWith('config/') || t.startsWith('resolve/') || t === 'labels' || t === 'images',
   // The building blocks every component is made of: never a component, nor what composes them.

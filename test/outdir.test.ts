@@ -13,6 +13,7 @@ import { fileSystemError, OutputError } from '../lib/outdir/errors';
 import { FileSystem, MARKER } from '../lib/outdir/folder';
 import { lockPath } from '../lib/outdir/lock';
 import { publish } from '../lib/outdir/publish';
+import { cleanLeftovers, IN_PLACE_LIMIT } from '../lib/outdir/writer';
 import { readTree, run } from './support/cli';
 import { edgeFilePath } from '../lib/edge/shards';
 import { ROOT, synth } from './support/platform';
@@ -31,6 +32,13 @@ function generated(name = 'dist'): string {
   const out = path.join(tmp, name);
   publish(out, files, { configFile: CONFIG });
   return out;
+}
+
+/** The tree of a new folder `name` written with `output`. */
+function freshTree(name: string, output: ReadonlyMap<string, string>): Map<string, string> {
+  const out = path.join(tmp, name);
+  publish(out, output, { configFile: CONFIG });
+  return readTree(out);
 }
 
 /** An errno error as the fs module throws it. */
@@ -226,6 +234,60 @@ test('a rewrite writes only the files whose bytes changed: the others stay the s
   expect(readTree(out)).toEqual(readTree(generated('fresh')));
 });
 
+test(`a rewrite of at most ${IN_PLACE_LIMIT} files is done in place (files kept are not touched); a bigger one swaps the folder; both give the same tree`, () => {
+  const out = generated();
+  const folderIno = () => fs.statSync(out).ino;
+  const kept = path.join(out, '00-cluster.k8s.yaml');
+  const { ino, ctimeMs } = fs.statSync(kept);
+  const before = folderIno();
+  const one = new Map(files).set('20-platform.k8s.yaml', `${files.get('20-platform.k8s.yaml')}# changed\n`);
+  publish(out, one, { configFile: CONFIG });
+  expect(folderIno()).toBe(before);
+  expect(fs.statSync(kept)).toMatchObject({ ino, ctimeMs });
+  expect(readTree(out)).toEqual(freshTree('fresh-one', one));
+  // More files than the limit: a new folder swapped in (the kept file a hard link to the old one).
+  const many = new Map(one);
+  for (let i = 0; i <= IN_PLACE_LIMIT; i++) many.set(`extra/${i}.txt`, `${i}\n`);
+  publish(out, many, { configFile: CONFIG });
+  expect(folderIno()).not.toBe(before);
+  expect(fs.statSync(kept).ino).toBe(ino);
+  // As many removed: swapped too.
+  const swapped = folderIno();
+  publish(out, files, { configFile: CONFIG });
+  expect(folderIno()).not.toBe(swapped);
+  expect(readTree(out)).toEqual(readTree(generated('fresh')));
+  expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh', 'fresh-one']);
+});
+
+test('an in-place commit that fails after its journal is written is finished by the next run; one that fails before leaves the old output', () => {
+  const out = generated();
+  fs.writeFileSync(path.join(out, 'edge', 'gone.k8s.yaml'), files.get('00-cluster.k8s.yaml')!);
+  const next = new Map(files)
+    .set('00-cluster.k8s.yaml', `${files.get('00-cluster.k8s.yaml')}# changed\n`)
+    .set('20-platform.k8s.yaml', `${files.get('20-platform.k8s.yaml')}# changed\n`);
+  const failAt = (n: number) => {
+    let renames = 0;
+    return failing('renameSync', (from: fs.PathLike, to: fs.PathLike) => {
+      if (String(from).endsWith('.nsfl-tmp-new') && ++renames === n) throw errno('EIO', 'rename', String(from));
+      fs.renameSync(from, to);
+    });
+  };
+  const old = readTree(out);
+  // The second of the renames fails: one file is new already, the other not.
+  expect(() => publish(out, next, { configFile: CONFIG, io: failAt(2) })).toThrow(OutputError);
+  expect(readTree(out)).not.toEqual(old);
+  cleanLeftovers(out);
+  expect(readTree(out)).toEqual(freshTree('fresh', next));
+  // Failing before the journal (writing it): nothing changes, and nothing is left over.
+  const before = readTree(out);
+  const io = failing('writeFileSync', ((p: fs.PathOrFileDescriptor, ...rest: any[]) => {
+    if (String(p).includes('.nsfl-tmp-commit')) throw errno('EIO', 'open', String(p));
+    (fs.writeFileSync as any)(p, ...rest);
+  }) as FileSystem['writeFileSync']);
+  expect(() => publish(out, files, { configFile: CONFIG, io })).toThrow(OutputError);
+  expect(readTree(out)).toEqual(before);
+});
+
 test('a mount point whose parent is read-only (docker run --read-only -v ...): written in place, locked inside', () => {
   const out = generated();
   fs.writeFileSync(path.join(out, 'edge', 'gone.k8s.yaml'), files.get('00-cluster.k8s.yaml')!);
@@ -261,7 +323,7 @@ describe('file system failures are one-line errors with their own exit codes, an
     fs.appendFileSync(path.join(out, '20-platform.k8s.yaml'), '# edited\n');
     const before = readTree(out);
     const io = failing('writeFileSync', ((p: fs.PathOrFileDescriptor, ...rest: any[]) => {
-      if (String(p).endsWith('20-platform.k8s.yaml')) throw errno(code, 'open', String(p));
+      if (path.basename(String(p)).replace(/^\.(.*)\.nsfl-tmp-new$/, '$1') === '20-platform.k8s.yaml') throw errno(code, 'open', String(p));
       (fs.writeFileSync as any)(p, ...rest);
     }) as FileSystem['writeFileSync']);
     let error: unknown;

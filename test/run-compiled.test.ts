@@ -50,3 +50,26 @@ test('an edited source (even at the same size and mtime) or a removed one is pic
   fs.rmSync(word);
   expect(run()).toBe('no imports');
 });
+
+test("V8's compiled code of the bundle is kept beside it, tagged with the bundle, and taken again only by that bundle", () => {
+  const cache = path.join(dir, '.build', 'entry.v8cache');
+  const bundle = path.join(dir, '.build', 'entry.js');
+  const tag = () => {
+    const st = fs.statSync(bundle);
+    return `${st.size}:${st.mtimeMs}\n`;
+  };
+  expect(run('a')).toBe('one a');
+  // Node 22.1+ keeps its own compile cache instead.
+  if (typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function') return;
+  expect(fs.readFileSync(cache).subarray(0, tag().length).toString()).toBe(tag());
+  const written = fs.statSync(cache).mtimeMs;
+  expect(run('b')).toBe('one b');
+  expect(fs.statSync(cache).mtimeMs).toBe(written);
+  // A rebuilt bundle gets a cache of its own; a damaged cache is rewritten.
+  fs.writeFileSync(path.join(dir, 'word.ts'), "export const word: string = 'three';\n");
+  expect(run()).toBe('three');
+  expect(fs.readFileSync(cache).subarray(0, tag().length).toString()).toBe(tag());
+  fs.writeFileSync(cache, `${tag()}junk`);
+  expect(run()).toBe('three');
+  expect(fs.readFileSync(cache).length).toBeGreaterThan(100);
+});

@@ -4,10 +4,10 @@
  * problem is reported with its file, line, column and field path, all at once.
  */
 import * as fs from 'fs';
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Pair, visit, YAMLMap } from 'yaml';
 import type { core, z } from 'zod';
 import { ConfigError, ConfigIssue, formatPath, RuleIssue } from './errors';
 import { Config, configSchema, RENAMED_FIELDS } from './schema';
+import { ItemCache, parseYamlSource } from './yaml-source';
 
 /**
  * The cross-field check of a parsed config: the problems it finds and what
@@ -60,19 +60,18 @@ export function readConfigFile(file: string): string {
 /**
  * Validates config text: YAML, the schema, then `check`; `file` is only used in messages.
  * @param schema the schema of platform.yaml: config/schema.ts, or it plus the sections components bring (config/components.ts)
+ * @param cache the values of the edge nodes' items parsed by earlier runs (config/yaml-source.ts)
  * @throws ConfigError with every problem found, when there is at least one error.
  */
-export function validateConfig<T>(text: string, file: string, check: ConfigCheck<T>, schema: z.ZodType<Config> = configSchema): ValidConfig<T> {
-  const lineCounter = new LineCounter();
-  // yaml's own uniqueKeys check is quadratic in a mapping's size: duplicateKeys() does it in linear time.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true });
+export function validateConfig<T>(text: string, file: string, check: ConfigCheck<T>, schema: z.ZodType<Config> = configSchema, cache?: ItemCache): ValidConfig<T> {
+  const source = parseYamlSource(text, cache);
   const at = (offset: number | undefined) => {
     if (offset === undefined) return {};
-    const { line, col } = lineCounter.linePos(offset);
+    const { line, col } = source.linePos(offset);
     return { line, column: col };
   };
   const syntax: ConfigIssue[] = [
-    ...doc.errors.map((e) => ({
+    ...source.errors.map((e) => ({
       file,
       line: e.linePos?.[0].line,
       column: e.linePos?.[0].col,
@@ -80,12 +79,12 @@ export function validateConfig<T>(text: string, file: string, check: ConfigCheck
       message: `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
       severity: 'error' as const,
     })),
-    ...duplicateKeys(doc).map((offset) => ({ file, ...at(offset), path: '', message: 'invalid YAML: Map keys must be unique', severity: 'error' as const })),
+    ...source.duplicateKeys.map((offset) => ({ file, ...at(offset), path: '', message: 'invalid YAML: Map keys must be unique', severity: 'error' as const })),
   ];
   if (syntax.length > 0) throw new ConfigError(syntax.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+    raw = source.toJS(MAX_ALIAS_COUNT) ?? {};
   } catch (e) {
     if (!(e instanceof ReferenceError)) throw e;
     const message = /resource exhaustion|alias count/i.test(e.message)
@@ -93,8 +92,7 @@ export function validateConfig<T>(text: string, file: string, check: ConfigCheck
       : `invalid YAML: ${e.message}`;
     throw new ConfigError([{ file, path: '', message, severity: 'error' }]);
   }
-  const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
-  const locate = (path: readonly PropertyKey[], key?: string): Pick<ConfigIssue, 'line' | 'column'> => at(nodeOffset(doc, path, key, keyIndex));
+  const locate = (path: readonly PropertyKey[], key?: string): Pick<ConfigIssue, 'line' | 'column'> => at(source.offset(path, key));
 
   // A rule about a field that is not written (one to add) shows the line of a related field that is.
   const shownAt = (r: RuleIssue) => (r.related && valueAt(raw, r.path) === undefined && valueAt(raw, r.related) !== undefined ? r.related : r.path);
@@ -221,55 +219,4 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     cur = (cur as Record<PropertyKey, unknown>)[p];
   }
   return cur;
-}
-
-/** The source offsets of keys that repeat a key before them in the same mapping (merge keys `<<` apart). */
-function duplicateKeys(doc: Document): number[] {
-  const found: number[] = [];
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key) || pair.key.value === '<<') continue;
-        const k = String(pair.key.value);
-        if (seen.has(k)) found.push(pair.key.range?.[0] ?? 0);
-        seen.add(k);
-      }
-    },
-  });
-  return found;
-}
-
-/**
- * The source offset of the node at `path` (or of `key` inside it); where the
- * path does not exist (a missing field), the closest existing parent.
- * `index` caches each mapping's keys, so locating many issues stays linear.
- */
-function nodeOffset(doc: Document, path: readonly PropertyKey[], key: string | undefined, index: WeakMap<YAMLMap, Map<string, Pair>>): number | undefined {
-  let node: unknown = doc.contents;
-  let best: number | undefined = (node as Node | null)?.range?.[0];
-  let parentKey: number | undefined;
-  for (const p of key === undefined ? path : [...path, key]) {
-    let next: unknown;
-    if (isMap(node)) {
-      let keys = index.get(node);
-      if (keys === undefined) {
-        keys = new Map();
-        for (const it of node.items) if (isPair(it) && isScalar(it.key) && !keys.has(String(it.key.value))) keys.set(String(it.key.value), it);
-        index.set(node, keys);
-      }
-      const pair = keys.get(String(p));
-      if (pair && p === key) return (pair.key as Node).range?.[0];
-      next = pair?.value;
-      if (pair) parentKey = (pair.key as Node).range?.[0];
-    } else if (isSeq(node) && typeof p === 'number') {
-      next = node.items[p];
-      if (next) parentKey = (next as Node).range?.[0];
-    }
-    // A missing field: point at the key of the mapping it belongs in.
-    if (next === undefined || next === null) return next === null ? parentKey : (parentKey ?? best);
-    node = next;
-    best = (node as Node).range?.[0] ?? best;
-  }
-  return best;
 }

@@ -59,8 +59,8 @@ export function generatorDigest(): string {
   return (generator = hash.digest('hex').slice(0, DIGEST_LENGTH));
 }
 
-/** The nearest folder at or above `dir` with a `package.json`, its `package-lock.json`, `main.ts` and `lib/`. */
-function projectRoot(dir: string): string | undefined {
+/** The nearest folder at or above `dir` with a `package.json`, its `package-lock.json`, `main.ts` and `lib/`: the project's root. */
+export function projectRoot(dir: string): string | undefined {
   for (let d = dir; ; d = path.dirname(d)) {
     if (['package.json', 'package-lock.json', 'main.ts', 'lib'].every((f) => fs.existsSync(path.join(d, f)))) return d;
     if (path.dirname(d) === d) return undefined;

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { EXIT } from '../exit-codes';
 import { CurrentOutput, GENERATED_HEADER, MARKDOWN_HEADER } from '../synth';
 import { OutputError } from './errors';
+import type { StatCache } from './stat-cache';
 
 /**
  * The file that marks a folder as written by synth. Its name has no
@@ -98,10 +99,16 @@ export function listOutput(dir: Outdir, io: FileSystem = fs): string[] {
   return [...walkFiles(dir.target, io)].filter((rel) => rel !== MARKER).sort();
 }
 
-/** The output folder's files, each read when asked for (see {@link CurrentOutput}). */
-export function currentOutput(dir: Outdir, io: FileSystem = fs): CurrentOutput {
+/**
+ * The output folder's files, each read when asked for (see {@link CurrentOutput}); with `cache`, what it knows
+ * of them without reading, and what is learned from the files read.
+ */
+export function currentOutput(dir: Outdir, io: FileSystem = fs, cache?: StatCache): CurrentOutput {
+  /** The stat of each file read, taken before reading it: what {@link StatCache.learn} needs. */
+  const statsBeforeRead = new Map<string, fs.Stats | undefined>();
   return {
     read(file) {
+      if (cache !== undefined) statsBeforeRead.set(file, cache.stat(file));
       try {
         return io.readFileSync(path.join(dir.target, file), 'utf8');
       } catch (e) {
@@ -109,6 +116,11 @@ export function currentOutput(dir: Outdir, io: FileSystem = fs): CurrentOutput {
         throw e;
       }
     },
+    known: cache && ((file) => cache.known(file)),
+    learn: cache && ((file, known) => {
+      cache.learn(file, statsBeforeRead.get(file), known);
+      statsBeforeRead.delete(file);
+    }),
   };
 }
 

@@ -1,0 +1,98 @@
+/**
+ * What synth learned about an output folder's files on this machine, kept
+ * between runs in a local cache (never committed): for each edge node's file
+ * it read, the file's size, modification time and inode, the digest of its
+ * text and the objects it holds (a file of lib/local-cache.ts). A file whose size, time and inode are the
+ * same again is known without reading it, as Git's index knows a file
+ * unchanged; a hand edit changes its time, so it is read (and caught) again.
+ * A file changed less than {@link SETTLED_MS} before it was read is not
+ * remembered: an edit in the same tick of the clock as synth's own write
+ * would keep the time the cache saw.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { cacheFileName, readCacheFile, writeCacheFile } from '../local-cache';
+import { objectId, ObjectId } from './documents';
+import type { FileSystem } from './folder';
+
+/** What is known of a file: the digest of its text and its objects. */
+export interface KnownFile {
+  /** Digest of its text (`contentDigest`). */
+  readonly content: string;
+  /** Its objects' identities, in order. */
+  readonly ids: readonly ObjectId[];
+}
+
+/** How long before it is read a file must have last changed for the cache to remember it (2 s: FAT's time stamps). */
+const SETTLED_MS = 2000;
+
+/** Bumped when the format changes: an older cache is then ignored. */
+const VERSION = 1;
+
+/** One file's entry: size, mtime (ms), inode, digest of its text, its objects (one `apiVersion|kind|namespace|name` a line). */
+type Entry = [size: number, mtimeMs: number, ino: number, content: string, ids: string];
+
+/** The cache of one output folder (see the module's comment). */
+export class StatCache {
+  /** The entries read from the cache, by file (relative). */
+  private readonly entries: ReadonlyMap<string, Entry>;
+  /** The entries still true this run, and those learned: what is saved. */
+  private readonly valid = new Map<string, Entry>();
+  private learned = 0;
+
+  /**
+   * The cache of the output folder `target` (absolute) in the folder `dir`;
+   * empty when `dir` is undefined, or holds no cache of `target` (or one that
+   * cannot be read).
+   */
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly target: string,
+    private readonly io: FileSystem = fs,
+  ) {
+    const cache = readCacheFile(dir, cacheFileName('files', target), io) as { version?: unknown; target?: unknown; files?: Record<string, Entry> } | undefined;
+    const valid = cache?.version === VERSION && cache.target === target && typeof cache.files === 'object' && cache.files !== null;
+    this.entries = new Map(valid ? Object.entries(cache.files!).filter(([, e]) => Array.isArray(e) && e.length === 5) : []);
+  }
+
+  /** What is known of `file` (relative to the folder) without reading it; undefined when it may have changed. */
+  known(file: string): KnownFile | undefined {
+    const entry = this.entries.get(file);
+    if (entry === undefined) return undefined;
+    const stat = this.io.lstatSync(path.join(this.target, file), { throwIfNoEntry: false });
+    if (stat === undefined || !stat.isFile() || stat.size !== entry[0] || stat.mtimeMs !== entry[1] || stat.ino !== entry[2]) return undefined;
+    this.valid.set(file, entry);
+    return { content: entry[3], ids: parseIds(entry[4]) };
+  }
+
+  /** The size, time and inode of `file` (relative) now, taken before it is read for {@link StatCache.learn}; undefined when the cache is off. */
+  stat(file: string): fs.Stats | undefined {
+    if (this.dir === undefined) return undefined;
+    return this.io.lstatSync(path.join(this.target, file), { throwIfNoEntry: false });
+  }
+
+  /** Remembers what `file` holds, as read after `stat` ({@link StatCache.stat}) was taken. */
+  learn(file: string, stat: fs.Stats | undefined, known: KnownFile): void {
+    if (stat === undefined || !stat.isFile() || stat.mtimeMs > Date.now() - SETTLED_MS) return;
+    this.valid.set(file, [stat.size, stat.mtimeMs, stat.ino, known.content, known.ids.map(formatId).join('\n')]);
+    this.learned++;
+  }
+
+  /** Writes the cache when this run learned something: the entries found true and those learned (the others are of files rewritten or removed). */
+  save(): void {
+    if (this.dir === undefined || this.learned === 0) return;
+    writeCacheFile(this.dir, cacheFileName('files', this.target), { version: VERSION, target: this.target, files: Object.fromEntries(this.valid) }, this.io);
+  }
+}
+
+function formatId(id: ObjectId): string {
+  return [id.apiVersion, id.kind, id.namespace ?? '', id.name].join('|');
+}
+
+function parseIds(text: string): ObjectId[] {
+  if (text === '') return [];
+  return text.split('\n').map((line) => {
+    const [apiVersion, kind, namespace, name] = line.split('|');
+    return objectId(apiVersion, kind, namespace, name);
+  });
+}
