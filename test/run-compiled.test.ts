@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import Module from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './support/platform';
@@ -60,7 +61,7 @@ test("V8's compiled code of the bundle is kept beside it, tagged with the bundle
   };
   expect(run('a')).toBe('one a');
   // Node 22.1+ keeps its own compile cache instead.
-  if (typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function') return;
+  if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') return;
   expect(fs.readFileSync(cache).subarray(0, tag().length).toString()).toBe(tag());
   const written = fs.statSync(cache).mtimeMs;
   expect(run('b')).toBe('one b');
