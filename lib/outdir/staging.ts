@@ -8,7 +8,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Yaml } from 'cdk8s';
 import { parse } from 'yaml';
 import { EXIT } from '../exit-codes';
 import type { OutputSink } from '../synth';
@@ -18,6 +17,7 @@ import { OutputError } from './errors';
 import { FileSystem, MARKER, MARKER_TEXT, Outdir } from './folder';
 import { ImmutableChange, immutableChanges, markForRecreate } from './immutable';
 import { FolderWrite } from './writer';
+import { yamlDocument } from '../render/yaml';
 
 /** What a write did. */
 export interface Published {
@@ -139,7 +139,7 @@ export class Staging implements OutputSink {
       if (!recreatable) continue;
       const obj = parse(doc.text);
       markForRecreate(obj);
-      marked = replaceDocument(marked, documentIndex(marked, doc), Yaml.stringify(obj));
+      marked = replaceDocument(marked, documentIndex(marked, doc), yamlDocument(obj));
     }
     return marked;
   }

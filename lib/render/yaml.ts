@@ -1,8 +1,10 @@
 /**
- * Kubernetes objects as YAML text, byte for byte what cdk8s's
- * `Yaml.stringify` writes, at close to `JSON.stringify` speed.
+ * Kubernetes objects as YAML text, byte for byte what the `yaml` package
+ * writes with the options cdk8s's `Yaml.stringify` passes and sequences not
+ * indented below their key (as kubectl and Helm write them, 5% fewer bytes
+ * than cdk8s's style), at close to `JSON.stringify` speed.
  *
- * `Yaml.stringify` builds a full `yaml` document model of every object. Here
+ * The `yaml` package builds a full document model of every object. Here
  * the block structure (maps, sequences, indentation) is written directly and
  * every scalar is rendered once by the `yaml` package itself, with the same
  * options, then reused: the quoting rules (YAML 1.1 booleans like `yes`,
@@ -15,8 +17,8 @@
  */
 import { Document, stringify } from 'yaml';
 
-/** The options cdk8s's `Yaml.stringify` passes to the `yaml` package. */
-const YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
+/** The options of the `yaml` package the output is written with: cdk8s's `Yaml.stringify`'s, and sequences at their key's indentation. */
+export const YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1', indentSeq: false } as const;
 
 /** Thrown inside the writer for a document it leaves to the `yaml` package. */
 const UNSUPPORTED = Symbol('unsupported');
@@ -50,10 +52,10 @@ const otherValues = new Map<unknown, string>();
 const topKeys = new Map<string, string>();
 const nestedKeys = new Map<string, string>();
 
-/** What separates the documents of a multi-document text, as cdk8s's `Yaml.stringify` writes it. */
+/** What separates the documents of a multi-document text, as cdk8s's `Yaml.stringify` joins them. */
 export const DOCUMENT_SEPARATOR = '---\n';
 
-/** One object as a YAML document (ending in a newline), exactly as the `yaml` package renders it with cdk8s's options. */
+/** One object as a YAML document (ending in a newline), exactly as the `yaml` package renders it with {@link YAML_OPTIONS}. */
 export function yamlDocument(doc: unknown): string {
   // Parts joined once: a flat string, not a rope of thousands of pieces.
   const out: string[] = [];
@@ -123,11 +125,12 @@ function writeSeq(seq: readonly unknown[], indent: string, seen: Set<object>, ou
   }
 }
 
-/** What follows `key:` for a map value whose own lines are at `indent`. */
+/** What follows `key:` for a map value whose own lines are at `indent` (a sequence's at its key's, two spaces less). */
 function writeValue(value: unknown, indent: string, seen: Set<object>, out: string[]): void {
   if (Array.isArray(value) && value.length > 0) {
-    out.push('\n' + indent);
-    writeSeq(value, indent, seen, out);
+    const keyIndent = indent.slice(2);
+    out.push('\n' + keyIndent);
+    writeSeq(value, keyIndent, seen, out);
   } else if (isPlainObject(value)) {
     const keys = Object.keys(value);
     if (keys.length > 0) {
