@@ -18,7 +18,8 @@ import { loadConfig } from './lib/load';
 import { joinCommands } from './lib/edge/join';
 import { EdgeWorkers, serveEdgeWorker } from './lib/edge-workers';
 import { EXIT } from './lib/exit-codes';
-import { projectRoot } from './lib/incremental/digest';
+import { generatorDigest, projectRoot } from './lib/incremental/digest';
+import type { LocalCache } from './lib/local-cache';
 import { OutputError } from './lib/outdir/errors';
 import { shownName } from './lib/outdir/folder';
 import { checkOutdir, publish } from './lib/outdir/publish';
@@ -91,7 +92,8 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
     return EXIT.usage;
   }
   try {
-    const loaded = loadConfig(configFile, { previousPorts: readPortRecord(outdir), cacheDir: cacheDir() });
+    const cache = localCache();
+    const loaded = loadConfig(configFile, { previousPorts: readPortRecord(outdir), cache });
     const { model, warnings } = loaded;
     printIssues(warnings, err);
     if (command === 'join') {
@@ -115,7 +117,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       return `${files.size + streamed + kept.size} files (${nodes} edge node${nodes === 1 ? '' : 's'}${rendered})`;
     };
     if (check) {
-      const drift = checkOutdir(outdir, source, configFile, cacheDir());
+      const drift = checkOutdir(outdir, source, configFile, cache);
       drift.forEach((l) => err(l));
       if (drift.length > 0) {
         err(`${drift.length} file${drift.length === 1 ? '' : 's'} differ from what ${configFile} gives: run \`npm run synth\` and commit the output folder.`);
@@ -124,7 +126,7 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
       out(`${shownName(outdir)}/ matches ${configFile} (${counts()})`);
       return EXIT.ok;
     }
-    const { summary, recreated } = publish(outdir, source, { configFile, allowRecreate, cacheDir: cacheDir() });
+    const { summary, recreated } = publish(outdir, source, { configFile, allowRecreate, cache });
     summary.forEach((l) => out(`  ${l}`));
     for (const r of recreated) out(`marked for recreation by Argo CD (Replace=true,Force=true): ${r}; run \`npm run synth\` again once Argo CD has synced, to drop the mark`);
     const written = counts();
@@ -147,15 +149,15 @@ export function main(argv: string[], out: (s: string) => void = console.log, err
 }
 
 /**
- * The folder of synth's local caches (of the config's edge nodes,
- * lib/config/yaml-source.ts, and of the output folder's files,
- * lib/outdir/stat-cache.ts): in the project's `node_modules/.cache`, where
- * JavaScript tools keep theirs (out of Git, gone with `npm ci`); none outside
+ * Synth's local caches (of the config's edge nodes, lib/config/yaml-source.ts,
+ * and of the output folder's files, lib/outdir/stat-cache.ts): in the
+ * project's `node_modules/.cache`, where JavaScript tools keep theirs (out of
+ * Git, gone with `npm ci`), for this version of the generator; none outside
  * the project.
  */
-function cacheDir(): string | undefined {
+function localCache(): LocalCache | undefined {
   const root = projectRoot(__dirname);
-  return root && path.join(root, 'node_modules', '.cache', 'neursafe-fl');
+  return root === undefined ? undefined : { dir: path.join(root, 'node_modules', '.cache', 'neursafe-fl'), version: generatorDigest() };
 }
 
 /**

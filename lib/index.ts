@@ -18,6 +18,7 @@ export { buildPlatform, BuildOptions, PlatformParts } from './platform';
 export { Arch, Config, EdgeNodeConfig, EdgeSettings, Resources, componentSection, configSchema } from './config/schema';
 export { RemoteSiteConfig, RemoteSiteSettings } from './config/schema';
 export { LoadedConfig, LoadOptions, loadConfig, parseConfig } from './load';
+export { LocalCache } from './local-cache';
 export { ConfigError, ConfigIssue, formatIssue } from './config/errors';
 export { EdgeSite } from './resolve/fleet';
 export { SiteDirs, siteDirs, siteRoot } from './resolve/site-dirs';

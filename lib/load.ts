@@ -11,6 +11,7 @@ import { ConfigIssue } from './config/errors';
 import { Locate, readConfigFile, validateConfig } from './config/load';
 import { Config } from './config/schema';
 import { ItemCache } from './config/yaml-source';
+import type { LocalCache } from './local-cache';
 import type { EdgeSite } from './resolve/fleet';
 import type { PlatformModel } from './resolve/model';
 import { resolvePlatform } from './resolve/platform';
@@ -53,11 +54,11 @@ export interface LoadOptions {
    */
   readonly components?: readonly ComponentDefinition[];
   /**
-   * The folder of the local cache of the edge nodes' parsed items (config/yaml-source.ts), so that a run parses
+   * The local caches, of which one holds the edge nodes' parsed items (config/yaml-source.ts), so that a run parses
    * only the nodes whose text changed.
    * @default none: the whole file is parsed
    */
-  readonly cacheDir?: string;
+  readonly cache?: LocalCache;
 }
 
 /**
@@ -76,7 +77,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const previous = options.previousPorts ?? new Map<string, number>();
   const components = platformComponents(options.components);
   // The resolved config (images under images.mirror) replaces the parsed one; `locate` still finds each field in the file.
-  const cache = new ItemCache(options.cacheDir, file);
+  const cache = new ItemCache(options.cache, file);
   const { result, warnings, locate } = validateConfig(text, file, (c) => resolvePlatform(c, previous, components), platformConfigSchema(components), cache);
   cache.save();
   return { warnings, ...result, components, locate, file };

@@ -78,10 +78,10 @@ function synthInto(out: string, config: unknown, generator: string, full = false
       throw e;
     }
   };
-  const cacheDir = path.join(tmp, 'cache');
+  const cache = { dir: path.join(tmp, 'cache'), version: generator };
   let loaded: ReturnType<typeof parseConfig>;
   try {
-    loaded = parseConfig(stringify(config), CONFIG, { previousPorts: readPortRecord(out), cacheDir });
+    loaded = parseConfig(stringify(config), CONFIG, { previousPorts: readPortRecord(out), cache });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const issues = e.issues.map((i) => i.message).join('\n');
@@ -92,7 +92,7 @@ function synthInto(out: string, config: unknown, generator: string, full = false
   read.clear();
   const incremental = render(() => {
     // As the CLI does: each rendered node's file goes straight to the folder's writer.
-    publish(out, (current, sink) => (result = synthOutput(loaded, { current: full ? undefined : current, generator, sink })), { configFile: path.join(tmp, CONFIG), cacheDir, io: recordingFs });
+    publish(out, (current, sink) => (result = synthOutput(loaded, { current: full ? undefined : current, generator, sink })), { configFile: path.join(tmp, CONFIG), cache, io: recordingFs });
     const tree = readTree(out);
     tree.delete(MARKER);
     return tree;
@@ -269,7 +269,7 @@ describe('--check verifies the record and the files without rendering what is un
 });
 
 test('the local cache of the output folder remembers a file only once it has not changed for 2 s, and knows it only while its size, time and inode stay', () => {
-  const dir = path.join(tmp, 'cache');
+  const dir = { dir: path.join(tmp, 'cache'), version: 'v1' };
   const out = path.join(tmp, 'out');
   fs.mkdirSync(out);
   const file = 'edge/a.k8s.yaml';
@@ -298,8 +298,11 @@ test('the local cache of the output folder remembers a file only once it has not
   fs.utimesSync(`${abs}.new`, then, then);
   fs.renameSync(`${abs}.new`, abs);
   expect(new StatCache(dir, out).known(file)).toBeUndefined();
-  // Another output folder has a cache of its own; no folder, no cache.
+  // Another output folder has a cache of its own; another version of synth does not read it; no folder, no cache.
+  fs.utimesSync(abs, then - 1, then - 1);
+  expect(learn()).toEqual(what);
   expect(new StatCache(dir, path.join(tmp, 'other')).known(file)).toBeUndefined();
+  expect(new StatCache({ ...dir, version: 'v2' }, out).known(file)).toBeUndefined();
   expect(new StatCache(undefined, out).stat(file)).toBeUndefined();
 });
 

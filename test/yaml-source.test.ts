@@ -140,17 +140,22 @@ test('random fleets, written in every style yaml writes and with comments put be
   expect(readAsParts).toBeGreaterThan(200);
 });
 
-test('the cache file carries the items to the next run, which parses only the items it has not seen; a damaged cache is empty', () => {
+test('the cache file carries the items to the next run, which parses only the items it has not seen; a damaged cache, or one of another version, is empty', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsfl-items-'));
+  const cache = { dir, version: 'v1' };
   try {
-    const first = new CountingCache(dir, 'platform.yaml');
+    const first = new CountingCache(cache, 'platform.yaml');
     parseYamlSource(BUNDLED, first).toJS(100);
     first.save();
-    const second = new CountingCache(dir, 'platform.yaml');
+    const second = new CountingCache(cache, 'platform.yaml');
     parseYamlSource(BUNDLED.replace('name: edge-node-2', 'name: edge-node-9'), second);
     expect(second.parsed).toBe(1);
+    // Written by another version of synth: not read.
+    const other = new CountingCache({ dir, version: 'v2' }, 'platform.yaml');
+    parseYamlSource(BUNDLED, other);
+    expect(other.parsed).toBe(2);
     for (const f of fs.readdirSync(dir)) fs.writeFileSync(path.join(dir, f), '{"version": 1, "items": ');
-    const damaged = new CountingCache(dir, 'platform.yaml');
+    const damaged = new CountingCache(cache, 'platform.yaml');
     expect(parseYamlSource(BUNDLED, damaged).toJS(100)).toEqual(parse(BUNDLED));
     expect(damaged.parsed).toBeGreaterThan(1);
   } finally {
@@ -163,7 +168,8 @@ test('a problem in an edge node is reported at its line through the cache as wit
   try {
     const bad = BUNDLED.replace(/(name: edge-node-2\n)/, '$1      logLevel: LOUD\n');
     expect(bad).not.toBe(BUNDLED);
-    const problems = (options: { cacheDir?: string }) => {
+    const cache = { dir, version: 'v1' };
+    const problems = (options: { cache?: { dir: string; version: string } }) => {
       try {
         parseConfig(bad, 'platform.yaml', options);
       } catch (e) {
@@ -171,8 +177,8 @@ test('a problem in an edge node is reported at its line through the cache as wit
       }
       throw new Error('no problem reported');
     };
-    parseConfig(BUNDLED, 'platform.yaml', { cacheDir: dir });
-    expect(problems({ cacheDir: dir })).toEqual(problems({}));
+    parseConfig(BUNDLED, 'platform.yaml', { cache });
+    expect(problems({ cache })).toEqual(problems({}));
     expect(problems({}).map((i) => i.line)).toEqual([bad.split('\n').findIndex((l) => l.includes('logLevel: LOUD')) + 1]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { cacheFileName, readCacheFile, writeCacheFile } from '../local-cache';
+import { cacheFileName, LocalCache, readCacheFile, writeCacheFile } from '../local-cache';
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Pair, visit, YAMLError, YAMLMap } from 'yaml';
 
 /** How the config's YAML is read: as platform.yaml's loader always has. */
@@ -240,17 +240,16 @@ export class ItemCache {
   private learned = 0;
 
   /**
-   * @param dir the folder of the local caches; none: nothing is kept between runs
+   * @param cache where the local caches are; none: nothing is kept between runs
    * @param configFile the config file whose items these are
    */
   constructor(
-    private readonly dir: string | undefined,
+    private readonly cache: LocalCache | undefined,
     configFile: string,
   ) {
     this.name = cacheFileName('config', path.resolve(configFile));
-    const cache = readCacheFile(dir, this.name) as { version?: unknown; items?: Record<string, unknown> } | undefined;
-    const valid = cache?.version === ITEM_CACHE_VERSION && typeof cache.items === 'object' && cache.items !== null;
-    this.before = new Map(valid ? Object.entries(cache.items!) : []);
+    const items = readCacheFile(cache, this.name);
+    this.before = new Map(typeof items === 'object' && items !== null ? Object.entries(items) : []);
   }
 
   /** The cache key of an item's text. */
@@ -273,18 +272,15 @@ export class ItemCache {
 
   /** Writes the cache when this run parsed items it did not know. */
   save(): void {
-    if (this.dir === undefined || this.learned === 0) return;
+    if (this.cache === undefined || this.learned === 0) return;
     const items = new Map(this.used);
     for (const [digest, value] of this.before) {
       if (items.size >= 2 * this.used.size) break;
       if (!items.has(digest)) items.set(digest, value);
     }
-    writeCacheFile(this.dir, this.name, { version: ITEM_CACHE_VERSION, items: Object.fromEntries(items) });
+    writeCacheFile(this.cache, this.name, Object.fromEntries(items));
   }
 }
-
-/** Bumped when the cache's format, or what an item's value is, changes: an older cache is then ignored. */
-const ITEM_CACHE_VERSION = 1;
 
 /**
  * Runs `f` with `process.env` a plain copy of itself. yaml's parser reads

@@ -24,16 +24,32 @@ export function digestOf(value: unknown): string {
   return contentDigest(JSON.stringify(value));
 }
 
-/** Throws unless `value` is plain data all the way down (checked apart from JSON.stringify, whose fast path a replacer would turn off). */
+/**
+ * Throws unless `value` is plain data all the way down (checked apart from JSON.stringify, whose fast path a replacer
+ * would turn off); the path of what is not, named in the error, is built only then.
+ */
 function assertPlain(value: unknown, where: string): void {
-  if (typeof value === 'function') throw new Error(`internal: digestOf: ${where} is not plain data`);
-  if (typeof value !== 'object' || value === null) return;
+  const bad = notPlain(value);
+  if (bad !== undefined) throw new Error(`internal: digestOf: ${where}${bad.reverse().join('')} is not plain data`);
+}
+
+/** The path (innermost step first) of the first part of `value` that is not plain data; undefined when all is. */
+function notPlain(value: unknown): string[] | undefined {
+  if (typeof value === 'function') return [];
+  if (typeof value !== 'object' || value === null) return undefined;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => assertPlain(v, `${where}[${i}]`));
-    return;
+    for (let i = 0; i < value.length; i++) {
+      const bad = notPlain(value[i]);
+      if (bad !== undefined) return [...bad, `[${i}]`];
+    }
+    return undefined;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) throw new Error(`internal: digestOf: ${where} is not plain data`);
-  for (const k in value) assertPlain((value as Record<string, unknown>)[k], `${where}.${k}`);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return [];
+  for (const k in value) {
+    const bad = notPlain((value as Record<string, unknown>)[k]);
+    if (bad !== undefined) return [...bad, `.${k}`];
+  }
+  return undefined;
 }
 
 let generator: string | undefined;

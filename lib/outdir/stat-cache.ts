@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheFileName, readCacheFile, writeCacheFile } from '../local-cache';
+import { cacheFileName, LocalCache, readCacheFile, writeCacheFile } from '../local-cache';
 import { objectId, ObjectId } from './documents';
 import type { FileSystem } from './folder';
 
@@ -26,9 +26,6 @@ export interface KnownFile {
 /** How long before it is read a file must have last changed for the cache to remember it (2 s: FAT's time stamps). */
 const SETTLED_MS = 2000;
 
-/** Bumped when the format changes: an older cache is then ignored. */
-const VERSION = 1;
-
 /** One file's entry: size, mtime (ms), inode, digest of its text, its objects (one `apiVersion|kind|namespace|name` a line). */
 type Entry = [size: number, mtimeMs: number, ino: number, content: string, ids: string];
 
@@ -41,18 +38,16 @@ export class StatCache {
   private learned = 0;
 
   /**
-   * The cache of the output folder `target` (absolute) in the folder `dir`;
-   * empty when `dir` is undefined, or holds no cache of `target` (or one that
-   * cannot be read).
+   * The cache of the output folder `target` (absolute); empty when `cache`
+   * is undefined, or holds no cache of `target` (or one that cannot be read).
    */
   constructor(
-    private readonly dir: string | undefined,
+    private readonly cache: LocalCache | undefined,
     private readonly target: string,
     private readonly io: FileSystem = fs,
   ) {
-    const cache = readCacheFile(dir, cacheFileName('files', target), io) as { version?: unknown; target?: unknown; files?: Record<string, Entry> } | undefined;
-    const valid = cache?.version === VERSION && cache.target === target && typeof cache.files === 'object' && cache.files !== null;
-    this.entries = new Map(valid ? Object.entries(cache.files!).filter(([, e]) => Array.isArray(e) && e.length === 5) : []);
+    const files = readCacheFile(cache, cacheFileName('files', target), io) as Record<string, Entry> | undefined;
+    this.entries = new Map(typeof files === 'object' && files !== null ? Object.entries(files).filter(([, e]) => Array.isArray(e) && e.length === 5) : []);
   }
 
   /** What is known of `file` (relative to the folder) without reading it; undefined when it may have changed. */
@@ -67,7 +62,7 @@ export class StatCache {
 
   /** The size, time and inode of `file` (relative) now, taken before it is read for {@link StatCache.learn}; undefined when the cache is off. */
   stat(file: string): fs.Stats | undefined {
-    if (this.dir === undefined) return undefined;
+    if (this.cache === undefined) return undefined;
     return this.io.lstatSync(path.join(this.target, file), { throwIfNoEntry: false });
   }
 
@@ -80,8 +75,8 @@ export class StatCache {
 
   /** Writes the cache when this run learned something: the entries found true and those learned (the others are of files rewritten or removed). */
   save(): void {
-    if (this.dir === undefined || this.learned === 0) return;
-    writeCacheFile(this.dir, cacheFileName('files', this.target), { version: VERSION, target: this.target, files: Object.fromEntries(this.valid) }, this.io);
+    if (this.cache === undefined || this.learned === 0) return;
+    writeCacheFile(this.cache, cacheFileName('files', this.target), Object.fromEntries(this.valid), this.io);
   }
 }
 
