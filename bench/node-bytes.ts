@@ -14,27 +14,30 @@ import { parseConfig } from '../lib/load';
 import { synthFiles } from '../lib/synth';
 import { fleetConfig } from './fleet';
 
-/** Bytes of each top-level `- name: ` item of a YAML list found under `key:` at any indentation, by the item's name. */
+/**
+ * Bytes of each top-level `- name: ` item of a YAML list found under `key:` at any indentation (the items at the
+ * key's indentation or deeper), by the item's name.
+ */
 function listItemBytes(doc: string, key: string): Map<string, number> {
   const lines = doc.split('\n');
+  const lead = (l: string) => l.length - l.trimStart().length;
   const out = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
     const m = /^( *)(\w+):$/.exec(lines[i]);
-    if (!m || m[2] !== key) continue;
-    const indent = m[1].length;
+    if (!m || m[2] !== key || !lines[i + 1]?.trimStart().startsWith('- ') || lead(lines[i + 1]) < m[1].length) continue;
+    const indent = lead(lines[i + 1]);
     let j = i + 1;
     let item: string[] = [];
     const flush = () => {
       if (item.length === 0) return;
-      const name = item.map((l) => /^ *(?:- )?name: (.*)$/.exec(l)).find((x) => x && /^ *(- )?name:/.test(x[0]) && x[0].indexOf('name:') === indent + 4)?.[1] ?? '?';
+      const name = item.map((l) => /^ *(?:- )?name: (.*)$/.exec(l)).find((x) => x && x[0].indexOf('name:') === indent + 2)?.[1] ?? '?';
       out.set(name, (out.get(name) ?? 0) + Buffer.byteLength(item.join('\n') + '\n'));
       item = [];
     };
     for (; j < lines.length; j++) {
       const l = lines[j];
-      const lead = l.length - l.trimStart().length;
-      if (l.trim() === '' || lead < indent + 2) break;
-      if (lead === indent + 2 && l.trimStart().startsWith('- ')) flush();
+      if (l.trim() === '' || lead(l) < indent || (lead(l) === indent && !l.trimStart().startsWith('- '))) break;
+      if (lead(l) === indent) flush();
       item.push(l);
     }
     flush();
