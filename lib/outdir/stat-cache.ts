@@ -1,13 +1,14 @@
 /**
  * What synth learned about an output folder's files on this machine, kept
- * between runs in a local cache (never committed): for each edge node's file
- * it read, the file's size, modification time and inode, the digest of its
- * text and the objects it holds (a file of lib/local-cache.ts). A file whose size, time and inode are the
- * same again is known without reading it, as Git's index knows a file
- * unchanged; a hand edit changes its time, so it is read (and caught) again.
- * A file changed less than {@link SETTLED_MS} before it was read is not
- * remembered: an edit in the same tick of the clock as synth's own write
- * would keep the time the cache saw.
+ * between runs in a local cache (a file of lib/local-cache.ts, never
+ * committed): for each edge node's file it read, the file's size,
+ * modification time and inode, the digest of its text and the objects it
+ * holds. A file whose size, time and inode are the same again is known
+ * without reading it, as Git's index knows a file unchanged; a hand edit
+ * changes its time, so it is read (and caught) again. A file changed less
+ * than {@link SETTLED_MS} before it was read is not remembered: an edit in
+ * the same tick of the clock as synth's own write would keep the time the
+ * cache saw.
  */
 import * as fs from 'fs';
 import * as path from 'path';
