@@ -159,7 +159,7 @@ test('leftovers of a killed synth are cleaned by the next run and ignored by Git
   expect(run(['synth', '--config', CONFIG, '--outdir', out]).code).toBe(EXIT.ok);
   expect(fs.existsSync(leftNew)).toBe(false);
   expect(fs.existsSync(leftFile)).toBe(false);
-  for (const p of ['dist/.edge-node-1.k8s.yaml.nsfl-tmp-new', '.dist.nsfl-tmp-new-AbC123/x.yaml', '.dist.nsfl-tmp-old-AbC123/x.yaml', '.dist.nsfl-lock']) {
+  for (const p of ['dist/.edge-node-1.k8s.yaml.nsfl-tmp-new', 'dist/.nsfl-tmp-commit', '.dist.nsfl-tmp-new-AbC123/x.yaml', '.dist.nsfl-tmp-old-AbC123/x.yaml', '.dist.nsfl-lock']) {
     expect(spawnSync('git', ['check-ignore', '-q', p], { cwd: ROOT }).status).toBe(0);
   }
 });
