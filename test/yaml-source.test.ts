@@ -90,6 +90,7 @@ test.each([
   ['a repeated key in an item', 'edge:\n  nodes:\n    - name: a\n      name: b\n', false],
   ['a repeated edge key', 'edge:\n  nodes:\n    - name: a\nedge:\n  nodes: []\n', false],
   ['tabs', 'edge:\n  nodes:\n    - name: "a\tb"\n', false],
+  ['a YAML 1.1 directive (where `yes` is a boolean)', '%YAML 1.1\n---\nedge:\n  nodes:\n    - name: a\n      x: yes\n', false],
   ['CR LF line endings', 'edge:\r\n  nodes:\r\n    - name: a\r\n', false],
   ['a number JSON cannot keep', 'edge:\n  nodes:\n    - name: a\n      x: .inf\n', false],
   ['nodes not a child of edge', 'edge:\n  defaults:\n    nodes:\n      - name: a\n', false],

@@ -10,10 +10,10 @@
  * {@link ItemCache}): a run parses only the items it has not seen, and the
  * rest of the file with the list left out. Where a field is written is then
  * found by parsing, when asked, the one item it is in. Whatever could make
- * the parts mean something else than the whole (tabs, CR line endings, an
- * item with an anchor, alias, tag or merge key, a list not written one item
- * a line at one indentation, any syntax problem) parses the file whole, as
- * the tests check against random configs.
+ * the parts mean something else than the whole (tabs, CR line endings, a
+ * directive such as `%YAML 1.1`, an item with an anchor, alias, tag or merge
+ * key, a list not written one item a line at one indentation, any syntax
+ * problem) parses the file whole, as the tests check against random configs.
  */
 import { createHash } from 'crypto';
 import * as path from 'path';
@@ -83,7 +83,8 @@ interface NodeList {
  * parsed alone; undefined when the text does not allow it.
  */
 function splitSource(text: string, cache: ItemCache): YamlSource | undefined {
-  if (text.includes('\t') || text.includes('\r')) return undefined;
+  // A directive (`%YAML 1.1`, `%TAG`) changes what every item's text means.
+  if (text.includes('\t') || text.includes('\r') || /^%/m.test(text)) return undefined;
   const list = findNodeList(text);
   if (list === undefined) return undefined;
   const placeholder = `${' '.repeat(list.indent)}- 0\n`;
