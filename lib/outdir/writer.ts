@@ -57,6 +57,8 @@ export class FolderWrite {
   private readonly files = new Map<string, string>();
   /** Subfolders (relative) created in the folder itself for files put in place, parents first. */
   private readonly created: string[] = [];
+  /** The folders made in the new folder so far (absolute): each is made once. */
+  private readonly made = new Set<string>();
   private readonly chown: (p: string) => void;
 
   constructor(
@@ -79,7 +81,7 @@ export class FolderWrite {
     if (this.tmp === undefined && this.files.size >= IN_PLACE_LIMIT) this.swapInstead();
     if (this.tmp !== undefined) {
       const dest = path.join(this.tmp, file);
-      this.io.mkdirSync(path.dirname(dest), { recursive: true });
+      this.makeFolder(path.dirname(dest));
       this.io.writeFileSync(dest, text, 'utf8');
       this.files.set(file, dest);
       return;
@@ -112,7 +114,7 @@ export class FolderWrite {
       this.commitInPlace(reuse, removed);
       return;
     }
-    linkFiles(target, tmp, reuse, io);
+    linkFiles(target, tmp, reuse, io, (dir) => this.makeFolder(dir));
     io.chmodSync(tmp, stat ? stat.mode & 0o7777 : 0o777 & ~process.umask());
     if (stat !== undefined) keepAttributes(tmp, target, stat, [...this.files.keys(), ...reuse], io);
     if (stat === undefined) {
@@ -161,12 +163,19 @@ export class FolderWrite {
     }
     for (const [file, at] of this.files) {
       const dest = path.join(tmp, file);
-      this.io.mkdirSync(path.dirname(dest), { recursive: true });
+      this.makeFolder(path.dirname(dest));
       this.io.renameSync(at, dest);
       this.files.set(file, dest);
     }
     this.removeCreated();
     this.tmp = tmp;
+  }
+
+  /** Makes the folder `dir` (absolute, in the new folder) and its parents, once. */
+  private makeFolder(dir: string): void {
+    if (this.made.has(dir)) return;
+    this.io.mkdirSync(dir, { recursive: true });
+    this.made.add(dir);
   }
 
   /** Removes the subfolders created for files put in place, where they are empty again. */
@@ -282,11 +291,14 @@ function ownedByOther(stat: fs.Stats): boolean {
   return process.getuid?.() === 0 && (stat.uid !== 0 || stat.gid !== 0);
 }
 
-/** Gives the new tree `tmp` the files `reuse` of the old folder `target` as they are: hard links, or copies where links fail. */
-function linkFiles(target: string, tmp: string, reuse: ReadonlySet<string>, io: FileSystem): void {
+/**
+ * Gives the new tree `tmp` the files `reuse` of the old folder `target` as they are: hard links, or copies where
+ * links fail; `makeFolder` makes the folder of each.
+ */
+function linkFiles(target: string, tmp: string, reuse: ReadonlySet<string>, io: FileSystem, makeFolder: (dir: string) => void): void {
   for (const file of reuse) {
     const dest = path.join(tmp, file);
-    io.mkdirSync(path.dirname(dest), { recursive: true });
+    makeFolder(path.dirname(dest));
     try {
       io.linkSync(path.join(target, file), dest);
     } catch {
