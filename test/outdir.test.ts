@@ -213,6 +213,13 @@ test('a folder that cannot be renamed (a mount point) is written in place, stale
   if (process.getuid?.() === 0) expect(fs.statSync(path.join(out, '20-platform.k8s.yaml')).uid).toBe(12345);
   expect(readTree(out)).toEqual(readTree(generated('fresh')));
   expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh']);
+  // A rewrite too big for in place is written aside for a swap, which the mount point refuses: it goes in place then.
+  const many = new Map(files);
+  for (let i = 0; i <= IN_PLACE_LIMIT; i++) many.set(`extra/${i}.txt`, `${i}\n`);
+  publish(out, many, { configFile: CONFIG, io });
+  expect(fs.statSync(out).ino).toBe(inode);
+  expect(readTree(out)).toEqual(freshTree('fresh-many', many));
+  expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh', 'fresh-many']);
 });
 
 test('a rewrite writes only the files whose bytes changed: the others stay the same files, swapped or in place', () => {
