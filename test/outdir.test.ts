@@ -315,6 +315,12 @@ test('a mount point whose parent is read-only (docker run --read-only -v ...): w
   publish(out, files, { configFile: CONFIG, io });
   expect(readTree(out)).toEqual(readTree(generated('fresh')));
   expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh']);
+  // A rewrite too big for in place cannot make its folder aside: it stays in place.
+  const many = new Map(files);
+  for (let i = 0; i <= IN_PLACE_LIMIT; i++) many.set(`extra/${i}.txt`, `${i}\n`);
+  publish(out, many, { configFile: CONFIG, io });
+  expect(readTree(out)).toEqual(freshTree('fresh-many', many));
+  expect(fs.readdirSync(tmp).sort()).toEqual(['dist', 'fresh', 'fresh-many']);
 });
 
 describe('file system failures are one-line errors with their own exit codes, and the folder is left as it was', () => {
