@@ -258,9 +258,9 @@ export class ItemCache {
     return createHash('sha256').update(itemText).digest('base64').slice(0, 22);
   }
 
-  /** The value of the item with this digest; undefined when not known. */
+  /** The value of the item with this digest (null for an empty item); undefined when not known. */
   get(digest: string): unknown {
-    const value = this.used.get(digest) ?? this.before.get(digest);
+    const value = this.used.has(digest) ? this.used.get(digest) : this.before.get(digest);
     if (value !== undefined) this.used.set(digest, value);
     return value;
   }
