@@ -80,7 +80,7 @@ export interface CurrentOutput {
    * @default nothing is known: every file is read
    */
   readonly known?: (file: string) => KnownFile | undefined;
-  /** Notes what a file last given by {@link CurrentOutput.read} holds, for {@link CurrentOutput.known} of a later run. */
+  /** Notes what a file {@link CurrentOutput.known} did not know holds, once read, for {@link CurrentOutput.known} of a later run. */
   readonly learn?: (file: string, known: KnownFile) => void;
 }
 

@@ -104,11 +104,8 @@ export function listOutput(dir: Outdir, io: FileSystem = fs): string[] {
  * of them without reading, and what is learned from the files read.
  */
 export function currentOutput(dir: Outdir, io: FileSystem = fs, cache?: StatCache): CurrentOutput {
-  /** The stat of each file read, taken before reading it: what {@link StatCache.learn} needs. */
-  const statsBeforeRead = new Map<string, fs.Stats | undefined>();
   return {
     read(file) {
-      if (cache !== undefined) statsBeforeRead.set(file, cache.stat(file));
       try {
         return io.readFileSync(path.join(dir.target, file), 'utf8');
       } catch (e) {
@@ -117,10 +114,7 @@ export function currentOutput(dir: Outdir, io: FileSystem = fs, cache?: StatCach
       }
     },
     known: cache && ((file) => cache.known(file)),
-    learn: cache && ((file, known) => {
-      cache.learn(file, statsBeforeRead.get(file), known);
-      statsBeforeRead.delete(file);
-    }),
+    learn: cache && ((file, known) => cache.learn(file, known)),
   };
 }
 

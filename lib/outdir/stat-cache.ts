@@ -36,6 +36,9 @@ export class StatCache {
   private readonly entries: ReadonlyMap<string, Entry>;
   /** The entries still true this run, and those learned: what is saved. */
   private readonly valid = new Map<string, Entry>();
+  /** The stat {@link StatCache.known} took of each file it did not know: what {@link StatCache.learn} records once the file is read. */
+  private readonly unknown = new Map<string, fs.Stats>();
+  private readonly name: string;
   private learned = 0;
 
   /**
@@ -47,29 +50,33 @@ export class StatCache {
     private readonly target: string,
     private readonly io: FileSystem = fs,
   ) {
-    const files = readCacheFile(cache, cacheFileName('files', target), io) as Record<string, Entry> | undefined;
+    this.name = cacheFileName('files', target);
+    const files = readCacheFile(cache, this.name, io) as Record<string, Entry> | undefined;
     this.entries = new Map(typeof files === 'object' && files !== null ? Object.entries(files).filter(([, e]) => Array.isArray(e) && e.length === 5) : []);
   }
 
-  /** What is known of `file` (relative to the folder) without reading it; undefined when it may have changed. */
+  /**
+   * What is known of `file` (relative to the folder) without reading it; undefined when it may have changed (or the
+   * cache is off). Its stat, taken here before the caller reads the file, is what {@link StatCache.learn} records.
+   */
   known(file: string): KnownFile | undefined {
-    const entry = this.entries.get(file);
-    if (entry === undefined) return undefined;
+    if (this.cache === undefined) return undefined;
     const stat = this.io.lstatSync(path.join(this.target, file), { throwIfNoEntry: false });
-    if (stat === undefined || !stat.isFile() || stat.size !== entry[0] || stat.mtimeMs !== entry[1] || stat.ino !== entry[2]) return undefined;
+    const entry = this.entries.get(file);
+    if (stat === undefined || !stat.isFile()) return undefined;
+    if (entry === undefined || stat.size !== entry[0] || stat.mtimeMs !== entry[1] || stat.ino !== entry[2]) {
+      this.unknown.set(file, stat);
+      return undefined;
+    }
     this.valid.set(file, entry);
     return { content: entry[3], ids: parseIds(entry[4]) };
   }
 
-  /** The size, time and inode of `file` (relative) now, taken before it is read for {@link StatCache.learn}; undefined when the cache is off. */
-  stat(file: string): fs.Stats | undefined {
-    if (this.cache === undefined) return undefined;
-    return this.io.lstatSync(path.join(this.target, file), { throwIfNoEntry: false });
-  }
-
-  /** Remembers what `file` holds, as read after `stat` ({@link StatCache.stat}) was taken. */
-  learn(file: string, stat: fs.Stats | undefined, known: KnownFile): void {
-    if (stat === undefined || !stat.isFile() || stat.mtimeMs > Date.now() - SETTLED_MS) return;
+  /** Remembers what `file` holds, as read after {@link StatCache.known} found it unknown. */
+  learn(file: string, known: KnownFile): void {
+    const stat = this.unknown.get(file);
+    this.unknown.delete(file);
+    if (stat === undefined || stat.mtimeMs > Date.now() - SETTLED_MS) return;
     this.valid.set(file, [stat.size, stat.mtimeMs, stat.ino, known.content, known.ids.map(formatId).join('\n')]);
     this.learned++;
   }
@@ -77,7 +84,7 @@ export class StatCache {
   /** Writes the cache when this run learned something: the entries found true and those learned (the others are of files rewritten or removed). */
   save(): void {
     if (this.cache === undefined || this.learned === 0) return;
-    writeCacheFile(this.cache, cacheFileName('files', this.target), Object.fromEntries(this.valid), this.io);
+    writeCacheFile(this.cache, this.name, Object.fromEntries(this.valid), this.io);
   }
 }
 
