@@ -48,3 +48,14 @@ export function mirrorRegistry(registry: string, mirror: string): string {
   const prefix = splitHost(`${registry}/_`).path.slice(0, -'/_'.length);
   return prefix === '' ? mirror : `${mirror}/${prefix}`;
 }
+
+/**
+ * The imagePullPolicy Kubernetes gives a container that sets none (the API server's defaulting): `Always` for a
+ * reference with no digest whose tag is `latest` or missing, else `IfNotPresent`.
+ */
+export function defaultPullPolicy(ref: string): 'Always' | 'IfNotPresent' {
+  if (ref.includes('@')) return 'IfNotPresent';
+  const name = ref.slice(ref.lastIndexOf('/') + 1);
+  const colon = name.indexOf(':');
+  return colon < 0 || name.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+}

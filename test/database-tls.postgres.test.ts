@@ -156,7 +156,7 @@ describeWithServer('embedded PostgreSQL TLS against a real server', () => {
       for (const f of ['cert.pem', 'private.key', 'trusted.pem']) {
         const file = path.join(folder, f);
         if (name === 'setup' && root) execFileSync('chgrp', ['postgres', file]);
-        fs.chmodSync(file, name === 'setup' && root ? setupVolume.projected.defaultMode : 0o400);
+        fs.chmodSync(file, name === 'setup' && root ? setupVolume.secret.defaultMode : 0o400);
       }
     }
 

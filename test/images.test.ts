@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { mirrorImage, mirrorRegistry } from '../lib/images';
+import { defaultPullPolicy, mirrorImage, mirrorRegistry } from '../lib/images';
 import { parseConfig } from '../lib/load';
 import { platformConfigSchema } from '../lib/config/components';
 import { platformJsonSchema } from '../lib/config/json-schema';
@@ -211,4 +211,18 @@ test('a digest for a name the platform does not build is refused (it would pin n
       String.raw`nsfl-client-cpu, nsfl-coordinator, nsfl-job-scheduler, nsfl-model-manager, nsfl-proxy, nsfl-selector\)`,
     )),
   ]);
+});
+
+test("Kubernetes' default pull policy of a reference: Always for :latest or no tag, unless a digest pins it", () => {
+  const cases: Record<string, string> = {
+    'busybox:1.36.1': 'IfNotPresent',
+    'busybox': 'Always',
+    'busybox:latest': 'Always',
+    'localhost:5000/fl/proxy': 'Always',
+    'localhost:5000/fl/proxy:9': 'IfNotPresent',
+    'registry.example.com:443/fl/proxy:latest': 'Always',
+    'docker.io/neursafe/nsfl-proxy@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef': 'IfNotPresent',
+    'docker.io/neursafe/nsfl-proxy:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef': 'IfNotPresent',
+  };
+  for (const [ref, policy] of Object.entries(cases)) expect({ ref, policy: defaultPullPolicy(ref) }).toEqual({ ref, policy });
 });

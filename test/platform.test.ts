@@ -3,7 +3,8 @@
  * synthesized output of the bundled config.
  */
 import { parse } from 'yaml';
-import { containers, envOf, hostPathAt, plainEnv, synth, withOverrides } from './support/platform';
+import { defaultPullPolicy } from '../lib/images';
+import { containers, envOf, hostPathAt, plainEnv, synth, Synthesized, withOverrides } from './support/platform';
 import { COMPONENT_NAMES } from '../lib/registry';
 
 const out = synth();
@@ -214,8 +215,8 @@ describe('proxy', () => {
     expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
     // nginx.conf over the image's, and the ssl folder (TLS is on by default).
     expect(c.volumeMounts).toEqual([
-      { name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true },
-      { name: 'ssl', mountPath: '/etc/neursafe-fl/ssl', readOnly: true },
+      { name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf' },
+      { name: 'ssl', mountPath: '/etc/neursafe-fl/ssl' },
     ]);
   });
 
@@ -466,14 +467,15 @@ describe('every workload', () => {
     for (const w of workloads) expect(w.spec.template.spec.enableServiceLinks).toBe(false);
   });
 
-  test('containers are hardened: no privilege escalation, capabilities dropped, seccomp RuntimeDefault, explicit pull policy, pinned image', () => {
+  test('containers are hardened: no privilege escalation, capabilities dropped, seccomp RuntimeDefault, pull policy IfNotPresent, pinned image', () => {
     for (const { w, c } of allContainers) {
       const where = `${w.metadata.name}/${c.name}`;
       expect({ where, ape: c.securityContext.allowPrivilegeEscalation }).toEqual({ where, ape: false });
       expect({ where, drop: c.securityContext.capabilities.drop }).toEqual({ where, drop: ['ALL'] });
       expect({ where, seccomp: c.securityContext.seccompProfile ?? w.spec.template.spec.securityContext?.seccompProfile }).toEqual({ where, seccomp: { type: 'RuntimeDefault' } });
       expect({ where, privileged: c.securityContext.privileged ?? false }).toEqual({ where, privileged: false });
-      expect(c.imagePullPolicy).toBe('IfNotPresent');
+      // Left out where it is Kubernetes' default for the image: IfNotPresent, for a tagged image.
+      expect({ where, pull: c.imagePullPolicy ?? defaultPullPolicy(c.image) }).toEqual({ where, pull: 'IfNotPresent' });
       expect(c.image).toMatch(/:[\w][\w.-]*$/);
       expect(c.image).not.toMatch(/:latest$/);
       expect(c.resources.requests).toBeDefined();
@@ -523,6 +525,17 @@ describe('every workload', () => {
     expect(js.imagePullSecrets).toEqual([{ name: 'regcred' }]);
     expect(js.containers.find((c: any) => c.name === 'job-scheduler')).toMatchObject({ image: 'registry.example.com/fl/nsfl-job-scheduler:1.2.3', imagePullPolicy: 'Always' });
     expect(custom.get('Deployment', 'nsfl-proxy').spec.template.spec.containers.find((c: any) => c.name === 'proxy').image).toBe('registry.example.com/fl/proxy:9');
+  });
+
+  test('images.pullPolicy is what every container gets: written wherever Kubernetes would give the image another', () => {
+    const workloads = (o: Synthesized) => [...o.all('Deployment'), ...o.all('StatefulSet'), ...o.all('Job'), ...o.all('CronJob').map((c) => c.spec.jobTemplate)];
+    const effective = (o: Synthesized) => new Set(workloads(o).flatMap((w) => containers(w).map((c) => c.imagePullPolicy ?? defaultPullPolicy(c.image))));
+    expect(effective(synth(withOverrides({ images: { pullPolicy: 'Always' } })))).toEqual(new Set(['Always']));
+    // A :latest tag would be pulled on every start by default (an offline edge node could not start): the policy is written.
+    const latest = synth(withOverrides({ images: { tag: 'latest', allowLatest: true } }));
+    expect(effective(latest)).toEqual(new Set(['IfNotPresent']));
+    const scheduler = latest.get('Deployment', 'nsfl-job-scheduler').spec.template.spec.containers.find((c: any) => c.name === 'job-scheduler');
+    expect(scheduler).toMatchObject({ image: expect.stringMatching(/:latest$/), imagePullPolicy: 'IfNotPresent' });
   });
 });
 

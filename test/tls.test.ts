@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { validateManifest } from './support/k8s-schema';
 import { external, NetworkEvaluator } from './support/netpol';
-import { configErrors, containers, plainEnv, synth, Synthesized, withOverrides } from './support/platform';
+import { configErrors, containers, issuerOf, plainEnv, synth, Synthesized, withOverrides } from './support/platform';
 
 const ns = 'neursafe-fl';
 
@@ -38,10 +38,10 @@ function sslFolderOf(spec: any, container: any): { secret: string; path: string 
   const mount = (container.volumeMounts ?? []).find((m: any) => m.name === 'ssl');
   if (mount === undefined) return undefined;
   const volume = spec.volumes.find((v: any) => v.name === 'ssl');
-  const source = volume.projected.sources[0].secret;
+  // A Secret volume: read-only, whatever the mount says (the kubelet mounts them so).
+  const source = volume.secret;
   expect(source.items).toEqual(SSL_ITEMS);
-  expect(mount.readOnly).toBe(true);
-  return { secret: source.name, path: mount.mountPath };
+  return { secret: source.secretName, path: mount.mountPath };
 }
 
 /** The text of a task manager's task_manager_setup.json, parsed. */
@@ -276,7 +276,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
       const mount = c.volumeMounts.find((m: any) => e.PGSSLROOTCERT === `${m.mountPath}/ca.crt` || e.PGSSLROOTCERT === `${m.mountPath}/trusted.pem`);
       const volume = spec.volumes.find((v: any) => v.name === mount.name);
       const file = e.PGSSLROOTCERT.slice(mount.mountPath.length + 1);
-      expect(volume.projected.sources[0].secret.items).toContainEqual({ key: 'ca.crt', path: file });
+      expect(volume.secret.items).toContainEqual({ key: 'ca.crt', path: file });
     }
   });
 
@@ -311,7 +311,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     const folder = sslFolderOf(spec, main)!;
     expect(folder).toEqual({ secret, path: '/etc/neursafe-fl/database-client' });
     // Root's, mode 0400 (libpq accepts a root-owned key up to 0640), read by the program running as root.
-    expect(spec.volumes.find((v: any) => v.name === 'ssl').projected.defaultMode).toBe(0o400);
+    expect(spec.volumes.find((v: any) => v.name === 'ssl').secret.defaultMode).toBe(0o400);
     expect(main.securityContext.runAsUser).toBe(0);
     expect(plainEnv(main)).toMatchObject({ PGSSLCERT: `${folder.path}/cert.pem`, PGSSLKEY: `${folder.path}/private.key` });
     // Only its own container has it.
@@ -326,7 +326,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
     // psql runs as PostgreSQL's user, not root: the key stays root's, mode 0440, group fsGroup 999 (libpq: root's up to 0640).
     expect(tables.securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true });
     expect(job.securityContext.fsGroup).toBe(999);
-    expect(job.volumes.find((v: any) => v.name === 'ssl').projected.defaultMode).toBe(0o440);
+    expect(job.volumes.find((v: any) => v.name === 'ssl').secret.defaultMode).toBe(0o440);
     expect(plainEnv(tables)).toMatchObject({ PGSSLCERT: `${folder.path}/cert.pem`, PGSSLKEY: `${folder.path}/private.key` });
     expect(job.containers.some((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === 'ssl'))).toBe(false);
     const cert = certificateOf('nsfl-database-setup-tls').spec;
@@ -358,7 +358,7 @@ describe('the bundled config: TLS on every hop the programs can encrypt', () => 
       expect(c.spec.privateKey.algorithm).toBe('RSA');
       const databaseClient = ['nsfl-job-scheduler-tls', 'nsfl-model-manager-tls', 'nsfl-database-setup-tls'].includes(c.spec.secretName);
       expect(c.spec.usages).toEqual(['digital signature', 'key encipherment', ...(databaseClient ? [] : ['server auth']), 'client auth']);
-      expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: ca.metadata.name });
+      expect(issuerOf(c)).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: ca.metadata.name });
     }
     for (const o of [...certificates, ...issuers]) expect(validateManifest(o)).toEqual([]);
     // One per program: proxy, cloud task manager, database, each FL namespace's coordinators, each edge node, and the
@@ -378,21 +378,21 @@ describe('TLS settings', () => {
       databaseSetup: 'my-setup' } } }));
     expect(out.all('Certificate')).toEqual([]);
     // The database clients' certificates: named, or the defaults.
-    const clientSecret = (kind: string, name: string) => out.get(kind, name, ns).spec.template.spec.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name;
+    const clientSecret = (kind: string, name: string) => out.get(kind, name, ns).spec.template.spec.volumes.find((v: any) => v.name === 'ssl').secret.secretName;
     expect(clientSecret('Deployment', 'nsfl-job-scheduler')).toBe('my-jobs');
     expect(clientSecret('Deployment', 'nsfl-model-manager')).toBe('nsfl-model-manager-tls');
     expect(clientSecret('Job', 'nsfl-database-setup')).toBe('my-setup');
     expect(out.all('Issuer')).toEqual([]);
     const proxy = out.get('Deployment', 'nsfl-proxy', ns).spec.template.spec;
-    expect(proxy.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name).toBe('my-proxy');
+    expect(proxy.volumes.find((v: any) => v.name === 'ssl').secret.secretName).toBe('my-proxy');
     const edge = out.get('Deployment', 'nsfl-edge-edge-node-1', ns).spec.template.spec;
-    expect(edge.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name).toBe('my-edge-edge-node-1');
+    expect(edge.volumes.find((v: any) => v.name === 'ssl').secret.secretName).toBe('my-edge-edge-node-1');
   });
 
   test('your own issuer signs every certificate; no CA is made', () => {
     const out = synth(withOverrides({ tls: { certManager: { issuer: { name: 'corp-ca', dedicated: true } } } }));
     expect(out.all('Issuer')).toEqual([]);
-    for (const c of out.all('Certificate')) expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
+    for (const c of out.all('Certificate')) expect(issuerOf(c)).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'corp-ca' });
   });
 
   test("each FL namespace's coordinators carry a name of their own, and the proxy demands the route's namespace's", () => {

@@ -183,7 +183,7 @@ export function apiProxySidecar(context: PlatformContext, server?: string, token
   const args = ['proxy', '--address=127.0.0.1', `--port=${port}`];
   // Where in-cluster clients (kubectl) look for the ServiceAccount's credentials.
   const token: MountedVolume[] = tokenSecret
-    ? [{ volume: { name: 'api-token', secret: { secretName: tokenSecret } }, mount: { name: 'api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true } }]
+    ? [{ volume: { name: 'api-token', secret: { secretName: tokenSecret } }, mount: { name: 'api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' } }]
     : [];
   const { container, volumes } = kubectlContainer(context, 'api-proxy', ['kubectl', ...args], {
     requests: { cpu: '10m', memory: '32Mi' },

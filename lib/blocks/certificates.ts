@@ -63,7 +63,7 @@ export class CertificateAuthority extends Construct {
         secretName: ca.secretName,
         duration: ca.duration,
         privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.RSA, size: 4096, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
-        issuerRef: { group: 'cert-manager.io', kind: 'Issuer', name: ca.selfSignedIssuer },
+        issuerRef: issuerRef('Issuer', ca.selfSignedIssuer),
       },
     });
     new Issuer(this, 'Issuer', {
@@ -114,6 +114,14 @@ export interface ProgramCertificateProps {
   readonly clientOnly?: boolean;
 }
 
+/**
+ * A Certificate's issuerRef without what cert-manager fills in the same way: the group `cert-manager.io` and the kind
+ * `Issuer` (every node's Certificate carries it).
+ */
+function issuerRef(kind: 'Issuer' | 'ClusterIssuer', name: string): { name: string; kind?: string } {
+  return kind === 'Issuer' ? { name } : { kind, name };
+}
+
 /** Annotation of a Certificate: the workload to restart after a renewal. */
 export const RESTART_ANNOTATION = 'fl.neursafe.io/restart';
 
@@ -144,7 +152,7 @@ export class ProgramCertificate extends Construct {
         usages: [U.DIGITAL_SIGNATURE, U.KEY_ENCIPHERMENT, ...(props.clientOnly ? [] : [U.SERVER_AUTH]), U.CLIENT_AUTH],
         ...(dnsNames.length > 0 ? { dnsNames } : {}),
         ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
-        issuerRef: { group: 'cert-manager.io', kind: issuance.issuer.kind, name: issuance.issuer.name },
+        issuerRef: issuerRef(issuance.issuer.kind, issuance.issuer.name),
       },
     });
   }

@@ -9,6 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { splitHostPort } from '../config/addresses';
 import { quantityValue } from '../config/k8s-rules';
 import { Resources } from '../config/schema';
+import { defaultPullPolicy } from '../images';
 import type { PlatformContext } from '../resolve/context';
 
 /** A key of a Secret, referenced (never copied) by environment variables. */
@@ -82,7 +83,7 @@ export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
 export function tcpProbes(port: number): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
   const action = { tcpSocket: { port: k8s.IntOrString.fromNumber(port) } };
   return {
-    readinessProbe: { ...action, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3 },
+    readinessProbe: { ...action, initialDelaySeconds: 5 },
     livenessProbe: { ...action, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
   };
 }
@@ -91,7 +92,7 @@ export function tcpProbes(port: number): Pick<k8s.Container, 'readinessProbe' | 
 export function httpProbes(path: string, port: number): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
   const action = { httpGet: { path, port: k8s.IntOrString.fromNumber(port) } };
   return {
-    readinessProbe: { ...action, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3 },
+    readinessProbe: { ...action, initialDelaySeconds: 5 },
     livenessProbe: { ...action, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
   };
 }
@@ -171,6 +172,15 @@ export function cloudOnlyAffinity(nodeLabels: Record<string, string> = {}): k8s.
   };
 }
 
+/**
+ * A container's image and `images.pullPolicy`, left out where Kubernetes gives the image that policy anyway (a
+ * tagged image's `IfNotPresent`): every container of every node's file would repeat it.
+ */
+export function imageOf(context: PlatformContext, image: string): Pick<k8s.Container, 'image' | 'imagePullPolicy'> {
+  const policy = context.images.pullPolicy;
+  return policy === defaultPullPolicy(image) ? { image } : { image, imagePullPolicy: policy };
+}
+
 /** imagePullSecrets of the platform's pods. */
 function pullSecrets(context: PlatformContext): k8s.LocalObjectReference[] | undefined {
   return context.images.pullSecrets.length > 0 ? context.images.pullSecrets.map((name) => ({ name })) : undefined;
@@ -186,8 +196,7 @@ const INIT_RESOURCES: Resources = { requests: { cpu: '10m', memory: '16Mi' }, li
 export function initContainer(context: PlatformContext, name: string, script: string, mounts?: k8s.VolumeMount[], root = false): k8s.Container {
   return {
     name,
-    image: context.images.busybox,
-    imagePullPolicy: context.images.pullPolicy,
+    ...imageOf(context, context.images.busybox),
     command: ['sh', '-c', script],
     resources: resources(undefined, INIT_RESOURCES),
     securityContext: securityContext({ root, readOnlyRoot: !root }),
@@ -204,9 +213,18 @@ export function waitForTcp(context: PlatformContext, what: string, address: stri
 }
 
 /** The shell loop of {@link waitForTcp}: until `address` (host:port) accepts TCP connections, say so every 2 s. */
-export function waitForTcpScript(what: string, address: string): string {
+function waitForTcpScript(what: string, address: string): string {
   const [host, port] = splitHostPort(address);
   return `until nc -w 2 ${host} ${port} </dev/null >/dev/null 2>&1; do echo "waiting for ${what} at ${address}"; sleep 2; done`;
+}
+
+/**
+ * Shell commands that wait for each service in turn with {@link waitForTcp}'s loop and messages, written once as the
+ * function `wait_for WHAT HOST PORT` (one script that waits for several services repeats only the calls).
+ */
+export function waitForTcpAll(waits: readonly { readonly what: string; readonly address: string }[]): string[] {
+  if (waits.length === 0) return [];
+  return [`wait_for() { ${waitForTcpScript('$1', '$2:$3')}; }`, ...waits.map((w) => `wait_for ${w.what} ${splitHostPort(w.address).join(' ')}`)];
 }
 
 /** Pod-level settings every platform pod shares. */
@@ -235,8 +253,7 @@ export function kubectlContainer(
   return {
     container: {
       name,
-      image: context.images.kubectl,
-      imagePullPolicy: context.images.pullPolicy,
+      ...imageOf(context, context.images.kubectl),
       command,
       env: env({ HOME: home.mount.mountPath }),
       resources: resources(fromConfig, defaults),

@@ -9,7 +9,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { renderTunnelConf } from '../render/tunnel-conf';
 import type { PlatformContext } from '../resolve/context';
-import { emptyDirVolume, resources, securityContext } from './pod';
+import { emptyDirVolume, imageOf, resources, securityContext } from './pod';
 
 /** ConfigMap key (and file name) of the tunnel's nginx.conf. */
 export const TUNNEL_CONF_FILE = 'tls-tunnel.conf';
@@ -59,14 +59,13 @@ export function tlsTunnel(context: PlatformContext, props: TlsTunnelProps): TlsT
   return {
     container: {
       name: 'tls-tunnel',
-      image: context.images.nginx,
-      imagePullPolicy: context.images.pullPolicy,
+      ...imageOf(context, context.images.nginx),
       command: ['nginx', '-c', TUNNEL_CONF_PATH, '-g', 'daemon off;'],
       lifecycle: { postStart: { exec: { command: ['sh', '-c', ready] } } },
       resources: resources(undefined, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '500m', memory: '64Mi' } }),
       // nginx's root master reads the key (owner-only) and switches its worker to an unprivileged user.
       securityContext: securityContext({ root: true, add: ['SETGID', 'SETUID'], readOnlyRoot: true }),
-      volumeMounts: [{ name: props.configVolume, mountPath: TUNNEL_CONF_PATH, subPath: TUNNEL_CONF_FILE, readOnly: true }, props.ssl, run.mount],
+      volumeMounts: [{ name: props.configVolume, mountPath: TUNNEL_CONF_PATH, subPath: TUNNEL_CONF_FILE }, props.ssl, run.mount],
     },
     volume: run.volume,
     conf,

@@ -28,7 +28,7 @@ export const TLS_CHECK_SECONDS = 300;
 const SSL_VOLUME = 'ssl';
 
 /**
- * The `ssl` folder of a program: a projected Secret volume whose file names
+ * The `ssl` folder of a program: a Secret volume whose file names
  * are the ones the programs open, readable by their owner only (the
  * programs that read it run as root).
  * @param mode the files' mode: 0400 (root's) unless a non-root reader gets
@@ -45,7 +45,7 @@ export function sslFolder(secretName: string, mountPath: string = SSL_DIR, mode:
  */
 export const DATABASE_CLIENT_DIR = '/etc/neursafe-fl/database-client';
 
-/** A read-only folder of some keys of a Secret, each under its own file name. */
+/** A folder of some keys of a Secret, each under its own file name (read-only: the kubelet mounts every Secret volume so). */
 function secretFiles(
   volumeName: string,
   secretName: string,
@@ -54,8 +54,8 @@ function secretFiles(
   mountPath: string,
 ): MountedVolume {
   return {
-    volume: { name: volumeName, projected: { defaultMode, sources: [{ secret: { name: secretName, items: items.map((i) => ({ ...i })) } }] } },
-    mount: { name: volumeName, mountPath, readOnly: true },
+    volume: { name: volumeName, secret: { secretName, defaultMode, items: items.map((i) => ({ ...i })) } },
+    mount: { name: volumeName, mountPath },
   };
 }
 

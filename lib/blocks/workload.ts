@@ -10,7 +10,7 @@ import { Resources } from '../config/schema';
 import { labels, resourceName, selectorLabels } from '../labels';
 import { ProgramIdentity } from './api-access';
 import type { PlatformContext } from '../resolve/context';
-import { CHECKSUM_ANNOTATION, checksum, cloudOnlyAffinity, podDefaults, resources } from './pod';
+import { CHECKSUM_ANNOTATION, checksum, cloudOnlyAffinity, imageOf, podDefaults, resources } from './pod';
 
 /** Throws, naming the construct and the prop, unless `port` is a TCP port number (for constructs used as a library). */
 export function checkPort(construct: Construct, prop: string, port: number): void {
@@ -342,8 +342,7 @@ export class ProgramWorkload extends Construct {
           {
             ...(typeof props.container === 'function' ? props.container(this.service) : props.container),
             name: props.containerName ?? component,
-            image: props.image,
-            imagePullPolicy: context.images.pullPolicy,
+            ...imageOf(context, props.image),
             ports: this.service.containerPorts(),
             resources: resources(props.resources, props.defaultResources),
           },

@@ -59,7 +59,7 @@ export class ClientSelector extends Construct {
         // gRPC: the program registers no health service.
         ...tcpProbes(props.port),
         securityContext: securityContext({ root: true }),
-        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR, readOnly: true }],
+        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR }],
       },
     }).service;
   }

@@ -16,7 +16,7 @@ import { renderTlsCopyScript, renderTlsReloadScript } from '../render/database-t
 import type { DatabaseTlsScriptInput } from '../render/database-tls';
 import { renderPgHba } from '../render/pg-hba';
 import type { PlatformContext } from '../resolve/context';
-import { cloudOnlyAffinity, emptyDirVolume, env, podDefaults, podVolumes, resources, secretEnv, securityContext } from '../blocks/pod';
+import { cloudOnlyAffinity, emptyDirVolume, env, imageOf, podDefaults, podVolumes, resources, secretEnv, securityContext } from '../blocks/pod';
 import type { MountedVolume, UnmountedVolume } from '../blocks/pod';
 import { databaseClaimName, INITIALIZED_ANNOTATION, secretsComponent } from './secrets';
 import { defineComponent } from '../blocks/define';
@@ -274,8 +274,7 @@ export class Database extends Construct {
     const ready = ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'];
     return {
       name: 'postgres',
-      image: this.props.postgresImage,
-      imagePullPolicy: context.images.pullPolicy,
+      ...imageOf(context, this.props.postgresImage),
       ...(args ? { args } : {}),
       ports: [{ name: 'postgres', containerPort: Database.PORT }],
       env: [
@@ -325,15 +324,14 @@ export class Database extends Construct {
     // Readable by the pod's group (fsGroup 999), so the copies, running as PostgreSQL's user, can read it.
     const secret: MountedVolume = {
       volume: { name: 'tls-secret', secret: { secretName: tls.secretName, defaultMode: 0o440 } },
-      mount: { name: 'tls-secret', mountPath: scripts.secretDir, readOnly: true },
+      mount: { name: 'tls-secret', mountPath: scripts.secretDir },
     };
     const copies: MountedVolume = { volume: { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } }, mount: { name: 'tls', mountPath: tlsDir } };
-    const hba: MountedVolume = { volume: { name: 'hba', configMap: { name } }, mount: { name: 'hba', mountPath: hbaDir, readOnly: true } };
+    const hba: MountedVolume = { volume: { name: 'hba', configMap: { name } }, mount: { name: 'hba', mountPath: hbaDir } };
     const small = resources(undefined, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
     const container = (containerName: string, script: string, extraEnv: k8s.EnvVar[]): k8s.Container => ({
       name: containerName,
-      image: this.props.postgresImage,
-      imagePullPolicy: context.images.pullPolicy,
+      ...imageOf(context, this.props.postgresImage),
       command: ['sh', '-c', script],
       ...(extraEnv.length > 0 ? { env: extraEnv } : {}),
       resources: small,
@@ -388,15 +386,14 @@ export class Database extends Construct {
       : renderPostgresSetupScript(db.address, db.name, `${scriptDir}/${file}`, roles);
     const clientSecret = embedded?.clientSecret;
     const files = podVolumes([
-      { volume: { name: 'setup-script', configMap: { name } }, mount: { name: 'setup-script', mountPath: scriptDir, readOnly: true } },
+      { volume: { name: 'setup-script', configMap: { name } }, mount: { name: 'setup-script', mountPath: scriptDir } },
       emptyDirVolume('setup-home', SETUP_HOME),
       ...(db.tls ? [databaseCaFolder(db.tls.caSecret)] : []),
       ...(clientSecret === undefined ? [] : [sslFolder(clientSecret, DATABASE_CLIENT_DIR, 0o440)]),
     ]);
     const client: k8s.Container = {
       name: 'tables',
-      image: mongo ? this.props.mongoImage : this.props.postgresImage,
-      imagePullPolicy: context.images.pullPolicy,
+      ...imageOf(context, mongo ? this.props.mongoImage : this.props.postgresImage),
       command: ['sh', '-c', script],
       env: [...login, ...roleEnv, ...env({ HOME: SETUP_HOME }), ...(db.tls ? postgresTlsEnv(undefined, clientSecret === undefined ? undefined : DATABASE_CLIENT_DIR) : [])],
       resources: resources(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),

@@ -99,7 +99,7 @@ function publishCoordinatorCertificates(
         sources: namespaces.map((ns) => ({ secret: { name: tls.secrets[ns], items: SSL_FILES.map((f) => ({ key: f.key, path: `${ns}/${f.path}` })) } })),
       },
     },
-    mount: { name: 'coordinator-tls', mountPath: source, readOnly: true },
+    mount: { name: 'coordinator-tls', mountPath: source },
   };
   const publish = renderPublishFunction({ namespaces, source, root: SharedRoot.MOUNT_PATH, folder: tls.folder, files: SSL_FILES.map((f) => f.path) });
   const mounts = [root.mount, certificates.mount];

@@ -155,7 +155,7 @@ export class Proxy extends Construct {
         ...httpProbes('/api/v1/health', props.httpPort),
         // nginx's root master switches workers to an unprivileged user and chowns its temp folders.
         securityContext: securityContext({ root: true, add: ['CHOWN', 'SETGID', 'SETUID'] }),
-        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: NGINX_CONF, subPath: 'nginx.conf', readOnly: true }, ...(ssl ? [ssl.mount] : [])],
+        volumeMounts: [{ name: CONFIG_VOLUME, mountPath: NGINX_CONF, subPath: 'nginx.conf' }, ...(ssl ? [ssl.mount] : [])],
       },
       pod: {
         // The Lua code takes the first IPv4 address on the first line of

@@ -21,7 +21,7 @@ import { proxyComponent } from './proxy';
 import { sslFolder } from '../blocks/tls';
 import { TlsTunnel, tlsTunnel, TUNNEL_CONF_FILE } from '../blocks/tls-tunnel';
 import { pullSecretsEnv } from './pull-secrets';
-import { emptyDirVolume, env, hostPathVolume, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp, waitForTcpScript } from '../blocks/pod';
+import { emptyDirVolume, env, hostPathVolume, imageOf, initContainer, MountedVolume, podVolumes, resources, securityContext, tcpProbes, waitForTcp, waitForTcpAll } from '../blocks/pod';
 import { checkPort, ProgramService, singletonDeployment } from '../blocks/workload';
 import { apiServerFlow, databaseFlow, platformPeer, tcp, WORKLOADS } from '../network/flows';
 import { databaseComponent, databaseEndpoint } from './database';
@@ -186,7 +186,7 @@ const TUNNEL_CONF_VOLUME = 'tls-tunnel-conf';
  * {@link waitForTcp}'s messages): as root, to write into the host path, with a read-only root filesystem.
  */
 function prepareAndWait(context: PlatformContext, prepareScript: string, mounts: k8s.VolumeMount[], waitFor: TaskManagerProps['waitFor']): k8s.Container {
-  const script = ['set -e', prepareScript, ...waitFor.map((w) => waitForTcpScript(w.what, w.address))].join('; ');
+  const script = ['set -e', prepareScript, ...waitForTcpAll(waitFor)].join('; ');
   return { ...initContainer(context, 'prepare-site', script, mounts, true), securityContext: securityContext({ root: true, readOnlyRoot: true }) };
 }
 
@@ -309,7 +309,7 @@ export class TaskManager extends Construct {
       ...dirs,
       {
         volume: { name: 'config', configMap: { name, ...(onlyFiles ? { items: onlyFiles.map((key) => ({ key, path: key })) } : {}) } },
-        mount: { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR, readOnly: true },
+        mount: { name: 'config', mountPath: TASK_MANAGER_CONFIG_DIR },
       },
       emptyDirVolume('tmp', TASK_MANAGER_FIXED_MOUNTS[1]),
       ...(api.sidecar ? api.sidecar.volumes.map((volume) => ({ volume })) : []),
@@ -411,8 +411,7 @@ function programContainer(props: TaskManagerProps, vars: readonly k8s.EnvVar[], 
   const edge = props.variant.kind === 'edge';
   return {
     name: COMPONENT.taskManager,
-    image: s.image,
-    imagePullPolicy: context.images.pullPolicy,
+    ...imageOf(context, s.image),
     command: ['python3.7', '-m', 'neursafe_fl.python.client.app', '--config_file', `${TASK_MANAGER_CONFIG_DIR}/${TASK_MANAGER_SETUP_FILE}`],
     ports: [{ name: 'grpc', containerPort: s.port, protocol: 'TCP', ...(edge ? { hostPort: s.port } : {}) }],
     ...(sharedEnv === undefined ? {} : { envFrom: [{ configMapRef: { name: sharedEnv } }] }),

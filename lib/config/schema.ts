@@ -369,7 +369,9 @@ export const configSchema = z
                 "quay.io/minio/minio:X -> <mirror>/minio/minio:X. References already under <mirror>/ are kept. `npm run images` lists what to copy (docs/images.md).",
           ),
         allowLatest: z.boolean().default(false).describe('Allow the mutable tag "latest" (not recommended: coordinators use IfNotPresent).'),
-        pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
+        pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent').describe(
+          "imagePullPolicy of every container (written only where it is not Kubernetes' default for the image: IfNotPresent for a tagged image, Always for :latest or no tag).",
+        ),
         pullSecrets: z
           .array(dnsLabel)
           .max(16)

@@ -23,7 +23,7 @@ describe('ClientSelector', () => {
     expect(file).toEqual({ port: 50055, auth_client: 'false', optimal_select: 'true' });
     const c = container(deployment, 'client-selector');
     expect(c.command).toContain('/etc/nsfl/selector.json');
-    expect(c.volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/nsfl', readOnly: true }]);
+    expect(c.volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/nsfl' }]);
   });
 
   test('a config change rolls the pod', () => {

@@ -31,9 +31,9 @@ describe('examples/app: a second cdk8s app using the library', () => {
   test('the edge site has mutual TLS like a fleet node: its own certificate, and the database verified with that CA', () => {
     const site = edgeSite.toJson();
     const pod = site.find((o: any) => o.kind === 'Deployment').spec.template.spec;
-    const ssl = pod.volumes.find((v: any) => v.name === 'ssl').projected.sources[0].secret.name;
+    const ssl = pod.volumes.find((v: any) => v.name === 'ssl').secret.secretName;
     expect(site.find((o: any) => o.kind === 'Certificate').spec.secretName).toBe(ssl);
-    const secrets = pod.volumes.flatMap((v: any) => (v.projected?.sources ?? []).map((s: any) => s.secret.name));
+    const secrets = pod.volumes.flatMap((v: any) => (v.secret ? [v.secret.secretName] : []));
     // No Secret of another party is sent to the node.
     expect(new Set(secrets)).toEqual(new Set([ssl]));
     expect(JSON.parse(site.find((o: any) => o.kind === 'ConfigMap').data['task_manager_setup.json']).ssl).toBe('/etc/neursafe-fl/ssl');

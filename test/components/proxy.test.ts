@@ -25,7 +25,7 @@ describe('Proxy', () => {
     expectSingleton(d, 'proxy');
     expect(out.one('ConfigMap').data['nginx.conf']).toContain('fl-client-selector.fl-system.svc.cluster.local:50055');
     expect(d.spec.template.spec).toMatchObject({ dnsPolicy: 'None', dnsConfig: { nameservers: ['10.96.0.10'] } });
-    expect(container(d, 'proxy').volumeMounts).toEqual([{ name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true }]);
+    expect(container(d, 'proxy').volumeMounts).toEqual([{ name: 'config', mountPath: '/nginx/conf/nginx.conf', subPath: 'nginx.conf' }]);
   });
 
   test('the gRPC port leaves the cluster on a second Service; the HTTP port never does', () => {

@@ -21,7 +21,9 @@ describe('ProgramWorkload', () => {
     const d = out.one('Deployment');
     expectSingleton(d, 'model-manager');
     const c = container(d, 'model-manager');
-    expect(c).toMatchObject({ image: 'example/app:1', imagePullPolicy: 'IfNotPresent', command: ['app'] });
+    expect(c).toMatchObject({ image: 'example/app:1', command: ['app'] });
+    // IfNotPresent, Kubernetes' default for a tagged image, is left out.
+    expect(c.imagePullPolicy).toBeUndefined();
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8090, protocol: 'TCP' }]);
     expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: {} });
   });

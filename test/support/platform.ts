@@ -105,6 +105,11 @@ export function hostPathAt(spec: any, container: any, path: string): string | un
   return `${volume.hostPath.path}${mount.subPath ? `/${mount.subPath}` : ''}${path.slice(mount.mountPath.length)}`;
 }
 
+/** A Certificate's issuer as cert-manager reads its issuerRef (the group and kind it leaves out are cert-manager's defaults). */
+export function issuerOf(certificate: any): { group: string; kind: string; name: string } {
+  return { group: 'cert-manager.io', kind: 'Issuer', ...certificate.spec.issuerRef };
+}
+
 /** Throws for a container that takes ConfigMaps with `envFrom`: its `env` alone is not its environment. */
 function ownEnv(container: any): any[] {
   if (container.envFrom?.some((f: any) => f.configMapRef)) throw new Error(`container ${container.name} takes ConfigMaps with envFrom: pass out.withEnvFrom(container)`);

@@ -31,6 +31,9 @@ export interface ImageDefaults {
   binds?: [string, string][];
 }
 
+/** The volume kinds the kubelet always mounts read-only (`GetAttributes().ReadOnly` of their plugins). */
+const API_DATA_VOLUMES = ['configMap', 'secret', 'projected', 'downwardAPI'] as const;
+
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const PLATFORM_ENTRYPOINTS: Record<string, string> = {
@@ -355,7 +358,9 @@ export class Cluster {
       if (!volume) throw new Error(`container ${container.name}: no volume ${m.name}`);
       let src = this.volumeSource(pod, volume, fsGroup);
       if (m.subPath) src = path.join(src, m.subPath);
-      mounts.push({ src, at: m.mountPath, ro: !!m.readOnly, file: fs.existsSync(src) && fs.statSync(src).isFile() });
+      // As the kubelet does: a ConfigMap, Secret, projected or downward API volume is read-only whatever the mount says.
+      const ro = !!m.readOnly || API_DATA_VOLUMES.some((kind) => volume[kind] !== undefined);
+      mounts.push({ src, at: m.mountPath, ro, file: fs.existsSync(src) && fs.statSync(src).isFile() });
     }
     for (const [src, at] of defaults.binds ?? []) mounts.push({ src, at, ro: true, file: false });
     mounts.sort((a, b) => a.at.split('/').length - b.at.split('/').length);
