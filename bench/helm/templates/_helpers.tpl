@@ -40,9 +40,25 @@ set value (a default limit below the set request is raised to it, a default requ
 {{- toYaml (dict "limits" $limits "requests" $requests) }}
 {{- end }}
 
-{{- /* The init container's wait for a service (waitForTcpScript of lib/blocks/pod.ts): list <what> <host:port>. */}}
+{{- /* The init container's call of its wait_for function for a service (waitForTcpAll of lib/blocks/pod.ts): list <what> <host:port>. */}}
 {{- define "nsfl.waitFor" -}}
 {{- $address := index . 1 }}
 {{- $port := regexFind "[0-9]+$" $address }}
-{{- printf "until nc -w 2 %s %s </dev/null >/dev/null 2>&1; do echo \"waiting for %s at %s\"; sleep 2; done" (trimSuffix (printf ":%s" $port) $address) $port (index . 0) $address }}
+{{- printf "wait_for %s %s %s" (index . 0) (trimSuffix (printf ":%s" $port) $address) $port }}
+{{- end }}
+
+{{- /*
+A container's image, and images.pullPolicy where it is not Kubernetes' default for the image (imageOf of
+lib/blocks/pod.ts): Always for a reference with no digest whose tag is latest or missing, else IfNotPresent. list .Values <image>.
+*/}}
+{{- define "nsfl.image" -}}
+{{- $v := index . 0 }}
+{{- $image := index . 1 }}
+{{- $name := regexReplaceAll "^.*/" $image "" }}
+{{- $default := "IfNotPresent" }}
+{{- if and (not (contains "@" $image)) (or (not (contains ":" $name)) (hasSuffix ":latest" $name)) }}{{ $default = "Always" }}{{ end }}
+image: {{ $image | quote }}
+{{- if ne $v.images.pullPolicy $default }}
+imagePullPolicy: {{ $v.images.pullPolicy }}
+{{- end }}
 {{- end }}
